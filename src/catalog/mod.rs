@@ -1,0 +1,212 @@
+//! The catalog: the record of documents, their sources, their pages and the
+//! import batches that brought them in.
+//!
+//! The catalog is the source of truth for everything except the original
+//! bytes (those live in the store). The search index is derived from it and
+//! can always be rebuilt from it. It sits behind the [`Catalog`] trait so that
+//! a shared PostgreSQL catalog can later replace the embedded SQLite one.
+
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteCatalog;
+
+use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
+
+/// The catalog schema version this build reads and writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("catalog {path}: {source}")]
+    Db {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("catalog {path} has schema version {found}, newer than this arshif supports ({supported}); upgrade arshif")]
+    NewerSchema {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error("catalog {path}: bad stored value in {what}: {detail}")]
+    BadValue {
+        path: String,
+        what: &'static str,
+        detail: String,
+    },
+    #[error("no document matches {0:?}")]
+    NoSuchDocument(String),
+    #[error("{query:?} matches {count} documents; give more of the sha256")]
+    Ambiguous { query: String, count: usize },
+}
+
+/// One page of a document as the catalog keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageRecord {
+    /// 1-based.
+    pub number: u32,
+    pub text: String,
+    pub source: TextSource,
+    /// Mean word confidence, 0.0 ..= 1.0. 1.0 for a PDF text layer.
+    pub confidence: f32,
+    pub words: Vec<Word>,
+    /// Degrees clockwise the page image was turned before reading (0, 90, 180, 270).
+    pub rotation: u16,
+    /// Size of the page image the word boxes refer to, in pixels (0 for text-layer pages).
+    pub width: u32,
+    pub height: u32,
+    /// Tesseract language string used (`ara`, `eng`, `ara+eng`), empty for text layers.
+    pub language: String,
+}
+
+/// A new import batch.
+#[derive(Debug, Clone)]
+pub struct NewBatch {
+    pub started_at: DateTime<Utc>,
+    pub branch: Option<BranchSlug>,
+    pub doc_type: Option<DocType>,
+    /// The paths given on the command line (or upload names).
+    pub inputs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchStatus {
+    Running,
+    Finished,
+}
+
+/// Counters kept for each batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchCounts {
+    pub files_seen: u64,
+    pub ingested: u64,
+    pub duplicates: u64,
+    pub failed: u64,
+    pub pages: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchRecord {
+    pub id: BatchId,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: BatchStatus,
+    pub branch: Option<BranchSlug>,
+    pub doc_type: Option<DocType>,
+    pub inputs: Vec<String>,
+    #[serde(flatten)]
+    pub counts: BatchCounts,
+}
+
+/// What happened to one file of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    Ingested(DocId),
+    Duplicate(DocId),
+    Failed(String),
+}
+
+/// Where a document was imported from. A document gains one per distinct
+/// (path, branch) it was imported under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    pub path: String,
+    pub branch: Option<BranchSlug>,
+    pub doc_type: Option<DocType>,
+    pub batch: BatchId,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// A document about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub blob: BlobId,
+    pub size: u64,
+    pub media_type: String,
+    pub title: String,
+    pub pages: Vec<PageRecord>,
+    pub source: SourceRecord,
+}
+
+/// A document as recorded, without its pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentRecord {
+    pub id: DocId,
+    pub blob: BlobId,
+    pub size: u64,
+    pub media_type: String,
+    pub title: String,
+    /// The branch of the first import that named one.
+    pub branch: Option<BranchSlug>,
+    /// The type of the first import that named one.
+    pub doc_type: Option<DocType>,
+    pub page_count: u32,
+    pub created_at: DateTime<Utc>,
+    pub sources: Vec<SourceRecord>,
+}
+
+impl DocumentRecord {
+    /// Every branch the document was imported under, sorted and unique.
+    pub fn branches(&self) -> Vec<BranchSlug> {
+        let mut v: Vec<BranchSlug> = self
+            .sources
+            .iter()
+            .filter_map(|s| s.branch.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// Totals for status displays.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CatalogStats {
+    pub documents: u64,
+    pub pages: u64,
+    pub sources: u64,
+    pub batches: u64,
+}
+
+/// The catalog's operations. One value is one connection; open one per thread.
+pub trait Catalog: Send {
+    fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId, CatalogError>;
+    /// Record a file's outcome in a batch and bump the batch's counters.
+    fn record_file(
+        &mut self,
+        batch: BatchId,
+        path: &str,
+        outcome: &FileOutcome,
+        pages: u32,
+    ) -> Result<(), CatalogError>;
+    fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError>;
+    fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError>;
+    fn batches(&self) -> Result<Vec<BatchRecord>, CatalogError>;
+
+    fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>, CatalogError>;
+    /// Record a new document with its pages and first source, in one transaction.
+    /// If the blob is already recorded, only the source is added and its id returned.
+    fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError>;
+    /// Add a source to an existing document. Returns false when that exact
+    /// (path, branch) was already recorded. Marks the document for re-indexing.
+    fn add_source(&mut self, doc: DocId, source: &SourceRecord) -> Result<bool, CatalogError>;
+
+    fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError>;
+    fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError>;
+    /// A document id, or a unique prefix (at least 4 hex digits) of its sha256.
+    fn resolve(&self, query: &str) -> Result<DocId, CatalogError>;
+    fn document_ids(&self) -> Result<Vec<DocId>, CatalogError>;
+
+    /// Documents whose index entry is missing or stale.
+    fn unindexed(&self) -> Result<Vec<DocId>, CatalogError>;
+    fn mark_indexed(&mut self, ids: &[DocId]) -> Result<(), CatalogError>;
+    /// Mark every document as needing indexing (before a full rebuild).
+    fn mark_all_unindexed(&mut self) -> Result<(), CatalogError>;
+
+    fn stats(&self) -> Result<CatalogStats, CatalogError>;
+}

@@ -1,0 +1,879 @@
+//! The embedded catalog: one SQLite database file inside the archive, in WAL
+//! mode with full fsync, so a committed transaction survives a crash or a
+//! power loss and an uncommitted one leaves no trace.
+
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{
+    BatchCounts, BatchRecord, BatchStatus, Catalog, CatalogError, CatalogStats, DocumentRecord,
+    FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord, SCHEMA_VERSION,
+};
+use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
+
+const SCHEMA_V1: &str = r#"
+CREATE TABLE batches (
+    id          INTEGER PRIMARY KEY,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'finished')),
+    branch      TEXT NOT NULL DEFAULT '',
+    doc_type    TEXT NOT NULL DEFAULT '',
+    inputs      TEXT NOT NULL,
+    files_seen  INTEGER NOT NULL DEFAULT 0,
+    ingested    INTEGER NOT NULL DEFAULT 0,
+    duplicates  INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    pages       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE documents (
+    id          INTEGER PRIMARY KEY,
+    sha256      TEXT NOT NULL UNIQUE,
+    size        INTEGER NOT NULL,
+    media_type  TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    branch      TEXT NOT NULL DEFAULT '',
+    doc_type    TEXT NOT NULL DEFAULT '',
+    page_count  INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    indexed     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX documents_unindexed ON documents (id) WHERE indexed = 0;
+CREATE TABLE sources (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents (id),
+    path        TEXT NOT NULL,
+    branch      TEXT NOT NULL DEFAULT '',
+    doc_type    TEXT NOT NULL DEFAULT '',
+    batch_id    INTEGER NOT NULL REFERENCES batches (id),
+    imported_at TEXT NOT NULL,
+    UNIQUE (document_id, path, branch)
+);
+CREATE TABLE pages (
+    document_id INTEGER NOT NULL REFERENCES documents (id),
+    number      INTEGER NOT NULL,
+    source      TEXT NOT NULL CHECK (source IN ('ocr', 'pdf-text')),
+    text        TEXT NOT NULL,
+    confidence  REAL NOT NULL,
+    words       TEXT NOT NULL,
+    rotation    INTEGER NOT NULL DEFAULT 0,
+    width       INTEGER NOT NULL DEFAULT 0,
+    height      INTEGER NOT NULL DEFAULT 0,
+    language    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (document_id, number)
+) WITHOUT ROWID;
+CREATE TABLE batch_files (
+    batch_id    INTEGER NOT NULL REFERENCES batches (id),
+    path        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('ingested', 'duplicate', 'failed')),
+    document_id INTEGER REFERENCES documents (id),
+    error       TEXT,
+    pages       INTEGER NOT NULL DEFAULT 0,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (batch_id, path)
+);
+"#;
+
+pub struct SqliteCatalog {
+    conn: Connection,
+    path: String,
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn opt(s: &Option<impl ToString>) -> String {
+    s.as_ref().map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Word boxes are stored compactly as `[[text, x, y, w, h, conf‰], ...]`.
+fn words_to_json(words: &[Word]) -> String {
+    let v: Vec<serde_json::Value> = words
+        .iter()
+        .map(|w| {
+            serde_json::json!([
+                w.text,
+                w.bbox[0],
+                w.bbox[1],
+                w.bbox[2],
+                w.bbox[3],
+                (w.confidence * 1000.0).round() as i64
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(v).to_string()
+}
+
+fn words_from_json(s: &str) -> Result<Vec<Word>, String> {
+    type Row = (String, u32, u32, u32, u32, i64);
+    let rows: Vec<Row> = serde_json::from_str(s).map_err(|e| e.to_string())?;
+    Ok(rows
+        .into_iter()
+        .map(|(text, x, y, w, h, c)| Word {
+            text,
+            bbox: [x, y, w, h],
+            confidence: c as f32 / 1000.0,
+        })
+        .collect())
+}
+
+impl SqliteCatalog {
+    /// Create the database and its schema. Fails if it already exists.
+    pub fn create(path: &Path) -> Result<Self, CatalogError> {
+        let mut cat = Self::connect(path)?;
+        cat.migrate()?;
+        Ok(cat)
+    }
+
+    /// Open an existing catalog, migrating an older schema forward.
+    pub fn open(path: &Path) -> Result<Self, CatalogError> {
+        if !path.is_file() {
+            return Err(CatalogError::Db {
+                path: path.display().to_string(),
+                source: rusqlite::Error::InvalidPath(path.to_path_buf()),
+            });
+        }
+        let mut cat = Self::connect(path)?;
+        cat.migrate()?;
+        Ok(cat)
+    }
+
+    fn connect(path: &Path) -> Result<Self, CatalogError> {
+        let p = path.display().to_string();
+        let db = |source| CatalogError::Db {
+            path: p.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(db)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;",
+        )
+        .map_err(db)?;
+        Ok(SqliteCatalog { conn, path: p })
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> CatalogError + '_ {
+        move |source| CatalogError::Db {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn bad(&self, what: &'static str, detail: impl ToString) -> CatalogError {
+        CatalogError::BadValue {
+            path: self.path.clone(),
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), CatalogError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(self.err())?;
+        if version > SCHEMA_VERSION {
+            return Err(CatalogError::NewerSchema {
+                path: self.path.clone(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version == 0 {
+            let path = self.path.clone();
+            let tx = self.conn.transaction().map_err(|source| CatalogError::Db {
+                path: path.clone(),
+                source,
+            })?;
+            tx.execute_batch(SCHEMA_V1)
+                .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}")))
+                .and_then(|_| tx.commit())
+                .map_err(|source| CatalogError::Db { path, source })?;
+        }
+        Ok(())
+    }
+
+    fn parse_time(&self, s: &str) -> Result<DateTime<Utc>, CatalogError> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| self.bad("timestamp", format!("{s:?}: {e}")))
+    }
+
+    fn slug<T: std::str::FromStr>(&self, s: String) -> Result<Option<T>, CatalogError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<T>()
+            .map(Some)
+            .map_err(|e| self.bad("slug", e.to_string()))
+    }
+
+    fn sources_of(&self, id: DocId) -> Result<Vec<SourceRecord>, CatalogError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT path, branch, doc_type, batch_id, imported_at FROM sources
+                 WHERE document_id = ?1 ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([id.0], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        rows.into_iter()
+            .map(|(path, branch, doc_type, batch, at)| {
+                Ok(SourceRecord {
+                    path,
+                    branch: self.slug::<BranchSlug>(branch)?,
+                    doc_type: self.slug::<DocType>(doc_type)?,
+                    batch: BatchId(batch),
+                    imported_at: self.parse_time(&at)?,
+                })
+            })
+            .collect()
+    }
+
+    fn batch_from_row(&self, row: BatchRow) -> Result<BatchRecord, CatalogError> {
+        let status = match row.status.as_str() {
+            "running" => BatchStatus::Running,
+            "finished" => BatchStatus::Finished,
+            other => return Err(self.bad("batch status", other)),
+        };
+        Ok(BatchRecord {
+            id: BatchId(row.id),
+            started_at: self.parse_time(&row.started_at)?,
+            finished_at: row
+                .finished_at
+                .as_deref()
+                .map(|s| self.parse_time(s))
+                .transpose()?,
+            status,
+            branch: self.slug(row.branch)?,
+            doc_type: self.slug(row.doc_type)?,
+            inputs: serde_json::from_str(&row.inputs).map_err(|e| self.bad("batch inputs", e))?,
+            counts: row.counts,
+        })
+    }
+
+    fn query_batches(
+        &self,
+        where_clause: &str,
+        arg: Option<i64>,
+    ) -> Result<Vec<BatchRecord>, CatalogError> {
+        let sql = format!(
+            "SELECT id, started_at, finished_at, status, branch, doc_type, inputs,
+                    files_seen, ingested, duplicates, failed, pages
+             FROM batches {where_clause} ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let map = |r: &rusqlite::Row| {
+            Ok(BatchRow {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                finished_at: r.get(2)?,
+                status: r.get(3)?,
+                branch: r.get(4)?,
+                doc_type: r.get(5)?,
+                inputs: r.get(6)?,
+                counts: BatchCounts {
+                    files_seen: r.get::<_, i64>(7)? as u64,
+                    ingested: r.get::<_, i64>(8)? as u64,
+                    duplicates: r.get::<_, i64>(9)? as u64,
+                    failed: r.get::<_, i64>(10)? as u64,
+                    pages: r.get::<_, i64>(11)? as u64,
+                },
+            })
+        };
+        let rows = match arg {
+            Some(a) => stmt.query_map([a], map),
+            None => stmt.query_map([], map),
+        }
+        .map_err(self.err())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(self.err())?;
+        rows.into_iter().map(|r| self.batch_from_row(r)).collect()
+    }
+}
+
+struct BatchRow {
+    id: i64,
+    started_at: String,
+    finished_at: Option<String>,
+    status: String,
+    branch: String,
+    doc_type: String,
+    inputs: String,
+    counts: BatchCounts,
+}
+
+fn insert_source(
+    tx: &rusqlite::Transaction,
+    doc: DocId,
+    s: &SourceRecord,
+) -> rusqlite::Result<bool> {
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO sources (document_id, path, branch, doc_type, batch_id, imported_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            doc.0,
+            s.path,
+            opt(&s.branch),
+            opt(&s.doc_type),
+            s.batch.0,
+            ts(&s.imported_at)
+        ],
+    )?;
+    if n > 0 {
+        // The first import that names a branch or type gives the document its own.
+        tx.execute(
+            "UPDATE documents SET
+                branch = CASE WHEN branch = '' THEN ?2 ELSE branch END,
+                doc_type = CASE WHEN doc_type = '' THEN ?3 ELSE doc_type END,
+                indexed = 0
+             WHERE id = ?1",
+            params![doc.0, opt(&s.branch), opt(&s.doc_type)],
+        )?;
+    }
+    Ok(n > 0)
+}
+
+impl Catalog for SqliteCatalog {
+    fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId, CatalogError> {
+        let inputs = serde_json::to_string(&batch.inputs).expect("strings serialise");
+        self.conn
+            .execute(
+                "INSERT INTO batches (started_at, status, branch, doc_type, inputs)
+                 VALUES (?1, 'running', ?2, ?3, ?4)",
+                params![
+                    ts(&batch.started_at),
+                    opt(&batch.branch),
+                    opt(&batch.doc_type),
+                    inputs
+                ],
+            )
+            .map_err(self.err())?;
+        Ok(BatchId(self.conn.last_insert_rowid()))
+    }
+
+    fn record_file(
+        &mut self,
+        batch: BatchId,
+        path: &str,
+        outcome: &FileOutcome,
+        pages: u32,
+    ) -> Result<(), CatalogError> {
+        let (status, doc, error, column) = match outcome {
+            FileOutcome::Ingested(d) => ("ingested", Some(d.0), None, "ingested"),
+            FileOutcome::Duplicate(d) => ("duplicate", Some(d.0), None, "duplicates"),
+            FileOutcome::Failed(e) => ("failed", None, Some(e.as_str()), "failed"),
+        };
+        let path_s = self.path.clone();
+        let db = |source| CatalogError::Db {
+            path: path_s.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(db)?;
+        let n = tx
+            .execute(
+                "INSERT OR IGNORE INTO batch_files (batch_id, path, status, document_id, error, pages, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![batch.0, path, status, doc, error, pages, ts(&Utc::now())],
+            )
+            .map_err(db)?;
+        if n > 0 {
+            tx.execute(
+                &format!(
+                    "UPDATE batches SET files_seen = files_seen + 1, {column} = {column} + 1,
+                     pages = pages + ?2 WHERE id = ?1"
+                ),
+                params![batch.0, pages],
+            )
+            .map_err(db)?;
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError> {
+        self.conn
+            .execute(
+                "UPDATE batches SET status = 'finished', finished_at = ?2 WHERE id = ?1",
+                params![batch.0, ts(&at)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError> {
+        Ok(self
+            .query_batches("WHERE id = ?1", Some(id.0))?
+            .into_iter()
+            .next())
+    }
+
+    fn batches(&self) -> Result<Vec<BatchRecord>, CatalogError> {
+        self.query_batches("", None)
+    }
+
+    fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>, CatalogError> {
+        self.conn
+            .prepare_cached("SELECT id FROM documents WHERE sha256 = ?1")
+            .and_then(|mut s| s.query_row([blob.to_hex()], |r| r.get(0)).optional())
+            .map(|o| o.map(DocId))
+            .map_err(self.err())
+    }
+
+    fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError> {
+        let path = self.path.clone();
+        let db = |source| CatalogError::Db {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(db)?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM documents WHERE sha256 = ?1",
+                [doc.blob.to_hex()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        if let Some(id) = existing {
+            insert_source(&tx, DocId(id), &doc.source).map_err(db)?;
+            tx.commit().map_err(db)?;
+            return Ok((DocId(id), false));
+        }
+        tx.execute(
+            "INSERT INTO documents (sha256, size, media_type, title, page_count, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                doc.blob.to_hex(),
+                doc.size as i64,
+                doc.media_type,
+                doc.title,
+                doc.pages.len() as i64,
+                ts(&doc.source.imported_at)
+            ],
+        )
+        .map_err(db)?;
+        let id = DocId(tx.last_insert_rowid());
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO pages (document_id, number, source, text, confidence, words,
+                                        rotation, width, height, language)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(db)?;
+            for p in &doc.pages {
+                stmt.execute(params![
+                    id.0,
+                    p.number,
+                    p.source.as_str(),
+                    p.text,
+                    p.confidence as f64,
+                    words_to_json(&p.words),
+                    p.rotation,
+                    p.width,
+                    p.height,
+                    p.language
+                ])
+                .map_err(db)?;
+            }
+        }
+        insert_source(&tx, id, &doc.source).map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok((id, true))
+    }
+
+    fn add_source(&mut self, doc: DocId, source: &SourceRecord) -> Result<bool, CatalogError> {
+        let path = self.path.clone();
+        let db = |source| CatalogError::Db {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(db)?;
+        let added = insert_source(&tx, doc, source).map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(added)
+    }
+
+    fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError> {
+        type Row = (String, i64, String, String, String, String, i64, String);
+        let row: Option<Row> = self
+            .conn
+            .prepare_cached(
+                "SELECT sha256, size, media_type, title, branch, doc_type, page_count, created_at
+                 FROM documents WHERE id = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([id.0], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(self.err())?;
+        let Some((sha, size, media_type, title, branch, doc_type, page_count, created)) = row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(DocumentRecord {
+            id,
+            blob: sha.parse().map_err(|e| self.bad("sha256", e))?,
+            size: size as u64,
+            media_type,
+            title,
+            branch: self.slug(branch)?,
+            doc_type: self.slug(doc_type)?,
+            page_count: page_count as u32,
+            created_at: self.parse_time(&created)?,
+            sources: self.sources_of(id)?,
+        }))
+    }
+
+    fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError> {
+        type Row = (u32, String, String, f64, String, u16, u32, u32, String);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT number, source, text, confidence, words, rotation, width, height, language
+                 FROM pages WHERE document_id = ?1 ORDER BY number",
+            )
+            .map_err(self.err())?;
+        let rows: Vec<Row> = stmt
+            .query_map([id.0], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        rows.into_iter()
+            .map(
+                |(number, source, text, confidence, words, rotation, width, height, language)| {
+                    Ok(PageRecord {
+                        number,
+                        source: TextSource::parse(&source)
+                            .ok_or_else(|| self.bad("page source", &source))?,
+                        text,
+                        confidence: confidence as f32,
+                        words: words_from_json(&words).map_err(|e| self.bad("word boxes", e))?,
+                        rotation,
+                        width,
+                        height,
+                        language,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn resolve(&self, query: &str) -> Result<DocId, CatalogError> {
+        let q = query.trim();
+        if let Ok(n) = q.parse::<i64>() {
+            let found: Option<i64> = self
+                .conn
+                .query_row("SELECT id FROM documents WHERE id = ?1", [n], |r| r.get(0))
+                .optional()
+                .map_err(self.err())?;
+            if let Some(id) = found {
+                return Ok(DocId(id));
+            }
+        }
+        let hex = q.strip_prefix("sha256:").unwrap_or(q).to_ascii_lowercase();
+        if hex.len() < 4 || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(CatalogError::NoSuchDocument(query.to_string()));
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM documents WHERE sha256 >= ?1 AND sha256 < ?2 LIMIT 2")
+            .map_err(self.err())?;
+        // All hex strings with this prefix sort in [prefix, prefix + "g").
+        let ids: Vec<i64> = stmt
+            .query_map(params![hex, format!("{hex}g")], |r| r.get(0))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        match ids.as_slice() {
+            [] => Err(CatalogError::NoSuchDocument(query.to_string())),
+            [one] => Ok(DocId(*one)),
+            _ => Err(CatalogError::Ambiguous {
+                query: query.to_string(),
+                count: ids.len(),
+            }),
+        }
+    }
+
+    fn document_ids(&self) -> Result<Vec<DocId>, CatalogError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM documents ORDER BY id")
+            .map_err(self.err())?;
+        let ids = stmt
+            .query_map([], |r| r.get(0).map(DocId))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        Ok(ids)
+    }
+
+    fn unindexed(&self) -> Result<Vec<DocId>, CatalogError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM documents WHERE indexed = 0 ORDER BY id")
+            .map_err(self.err())?;
+        let ids = stmt
+            .query_map([], |r| r.get(0).map(DocId))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        Ok(ids)
+    }
+
+    fn mark_indexed(&mut self, ids: &[DocId]) -> Result<(), CatalogError> {
+        let path = self.path.clone();
+        let db = |source| CatalogError::Db {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(db)?;
+        {
+            let mut stmt = tx
+                .prepare_cached("UPDATE documents SET indexed = 1 WHERE id = ?1")
+                .map_err(db)?;
+            for id in ids {
+                stmt.execute([id.0]).map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn mark_all_unindexed(&mut self) -> Result<(), CatalogError> {
+        self.conn
+            .execute("UPDATE documents SET indexed = 0", [])
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn stats(&self) -> Result<CatalogStats, CatalogError> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages),
+                        (SELECT count(*) FROM sources), (SELECT count(*) FROM batches)",
+                [],
+                |r| {
+                    Ok(CatalogStats {
+                        documents: r.get::<_, i64>(0)? as u64,
+                        pages: r.get::<_, i64>(1)? as u64,
+                        sources: r.get::<_, i64>(2)? as u64,
+                        batches: r.get::<_, i64>(3)? as u64,
+                    })
+                },
+            )
+            .map_err(self.err())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(n: u32, text: &str) -> PageRecord {
+        PageRecord {
+            number: n,
+            text: text.into(),
+            source: TextSource::Ocr,
+            confidence: 0.91,
+            words: vec![Word {
+                text: text.split_whitespace().next().unwrap_or("").into(),
+                bbox: [10, 20, 30, 40],
+                confidence: 0.875,
+            }],
+            rotation: 0,
+            width: 2480,
+            height: 3508,
+            language: "ara".into(),
+        }
+    }
+
+    fn source(batch: BatchId, path: &str, branch: Option<&str>) -> SourceRecord {
+        SourceRecord {
+            path: path.into(),
+            branch: branch.map(|b| b.parse().unwrap()),
+            doc_type: None,
+            batch,
+            imported_at: Utc::now(),
+        }
+    }
+
+    fn new_batch(cat: &mut SqliteCatalog) -> BatchId {
+        cat.begin_batch(&NewBatch {
+            started_at: Utc::now(),
+            branch: None,
+            doc_type: None,
+            inputs: vec!["scans".into()],
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn documents_pages_and_sources_round_trip() {
+        let t = tempfile::tempdir().unwrap();
+        let mut cat = SqliteCatalog::create(&t.path().join("c.sqlite")).unwrap();
+        let b = new_batch(&mut cat);
+        let blob: BlobId = "ab".repeat(32).parse().unwrap();
+        let doc = NewDocument {
+            blob,
+            size: 1234,
+            media_type: "image/png".into(),
+            title: "رخصة بناء".into(),
+            pages: vec![page(1, "رخصة بناء"), page(2, "second page")],
+            source: source(b, "scans/hofuf/رخصة 1234.png", Some("hofuf")),
+        };
+        let (id, new) = cat.insert_document(&doc).unwrap();
+        assert!(new);
+        assert_eq!(cat.find_by_blob(&blob).unwrap(), Some(id));
+        let rec = cat.document(id).unwrap().unwrap();
+        assert_eq!(rec.title, "رخصة بناء");
+        assert_eq!(rec.branch.as_ref().unwrap().as_str(), "hofuf");
+        assert_eq!(rec.page_count, 2);
+        let pages = cat.pages(id).unwrap();
+        assert_eq!(pages, doc.pages);
+
+        // a second source: recorded once, and the document needs re-indexing
+        cat.mark_indexed(&[id]).unwrap();
+        assert!(cat.unindexed().unwrap().is_empty());
+        assert!(cat
+            .add_source(id, &source(b, "other/name.png", Some("omran")))
+            .unwrap());
+        assert!(!cat
+            .add_source(id, &source(b, "other/name.png", Some("omran")))
+            .unwrap());
+        assert_eq!(cat.unindexed().unwrap(), vec![id]);
+        let rec = cat.document(id).unwrap().unwrap();
+        assert_eq!(rec.sources.len(), 2);
+        assert_eq!(rec.branch.unwrap().as_str(), "hofuf");
+
+        // inserting the same blob again only adds a source
+        let (again, new) = cat
+            .insert_document(&NewDocument {
+                source: source(b, "third.png", None),
+                ..doc.clone()
+            })
+            .unwrap();
+        assert_eq!((again, new), (id, false));
+        assert_eq!(cat.document(id).unwrap().unwrap().sources.len(), 3);
+        assert_eq!(cat.stats().unwrap().pages, 2);
+    }
+
+    #[test]
+    fn resolve_by_id_and_sha_prefix() {
+        let t = tempfile::tempdir().unwrap();
+        let mut cat = SqliteCatalog::create(&t.path().join("c.sqlite")).unwrap();
+        let b = new_batch(&mut cat);
+        let mut ids = vec![];
+        for hex in ["abcd".repeat(16), "abce".repeat(16)] {
+            let (id, _) = cat
+                .insert_document(&NewDocument {
+                    blob: hex.parse().unwrap(),
+                    size: 1,
+                    media_type: "image/png".into(),
+                    title: "t".into(),
+                    pages: vec![],
+                    source: source(b, &hex, None),
+                })
+                .unwrap();
+            ids.push(id);
+        }
+        assert_eq!(cat.resolve(&ids[1].to_string()).unwrap(), ids[1]);
+        assert_eq!(cat.resolve("abcda").unwrap(), ids[0]);
+        assert_eq!(cat.resolve("sha256:ABCE").unwrap(), ids[1]);
+        assert!(matches!(
+            cat.resolve("abc"),
+            Err(CatalogError::NoSuchDocument(_))
+        ));
+        assert!(matches!(
+            cat.resolve("abcd"),
+            Ok(_) | Err(CatalogError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            cat.resolve("ffff"),
+            Err(CatalogError::NoSuchDocument(_))
+        ));
+        assert!(matches!(
+            cat.resolve("zzzz"),
+            Err(CatalogError::NoSuchDocument(_))
+        ));
+    }
+
+    #[test]
+    fn batch_counters_follow_recorded_files() {
+        let t = tempfile::tempdir().unwrap();
+        let mut cat = SqliteCatalog::create(&t.path().join("c.sqlite")).unwrap();
+        let b = new_batch(&mut cat);
+        cat.record_file(b, "a.png", &FileOutcome::Ingested(DocId(1)), 1)
+            .unwrap_err(); // no such document: foreign key holds
+        cat.record_file(b, "bad.png", &FileOutcome::Failed("corrupt".into()), 0)
+            .unwrap();
+        cat.record_file(b, "bad.png", &FileOutcome::Failed("corrupt".into()), 0)
+            .unwrap();
+        cat.finish_batch(b, Utc::now()).unwrap();
+        let rec = cat.batch(b).unwrap().unwrap();
+        assert_eq!(rec.status, BatchStatus::Finished);
+        assert_eq!(rec.counts.files_seen, 1);
+        assert_eq!(rec.counts.failed, 1);
+        assert_eq!(rec.inputs, vec!["scans".to_string()]);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("c.sqlite");
+        drop(SqliteCatalog::create(&p).unwrap());
+        Connection::open(&p)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 99")
+            .unwrap();
+        let err = SqliteCatalog::open(&p).err().unwrap();
+        assert!(
+            matches!(err, CatalogError::NewerSchema { found: 99, .. }),
+            "{err}"
+        );
+    }
+}

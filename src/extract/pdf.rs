@@ -1,0 +1,669 @@
+//! PDF pages: the text layer where a page has real text, otherwise the page
+//! image (the embedded scan when the page is one image, else a 300 dpi
+//! rendering) for OCR.
+
+use std::io::Read;
+use std::path::Path;
+
+use lopdf::{Dictionary, Document, Object, ObjectId};
+use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+
+use super::{
+    images, shielded, tiff_pages, ExtractConfig, ExtractError, Format, Limits, PageContent,
+    PageImage, TextLayerPage, PDF_RENDER_DPI,
+};
+use crate::types::Word;
+
+const FORMAT: Format = Format::Pdf;
+
+/// A page's text layer counts as real text when it has at least this many
+/// letters and digits. Below that, the page is treated as a scan.
+const MIN_TEXT_CHARS: usize = 20;
+
+fn corrupt(detail: impl ToString) -> ExtractError {
+    ExtractError::Corrupt {
+        format: FORMAT,
+        detail: detail.to_string(),
+    }
+}
+
+pub(super) fn extract(
+    path: &Path,
+    config: &ExtractConfig,
+    sink: &mut dyn FnMut(u32, PageContent) -> bool,
+) -> Result<u32, ExtractError> {
+    let bytes = std::fs::read(path).map_err(ExtractError::Unreadable)?;
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let doc = load(&bytes)?;
+    let limits = &config.limits;
+    check_stream_sizes(&doc, limits)?;
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(corrupt("the document has no pages"));
+    }
+    if pages.len() as u64 > limits.max_pages as u64 {
+        return Err(ExtractError::TooLarge {
+            format: FORMAT,
+            detail: format!("{} pages", pages.len()),
+            limit: format!("{} pages", limits.max_pages),
+        });
+    }
+    let count = pages.len() as u32;
+    for (&number, &page_id) in &pages {
+        let content = page_content(path, &doc, number, page_id, limits)?;
+        if !sink(number, content) {
+            return Err(ExtractError::Stopped);
+        }
+    }
+    Ok(count)
+}
+
+fn load(bytes: &[u8]) -> Result<Document, ExtractError> {
+    let has_eof = bytes[bytes.len().saturating_sub(1024)..]
+        .windows(5)
+        .any(|w| w == b"%%EOF");
+    let loaded = shielded(FORMAT, || Document::load_mem(bytes).map_err(|e| corrupt(e)));
+    let mut doc = match loaded {
+        Ok(d) => d,
+        Err(ExtractError::Corrupt { detail, .. })
+            if detail.to_ascii_lowercase().contains("decrypt")
+                || detail.to_ascii_lowercase().contains("password") =>
+        {
+            return Err(ExtractError::Encrypted)
+        }
+        Err(e) if !has_eof => {
+            return Err(ExtractError::Truncated {
+                format: FORMAT,
+                detail: format!("no %%EOF marker at the end ({e})"),
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    if doc.is_encrypted() {
+        // Owner-password-only PDFs open with the empty user password.
+        if doc.decrypt("").is_err() {
+            return Err(ExtractError::Encrypted);
+        }
+    }
+    if !has_eof && doc.get_pages().is_empty() {
+        return Err(ExtractError::Truncated {
+            format: FORMAT,
+            detail: "no %%EOF marker and no readable pages".into(),
+        });
+    }
+    Ok(doc)
+}
+
+/// Refuse decompression bombs: inflate each Flate stream into a counter,
+/// stopping at the limit, before any parser allocates its decoded form.
+fn check_stream_sizes(doc: &Document, limits: &Limits) -> Result<(), ExtractError> {
+    let cap = limits.max_decoded_bytes;
+    for (id, obj) in &doc.objects {
+        let Object::Stream(s) = obj else { continue };
+        let Ok(filters) = s.filters() else { continue };
+        if filters.first().map(|f| *f == b"FlateDecode") != Some(true) {
+            continue;
+        }
+        let mut dec = flate2::read::ZlibDecoder::new(&s.content[..]).take(cap + 1);
+        let n = std::io::copy(&mut dec, &mut std::io::sink()).unwrap_or(0);
+        if n > cap {
+            return Err(ExtractError::TooLarge {
+                format: FORMAT,
+                detail: format!(
+                    "stream {} {} inflates to more than {} MiB",
+                    id.0,
+                    id.1,
+                    cap >> 20
+                ),
+                limit: format!("{} MiB per stream", cap >> 20),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn page_content(
+    path: &Path,
+    doc: &Document,
+    number: u32,
+    page_id: ObjectId,
+    limits: &Limits,
+) -> Result<PageContent, ExtractError> {
+    let (w_pt, h_pt) = page_size(doc, page_id);
+    // A text layer that fails to parse is not fatal: the page is OCR'd instead.
+    if let Ok(Some(layer)) = shielded(FORMAT, || Ok(text_layer(doc, number, w_pt, h_pt))) {
+        if is_real_text(&layer.text) {
+            return Ok(PageContent::Text(layer));
+        }
+    }
+    if let Some(img) = single_page_image(doc, page_id, w_pt, limits)? {
+        return Ok(PageContent::Image(img));
+    }
+    render_page(path, number, limits).map(PageContent::Image)
+}
+
+fn page_size(doc: &Document, page_id: ObjectId) -> (f64, f64) {
+    let mut dict = doc.get_dictionary(page_id).ok();
+    while let Some(d) = dict {
+        if let Ok(Object::Array(a)) = d
+            .get(b"MediaBox")
+            .and_then(|o| doc.dereference(o).map(|(_, o)| o))
+        {
+            let v: Vec<f64> = a
+                .iter()
+                .filter_map(|o| {
+                    o.as_float()
+                        .map(|f| f as f64)
+                        .ok()
+                        .or_else(|| o.as_i64().ok().map(|i| i as f64))
+                })
+                .collect();
+            if v.len() == 4 {
+                return ((v[2] - v[0]).abs().max(1.0), (v[3] - v[1]).abs().max(1.0));
+            }
+        }
+        dict = d
+            .get(b"Parent")
+            .and_then(Object::as_reference)
+            .and_then(|id| doc.get_dictionary(id))
+            .ok();
+    }
+    (612.0, 792.0)
+}
+
+/// Whether extracted text is real text rather than nothing, a few stray
+/// glyphs, or undecodable garbage.
+pub(super) fn is_real_text(text: &str) -> bool {
+    let mut good = 0usize;
+    let mut bad = 0usize;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            good += 1;
+        } else if c == '\u{FFFD}'
+            || ('\u{E000}'..='\u{F8FF}').contains(&c)
+            || (c.is_control() && !c.is_whitespace())
+        {
+            bad += 1;
+        }
+    }
+    good >= MIN_TEXT_CHARS && bad * 10 < good
+}
+
+/// Collects a page's characters into text and word boxes.
+struct Collector {
+    height: f64,
+    origin: (f64, f64),
+    scale: f64,
+    text: String,
+    words: Vec<Word>,
+    word: String,
+    bbox: Option<[f64; 4]>,
+    last_end: f64,
+    last_y: f64,
+    first_char: bool,
+    started: bool,
+}
+
+impl Collector {
+    fn new(w_pt: f64, h_pt: f64) -> Self {
+        let _ = w_pt;
+        Collector {
+            height: h_pt,
+            origin: (0.0, 0.0),
+            scale: PDF_RENDER_DPI as f64 / 72.0,
+            text: String::new(),
+            words: Vec::new(),
+            word: String::new(),
+            bbox: None,
+            last_end: 1e9,
+            last_y: 0.0,
+            first_char: false,
+            started: false,
+        }
+    }
+
+    fn end_word(&mut self) {
+        if let Some([x0, y0, x1, y1]) = self.bbox.take() {
+            if !self.word.trim().is_empty() {
+                let s = self.scale;
+                let clamp = |v: f64| (v * s).max(0.0).round() as u32;
+                self.words.push(Word {
+                    text: std::mem::take(&mut self.word),
+                    bbox: [
+                        clamp(x0),
+                        clamp(y0),
+                        clamp(x1 - x0).max(1),
+                        clamp(y1 - y0).max(1),
+                    ],
+                    confidence: 1.0,
+                });
+            }
+        }
+        self.word.clear();
+    }
+
+    fn push_break(&mut self, c: char) {
+        self.end_word();
+        if !self.text.is_empty() && !self.text.ends_with(['\n', ' ']) {
+            self.text.push(c);
+        } else if c == '\n' && self.text.ends_with(' ') {
+            self.text.pop();
+            self.text.push('\n');
+        }
+    }
+}
+
+impl OutputDev for Collector {
+    fn begin_page(
+        &mut self,
+        _page_num: u32,
+        media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.height = media_box.ury - media_box.lly;
+        self.origin = (media_box.llx, media_box.lly);
+        Ok(())
+    }
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        self.end_word();
+        Ok(())
+    }
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
+        let x = trm.m31 - self.origin.0;
+        let y = self.height - (trm.m32 - self.origin.1);
+        let vx = font_size * trm.m11 + font_size * trm.m21;
+        let vy = font_size * trm.m12 + font_size * trm.m22;
+        let fs = (vx * vy).abs().sqrt().max(0.1);
+        if self.first_char && self.started {
+            if (y - self.last_y).abs() > fs * 1.5
+                || (x < self.last_end && (y - self.last_y).abs() > fs * 0.5)
+            {
+                self.push_break('\n');
+            } else if x > self.last_end + fs * 0.1 {
+                self.push_break(' ');
+            }
+        }
+        self.started = true;
+        self.first_char = false;
+        self.last_y = y;
+        let advance = width * fs;
+        self.last_end = x + advance;
+        for c in ch.chars() {
+            if c.is_whitespace() {
+                self.push_break(' ');
+                continue;
+            }
+            if c.is_control() {
+                continue;
+            }
+            // Presentation forms and ligatures back to base letters.
+            if super::super::analysis::normalize::is_arabic_presentation_form(c) {
+                unicode_normalization::char::decompose_compatible(c, |d| {
+                    if !d.is_whitespace() {
+                        self.text.push(d);
+                        self.word.push(d);
+                    }
+                });
+            } else {
+                self.text.push(c);
+                self.word.push(c);
+            }
+            let (x0, x1) = if advance >= 0.0 {
+                (x, x + advance)
+            } else {
+                (x + advance, x)
+            };
+            let (y0, y1) = (y - fs * 0.8, y + fs * 0.2);
+            self.bbox = Some(match self.bbox {
+                None => [x0, y0, x1, y1],
+                Some([a, b, c2, d]) => [a.min(x0), b.min(y0), c2.max(x1), d.max(y1)],
+            });
+        }
+        Ok(())
+    }
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        self.first_char = true;
+        Ok(())
+    }
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+fn text_layer(doc: &Document, number: u32, w_pt: f64, h_pt: f64) -> Option<TextLayerPage> {
+    let mut c = Collector::new(w_pt, h_pt);
+    pdf_extract::output_doc_page(doc, &mut c, number).ok()?;
+    c.end_word();
+    let scale = PDF_RENDER_DPI as f64 / 72.0;
+    Some(TextLayerPage {
+        text: c.text.trim().to_string(),
+        words: c.words,
+        width: (w_pt * scale).round() as u32,
+        height: (h_pt * scale).round() as u32,
+    })
+}
+
+/// The image XObjects drawn by a page (directly, through its resources).
+fn page_images(doc: &Document, page_id: ObjectId) -> Vec<ObjectId> {
+    let mut out = Vec::new();
+    let Ok((own, inherited)) = doc.get_page_resources(page_id) else {
+        return out;
+    };
+    let mut dicts: Vec<&Dictionary> = own.into_iter().collect();
+    dicts.extend(
+        inherited
+            .iter()
+            .filter_map(|id| doc.get_dictionary(*id).ok()),
+    );
+    for res in dicts {
+        let Ok(xobjects) = res
+            .get(b"XObject")
+            .and_then(|o| doc.dereference(o))
+            .and_then(|(_, o)| o.as_dict())
+        else {
+            continue;
+        };
+        for (_, v) in xobjects.iter() {
+            let Ok(id) = v.as_reference() else { continue };
+            if let Ok(Object::Stream(s)) = doc.get_object(id) {
+                if s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Image")
+                    && !out.contains(&id)
+                {
+                    out.push(id);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn dict_i64(doc: &Document, d: &Dictionary, key: &[u8]) -> Option<i64> {
+    d.get(key)
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_i64().ok())
+}
+
+/// When a page is exactly one image, decode that image. `Ok(None)` means the
+/// page needs rendering instead.
+fn single_page_image(
+    doc: &Document,
+    page_id: ObjectId,
+    w_pt: f64,
+    limits: &Limits,
+) -> Result<Option<PageImage>, ExtractError> {
+    let ids = page_images(doc, page_id);
+    let [id] = ids.as_slice() else {
+        return Ok(None);
+    };
+    let Ok(Object::Stream(stream)) = doc.get_object(*id) else {
+        return Ok(None);
+    };
+    let d = &stream.dict;
+    if d.get(b"ImageMask")
+        .and_then(Object::as_bool)
+        .unwrap_or(false)
+        || d.has(b"SMask")
+    {
+        return Ok(None);
+    }
+    let (Some(w), Some(h)) = (dict_i64(doc, d, b"Width"), dict_i64(doc, d, b"Height")) else {
+        return Ok(None);
+    };
+    if w <= 0 || h <= 0 || w > u32::MAX as i64 || h > u32::MAX as i64 {
+        return Err(corrupt(format!("image of size {w}×{h}")));
+    }
+    let (w, h) = (w as u32, h as u32);
+    limits.check_dimensions(FORMAT, w, h)?;
+    let dpi = Some(((w as f64) / (w_pt / 72.0)).round() as u32).filter(|d| *d > 0);
+    let filters: Vec<Vec<u8>> = stream
+        .filters()
+        .map(|f| f.into_iter().map(|x| x.to_vec()).collect())
+        .unwrap_or_default();
+    let inverted = matches!(d.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_i64().ok().or_else(|| o.as_float().ok().map(|f| f as i64))) == Some(1));
+    let mut page = match filters
+        .iter()
+        .map(|f| f.as_slice())
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [b"DCTDecode"] => images::decode_bytes(&stream.content, Format::Jpeg, limits)
+            .map_err(|e| corrupt(format!("embedded JPEG: {e}")))?,
+        [b"CCITTFaxDecode"] => match ccitt_to_tiff(doc, d, &stream.content, w, h) {
+            Some(tiff) => tiff_pages::decode_single_in_memory(&tiff, limits)
+                .map_err(|e| corrupt(format!("embedded CCITT image: {e}")))?,
+            None => return Ok(None),
+        },
+        [] | [b"FlateDecode"] | [b"LZWDecode"] => match raw_samples(doc, stream, w, h, limits)? {
+            Some(img) => PageImage {
+                image: img,
+                dpi: None,
+            },
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    if inverted {
+        image::imageops::invert(&mut page.image);
+    }
+    page.dpi = dpi;
+    Ok(Some(page))
+}
+
+/// Wrap a PDF CCITT stream in a one-strip TIFF so the `tiff` crate decodes it.
+/// Only Group 4 (K < 0) is supported by that crate; others are rendered.
+fn ccitt_to_tiff(doc: &Document, d: &Dictionary, data: &[u8], w: u32, h: u32) -> Option<Vec<u8>> {
+    let params = d
+        .get(b"DecodeParms")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| match o {
+            Object::Dictionary(p) => Some(p.clone()),
+            Object::Array(a) => a.first().and_then(|x| x.as_dict().ok()).cloned(),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let k = dict_i64(doc, &params, b"K").unwrap_or(0);
+    if k >= 0 {
+        return None;
+    }
+    let black_is_1 = params
+        .get(b"BlackIs1")
+        .and_then(Object::as_bool)
+        .unwrap_or(false);
+    let columns = dict_i64(doc, &params, b"Columns").unwrap_or(w as i64) as u32;
+    let rows = dict_i64(doc, &params, b"Rows")
+        .filter(|r| *r > 0)
+        .unwrap_or(h as i64) as u32;
+    // Little-endian TIFF, one IFD of 9 entries, then the strip.
+    let entries: Vec<(u16, u16, u32)> = vec![
+        (256, 4, columns),                        // ImageWidth
+        (257, 4, rows),                           // ImageLength
+        (258, 3, 1),                              // BitsPerSample
+        (259, 3, 4),                              // Compression: CCITT T.6 (Group 4)
+        (262, 3, if black_is_1 { 1 } else { 0 }), // Photometric
+        (273, 4, 0),                              // StripOffsets (patched below)
+        (277, 3, 1),                              // SamplesPerPixel
+        (278, 4, rows),                           // RowsPerStrip
+        (279, 4, data.len() as u32),              // StripByteCounts
+    ];
+    let ifd_len = 2 + entries.len() * 12 + 4;
+    let strip_offset = (8 + ifd_len) as u32;
+    let mut out = Vec::with_capacity(strip_offset as usize + data.len());
+    out.extend_from_slice(b"II*\0");
+    out.extend_from_slice(&8u32.to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, typ, val) in entries {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&typ.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        let v = if tag == 273 { strip_offset } else { val };
+        if typ == 3 {
+            out.extend_from_slice(&(v as u16).to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+        } else {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(data);
+    Some(out)
+}
+
+/// Uncompressed or Flate/LZW image samples in DeviceGray/DeviceRGB/ICCBased.
+fn raw_samples(
+    doc: &Document,
+    stream: &lopdf::Stream,
+    w: u32,
+    h: u32,
+    limits: &Limits,
+) -> Result<Option<image::GrayImage>, ExtractError> {
+    let d = &stream.dict;
+    let bpc = dict_i64(doc, d, b"BitsPerComponent").unwrap_or(8);
+    let comps = match d
+        .get(b"ColorSpace")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .map(|(_, o)| o)
+    {
+        Some(Object::Name(n)) if n == b"DeviceGray" || n == b"CalGray" => 1,
+        Some(Object::Name(n)) if n == b"DeviceRGB" || n == b"CalRGB" => 3,
+        Some(Object::Name(n)) if n == b"DeviceCMYK" => 4,
+        Some(Object::Array(a)) if a.first().and_then(|o| o.as_name().ok()) == Some(b"ICCBased") => {
+            let n = a
+                .get(1)
+                .and_then(|o| o.as_reference().ok())
+                .and_then(|id| doc.get_object(id).ok())
+                .and_then(|o| o.as_stream().ok())
+                .and_then(|s| dict_i64(doc, &s.dict, b"N"));
+            match n {
+                Some(n @ (1 | 3 | 4)) => n,
+                _ => return Ok(None),
+            }
+        }
+        None if bpc == 1 => 1,
+        _ => return Ok(None),
+    } as usize;
+    if !(bpc == 8 || (bpc == 1 && comps == 1)) {
+        return Ok(None);
+    }
+    let data = if stream.filters().map(|f| f.is_empty()).unwrap_or(true) {
+        stream.content.clone()
+    } else {
+        match stream.decompressed_content() {
+            Ok(v) => v,
+            Err(_) => return Ok(None),
+        }
+    };
+    let (wu, hu) = (w as usize, h as usize);
+    if (wu * hu * comps) as u64 > limits.max_decoded_bytes {
+        return Err(ExtractError::TooLarge {
+            format: FORMAT,
+            detail: format!("image of {w}×{h}"),
+            limit: format!("{} MiB", limits.max_decoded_bytes >> 20),
+        });
+    }
+    let mut gray = Vec::with_capacity(wu * hu);
+    if bpc == 1 {
+        let row = wu.div_ceil(8);
+        if data.len() < row * hu {
+            return Err(corrupt("image data shorter than its size"));
+        }
+        for y in 0..hu {
+            for x in 0..wu {
+                let bit = (data[y * row + x / 8] >> (7 - (x % 8))) & 1;
+                gray.push(if bit == 1 { 255 } else { 0 });
+            }
+        }
+    } else {
+        if data.len() < wu * hu * comps {
+            return Err(corrupt("image data shorter than its size"));
+        }
+        for px in data.chunks_exact(comps).take(wu * hu) {
+            gray.push(match comps {
+                1 => px[0],
+                3 => ((px[0] as u32 * 299 + px[1] as u32 * 587 + px[2] as u32 * 114) / 1000) as u8,
+                _ => {
+                    let k = px[3] as u32;
+                    let (r, g, b) = (
+                        (255 - px[0] as u32) * (255 - k) / 255,
+                        (255 - px[1] as u32) * (255 - k) / 255,
+                        (255 - px[2] as u32) * (255 - k) / 255,
+                    );
+                    ((r * 299 + g * 587 + b * 114) / 1000) as u8
+                }
+            });
+        }
+    }
+    Ok(image::GrayImage::from_raw(w, h, gray))
+}
+
+/// Render one page at 300 dpi with poppler's `pdftoppm`.
+fn render_page(path: &Path, number: u32, limits: &Limits) -> Result<PageImage, ExtractError> {
+    let dir = tempfile::tempdir().map_err(ExtractError::Unreadable)?;
+    let prefix = dir.path().join("page");
+    let n = number.to_string();
+    let out = std::process::Command::new("pdftoppm")
+        .args([
+            "-r",
+            &PDF_RENDER_DPI.to_string(),
+            "-gray",
+            "-png",
+            "-singlefile",
+            "-f",
+            &n,
+            "-l",
+            &n,
+        ])
+        .arg(path)
+        .arg(&prefix)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| ExtractError::Render {
+            page: number,
+            detail: format!("pdftoppm could not run ({e}); install poppler-utils"),
+        })?;
+    if !out.status.success() {
+        return Err(ExtractError::Render {
+            page: number,
+            detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    let png = prefix.with_extension("png");
+    let bytes = std::fs::read(&png).map_err(|e| ExtractError::Render {
+        page: number,
+        detail: e.to_string(),
+    })?;
+    let mut page = images::decode_bytes(&bytes, Format::Png, limits)?;
+    page.dpi = Some(PDF_RENDER_DPI);
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_text_judgement() {
+        assert!(is_real_text("رخصة بناء رقم 1234 صادرة من بلدية الهفوف"));
+        assert!(!is_real_text("  \n 3 "));
+        assert!(!is_real_text(&"\u{FFFD}".repeat(40)));
+        assert!(!is_real_text(&format!(
+            "{}{}",
+            "abcdefghijklmnopqrstuvwxyz",
+            "\u{E001}".repeat(10)
+        )));
+    }
+}

@@ -1,0 +1,389 @@
+//! The tantivy index: derived from the catalog, rebuilt from it at will.
+//!
+//! One tantivy document per archive document. Page texts are a multi-valued
+//! field, one value per non-empty page, with the page numbers stored beside
+//! them in the same order, so a hit can say which pages matched. The schema is
+//! versioned; `index-schema/v1.json` is its checked-in form and a test keeps
+//! the code and the file in step.
+
+use std::path::{Path, PathBuf};
+
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema,
+    TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analysis;
+use crate::catalog::{Catalog, DocumentRecord, PageRecord};
+use crate::types::DocId;
+
+/// Bump when the schema or the analysis changes; an index of another version
+/// is rebuilt from the catalog.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const VERSION_FILE: &str = "arshif-index.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("index {path}: {source}")]
+    Tantivy {
+        path: PathBuf,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("index {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The fields of the index schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub doc_id: Field,
+    pub sha256: Field,
+    pub title: Field,
+    pub text: Field,
+    pub page: Field,
+    pub branch: Field,
+    pub doc_type: Field,
+    pub imported_at: Field,
+    pub source: Field,
+    pub page_count: Field,
+}
+
+/// Build the schema. Field order and options are part of the format.
+pub fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let analysed = |stored: bool| {
+        let idx = TextFieldIndexing::default()
+            .set_tokenizer(analysis::TEXT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let o = TextOptions::default().set_indexing_options(idx);
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
+    };
+    let doc_id = b.add_u64_field(
+        "doc_id",
+        NumericOptions::default() | INDEXED | STORED | FAST,
+    );
+    let sha256 = b.add_text_field("sha256", STRING | STORED);
+    let title = b.add_text_field("title", analysed(true));
+    let text = b.add_text_field("text", analysed(true));
+    let page = b.add_u64_field("page", NumericOptions::default() | STORED);
+    let branch = b.add_text_field("branch", STRING | STORED | FAST);
+    let doc_type = b.add_text_field("doc_type", STRING | STORED | FAST);
+    let imported_at = b.add_date_field(
+        "imported_at",
+        DateOptions::default()
+            .set_indexed()
+            .set_stored()
+            .set_fast()
+            .set_precision(DateTimePrecision::Seconds),
+    );
+    let source = b.add_text_field("source", analysed(true));
+    let page_count = b.add_u64_field("page_count", NumericOptions::default() | STORED);
+    (
+        b.build(),
+        Fields {
+            doc_id,
+            sha256,
+            title,
+            text,
+            page,
+            branch,
+            doc_type,
+            imported_at,
+            source,
+            page_count,
+        },
+    )
+}
+
+/// Whether an opened index can be used as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexState {
+    /// Matches this build's schema version.
+    Current,
+    /// Created empty just now, or replaced because it was of another version
+    /// or unreadable: every document must be indexed again.
+    Rebuilt,
+}
+
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+}
+
+impl SearchIndex {
+    /// Open the index at `dir`, creating it, or replacing it when it is of
+    /// another schema version or cannot be opened (it is derived data).
+    pub fn open_or_rebuild(dir: &Path) -> Result<(Self, IndexState), IndexError> {
+        let io = |source| IndexError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let version_ok = std::fs::read_to_string(dir.join(VERSION_FILE))
+            .ok()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+            .and_then(|v| v.get("schema_version").and_then(|n| n.as_u64()))
+            == Some(SCHEMA_VERSION as u64);
+        if version_ok {
+            if let Ok(idx) = Self::open_existing(dir) {
+                return Ok((idx, IndexState::Current));
+            }
+            tracing::warn!(dir = %dir.display(), "index cannot be opened; rebuilding it from the catalog");
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(io)?;
+        }
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let (schema, _) = schema();
+        let index = Index::create_in_dir(dir, schema).map_err(|source| IndexError::Tantivy {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        std::fs::write(
+            dir.join(VERSION_FILE),
+            serde_json::json!({ "schema_version": SCHEMA_VERSION }).to_string(),
+        )
+        .map_err(io)?;
+        drop(index);
+        Ok((Self::open_existing(dir)?, IndexState::Rebuilt))
+    }
+
+    /// Open an existing index without repairing anything.
+    pub fn open_existing(dir: &Path) -> Result<Self, IndexError> {
+        let t = |source| IndexError::Tantivy {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let index = Index::open_in_dir(dir).map_err(t)?;
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(IndexError::Tantivy {
+                path: dir.to_path_buf(),
+                source: tantivy::TantivyError::SchemaError(
+                    "schema differs from this build's".into(),
+                ),
+            });
+        }
+        analysis::register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(t)?;
+        Ok(SearchIndex {
+            dir: dir.to_path_buf(),
+            index,
+            fields,
+            reader,
+        })
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
+    /// Pick up the latest commit.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        self.reader.reload().map_err(|source| IndexError::Tantivy {
+            path: self.dir.clone(),
+            source,
+        })
+    }
+
+    /// A writer that commits in batches.
+    pub fn writer(&self) -> Result<Indexer, IndexError> {
+        // One indexing thread: OCR owns the cores; 64 MB is well above
+        // tantivy's per-thread minimum.
+        let writer = self
+            .index
+            .writer_with_num_threads(1, 64 << 20)
+            .map_err(|source| IndexError::Tantivy {
+                path: self.dir.clone(),
+                source,
+            })?;
+        Ok(Indexer {
+            writer,
+            fields: self.fields,
+            dir: self.dir.clone(),
+            pending: Vec::new(),
+        })
+    }
+}
+
+/// Adds and replaces documents; nothing is visible until [`Indexer::commit`].
+pub struct Indexer {
+    writer: IndexWriter,
+    fields: Fields,
+    dir: PathBuf,
+    pending: Vec<DocId>,
+}
+
+impl Indexer {
+    /// Add a document, replacing any earlier entry for the same id.
+    pub fn upsert(&mut self, doc: &DocumentRecord, pages: &[PageRecord]) -> Result<(), IndexError> {
+        let f = &self.fields;
+        self.writer
+            .delete_term(Term::from_field_u64(f.doc_id, doc.id.0 as u64));
+        let mut d = TantivyDocument::default();
+        d.add_u64(f.doc_id, doc.id.0 as u64);
+        d.add_text(f.sha256, doc.blob.to_hex());
+        d.add_text(f.title, &doc.title);
+        for p in pages {
+            if p.text.trim().is_empty() {
+                continue;
+            }
+            d.add_text(f.text, &p.text);
+            d.add_u64(f.page, p.number as u64);
+        }
+        // The primary branch first, then the others it was imported under.
+        let mut branches: Vec<String> = doc.branch.iter().map(|b| b.to_string()).collect();
+        for b in doc.branches() {
+            if !branches.iter().any(|x| x == b.as_str()) {
+                branches.push(b.to_string());
+            }
+        }
+        for b in branches {
+            d.add_text(f.branch, b);
+        }
+        if let Some(t) = &doc.doc_type {
+            d.add_text(f.doc_type, t.as_str());
+        }
+        if let Some(first) = doc.sources.first() {
+            d.add_date(
+                f.imported_at,
+                tantivy::DateTime::from_timestamp_secs(first.imported_at.timestamp()),
+            );
+        }
+        for s in &doc.sources {
+            d.add_text(f.source, &s.path);
+        }
+        d.add_u64(f.page_count, doc.page_count as u64);
+        self.writer
+            .add_document(d)
+            .map_err(|source| IndexError::Tantivy {
+                path: self.dir.clone(),
+                source,
+            })?;
+        self.pending.push(doc.id);
+        Ok(())
+    }
+
+    /// Documents added since the last commit.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Make the pending documents durable and searchable; returns their ids.
+    pub fn commit(&mut self) -> Result<Vec<DocId>, IndexError> {
+        self.writer.commit().map_err(|source| IndexError::Tantivy {
+            path: self.dir.clone(),
+            source,
+        })?;
+        Ok(std::mem::take(&mut self.pending))
+    }
+
+    /// Remove every document (before a full rebuild).
+    pub fn delete_all(&mut self) -> Result<(), IndexError> {
+        self.writer
+            .delete_all_documents()
+            .map(|_| ())
+            .map_err(|source| IndexError::Tantivy {
+                path: self.dir.clone(),
+                source,
+            })
+    }
+
+    /// Wait for background merges so no work is lost, then release the writer.
+    pub fn finish(self) -> Result<(), IndexError> {
+        let dir = self.dir.clone();
+        self.writer
+            .wait_merging_threads()
+            .map_err(|source| IndexError::Tantivy { path: dir, source })
+    }
+}
+
+/// Bring the index up to date with the catalog: after a rebuild, every
+/// document; otherwise those recorded but not yet indexed (a previous run
+/// stopped between its catalog write and its index commit). Commits in
+/// batches and returns how many documents were indexed.
+pub fn catch_up(
+    indexer: &mut Indexer,
+    catalog: &mut dyn Catalog,
+    state: IndexState,
+) -> Result<usize, IndexError> {
+    if state == IndexState::Rebuilt {
+        catalog.mark_all_unindexed()?;
+    }
+    let ids = catalog.unindexed()?;
+    for chunk in ids.chunks(500) {
+        for &id in chunk {
+            if let Some(doc) = catalog.document(id)? {
+                let pages = catalog.pages(id)?;
+                indexer.upsert(&doc, &pages)?;
+            }
+        }
+        let done = indexer.commit()?;
+        catalog.mark_indexed(&done)?;
+    }
+    Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checked-in schema file is what the code builds.
+    #[test]
+    fn schema_matches_index_schema_file() {
+        let (schema, _) = schema();
+        let actual = serde_json::to_value(&schema).unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/index-schema/v1.json");
+        if std::env::var_os("ARSHIF_BLESS").is_some() {
+            let body = serde_json::json!({
+                "schema_version": SCHEMA_VERSION,
+                "analyzers": { (analysis::TEXT_ANALYZER): "ScriptTokenizer: split by script (Arabic / digits / other letters); drop Arabic diacritics and tatweel; fold hamza forms, alef maqsura, teh marbuta, Persian yeh/keheh; presentation forms to base letters; Arabic-Indic digits to ASCII; lower-case and strip accents" },
+                "fields": actual,
+            });
+            std::fs::write(path, serde_json::to_string_pretty(&body).unwrap() + "\n").unwrap();
+        }
+        let file: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(path).expect("index-schema/v1.json exists"),
+        )
+        .unwrap();
+        assert_eq!(
+            file["schema_version"].as_u64(),
+            Some(SCHEMA_VERSION as u64),
+            "index-schema/v1.json names another version"
+        );
+        assert_eq!(
+            file["fields"], actual,
+            "index-schema/v1.json differs from index::schema(); update the file (and bump the version if archives exist)"
+        );
+    }
+}

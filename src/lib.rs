@@ -1,0 +1,20 @@
+//! arshif: a document archive for municipal records.
+//!
+//! Originals are kept byte for byte in a content-addressed [`store`]; the
+//! [`catalog`] records documents, their sources, pages and import batches;
+//! [`extract`] and [`ocr`] turn files into page text; [`analysis`] and
+//! [`index`] make that text searchable in Arabic and English; [`ingest`] is
+//! the pipeline that ties them together and [`search`] answers queries.
+//! See ARCHITECTURE.md for the map.
+
+pub mod analysis;
+pub mod archive;
+pub mod catalog;
+pub mod cli;
+pub mod extract;
+pub mod index;
+pub mod ingest;
+pub mod ocr;
+pub mod search;
+pub mod store;
+pub mod types;
