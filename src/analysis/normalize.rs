@@ -89,6 +89,8 @@ pub fn classify(c: char) -> CharClass {
             c,
             '\u{0640}' // tatweel
             | '\u{200C}' | '\u{200D}' // zero-width non-joiner / joiner
+            | '\u{200E}' | '\u{200F}' | '\u{061C}' // direction marks
+            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' // embeddings, isolates
             | '\u{00AD}' // soft hyphen
             | '\u{0300}'..='\u{036F}' // combining accents
         )
@@ -197,6 +199,7 @@ mod tests {
         ("hamza above/below marks", "\u{0627}\u{0654}\u{0655}", "ا"),
         ("superscript alef", "هٰذا", "هذا"),
         ("tatweel", "بـــلـدية", "بلديه"),
+        ("direction marks", "\u{200F}رقم\u{200E}", "رقم"),
         // letter folds
         ("alef with hamza above", "أحمد", "احمد"),
         ("alef with hamza below", "إدارة", "اداره"),

@@ -56,9 +56,10 @@ enum Command {
         /// OCR worker threads (default: one per core).
         #[arg(long)]
         workers: Option<usize>,
-        /// Tesseract languages.
-        #[arg(long, default_value = "ara+eng")]
-        languages: String,
+        /// OCR languages: `auto` (per page: ara, eng or ara+eng) or a
+        /// Tesseract language list such as `ara+eng`.
+        #[arg(long, default_value = "auto")]
+        languages: crate::ocr::LanguagePlan,
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -148,8 +149,9 @@ fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ARSHIF_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("arshif={level},warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ARSHIF_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("warn,pdf_extract=off,lopdf=off,arshif={level}"))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -249,12 +249,36 @@ pub fn extract_pages(
     }
 }
 
+thread_local! {
+    static SHIELDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Panics inside [`shielded`] are expected (third-party parsers on hostile
+/// input) and reported as errors; keep them off stderr.
+fn install_quiet_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if SHIELDED.with(|s| s.get()) {
+                tracing::debug!("contained parser panic: {info}");
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
 /// Run `f`, turning a panic into a [`ExtractError::ParserPanic`].
 pub(crate) fn shielded<T>(
     format: Format,
     f: impl FnOnce() -> Result<T, ExtractError>,
 ) -> Result<T, ExtractError> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    install_quiet_panic_hook();
+    let was = SHIELDED.with(|s| s.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    SHIELDED.with(|s| s.set(was));
+    match result {
         Ok(r) => r,
         Err(payload) => {
             let detail = payload

@@ -64,7 +64,7 @@ fn load(bytes: &[u8]) -> Result<Document, ExtractError> {
     let has_eof = bytes[bytes.len().saturating_sub(1024)..]
         .windows(5)
         .any(|w| w == b"%%EOF");
-    let loaded = shielded(FORMAT, || Document::load_mem(bytes).map_err(|e| corrupt(e)));
+    let loaded = shielded(FORMAT, || Document::load_mem(bytes).map_err(corrupt));
     let mut doc = match loaded {
         Ok(d) => d,
         Err(ExtractError::Corrupt { detail, .. })

@@ -38,9 +38,53 @@ pub enum OcrError {
 pub struct OcrConfig {
     /// Directory holding the `*.traineddata` files.
     pub datapath: PathBuf,
-    /// Tesseract language string, e.g. `ara+eng`.
-    pub languages: String,
+    /// Which Tesseract languages read a page.
+    pub languages: LanguagePlan,
 }
+
+/// How the OCR language is chosen for each page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LanguagePlan {
+    /// Read with `ara`; if the page reads poorly (an English page does, with
+    /// the Arabic model) read it with `eng` too, and with `ara+eng` if both
+    /// are poor (a mixed page), keeping the most confident reading. On Arabic
+    /// pages `ara` alone is faster and more accurate than `ara+eng`.
+    Auto,
+    /// Always this Tesseract language string, e.g. `ara+eng`.
+    Fixed(String),
+}
+
+impl std::str::FromStr for LanguagePlan {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s == "auto" {
+            return Ok(LanguagePlan::Auto);
+        }
+        let ok = !s.is_empty()
+            && s.split('+')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        if ok {
+            Ok(LanguagePlan::Fixed(s.to_string()))
+        } else {
+            Err(format!(
+                "{s:?} is not `auto` or a Tesseract language list such as ara+eng"
+            ))
+        }
+    }
+}
+
+impl std::fmt::Display for LanguagePlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LanguagePlan::Auto => f.write_str("auto"),
+            LanguagePlan::Fixed(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Below this mean word confidence, `auto` tries the other models.
+const AUTO_RETRY_BELOW: f32 = 0.70;
 
 /// Where Debian installs Tesseract 5's models.
 pub const DEBIAN_TESSDATA: &str = "/usr/share/tesseract-ocr/5/tessdata";
@@ -52,7 +96,7 @@ impl Default for OcrConfig {
             .unwrap_or_else(|| PathBuf::from(DEBIAN_TESSDATA));
         OcrConfig {
             datapath,
-            languages: "ara+eng".to_string(),
+            languages: LanguagePlan::Auto,
         }
     }
 }
@@ -68,118 +112,168 @@ pub struct OcrPage {
     pub languages: String,
 }
 
-/// One initialised Tesseract engine. Not shared between threads.
+/// Tesseract engines for one worker thread, one per language string used,
+/// each initialised on first use and then reused. Not shared between threads.
 pub struct OcrEngine {
-    api: TesseractAPI,
     config: OcrConfig,
+    models: Vec<(String, TesseractAPI)>,
 }
 
 /// Resolution assumed when a file records none (or an implausible one).
 const DEFAULT_DPI: u32 = 300;
 
 impl OcrEngine {
+    /// Check the configuration and load the first model.
     pub fn new(config: &OcrConfig) -> Result<Self, OcrError> {
-        let api = TesseractAPI::new();
-        let init_err = |detail: String| OcrError::Init {
-            languages: config.languages.clone(),
-            datapath: config.datapath.clone(),
-            detail,
-        };
-        for lang in config.languages.split('+') {
-            let f = config.datapath.join(format!("{lang}.traineddata"));
-            if !f.is_file() {
-                return Err(init_err(format!("{} is missing", f.display())));
-            }
-        }
-        api.init(&config.datapath, &config.languages)
-            .map_err(|e| init_err(e.to_string()))?;
-        api.set_page_seg_mode(TessPageSegMode::PSM_AUTO)
-            .map_err(|e| init_err(e.to_string()))?;
-        // Keep inter-word spaces as printed; Arabic words are not joined.
-        let _ = api.set_variable("preserve_interword_spaces", "1");
-        Ok(OcrEngine {
-            api,
+        let mut e = OcrEngine {
             config: config.clone(),
-        })
+            models: Vec::new(),
+        };
+        let first = match &config.languages {
+            LanguagePlan::Auto => "ara".to_string(),
+            LanguagePlan::Fixed(l) => l.clone(),
+        };
+        e.model(&first)?;
+        Ok(e)
     }
 
     pub fn config(&self) -> &OcrConfig {
         &self.config
     }
 
-    /// Recognise one page image.
+    fn model(&mut self, languages: &str) -> Result<&TesseractAPI, OcrError> {
+        if let Some(i) = self.models.iter().position(|(l, _)| l == languages) {
+            return Ok(&self.models[i].1);
+        }
+        let datapath = &self.config.datapath;
+        let init_err = |detail: String| OcrError::Init {
+            languages: languages.to_string(),
+            datapath: datapath.clone(),
+            detail,
+        };
+        for lang in languages.split('+') {
+            let f = datapath.join(format!("{lang}.traineddata"));
+            if !f.is_file() {
+                return Err(init_err(format!("{} is missing", f.display())));
+            }
+        }
+        let api = TesseractAPI::new();
+        api.init(datapath, languages)
+            .map_err(|e| init_err(e.to_string()))?;
+        api.set_page_seg_mode(TessPageSegMode::PSM_AUTO)
+            .map_err(|e| init_err(e.to_string()))?;
+        // Note: `preserve_interword_spaces=1` must stay off: with Arabic it
+        // glues the last two words of every line together.
+        self.models.push((languages.to_string(), api));
+        Ok(&self.models.last().expect("just pushed").1)
+    }
+
+    /// Recognise one page image, choosing the language by the plan.
     pub fn recognize(&mut self, page: &PageImage) -> Result<OcrPage, OcrError> {
+        match self.config.languages.clone() {
+            LanguagePlan::Fixed(l) => self.recognize_with(page, &l),
+            LanguagePlan::Auto => {
+                let mut best = self.recognize_with(page, "ara")?;
+                for next in ["eng", "ara+eng"] {
+                    if best.confidence >= AUTO_RETRY_BELOW {
+                        break;
+                    }
+                    let other = self.recognize_with(page, next)?;
+                    if other.confidence > best.confidence {
+                        best = other;
+                    }
+                }
+                Ok(best)
+            }
+        }
+    }
+
+    /// Recognise one page image with the given Tesseract language string.
+    pub fn recognize_with(
+        &mut self,
+        page: &PageImage,
+        languages: &str,
+    ) -> Result<OcrPage, OcrError> {
         let (w, h) = page.image.dimensions();
         let fail = |detail: String| OcrError::Recognize {
             width: w,
             height: h,
             detail,
         };
-        self.api
-            .set_image(page.image.as_raw(), w as i32, h as i32, 1, w as i32)
+        let api = self.model(languages)?;
+        api.set_image(page.image.as_raw(), w as i32, h as i32, 1, w as i32)
             .map_err(|e| fail(e.to_string()))?;
         let dpi = page
             .dpi
             .filter(|d| (70..=2400).contains(d))
             .unwrap_or(DEFAULT_DPI);
-        let _ = self.api.set_source_resolution(dpi as i32);
-        self.api.recognize().map_err(|e| fail(e.to_string()))?;
-        let text = self.api.get_utf8_text().map_err(|e| fail(e.to_string()))?;
-        let words = self.words(w, h);
+        let _ = api.set_source_resolution(dpi as i32);
+        api.recognize().map_err(|e| fail(e.to_string()))?;
+        let text = api.get_utf8_text().map_err(|e| fail(e.to_string()))?;
+        let words = words(api, w, h);
         let confidence = if words.is_empty() {
             0.0
         } else {
             words.iter().map(|w| w.confidence).sum::<f32>() / words.len() as f32
         };
-        let _ = self.api.clear();
+        let _ = api.clear();
         Ok(OcrPage {
             text: tidy(&text),
             words,
             confidence,
-            languages: self.config.languages.clone(),
+            languages: languages.to_string(),
         })
-    }
-
-    fn words(&self, w: u32, h: u32) -> Vec<Word> {
-        let mut out = Vec::new();
-        let Ok(it) = self.api.get_iterator() else {
-            return out;
-        };
-        loop {
-            if let Ok(text) = it.get_utf8_text(TessPageIteratorLevel::RIL_WORD) {
-                let text = text.trim();
-                if !text.is_empty() {
-                    if let Ok((l, t, r, b)) = it.get_bounding_box(TessPageIteratorLevel::RIL_WORD) {
-                        let conf = it
-                            .confidence(TessPageIteratorLevel::RIL_WORD)
-                            .unwrap_or(0.0);
-                        let l = l.clamp(0, w as i32) as u32;
-                        let t = t.clamp(0, h as i32) as u32;
-                        let r = r.clamp(0, w as i32) as u32;
-                        let b = b.clamp(0, h as i32) as u32;
-                        out.push(Word {
-                            text: text.to_string(),
-                            bbox: [l, t, r.saturating_sub(l), b.saturating_sub(t)],
-                            confidence: (conf / 100.0).clamp(0.0, 1.0),
-                        });
-                    }
-                }
-            }
-            match it.next(TessPageIteratorLevel::RIL_WORD) {
-                Ok(true) => {}
-                _ => break,
-            }
-        }
-        out
     }
 }
 
-/// Trim trailing spaces on each line and collapse runs of blank lines.
+fn words(api: &TesseractAPI, w: u32, h: u32) -> Vec<Word> {
+    let mut out = Vec::new();
+    let Ok(it) = api.get_iterator() else {
+        return out;
+    };
+    loop {
+        if let Ok(text) = it.get_utf8_text(TessPageIteratorLevel::RIL_WORD) {
+            let text: String = text.chars().filter(|c| !is_bidi_control(*c)).collect();
+            let text = text.trim();
+            if !text.is_empty() {
+                if let Ok((l, t, r, b)) = it.get_bounding_box(TessPageIteratorLevel::RIL_WORD) {
+                    let conf = it
+                        .confidence(TessPageIteratorLevel::RIL_WORD)
+                        .unwrap_or(0.0);
+                    let l = l.clamp(0, w as i32) as u32;
+                    let t = t.clamp(0, h as i32) as u32;
+                    let r = r.clamp(0, w as i32) as u32;
+                    let b = b.clamp(0, h as i32) as u32;
+                    out.push(Word {
+                        text: text.to_string(),
+                        bbox: [l, t, r.saturating_sub(l), b.saturating_sub(t)],
+                        confidence: (conf / 100.0).clamp(0.0, 1.0),
+                    });
+                }
+            }
+        }
+        match it.next(TessPageIteratorLevel::RIL_WORD) {
+            Ok(true) => {}
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Bidirectional formatting marks Tesseract puts around runs of the other
+/// direction (LRM, RLM, embeddings, isolates). The stored text is in logical
+/// order already; the marks only get in the way of search and display.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Drop bidi marks, trim each line and collapse runs of blank lines.
 fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
     for line in text.lines() {
-        let line = line.trim_end();
+        let line: String = line.chars().filter(|c| !is_bidi_control(*c)).collect();
+        let line = line.trim();
         if line.trim().is_empty() {
             blank += 1;
             continue;
@@ -198,8 +292,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn language_plans_parse() {
+        assert_eq!("auto".parse::<LanguagePlan>().unwrap(), LanguagePlan::Auto);
+        assert_eq!(
+            "ara+eng".parse::<LanguagePlan>().unwrap(),
+            LanguagePlan::Fixed("ara+eng".into())
+        );
+        assert!("ara+".parse::<LanguagePlan>().is_err());
+        assert!("../x".parse::<LanguagePlan>().is_err());
+    }
+
+    #[test]
     fn tidy_trims_and_collapses() {
-        assert_eq!(tidy("a  \n\n\n b\n\n"), "a\n\n b");
+        assert_eq!(tidy("a  \n\n\n b\n\n"), "a\n\nb");
+        assert_eq!(tidy(" \u{200e}1445/07/12\u{200f}ه "), "1445/07/12ه");
         assert_eq!(tidy("\n\nx"), "x");
     }
 }
