@@ -46,13 +46,8 @@ pub(super) fn decode_bytes(
         }
         _ => unreachable!("images::decode_bytes only handles PNG and JPEG"),
     };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), img_format);
-    let mut l = image::Limits::default();
-    l.max_image_width = Some(limits.max_dimension);
-    l.max_image_height = Some(limits.max_dimension);
-    l.max_alloc = Some(limits.max_decoded_bytes);
-    reader.limits(l);
-    let (w, h) = reader
+    // The header alone gives the size: check it before anything is decoded.
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), img_format)
         .into_dimensions()
         .map_err(|e| image_error(format, e))?;
     limits.check_dimensions(format, w, h)?;

@@ -73,10 +73,10 @@ fn load(bytes: &[u8]) -> Result<Document, ExtractError> {
         {
             return Err(ExtractError::Encrypted)
         }
-        Err(e) if !has_eof => {
+        Err(ExtractError::Corrupt { detail, .. }) if !has_eof => {
             return Err(ExtractError::Truncated {
                 format: FORMAT,
-                detail: format!("no %%EOF marker at the end ({e})"),
+                detail: format!("no %%EOF marker at the end; {detail}"),
             })
         }
         Err(e) => return Err(e),
@@ -654,6 +654,113 @@ fn render_page(path: &Path, number: u32, limits: &Limits) -> Result<PageImage, E
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lopdf::{dictionary, Stream};
+
+    /// A one-page PDF; `media_box` false leaves the page without one, which
+    /// makes pdf-extract panic.
+    fn one_page_pdf(media_box: bool, content: Vec<u8>, extra: Option<Stream>) -> Document {
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let font_id = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content));
+        let mut page = dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content_id,
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
+        };
+        if media_box {
+            page.set("MediaBox", vec![0.into(), 0.into(), 595.into(), 842.into()]);
+        }
+        let page_id = doc.add_object(page);
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(
+                dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 },
+            ),
+        );
+        if let Some(s) = extra {
+            doc.add_object(s);
+        }
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        doc
+    }
+
+    fn save(doc: &mut Document) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        doc.save(f.path()).unwrap();
+        f
+    }
+
+    const TEXT: &[u8] =
+        b"BT /F1 24 Tf 72 700 Td (Omran branch municipality licence register) Tj ET";
+
+    #[test]
+    fn text_layer_is_read_per_page() {
+        let mut doc = one_page_pdf(true, TEXT.to_vec(), None);
+        let f = save(&mut doc);
+        let mut pages = vec![];
+        let n = extract(f.path(), &ExtractConfig::default(), &mut |n, c| {
+            pages.push((n, c));
+            true
+        })
+        .unwrap();
+        assert_eq!(n, 1);
+        match &pages[0].1 {
+            PageContent::Text(t) => {
+                assert!(t.text.contains("Omran branch municipality"), "{:?}", t.text);
+                assert_eq!(t.words.len(), 5);
+                assert!(
+                    t.words[0].bbox[0] > 250 && t.words[0].bbox[0] < 350,
+                    "{:?}",
+                    t.words[0]
+                );
+                assert_eq!((t.width, t.height), (2479, 3508));
+            }
+            other => panic!("expected a text page, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pdf_extract_panics_are_contained() {
+        let doc = one_page_pdf(false, TEXT.to_vec(), None);
+        let r = shielded(FORMAT, || Ok(text_layer(&doc, 1, 612.0, 792.0)));
+        assert!(matches!(r, Err(ExtractError::ParserPanic { .. })), "{r:?}");
+        // and the whole file still goes through (the page is rendered instead)
+        let mut doc = one_page_pdf(false, TEXT.to_vec(), None);
+        let f = save(&mut doc);
+        let r = extract(f.path(), &ExtractConfig::default(), &mut |_, _| true);
+        assert!(
+            matches!(r, Ok(1) | Err(ExtractError::Render { .. })),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn flate_bombs_are_refused() {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&vec![0u8; 4 << 20]).unwrap();
+        let bomb = Stream::new(
+            dictionary! { "Filter" => "FlateDecode" },
+            z.finish().unwrap(),
+        );
+        let mut doc = one_page_pdf(true, TEXT.to_vec(), Some(bomb));
+        let f = save(&mut doc);
+        let cfg = ExtractConfig {
+            limits: Limits {
+                max_decoded_bytes: 1 << 20,
+                ..Limits::default()
+            },
+        };
+        let r = extract(f.path(), &cfg, &mut |_, _| true);
+        assert!(matches!(r, Err(ExtractError::TooLarge { .. })), "{r:?}");
+        // the default limit lets the same file through
+        assert!(extract(f.path(), &ExtractConfig::default(), &mut |_, _| true).is_ok());
+    }
 
     #[test]
     fn real_text_judgement() {

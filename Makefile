@@ -1,0 +1,34 @@
+# arshif — see README.md. `make run` and `make test` are the two entry points.
+
+ARCHIVE ?= ./archive
+BIN := target/release/arshif
+# Tesseract's OpenMP must be limited before the library loads (arshif also
+# re-executes itself with this set, but the environment is the surest place).
+export OMP_THREAD_LIMIT := 1
+
+.PHONY: run test deps build lint bench clean-archive
+
+run: deps build
+	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
+	$(BIN) --archive $(ARCHIVE) ingest --branch hofuf samples/scans
+	$(BIN) --archive $(ARCHIVE) search الاحساء
+	$(BIN) --archive $(ARCHIVE) search health certificate
+
+test: deps
+	cargo test --locked
+
+deps:
+	@./scripts/install-deps.sh
+
+build:
+	cargo build --release --locked
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets --locked -- -D warnings
+
+bench: deps
+	cargo bench --locked --bench index_throughput
+
+clean-archive:
+	rm -rf $(ARCHIVE)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian packages arshif needs, only those that are missing.
+# Uses sudo when not run as root. Safe to run again.
+set -euo pipefail
+
+PACKAGES=(
+  # OCR: libtesseract (linked by the tesseract-rs crate) and its models
+  tesseract-ocr tesseract-ocr-ara tesseract-ocr-eng tesseract-ocr-osd
+  tesseract-ocr-script-arab libtesseract-dev libleptonica-dev pkg-config
+  # PDF pages that are neither text nor one image are rendered with pdftoppm
+  poppler-utils
+  # C toolchain for the bundled SQLite and sha2's assembly
+  build-essential
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  if ! command -v apt-get >/dev/null; then
+    echo "apt-get not found: install these packages by hand: ${missing[*]}" >&2
+    exit 1
+  fi
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install Rust (stable) with rustup, https://rustup.rs" >&2
+  exit 1
+fi
