@@ -125,13 +125,17 @@ impl Rng {
 fn page_text(rng: &mut Rng) -> String {
     let mut s = String::with_capacity(2600);
     while s.len() < 2400 {
-        let w = if rng.next() % 5 == 0 {
+        let w = if rng.next().is_multiple_of(5) {
             rng.pick(ENGLISH)
         } else {
             rng.pick(ARABIC)
         };
         s.push_str(w);
-        s.push(if rng.next() % 12 == 0 { '\n' } else { ' ' });
+        s.push(if rng.next().is_multiple_of(12) {
+            '\n'
+        } else {
+            ' '
+        });
     }
     s
 }
