@@ -222,6 +222,7 @@ mod tests {
         ("arabic-indic digits", "٢٧٥٠٧٩٧٦", "27507976"),
         ("persian digits", "۱۴۴۵", "1445"),
         ("mixed digits with separators", "١٤٤٥/٠٣/١٢", "1445 03 12"),
+        ("mixed arabic-indic and western", "٢٧٥٠7976", "27507976"),
         // latin
         ("lowercase", "HEALTH Certificate", "health certificate"),
         ("accents", "Café Ångström", "cafe angstrom"),

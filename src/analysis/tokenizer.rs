@@ -105,10 +105,18 @@ pub struct ScriptTokenStream<'a> {
 }
 
 impl ScriptTokenStream<'_> {
-    fn emit(&mut self) -> bool {
+    fn emit(&mut self, kind: Kind) -> bool {
         if self.token.text.len() > MAX_TOKEN_BYTES {
             self.token.text.clear();
             return false;
+        }
+        if kind == Kind::Digit {
+            // 07 and 7, 0088 and 88 are the same number to a person typing.
+            let zeros = self.token.text.bytes().take_while(|b| *b == b'0').count();
+            let zeros = zeros.min(self.token.text.len() - 1);
+            if zeros > 0 {
+                self.token.text.drain(..zeros);
+            }
         }
         self.token.position = self.token.position.wrapping_add(1);
         self.token.position_length = 1;
@@ -123,7 +131,7 @@ impl TokenStream for ScriptTokenStream<'_> {
         loop {
             let next = self.lookahead.take().or_else(|| self.chars.next());
             let Some((c, start, end)) = next else {
-                return kind.is_some() && self.emit();
+                return kind.is_some_and(|k| self.emit(k));
             };
             let (k, ch) = match classify(c) {
                 CharClass::Arabic(a) => (Kind::Arabic, a),
@@ -136,8 +144,8 @@ impl TokenStream for ScriptTokenStream<'_> {
                     continue;
                 }
                 CharClass::Separator => {
-                    if kind.is_some() {
-                        if self.emit() {
+                    if let Some(k) = kind {
+                        if self.emit(k) {
                             return true;
                         }
                         kind = None;
@@ -148,7 +156,7 @@ impl TokenStream for ScriptTokenStream<'_> {
             match kind {
                 Some(current) if current != k => {
                     self.lookahead = Some((c, start, end));
-                    if self.emit() {
+                    if self.emit(current) {
                         return true;
                     }
                     kind = None;
@@ -202,10 +210,15 @@ mod tests {
         ("رقم2024", &["رقم", "2024"]),
         (
             "Health Certificate No. 1445/03/12",
-            &["health", "certificate", "no", "1445", "03", "12"],
+            &["health", "certificate", "no", "1445", "3", "12"],
         ),
         ("شهادةHealth", &["شهاده", "health"]),
         ("COVID19", &["covid", "19"]),
+        (
+            "MC-1445-0088 and 000 and 0",
+            &["mc", "1445", "88", "and", "0", "and", "0"],
+        ),
+        ("١٤٤٥/٠٧/١٢هـ", &["1445", "7", "12", "ه"]),
         ("إدارة\u{200C}المرور", &["ادارهالمرور"]),
         ("\u{FEB3}\u{FEE0}\u{FEE4}\u{FEEA} \u{FEFB}", &["سلمه", "لا"]),
         ("Café—naïve", &["cafe", "naive"]),

@@ -121,7 +121,19 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
     } else {
         ("«", "»")
     };
-    println!("{} document(s) match {:?}", r.total, req.query);
+    for n in &r.notices {
+        println!("note: {n}");
+    }
+    println!(
+        "{} document(s) match {:?}{}",
+        r.total,
+        req.query,
+        if r.fuzzy {
+            " (including near matches for words the OCR may have misread)"
+        } else {
+            ""
+        }
+    );
     for (i, h) in r.hits.iter().enumerate() {
         let meta: Vec<&str> = [h.branch.as_deref(), h.doc_type.as_deref()]
             .into_iter()
@@ -151,12 +163,7 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
             },
             pages
         );
-        let snippet = unescape_html(
-            &h.snippet
-                .replace("<mark>", on)
-                .replace("</mark>", off)
-                .replace('\n', " "),
-        );
+        let snippet = unescape_html(&h.snippet.replace("<mark>", on).replace("</mark>", off));
         println!("     {snippet}");
         for s in &h.sources {
             println!("     {s}");

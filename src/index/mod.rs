@@ -14,13 +14,13 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analysis;
+use crate::analysis::{self, AnalysisConfig};
 use crate::catalog::{Catalog, DocumentRecord, PageRecord};
 use crate::types::DocId;
 
 /// Bump when the schema or the analysis changes; an index of another version
 /// is rebuilt from the catalog.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const VERSION_FILE: &str = "arshif-index.json";
 
@@ -49,6 +49,7 @@ pub struct Fields {
     pub sha256: Field,
     pub title: Field,
     pub text: Field,
+    pub text_stem: Field,
     pub page: Field,
     pub branch: Field,
     pub doc_type: Field,
@@ -60,9 +61,9 @@ pub struct Fields {
 /// Build the schema. Field order and options are part of the format.
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let analysed = |stored: bool| {
+    let analysed_with = |tokenizer: &str, stored: bool| {
         let idx = TextFieldIndexing::default()
-            .set_tokenizer(analysis::TEXT_ANALYZER)
+            .set_tokenizer(tokenizer)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
         let o = TextOptions::default().set_indexing_options(idx);
         if stored {
@@ -76,8 +77,10 @@ pub fn schema() -> (Schema, Fields) {
         NumericOptions::default() | INDEXED | STORED | FAST,
     );
     let sha256 = b.add_text_field("sha256", STRING | STORED);
+    let analysed = |stored: bool| analysed_with(analysis::TEXT_ANALYZER, stored);
     let title = b.add_text_field("title", analysed(true));
     let text = b.add_text_field("text", analysed(true));
+    let text_stem = b.add_text_field("text_stem", analysed_with(analysis::STEM_ANALYZER, false));
     let page = b.add_u64_field("page", NumericOptions::default() | STORED);
     let branch = b.add_text_field("branch", STRING | STORED | FAST);
     let doc_type = b.add_text_field("doc_type", STRING | STORED | FAST);
@@ -98,6 +101,7 @@ pub fn schema() -> (Schema, Fields) {
             sha256,
             title,
             text,
+            text_stem,
             page,
             branch,
             doc_type,
@@ -120,6 +124,7 @@ pub enum IndexState {
 
 pub struct SearchIndex {
     dir: PathBuf,
+    analysis: AnalysisConfig,
     index: Index,
     fields: Fields,
     reader: IndexReader,
@@ -178,18 +183,44 @@ impl SearchIndex {
                 ),
             });
         }
-        analysis::register(&index);
+        Self::with_index(dir.to_path_buf(), index, fields, AnalysisConfig::default()).map_err(t)
+    }
+
+    /// An empty index in memory with the given analysis: for evaluations
+    /// that compare analysis choices, and for tests.
+    pub fn create_in_ram(analysis: AnalysisConfig) -> Result<Self, IndexError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        Self::with_index(PathBuf::from(":memory:"), index, fields, analysis).map_err(|source| {
+            IndexError::Tantivy {
+                path: PathBuf::from(":memory:"),
+                source,
+            }
+        })
+    }
+
+    fn with_index(
+        dir: PathBuf,
+        index: Index,
+        fields: Fields,
+        analysis: AnalysisConfig,
+    ) -> tantivy::Result<Self> {
+        analysis::register(&index, analysis);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(t)?;
+            .try_into()?;
         Ok(SearchIndex {
-            dir: dir.to_path_buf(),
+            dir,
+            analysis,
             index,
             fields,
             reader,
         })
+    }
+
+    pub fn analysis(&self) -> AnalysisConfig {
+        self.analysis
     }
 
     pub fn fields(&self) -> &Fields {
@@ -259,6 +290,7 @@ impl Indexer {
                 continue;
             }
             d.add_text(f.text, &p.text);
+            d.add_text(f.text_stem, &p.text);
             d.add_u64(f.page, p.number as u64);
         }
         // The primary branch first, then the others it was imported under.
@@ -363,11 +395,18 @@ mod tests {
     fn schema_matches_index_schema_file() {
         let (schema, _) = schema();
         let actual = serde_json::to_value(&schema).unwrap();
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/index-schema/v1.json");
+        let path = format!(
+            "{}/index-schema/v{SCHEMA_VERSION}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let path = path.as_str();
         if std::env::var_os("ARSHIF_BLESS").is_some() {
             let body = serde_json::json!({
                 "schema_version": SCHEMA_VERSION,
-                "analyzers": { (analysis::TEXT_ANALYZER): "ScriptTokenizer: split by script (Arabic / digits / other letters); drop Arabic diacritics and tatweel; fold hamza forms, alef maqsura, teh marbuta, Persian yeh/keheh; presentation forms to base letters; Arabic-Indic digits to ASCII; lower-case and strip accents" },
+                "analyzers": {
+                    (analysis::TEXT_ANALYZER): "ScriptTokenizer: split by script (Arabic / digits / other letters); drop Arabic diacritics, tatweel and direction marks; fold hamza forms, alef maqsura, teh marbuta, Persian yeh/keheh; presentation forms to base letters; Arabic-Indic and Persian digits to ASCII, leading zeros dropped; lower-case and strip accents",
+                    (analysis::STEM_ANALYZER): "arshif_text, then per script: Arabic light stemmer (prefixes وال بال كال فال لل ال و, suffixes ها ان ات ون ين يه ه ي), Snowball English; digits unchanged",
+                },
                 "fields": actual,
             });
             std::fs::write(path, serde_json::to_string_pretty(&body).unwrap() + "\n").unwrap();
@@ -379,11 +418,11 @@ mod tests {
         assert_eq!(
             file["schema_version"].as_u64(),
             Some(SCHEMA_VERSION as u64),
-            "index-schema/v1.json names another version"
+            "the schema file names another version"
         );
         assert_eq!(
             file["fields"], actual,
-            "index-schema/v1.json differs from index::schema(); update the file (and bump the version if archives exist)"
+            "index-schema/v{SCHEMA_VERSION}.json differs from index::schema(); update the file (and bump the version if archives exist)"
         );
     }
 }

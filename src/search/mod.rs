@@ -1,22 +1,49 @@
-//! Search: a query string and filters in, ranked documents with the pages
-//! that matched and a highlighted snippet out.
+//! Search: a query as staff type it, plus filters, in; ranked documents with
+//! the pages that matched and a highlighted snippet out.
+//!
+//! Ranking, from the top:
+//! 1. documents matching every word (exactly or by stem),
+//! 2. in the fuzzy pass, documents matching every word allowing OCR errors,
+//! 3. the rest, by how many words they match;
+//!
+//! and within each tier an exact (normalised) match of a word outranks a
+//! stem-only match, then BM25 decides, then the document id (so the same
+//! query always gives the same order). The fuzzy pass runs only when fewer
+//! than [`FEW`] documents match every word exactly or by stem.
+
+mod build;
+pub mod matcher;
+pub mod query;
+
+use std::cmp::Reverse;
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
-use tantivy::{TantivyDocument, Term};
+use tantivy::schema::Value;
+use tantivy::{DocId as TantivyDocId, Score, SegmentReader, TantivyDocument};
 
+use crate::analysis::Stemmers;
 use crate::index::SearchIndex;
 use crate::types::{BlobId, BranchSlug, DocId, DocType};
 
+pub use matcher::{AnalyzedClause, Matcher};
+pub use query::{parse, Clause, ParsedQuery};
+
+/// Below this many documents matching every word, fuzzy matching joins in.
+pub const FEW: usize = 3;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error("the query is empty; type a word printed on the document, a number, or a name")]
+    #[error("the query is empty; type a word printed on the document, a number or a name")]
     EmptyQuery,
-    #[error("cannot understand the query {query:?}: {reason}")]
-    BadQuery { query: String, reason: String },
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("every word in {0:?} is too common to search for on its own; add a name, a number, a place or another distinctive word")]
+    OnlyStopwords(String),
+    #[error("{0:?} has no letters or digits to search for")]
+    NoSearchableText(String),
+    #[error("the query only says what to leave out; add a word to look for, or a filter such as branch:hofuf")]
+    OnlyExclusions,
     #[error("search failed: {0}")]
     Index(#[from] tantivy::TantivyError),
 }
@@ -48,6 +75,11 @@ impl SearchRequest {
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
+    /// Whether OCR-tolerant (fuzzy) matching was used.
+    pub fuzzy: bool,
+    /// How the query was read, when that is worth saying.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,125 +100,165 @@ pub struct Hit {
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
 
-pub fn search(index: &SearchIndex, req: &SearchRequest) -> Result<SearchResults, SearchError> {
-    let q = req.query.trim();
-    if q.is_empty() {
-        return Err(SearchError::EmptyQuery);
-    }
-    let f = *index.fields();
-    let mut parser = QueryParser::for_index(index.index(), vec![f.title, f.text, f.source]);
-    parser.set_field_boost(f.title, 2.0);
-    parser.set_field_boost(f.source, 0.5);
-    let user_query = parser.parse_query(q).map_err(|e| SearchError::BadQuery {
-        query: q.to_string(),
-        reason: e.to_string(),
-    })?;
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query.box_clone())];
-    if let Some(b) = &req.branch {
-        clauses.push((
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(f.branch, b.as_str()),
-                IndexRecordOption::Basic,
-            )),
-        ));
-    }
-    if let Some(t) = &req.doc_type {
-        clauses.push((
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(f.doc_type, t.as_str()),
-                IndexRecordOption::Basic,
-            )),
-        ));
-    }
-    let query = BooleanQuery::new(clauses);
-    let searcher = index.searcher();
-    let limit = req.limit.clamp(1, 1000);
-    let (total, top) = searcher.search(
-        &query,
-        &(
-            Count,
-            TopDocs::with_limit(limit)
-                .and_offset(req.offset)
-                .order_by_score(),
-        ),
-    )?;
-    let mut snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
-    snippets.set_max_num_chars(SNIPPET_CHARS);
-    let mut hits = Vec::with_capacity(top.len());
-    for (score, addr) in top {
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        let all_text = |field| -> Vec<String> {
-            doc.get_all(field)
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        };
-        let page_numbers: Vec<u32> = doc
-            .get_all(f.page)
-            .filter_map(|v| v.as_u64())
-            .map(|n| n as u32)
-            .collect();
-        let page_texts = all_text(f.text);
-        let mut pages = Vec::new();
-        let mut best: Option<(usize, String)> = None;
-        for (text, &number) in page_texts.iter().zip(&page_numbers) {
-            let mut s = snippets.snippet(text);
-            let n = s.highlighted().len();
-            if n == 0 {
-                continue;
-            }
-            pages.push(number);
-            if best.as_ref().is_none_or(|(m, _)| n > *m) {
-                s.set_snippet_prefix_postfix("<mark>", "</mark>");
-                best = Some((n, s.to_html()));
-            }
-        }
-        let snippet = match best {
-            Some((_, html)) => html,
-            None => page_texts
-                .first()
-                .map(|t| escape_html(&t.chars().take(SNIPPET_CHARS).collect::<String>()))
-                .unwrap_or_default(),
-        };
-        let sha = text(f.sha256).unwrap_or_default();
-        hits.push(Hit {
-            id: DocId(
-                doc.get_first(f.doc_id)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0) as i64,
-            ),
-            sha256: sha.parse().map_err(|e: crate::types::BadBlobId| {
-                SearchError::Index(tantivy::TantivyError::InternalError(e.to_string()))
-            })?,
-            sources: all_text(f.source),
-            title: text(f.title).unwrap_or_default(),
-            branch: text(f.branch),
-            doc_type: text(f.doc_type),
-            score,
-            pages,
-            snippet,
-        });
-    }
-    Ok(SearchResults { total, hits })
+/// A parsed and analysed query, ready to run.
+pub struct Prepared {
+    pub parsed: ParsedQuery,
+    pub clauses: Vec<AnalyzedClause>,
+    pub excluded: Vec<AnalyzedClause>,
+    pub stemmers: Stemmers,
 }
 
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+/// Parse and analyse a request's query; the errors are the helpful answers
+/// to queries that cannot be run.
+pub fn prepare(index: &SearchIndex, req: &SearchRequest) -> Result<Prepared, SearchError> {
+    let q = req.query.trim();
+    let parsed = query::parse(q).map_err(|e| SearchError::BadQuery(e.0))?;
+    let stemmers = Stemmers::new(index.analysis().arabic_stemmer);
+    let clauses: Vec<AnalyzedClause> = parsed
+        .clauses
+        .iter()
+        .filter_map(|c| matcher::analyze_clause(c, &stemmers))
+        .collect();
+    let excluded: Vec<AnalyzedClause> = parsed
+        .excluded
+        .iter()
+        .filter_map(|c| matcher::analyze_clause(c, &stemmers))
+        .collect();
+    let has_filter = req.branch.is_some()
+        || req.doc_type.is_some()
+        || !parsed.branches.is_empty()
+        || !parsed.doc_types.is_empty()
+        || parsed.sha256_prefix.is_some();
+    if clauses.iter().all(|c| c.stopword) && !has_filter {
+        if q.is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        if !clauses.is_empty() {
+            return Err(SearchError::OnlyStopwords(q.to_string()));
+        }
+        if !parsed.excluded.is_empty() {
+            return Err(SearchError::OnlyExclusions);
+        }
+        return Err(SearchError::NoSearchableText(q.to_string()));
+    }
+    Ok(Prepared {
+        parsed,
+        clauses,
+        excluded,
+        stemmers,
+    })
+}
+
+/// Sort key: score, then the lower document id first.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+struct Rank(Score, Reverse<u64>);
+
+fn ranked(
+    limit: usize,
+    offset: usize,
+) -> impl tantivy::collector::Collector<Fruit = Vec<(Rank, tantivy::DocAddress)>> {
+    TopDocs::with_limit(limit)
+        .and_offset(offset)
+        .tweak_score(move |segment: &SegmentReader| {
+            let ids = segment
+                .fast_fields()
+                .u64("doc_id")
+                .expect("doc_id is a fast field")
+                .first_or_default_col(0);
+            move |doc: TantivyDocId, score: Score| Rank(score, Reverse(ids.get_val(doc)))
+        })
+}
+
+pub fn search(index: &SearchIndex, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+    let prepared = prepare(index, req)?;
+    let searcher = index.searcher();
+    let f = *index.fields();
+    let limit = req.limit.clamp(1, 1000);
+
+    // How many documents match every word exactly or by stem?
+    let fuzzy_possible = prepared.clauses.iter().any(|c| c.fuzzy > 0 && !c.stopword);
+    let fuzzy = fuzzy_possible && {
+        let all = build::all_words(&f, &prepared, req, false);
+        searcher.search(&*all, &Count)? < FEW
+    };
+    let query = build::ranking_query(&f, &prepared, req, fuzzy);
+    let (total, top) = searcher.search(&*query, &(Count, ranked(limit, req.offset)))?;
+
+    let matcher = Matcher::new(prepared.clauses.clone(), prepared.stemmers, fuzzy);
+    let mut hits = Vec::with_capacity(top.len());
+    for (Rank(score, _), addr) in top {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        hits.push(make_hit(&f, &doc, score, &matcher)?);
+    }
+    Ok(SearchResults {
+        total,
+        hits,
+        fuzzy,
+        notices: prepared.parsed.notices,
+    })
+}
+
+fn make_hit(
+    f: &crate::index::Fields,
+    doc: &TantivyDocument,
+    score: Score,
+    matcher: &Matcher,
+) -> Result<Hit, SearchError> {
+    let first = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let all = |field| -> Vec<String> {
+        doc.get_all(field)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    let page_numbers: Vec<u32> = doc
+        .get_all(f.page)
+        .filter_map(|v| v.as_u64())
+        .map(|n| n as u32)
+        .collect();
+    let texts = all(f.text);
+    let mut pages = Vec::new();
+    let mut best: Option<((usize, usize), usize, Vec<matcher::Span>)> = None;
+    for (i, (text, &number)) in texts.iter().zip(&page_numbers).enumerate() {
+        let spans = matcher.spans(text);
+        if !matcher.any_required(&spans) {
+            continue;
+        }
+        pages.push(number);
+        let key = (matcher::distinct_clauses(&spans), spans.len());
+        if best.as_ref().is_none_or(|(k, _, _)| key > *k) {
+            best = Some((key, i, spans));
         }
     }
-    out
+    let snippet = match best {
+        Some((_, i, spans)) => matcher::snippet(&texts[i], &spans, SNIPPET_CHARS),
+        None => texts
+            .first()
+            .map(|t| matcher::snippet(t, &[], SNIPPET_CHARS))
+            .unwrap_or_default(),
+    };
+    let sha = first(f.sha256).unwrap_or_default();
+    Ok(Hit {
+        id: DocId(
+            doc.get_first(f.doc_id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0) as i64,
+        ),
+        sha256: sha.parse().map_err(|e: crate::types::BadBlobId| {
+            SearchError::Index(tantivy::TantivyError::InternalError(e.to_string()))
+        })?,
+        sources: all(f.source),
+        title: first(f.title).unwrap_or_default(),
+        branch: first(f.branch),
+        doc_type: first(f.doc_type),
+        score,
+        pages,
+        snippet,
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,256 @@
+//! Ranking and query behaviour on a small in-memory index.
+
+use chrono::Utc;
+
+use super::*;
+use crate::analysis::AnalysisConfig;
+use crate::catalog::{DocumentRecord, PageRecord, SourceRecord};
+use crate::types::{BatchId, TextSource};
+
+/// Index documents given as (branch, doc type, pages) and return the index.
+fn index_of(docs: &[(&str, &str, &[&str])]) -> SearchIndex {
+    let idx = SearchIndex::create_in_ram(AnalysisConfig::default()).unwrap();
+    let mut w = idx.writer().unwrap();
+    for (i, (branch, doc_type, pages)) in docs.iter().enumerate() {
+        let mut blob = [0u8; 32];
+        blob[0] = i as u8 + 1;
+        let doc = DocumentRecord {
+            id: DocId(i as i64 + 1),
+            blob: BlobId::from_bytes(blob),
+            size: 1,
+            media_type: "image/png".into(),
+            title: format!("document {}", i + 1),
+            branch: Some(branch.parse().unwrap()),
+            doc_type: Some(doc_type.parse().unwrap()),
+            page_count: pages.len() as u32,
+            created_at: Utc::now(),
+            sources: vec![SourceRecord {
+                path: format!("scan-{}.png", i + 1),
+                branch: Some(branch.parse().unwrap()),
+                doc_type: None,
+                batch: BatchId(1),
+                imported_at: Utc::now(),
+            }],
+        };
+        let pages: Vec<PageRecord> = pages
+            .iter()
+            .enumerate()
+            .map(|(n, t)| PageRecord {
+                number: n as u32 + 1,
+                text: t.to_string(),
+                source: TextSource::Ocr,
+                confidence: 0.9,
+                words: vec![],
+                rotation: 0,
+                width: 0,
+                height: 0,
+                language: "ara".into(),
+            })
+            .collect();
+        w.upsert(&doc, &pages).unwrap();
+    }
+    w.commit().unwrap();
+    idx.reload().unwrap();
+    idx
+}
+
+fn ids(idx: &SearchIndex, q: &str) -> Vec<i64> {
+    search(idx, &SearchRequest::new(q))
+        .unwrap_or_else(|e| panic!("{q}: {e}"))
+        .hits
+        .iter()
+        .map(|h| h.id.0)
+        .collect()
+}
+
+#[test]
+fn exact_matches_rank_above_stem_only_matches() {
+    let idx = index_of(&[
+        (
+            "hofuf",
+            "licence",
+            &["الرخص الرخص الرخص الرخص القديمة للبناء الرخص"],
+        ),
+        ("hofuf", "licence", &["رخصة بناء جديدة"]),
+    ]);
+    assert_eq!(ids(&idx, "رخصة"), vec![2, 1]);
+    assert_eq!(ids(&idx, "الرخص"), vec![1, 2]);
+}
+
+#[test]
+fn documents_with_every_word_come_first() {
+    let idx = index_of(&[
+        (
+            "hofuf",
+            "letter",
+            &["مخالفة مخالفة مخالفة مخالفة مخالفة مخالفة"],
+        ),
+        ("hofuf", "letter", &["نص آخر", "مخالفة في مخبز الواحة"]),
+        ("hofuf", "letter", &["مخبز الواحة مخبز الواحة"]),
+    ]);
+    let r = search(&idx, &SearchRequest::new("مخالفة الواحة")).unwrap();
+    assert_eq!(r.hits[0].id, DocId(2));
+    assert_eq!(r.hits[0].pages, vec![2]);
+    assert_eq!(r.total, 3);
+    assert!(!r.fuzzy || r.hits[0].score > r.hits[1].score);
+}
+
+#[test]
+fn words_split_across_pages_still_count_as_all_words() {
+    let idx = index_of(&[
+        ("hofuf", "contract", &["عقد صيانة", "مؤسسة النخيل"]),
+        ("hofuf", "contract", &["عقد صيانة عقد صيانة"]),
+    ]);
+    let r = search(&idx, &SearchRequest::new("صيانة النخيل")).unwrap();
+    assert_eq!(r.hits[0].id, DocId(1));
+    assert_eq!(r.hits[0].pages, vec![1, 2]);
+}
+
+#[test]
+fn how_staff_type_it() {
+    let idx = index_of(&[
+        (
+            "hofuf",
+            "licence",
+            &["رخصة بناء رقم ٤٤٥١٢٣٤ بتاريخ ١٤٤٥/٠٣/١٢ هـ في الأحساء"],
+        ),
+        (
+            "mubarraz",
+            "health-certificate",
+            &["شهادة صحية رقم ٢٧٥٠٧٩٧٦ للعامل مُحَمَّد"],
+        ),
+        (
+            "omran",
+            "violation-report",
+            &["محضر ضبط المخالفات والبلدية أصدرت الإنذار"],
+        ),
+        (
+            "omran",
+            "letter",
+            &["HEALTH CERTIFICATES were issued to the Workers. Reference MC-1445-0088"],
+        ),
+        ("oyun", "letter", &["إلى مستشفى الولادة"]),
+    ]);
+    let cases: &[(&str, i64)] = &[
+        // digits typed in Western form, printed Arabic-Indic
+        ("4451234", 1),
+        ("27507976", 2),
+        ("1445/03/12", 1),
+        ("1445/3/12", 1),
+        // spelling variants
+        ("الاحساء", 1),
+        ("رخصه", 1),
+        ("مستشفي", 5),
+        ("الي مستشفى", 5),
+        // diacritics either way
+        ("محمد", 2),
+        ("شَهَادَة", 2),
+        // article and prefixes dropped or added
+        ("بلدية", 3),
+        ("البلدية", 3),
+        ("والرخصة", 1),
+        ("بالمحضر", 3),
+        // singular / plural
+        ("مخالفة", 3),
+        ("مخالفات", 3),
+        ("certificate", 4),
+        ("worker", 4),
+        // case
+        ("health", 4),
+        ("WORKERS", 4),
+        // reference numbers with separators and leading zeros
+        ("MC-1445-0088", 4),
+        ("mc 1445 88", 4),
+    ];
+    for (q, want) in cases {
+        let got = ids(&idx, q);
+        assert_eq!(got.first(), Some(want), "{q}: {got:?}");
+    }
+}
+
+#[test]
+fn phrases_exclusions_prefixes_and_filters() {
+    let idx = index_of(&[
+        ("hofuf", "letter", &["بلدية الهفوف ترحب"]),
+        ("hofuf", "letter", &["الهفوف مدينة وفيها بلدية"]),
+        ("omran", "licence", &["رخصة ملغاة بسبب مخالفة الشروط"]),
+        ("omran", "licence", &["رخصة سارية"]),
+    ]);
+    assert_eq!(ids(&idx, "\"بلدية الهفوف\""), vec![1]);
+    assert_eq!(ids(&idx, "رخصة -ملغاة"), vec![4]);
+    assert_eq!(ids(&idx, "رخصة -\"ملغاة بسبب\""), vec![4]);
+    assert_eq!(ids(&idx, "مخال*"), vec![3]);
+    assert_eq!(ids(&idx, "بلدية branch:hofuf"), vec![1, 2]);
+    let mut both = ids(&idx, "رخصة type:licence branch:omran");
+    both.sort();
+    assert_eq!(both, vec![3, 4]);
+    assert_eq!(ids(&idx, "branch:omran"), vec![3, 4]);
+    let sha = search(&idx, &SearchRequest::new("سارية")).unwrap().hits[0]
+        .sha256
+        .to_hex();
+    assert_eq!(ids(&idx, &format!("رخصة sha256:{}", &sha[..6])), vec![4]);
+    let mut req = SearchRequest::new("رخصة");
+    req.branch = Some("hofuf".parse().unwrap());
+    assert!(search(&idx, &req).unwrap().hits.is_empty());
+}
+
+#[test]
+fn ocr_misread_words_are_found_by_fuzzy_matching_below_exact_ones() {
+    let idx = index_of(&[
+        ("oyun", "violation-report", &["اسم المنشأة: مخبر الواحة"]), // OCR read مخبز as مخبر
+        ("oyun", "violation-report", &["مخبز الواحة"]),
+        ("oyun", "letter", &["Inspectlon of restaurants"]), // i read as l
+    ]);
+    let r = search(&idx, &SearchRequest::new("مخبز")).unwrap();
+    assert!(r.fuzzy);
+    assert_eq!(
+        r.hits.iter().map(|h| h.id.0).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    assert!(r.hits[0].score > r.hits[1].score);
+    assert!(
+        r.hits[1].snippet.contains("<mark>مخبر</mark>"),
+        "{}",
+        r.hits[1].snippet
+    );
+    assert_eq!(ids(&idx, "inspection"), vec![3]);
+    // numbers never match fuzzily
+    let idx = index_of(&[("oyun", "licence", &["رخصة رقم 4451235"])]);
+    assert!(ids(&idx, "4451234").is_empty());
+}
+
+#[test]
+fn queries_that_cannot_run_get_a_helpful_answer() {
+    let idx = index_of(&[("hofuf", "letter", &["نص"])]);
+    let err = |q: &str| {
+        search(&idx, &SearchRequest::new(q))
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err("في من على").contains("too common"));
+    assert!(err("the of").contains("too common"));
+    assert!(err("... ؟؟ !!").contains("no letters or digits"));
+    assert!(err("-نص").contains("only says what to leave out"));
+    assert!(err("   ").contains("empty"));
+    assert!(err("branch:").contains("branch:hofuf"));
+    assert!(err("sha256:zz").contains("hex"));
+    let r = search(&idx, &SearchRequest::new("\"نص")).unwrap();
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.notices.len(), 1);
+}
+
+#[test]
+fn results_are_deterministic() {
+    let docs: Vec<(&str, &str, &[&str])> = (0..30)
+        .map(|_| ("hofuf", "letter", &["نفس النص تماما"][..]))
+        .collect();
+    let idx = index_of(&docs);
+    let first = ids(&idx, "النص");
+    assert_eq!(first, (1..=10).collect::<Vec<i64>>());
+    for _ in 0..5 {
+        assert_eq!(ids(&idx, "النص"), first);
+    }
+    let mut req = SearchRequest::new("النص");
+    req.offset = 10;
+    assert_eq!(search(&idx, &req).unwrap().hits[0].id, DocId(11));
+}
