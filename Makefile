@@ -6,7 +6,7 @@ BIN := target/release/arshif
 # re-executes itself with this set, but the environment is the surest place).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: run test deps build lint bench clean-archive
+.PHONY: run test deps build lint bench eval clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
@@ -29,6 +29,16 @@ lint:
 
 bench: deps
 	cargo bench --locked --bench index_throughput
+	cargo bench --locked --bench analyzer
+	cargo bench --locked --bench search_latency
+
+# Search quality: render the evaluation corpus (once), import it, run the
+# query classes, print success@10 and MRR per class. See README.
+EVAL_DIR ?= target/eval
+eval:
+	@./scripts/install-deps.sh eval
+	@test -d $(EVAL_DIR)/scans || /usr/bin/python3 samples/eval/make_eval.py $(EVAL_DIR)
+	cargo run --release --locked --example eval -- $(EVAL_DIR)
 
 clean-archive:
 	rm -rf $(ARCHIVE)

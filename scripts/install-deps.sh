@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages arshif needs, only those that are missing.
 # Uses sudo when not run as root. Safe to run again.
+#
+#   scripts/install-deps.sh          what building, running and testing need
+#   scripts/install-deps.sh eval     also what rendering the evaluation corpus needs
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +15,10 @@ PACKAGES=(
   # C toolchain for the bundled SQLite and sha2's assembly
   build-essential
 )
+if [ "${1:-}" = "eval" ]; then
+  # pango-view shapes Arabic; Pillow (Debian's, for /usr/bin/python3) degrades pages
+  PACKAGES+=(pango1.0-tools fonts-hosny-amiri fonts-noto-core fonts-dejavu-core fonts-kacst python3-pil)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -8,6 +8,7 @@
 //! * `arshif_stem`: the same, then stem each token by its script (see [`stem`]).
 
 pub mod normalize;
+pub mod rasm;
 pub mod stem;
 pub mod stopwords;
 pub mod tokenizer;
@@ -22,6 +23,8 @@ pub use tokenizer::ScriptTokenizer;
 pub const TEXT_ANALYZER: &str = "arshif_text";
 /// Name of the normalising + stemming analyzer.
 pub const STEM_ANALYZER: &str = "arshif_stem";
+/// Name of the analyzer reducing Arabic words to their dotless skeleton.
+pub const RASM_ANALYZER: &str = "arshif_rasm";
 
 /// Analysis choices that change the index's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,6 +50,14 @@ pub fn register(index: &tantivy::Index, cfg: AnalysisConfig) {
     index
         .tokenizers()
         .register(STEM_ANALYZER, stem_analyzer(cfg));
+    index.tokenizers().register(RASM_ANALYZER, rasm_analyzer());
+}
+
+/// The analyzer for OCR-tolerant matching: normalised, then letter skeletons.
+pub fn rasm_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(ScriptTokenizer::default())
+        .filter(rasm::RasmFilter)
+        .build()
 }
 
 /// A token with its byte span in the analysed text.

@@ -20,7 +20,7 @@ use crate::types::DocId;
 
 /// Bump when the schema or the analysis changes; an index of another version
 /// is rebuilt from the catalog.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const VERSION_FILE: &str = "arshif-index.json";
 
@@ -50,6 +50,7 @@ pub struct Fields {
     pub title: Field,
     pub text: Field,
     pub text_stem: Field,
+    pub text_rasm: Field,
     pub page: Field,
     pub branch: Field,
     pub doc_type: Field,
@@ -81,6 +82,14 @@ pub fn schema() -> (Schema, Fields) {
     let title = b.add_text_field("title", analysed(true));
     let text = b.add_text_field("text", analysed(true));
     let text_stem = b.add_text_field("text_stem", analysed_with(analysis::STEM_ANALYZER, false));
+    let text_rasm = b.add_text_field(
+        "text_rasm",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::RASM_ANALYZER)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        ),
+    );
     let page = b.add_u64_field("page", NumericOptions::default() | STORED);
     let branch = b.add_text_field("branch", STRING | STORED | FAST);
     let doc_type = b.add_text_field("doc_type", STRING | STORED | FAST);
@@ -102,6 +111,7 @@ pub fn schema() -> (Schema, Fields) {
             title,
             text,
             text_stem,
+            text_rasm,
             page,
             branch,
             doc_type,
@@ -291,6 +301,7 @@ impl Indexer {
             }
             d.add_text(f.text, &p.text);
             d.add_text(f.text_stem, &p.text);
+            d.add_text(f.text_rasm, &p.text);
             d.add_u64(f.page, p.number as u64);
         }
         // The primary branch first, then the others it was imported under.
@@ -405,7 +416,8 @@ mod tests {
                 "schema_version": SCHEMA_VERSION,
                 "analyzers": {
                     (analysis::TEXT_ANALYZER): "ScriptTokenizer: split by script (Arabic / digits / other letters); drop Arabic diacritics, tatweel and direction marks; fold hamza forms, alef maqsura, teh marbuta, Persian yeh/keheh; presentation forms to base letters; Arabic-Indic and Persian digits to ASCII, leading zeros dropped; lower-case and strip accents",
-                    (analysis::STEM_ANALYZER): "arshif_text, then per script: Arabic light stemmer (prefixes وال بال كال فال لل ال و, suffixes ها ان ات ون ين يه ه ي), Snowball English; digits unchanged",
+                    (analysis::STEM_ANALYZER): "arshif_text, then per script: Arabic light stemmer (prefixes وال بال كال فال لل ال و, broken plurals of common municipal nouns, suffixes ها ان ات ون ين يه ه ي), Snowball English; digits unchanged",
+                    (analysis::RASM_ANALYZER): "arshif_text, then Arabic letters reduced to their dotless skeleton (ب ت ث ن ي, ج ح خ, س ش, ص ض, ط ظ, ع غ, ف ق, د ذ, ر ز); searched only for OCR-tolerant (fuzzy) matches",
                 },
                 "fields": actual,
             });

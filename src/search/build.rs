@@ -9,16 +9,22 @@ use tantivy::Term;
 
 use super::matcher::{AnalyzedClause, Kind};
 use super::{Prepared, SearchRequest};
+
 use crate::index::Fields;
 
-/// Score given to documents matching every word exactly or by stem.
-const ALL_WORDS: f32 = 1000.0;
-/// … every word, allowing OCR errors (fuzzy pass only).
-const ALL_WORDS_FUZZY: f32 = 500.0;
+/// Per required word matched exactly, with the article changed or by stem.
+const WORD: f32 = 1000.0;
+/// Per word matched only within the fuzzy distance (half a word).
+const FUZZY_MATCH: f32 = 500.0;
 /// Per word matched exactly (normalised, unstemmed) rather than by stem.
 const EXACT_WORD: f32 = 50.0;
-/// Per word matched only within the fuzzy edit distance.
-const FUZZY_WORD: f32 = 5.0;
+/// Per word matched with the article added or removed (عمري ↔ العمري).
+const VARIANT_WORD: f32 = 40.0;
+/// Per word matched only approximately, by closeness: the same skeleton
+/// (dot errors only), within the edit distance, within it on the skeleton.
+const FUZZY_SAME_SKELETON: f32 = 8.0;
+const FUZZY_WORD: f32 = 6.0;
+const FUZZY_SKELETON: f32 = 4.0;
 /// Weight of a stopword relative to other words.
 const STOPWORD_WEIGHT: f32 = 0.1;
 
@@ -37,12 +43,6 @@ fn any(qs: Vec<Q>) -> Q {
     }
     Box::new(BooleanQuery::new(
         qs.into_iter().map(|q| (Occur::Should, q)).collect(),
-    ))
-}
-
-fn every(qs: Vec<Q>) -> Q {
-    Box::new(BooleanQuery::new(
-        qs.into_iter().map(|q| (Occur::Must, q)).collect(),
     ))
 }
 
@@ -71,61 +71,81 @@ fn constant(q: Q, score: f32) -> Q {
     Box::new(ConstScoreQuery::new(q, score))
 }
 
-/// The clause matched exactly (normalised) in the text, title or file name.
+/// The clause matched exactly (normalised) in the page text.
 fn exact(f: &Fields, c: &AnalyzedClause) -> Q {
     match c.kind {
-        Kind::Word => any(vec![
-            term(f.text, &c.tokens[0]),
-            term(f.title, &c.tokens[0]),
-            term(f.source, &c.tokens[0]),
-        ]),
-        Kind::Phrase => any(vec![
-            phrase(f.text, &c.tokens),
-            phrase(f.title, &c.tokens),
-            phrase(f.source, &c.tokens),
-        ]),
-        Kind::Prefix => any(vec![
-            prefix(f.text, &c.tokens[0]),
-            prefix(f.title, &c.tokens[0]),
-            prefix(f.source, &c.tokens[0]),
-        ]),
+        Kind::Word => term(f.text, &c.tokens[0]),
+        Kind::Phrase => phrase(f.text, &c.tokens),
+        Kind::Prefix => prefix(f.text, &c.tokens[0]),
     }
+}
+
+/// The clause matched in a file name.
+fn in_source(f: &Fields, c: &AnalyzedClause) -> Q {
+    match c.kind {
+        Kind::Word => term(f.source, &c.tokens[0]),
+        Kind::Phrase => phrase(f.source, &c.tokens),
+        Kind::Prefix => prefix(f.source, &c.tokens[0]),
+    }
+}
+
+/// The word with the article added or removed, matched exactly.
+fn variant(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
+    if c.kind != Kind::Word || c.variants.is_empty() {
+        return None;
+    }
+    Some(any(c.variants.iter().map(|v| term(f.text, v)).collect()))
 }
 
 /// The clause matched by stem in the page text.
 fn stemmed(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
     match c.kind {
-        Kind::Word => Some(term(f.text_stem, &c.stems[0])),
+        Kind::Word => Some(any(std::iter::once(&c.stems[0])
+            .chain(&c.alt_stems)
+            .map(|s| term(f.text_stem, s))
+            .collect())),
         Kind::Phrase => Some(phrase(f.text_stem, &c.stems)),
         Kind::Prefix => None,
     }
 }
 
+/// Within the edit distance of the word, or of its letter skeleton (so dot
+/// errors, the commonest Arabic OCR errors, cost nothing).
 fn fuzzy(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
-    (c.fuzzy > 0).then(|| -> Q {
-        Box::new(FuzzyTermQuery::new(
-            Term::from_field_text(f.text, &c.tokens[0]),
-            c.fuzzy,
-            true,
-        ))
+    (c.fuzzy > 0).then(|| {
+        let q = |field: Field, text: &str| -> Q {
+            Box::new(FuzzyTermQuery::new(
+                Term::from_field_text(field, text),
+                c.fuzzy,
+                true,
+            ))
+        };
+        if c.rasm == c.tokens[0] {
+            q(f.text, &c.tokens[0])
+        } else {
+            any(vec![q(f.text, &c.tokens[0]), q(f.text_rasm, &c.rasm)])
+        }
     })
 }
 
-/// Exact or stemmed (or, when `with_fuzzy`, fuzzy) match of a clause.
+/// Exact or stemmed (or, when `with_fuzzy`, fuzzy) match of a clause, in
+/// the text or a file name. An exact match is always also a stemmed match
+/// (same tokens, same stemmer), so the stemmed field alone covers both.
 fn matches(f: &Fields, c: &AnalyzedClause, with_fuzzy: bool) -> Q {
-    let mut qs = vec![exact(f, c)];
-    qs.extend(stemmed(f, c));
+    let mut qs = vec![
+        stemmed(f, c).unwrap_or_else(|| exact(f, c)),
+        in_source(f, c),
+    ];
+    qs.extend(variant(f, c));
     if with_fuzzy {
         qs.extend(fuzzy(f, c));
     }
     any(qs)
 }
 
-/// BM25 part of a clause's score: exact matches weigh more than stems.
+/// BM25 part of a clause's score (exactness is rewarded separately).
 fn relevance(f: &Fields, c: &AnalyzedClause) -> Q {
-    let mut qs = vec![boost(exact(f, c), 1.5)];
-    qs.extend(stemmed(f, c));
-    any(qs)
+    stemmed(f, c).unwrap_or_else(|| exact(f, c))
 }
 
 /// Filters from the request and the query, and exclusions.
@@ -184,55 +204,83 @@ fn required(p: &Prepared) -> impl Iterator<Item = &AnalyzedClause> {
     p.clauses.iter().filter(|c| !c.stopword)
 }
 
-/// Documents matching every required word (and the filters).
-pub fn all_words(f: &Fields, p: &Prepared, req: &SearchRequest, with_fuzzy: bool) -> Q {
-    let mut clauses: Vec<(Occur, Q)> = required(p)
-        .map(|c| (Occur::Must, matches(f, c, with_fuzzy)))
-        .collect();
-    if clauses.is_empty() {
-        clauses.push((Occur::Must, Box::new(AllQuery)));
-    }
-    clauses.extend(constraints(f, p, req));
-    Box::new(BooleanQuery::new(clauses))
-}
-
 /// The query that selects and ranks documents.
+///
+/// Each required word contributes [`WORD`] when it matches at all (exactly,
+/// with the article changed, or by stem), so a document matching more words
+/// always outranks one matching fewer (for queries of up to a dozen words);
+/// within that, an exact match adds [`EXACT_WORD`], an article variant
+/// [`VARIANT_WORD`], and BM25 orders the rest. In the fuzzy pass a word
+/// matched only approximately contributes [`FUZZY_MATCH`] (half a word), so
+/// approximate matches rank below exact and stemmed ones. A document that
+/// matches every required word therefore scores at least
+/// `WORD × required words` ([`all_words_score`]).
 pub fn ranking_query(f: &Fields, p: &Prepared, req: &SearchRequest, with_fuzzy: bool) -> Q {
-    let req_clauses: Vec<&AnalyzedClause> = required(p).collect();
     let mut outer: Vec<(Occur, Q)> = Vec::new();
-    if req_clauses.is_empty() {
+    if required(p).next().is_none() {
         // Filters only (and perhaps stopwords): every document that passes.
         outer.push((Occur::Must, Box::new(AllQuery)));
-    } else {
-        // At least one word must match; it contributes no score by itself.
-        let any_word = any(req_clauses
-            .iter()
-            .map(|c| matches(f, c, with_fuzzy))
-            .collect());
-        outer.push((Occur::Must, constant(any_word, 0.0)));
-        let mut score: Vec<Q> = Vec::new();
-        score.push(constant(
-            every(req_clauses.iter().map(|c| matches(f, c, false)).collect()),
-            ALL_WORDS,
-        ));
-        if with_fuzzy {
-            score.push(constant(
-                every(req_clauses.iter().map(|c| matches(f, c, true)).collect()),
-                ALL_WORDS_FUZZY,
+        if !p.clauses.is_empty() {
+            outer.push((
+                Occur::Should,
+                any(p.clauses.iter().map(|c| relevance(f, c)).collect()),
             ));
         }
+    } else {
+        // Should-only queries: at least one required word must match;
+        // stopwords only add to the score.
+        let mut score: Vec<Q> = Vec::new();
+        let mut optional: Vec<Q> = Vec::new();
         for c in &p.clauses {
             let w = if c.stopword { STOPWORD_WEIGHT } else { 1.0 };
-            score.push(constant(exact(f, c), EXACT_WORD * w));
-            score.push(boost(relevance(f, c), w));
-            if with_fuzzy && !c.stopword {
-                if let Some(fz) = fuzzy(f, c) {
-                    score.push(constant(fz, FUZZY_WORD));
+            let score = if c.stopword {
+                &mut optional
+            } else {
+                &mut score
+            };
+            score.push(constant(matches(f, c, false), WORD * w));
+            if c.kind != Kind::Phrase {
+                // Phrases rank by their stemmed match alone: evaluating
+                // positions a second time doubled phrase latency.
+                score.push(constant(exact(f, c), EXACT_WORD * w));
+            }
+            if let Some(v) = variant(f, c) {
+                score.push(constant(v, VARIANT_WORD * w));
+            }
+            if c.kind != Kind::Phrase {
+                score.push(boost(relevance(f, c), w));
+            }
+            if with_fuzzy && !c.stopword && c.fuzzy > 0 {
+                let fz = |field: Field, text: &str, d: u8| -> Q {
+                    Box::new(FuzzyTermQuery::new(
+                        Term::from_field_text(field, text),
+                        d,
+                        true,
+                    ))
+                };
+                // Half a word for an approximate match of any kind, plus a
+                // little by closeness (together always below one word).
+                if let Some(any_fuzzy) = fuzzy(f, c) {
+                    score.push(constant(any_fuzzy, FUZZY_MATCH));
+                }
+                score.push(constant(fz(f.text, &c.tokens[0], c.fuzzy), FUZZY_WORD));
+                if c.rasm != c.tokens[0] {
+                    score.push(constant(term(f.text_rasm, &c.rasm), FUZZY_SAME_SKELETON));
+                    score.push(constant(fz(f.text_rasm, &c.rasm, c.fuzzy), FUZZY_SKELETON));
                 }
             }
         }
-        outer.push((Occur::Should, any(score)));
+        outer.push((Occur::Must, any(score)));
+        if !optional.is_empty() {
+            outer.push((Occur::Should, any(optional)));
+        }
     }
     outer.extend(constraints(f, p, req));
     Box::new(BooleanQuery::new(outer))
+}
+
+/// The lowest score of a document matching every required word exactly,
+/// with an article variant, or by stem.
+pub fn all_words_score(p: &Prepared) -> f32 {
+    required(p).count() as f32 * WORD
 }

@@ -23,10 +23,16 @@ pub struct AnalyzedClause {
     pub tokens: Vec<String>,
     /// Their stems (same length).
     pub stems: Vec<String>,
+    /// For a single word: other stems it may be indexed under.
+    pub alt_stems: Vec<String>,
+    /// For a single word: spellings with the article added or removed.
+    pub variants: Vec<String>,
     /// A single stopword: it adds to the score but is not required.
     pub stopword: bool,
     /// Edit distance allowed in the fuzzy pass (0 = none).
     pub fuzzy: u8,
+    /// For a single word: its letter skeleton (see `analysis::rasm`).
+    pub rasm: String,
 }
 
 /// Edit distance allowed for an OCR-misread word: 1 from four letters, 2 from
@@ -66,12 +72,28 @@ pub fn analyze_clause(c: &Clause, stemmers: &Stemmers) -> Option<AnalyzedClause>
     } else {
         0
     };
+    let (alt_stems, variants) = if kind == Kind::Word && !stopword {
+        (
+            stemmers
+                .query_stems(&tokens[0])
+                .into_iter()
+                .skip(1)
+                .collect(),
+            stemmers.variants(&tokens[0]),
+        )
+    } else {
+        (vec![], vec![])
+    };
+    let rasm = analysis::rasm::skeleton(&tokens[0]);
     Some(AnalyzedClause {
         kind,
         tokens,
         stems,
+        alt_stems,
+        variants,
         stopword,
         fuzzy,
+        rasm,
     })
 }
 
@@ -143,7 +165,10 @@ impl Matcher {
             let hit = match c.kind {
                 Kind::Prefix => token.starts_with(c.tokens[0].as_str()),
                 Kind::Word | Kind::Phrase => {
-                    c.tokens.iter().any(|t| t == token) || c.stems.iter().any(|s| *s == *stem)
+                    c.tokens.iter().any(|t| t == token)
+                        || c.stems.iter().any(|s| *s == *stem)
+                        || c.variants.iter().any(|v| v == token)
+                        || c.alt_stems.iter().any(|s| *s == *stem)
                 }
             };
             if hit {
@@ -152,7 +177,8 @@ impl Matcher {
             if self.fuzzy
                 && fuzzy_hit.is_none()
                 && c.fuzzy > 0
-                && edit_distance(token, &c.tokens[0], c.fuzzy) <= c.fuzzy
+                && (edit_distance(token, &c.tokens[0], c.fuzzy) <= c.fuzzy
+                    || edit_distance(&analysis::rasm::skeleton(token), &c.rasm, c.fuzzy) <= c.fuzzy)
             {
                 fuzzy_hit = Some(i);
             }

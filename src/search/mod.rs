@@ -29,8 +29,9 @@ use crate::types::{BlobId, BranchSlug, DocId, DocType};
 pub use matcher::{AnalyzedClause, Matcher};
 pub use query::{parse, Clause, ParsedQuery};
 
-/// Below this many documents matching every word, fuzzy matching joins in.
-pub const FEW: usize = 3;
+/// Below this many documents matching every word (a first page of results),
+/// fuzzy matching joins in.
+pub const FEW: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -175,14 +176,21 @@ pub fn search(index: &SearchIndex, req: &SearchRequest) -> Result<SearchResults,
     let f = *index.fields();
     let limit = req.limit.clamp(1, 1000);
 
-    // How many documents match every word exactly or by stem?
+    // First pass without fuzzy matching. Its top scores say how many
+    // documents match every word; if fewer than FEW, search again allowing
+    // OCR errors.
+    let need = (req.offset + limit).max(FEW);
+    let query = build::ranking_query(&f, &prepared, req, false);
+    let (mut total, mut top) = searcher.search(&*query, &(Count, ranked(need, 0)))?;
     let fuzzy_possible = prepared.clauses.iter().any(|c| c.fuzzy > 0 && !c.stopword);
-    let fuzzy = fuzzy_possible && {
-        let all = build::all_words(&f, &prepared, req, false);
-        searcher.search(&*all, &Count)? < FEW
-    };
-    let query = build::ranking_query(&f, &prepared, req, fuzzy);
-    let (total, top) = searcher.search(&*query, &(Count, ranked(limit, req.offset)))?;
+    let all = build::all_words_score(&prepared);
+    let full_matches = top.iter().filter(|(Rank(s, _), _)| *s >= all).count();
+    let fuzzy = fuzzy_possible && full_matches < FEW;
+    if fuzzy {
+        let query = build::ranking_query(&f, &prepared, req, true);
+        (total, top) = searcher.search(&*query, &(Count, ranked(need, 0)))?;
+    }
+    let top: Vec<_> = top.into_iter().skip(req.offset).take(limit).collect();
 
     let matcher = Matcher::new(prepared.clauses.clone(), prepared.stemmers, fuzzy);
     let mut hits = Vec::with_capacity(top.len());

@@ -254,3 +254,28 @@ fn results_are_deterministic() {
     req.offset = 10;
     assert_eq!(search(&idx, &req).unwrap().hits[0].id, DocId(11));
 }
+
+#[test]
+fn an_approximate_match_never_outranks_a_real_one() {
+    // مظلات (awnings) is one letter from محلات (shops) and, by skeleton, near
+    // it too; the stemmed match of the singular must still come first.
+    let idx = index_of(&[
+        ("oyun", "health-certificate", &["للعمل في محلات الأغذية"]),
+        (
+            "oyun",
+            "violation-report",
+            &["نوع المخالفة: وجود مظلة مخالفة للاشتراطات"],
+        ),
+    ]);
+    let r = search(&idx, &SearchRequest::new("مظلات")).unwrap();
+    assert!(r.fuzzy);
+    assert_eq!(
+        r.hits.iter().map(|h| h.id.0).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    assert!(
+        r.hits[0].score >= 1000.0 && r.hits[1].score < 1000.0,
+        "{:?}",
+        r.hits
+    );
+}

@@ -1,0 +1,523 @@
+//! Search evaluation: `make eval`, or
+//!
+//!     python3 samples/eval/make_eval.py target/eval
+//!     cargo run --release --example eval -- target/eval
+//!
+//! Imports the rendered corpus (clean and degraded scans) with the real
+//! pipeline, builds queries in classes from each document's true text, and
+//! prints success@10 and MRR per class for arshif (light and Snowball Arabic
+//! stemmers) and for tantivy's default tokenizer on the same OCR text.
+//!
+//! A query targets one document: it is built from a word (or word pair) of
+//! that document's true text that no other document's text contains. Words
+//! the OCR read correctly go to the typing-variant classes; words it misread
+//! form the `ocr-misread` class (typed correctly, found only by fuzzy matching).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use arshif::analysis::{self, normalize, AnalysisConfig, ArabicStemmer};
+use arshif::archive::Archive;
+use arshif::catalog::Catalog;
+use arshif::index::SearchIndex;
+use arshif::ingest::{self, IngestOptions, Quiet};
+use arshif::search::{self, SearchRequest};
+use tantivy::collector::TopDocs;
+use tantivy::query::QueryParser;
+use tantivy::schema::{Schema, Value, FAST, STORED, TEXT};
+use tantivy::{doc, Index, TantivyDocument};
+
+const CLASSES: &[&str] = &[
+    "exact",
+    "spelling (hamza, ة/ه, ى/ي)",
+    "diacritics",
+    "digits",
+    "article/prefix",
+    "singular/plural",
+    "english case/plural",
+    "phrase",
+    "ocr-misread",
+];
+/// Queries per class per document, at most.
+const PER_DOC: usize = 3;
+
+struct Doc {
+    id: i64,
+    truth: String,
+    ocr_terms: HashSet<String>,
+}
+
+struct Query {
+    class: &'static str,
+    text: String,
+    target: i64,
+}
+
+fn key(word: &str) -> String {
+    analysis::terms(word)
+        .into_iter()
+        .map(|t| t.text)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn printed_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && !normalize::is_arabic_diacritic(c))
+                .to_string()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn is_arabic(w: &str) -> bool {
+    w.chars()
+        .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c) && c.is_alphabetic())
+}
+
+fn letters(w: &str) -> usize {
+    w.chars().filter(|c| c.is_alphabetic()).count()
+}
+
+fn fold_spelling(w: &str) -> String {
+    w.chars()
+        .map(|c| match c {
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ة' => 'ه',
+            'ى' => 'ي',
+            c => c,
+        })
+        .collect()
+}
+
+fn strip_diacritics(w: &str) -> String {
+    w.chars()
+        .filter(|c| !normalize::is_arabic_diacritic(*c))
+        .collect()
+}
+
+fn add_diacritics(w: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in w.chars().enumerate() {
+        out.push(c);
+        if i == 1 {
+            out.push('\u{064E}');
+        } else if i == 2 {
+            out.push('\u{0651}');
+        }
+    }
+    out
+}
+
+fn swap_digits(w: &str) -> String {
+    let arabic_indic = w.chars().any(|c| ('\u{0660}'..='\u{0669}').contains(&c));
+    w.chars()
+        .map(|c| {
+            if arabic_indic {
+                normalize::ascii_digit(c).unwrap_or(c)
+            } else if c.is_ascii_digit() {
+                char::from_u32(0x0660 + c as u32 - '0' as u32).unwrap()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A token with any article removed: الخالديه and خالديه are one word to
+/// a person searching.
+fn akey(token: &str) -> String {
+    match token.strip_prefix("ال") {
+        Some(rest) if rest.chars().count() >= 3 => rest.to_string(),
+        _ => token.to_string(),
+    }
+}
+
+/// Uniqueness key of a printed word: its tokens without articles.
+fn ukey(word: &str) -> String {
+    analysis::terms(word)
+        .iter()
+        .map(|t| akey(&t.text))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn build_queries(docs: &[Doc], plurals: &HashMap<String, String>) -> Vec<Query> {
+    // how many documents' true text holds each token, word and word pair
+    let mut df: HashMap<String, usize> = HashMap::new();
+    for d in docs {
+        let words = printed_words(&d.truth);
+        let mut seen = HashSet::new();
+        for w in &words {
+            seen.insert(ukey(w));
+            for t in analysis::terms(w) {
+                seen.insert(akey(&t.text));
+            }
+        }
+        for pair in words.windows(2) {
+            seen.insert(format!("{} {}", key(&pair[0]), key(&pair[1])));
+        }
+        for k in seen {
+            *df.entry(k).or_default() += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for d in docs {
+        let words = printed_words(&d.truth);
+        let read_ok = |w: &str| {
+            analysis::terms(w)
+                .iter()
+                .all(|t| d.ocr_terms.contains(&t.text))
+        };
+        let mut per: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        let mut push = |class: &'static str, q: String| {
+            let v = per.entry(class).or_default();
+            if !v.contains(&q) {
+                v.push(q);
+            }
+        };
+        for (i, w) in words.iter().enumerate() {
+            let k = key(w);
+            if k.is_empty() || df.get(&ukey(w)) != Some(&1) || analysis::is_stopword(&k) {
+                continue;
+            }
+            let has_digit = w.chars().any(|c| normalize::ascii_digit(c).is_some());
+            if !read_ok(w) {
+                if !has_digit && letters(w) >= 4 {
+                    push("ocr-misread", w.clone());
+                } else if has_digit {
+                    push(
+                        "ocr-misread numbers (not searchable fuzzily, by design)",
+                        w.clone(),
+                    );
+                }
+                continue;
+            }
+            if has_digit {
+                if w.chars().any(|c| c.is_alphabetic()) {
+                    continue;
+                }
+                push("digits", swap_digits(w));
+                continue;
+            }
+            if letters(w) < 3 {
+                continue;
+            }
+            if !is_arabic(w) {
+                let q = match i % 3 {
+                    0 => w.to_uppercase(),
+                    1 => match w.strip_suffix('s') {
+                        Some(s) if s.len() >= 3 => s.to_string(),
+                        _ => format!("{w}s"),
+                    },
+                    _ => {
+                        let mut c = w.chars();
+                        c.next()
+                            .map(|f| f.to_uppercase().chain(c).collect())
+                            .unwrap_or_default()
+                    }
+                };
+                push("english case/plural", q);
+                if letters(w) >= 4 {
+                    push("exact", w.clone());
+                }
+                continue;
+            }
+            let plain = strip_diacritics(w);
+            if plain != *w {
+                push("diacritics", plain.clone());
+            } else if letters(w) >= 4 {
+                push("diacritics", add_diacritics(w));
+            }
+            let folded = fold_spelling(&plain);
+            if folded != plain {
+                push("spelling (hamza, ة/ه, ى/ي)", folded);
+            } else if plain == *w && letters(w) >= 4 {
+                push("exact", w.clone());
+            }
+            if let Some(rest) = plain.strip_prefix("ال") {
+                if rest.chars().count() >= 3 {
+                    push("article/prefix", rest.to_string());
+                }
+            } else {
+                let p = ["ال", "و", "ب"][i % 3];
+                push("article/prefix", format!("{p}{plain}"));
+            }
+            if let Some(other) = plurals.get(&key(&plain)) {
+                push("singular/plural", other.clone());
+            }
+        }
+        for pair in words.windows(2) {
+            let k = format!("{} {}", key(&pair[0]), key(&pair[1]));
+            if df.get(&k) == Some(&1)
+                && letters(&pair[0]) >= 2
+                && letters(&pair[1]) >= 2
+                && read_ok(&pair[0])
+                && read_ok(&pair[1])
+            {
+                push("phrase", format!("\"{} {}\"", pair[0], pair[1]));
+            }
+        }
+        for (class, qs) in per {
+            // spread the picks over the document
+            let step = (qs.len() / PER_DOC).max(1);
+            for q in qs.iter().step_by(step).take(PER_DOC) {
+                let class: &'static str = CLASSES
+                    .iter()
+                    .copied()
+                    .find(|c| *c == class)
+                    .unwrap_or("ocr-misread numbers (not searchable fuzzily, by design)");
+                out.push(Query {
+                    class,
+                    text: q.clone(),
+                    target: d.id,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Rank (1-based) of the target among the first ten, if there.
+type Ranker<'a> = Box<dyn Fn(&str) -> Vec<i64> + 'a>;
+
+fn arshif_ranker(idx: &SearchIndex) -> Ranker<'_> {
+    Box::new(move |q: &str| {
+        let mut req = SearchRequest::new(q);
+        req.limit = 10;
+        match search::search(idx, &req) {
+            Ok(r) => r.hits.iter().map(|h| h.id.0).collect(),
+            Err(_) => vec![],
+        }
+    })
+}
+
+fn fill(idx: &SearchIndex, catalog: &dyn Catalog) {
+    let mut w = idx.writer().unwrap();
+    for id in catalog.document_ids().unwrap() {
+        let d = catalog.document(id).unwrap().unwrap();
+        w.upsert(&d, &catalog.pages(id).unwrap()).unwrap();
+    }
+    w.commit().unwrap();
+    idx.reload().unwrap();
+}
+
+fn main() {
+    arshif::cli::ensure_omp_thread_limit();
+    let corpus = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/eval".into()),
+    );
+    let archive_dir = corpus.join("archive");
+    let archive = if archive_dir.join("arshif-archive.json").exists() {
+        Archive::open(&archive_dir).unwrap()
+    } else {
+        Archive::init(&archive_dir).unwrap()
+    };
+    let t0 = std::time::Instant::now();
+    let report = ingest::ingest(
+        &archive,
+        &[corpus.join("scans")],
+        &IngestOptions::default(),
+        &Quiet,
+    )
+    .expect("ingest");
+    eprintln!(
+        "imported {} new, {} already there, {} failed, {} pages in {:.1}s",
+        report.ingested,
+        report.duplicates,
+        report.failed,
+        report.pages,
+        t0.elapsed().as_secs_f64()
+    );
+    let catalog = archive.catalog().unwrap();
+    let mut docs = Vec::new();
+    for id in catalog.document_ids().unwrap() {
+        let d = catalog.document(id).unwrap().unwrap();
+        let name = Path::new(&d.sources[0].path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let truth =
+            std::fs::read_to_string(corpus.join("truth").join(format!("{name}.txt"))).unwrap();
+        let ocr: String = catalog
+            .pages(id)
+            .unwrap()
+            .iter()
+            .map(|p| p.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        docs.push(Doc {
+            id: id.0,
+            truth,
+            ocr_terms: analysis::terms(&ocr).into_iter().map(|t| t.text).collect(),
+        });
+    }
+    let plurals: HashMap<String, String> = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/eval/plurals.tsv"),
+    )
+    .unwrap()
+    .lines()
+    .filter(|l| !l.starts_with('#') && l.contains('\t'))
+    .flat_map(|l| {
+        let (p, s) = l.split_once('\t').unwrap();
+        [(key(p), s.to_string()), (key(s), p.to_string())]
+    })
+    .collect();
+    let queries = build_queries(&docs, &plurals);
+
+    // arshif, as shipped (light stemmer), and with Snowball Arabic
+    let light = SearchIndex::create_in_ram(AnalysisConfig {
+        arabic_stemmer: ArabicStemmer::Light,
+    })
+    .unwrap();
+    fill(&light, &catalog);
+    let snow = SearchIndex::create_in_ram(AnalysisConfig {
+        arabic_stemmer: ArabicStemmer::Snowball,
+    })
+    .unwrap();
+    fill(&snow, &catalog);
+    // tantivy's default tokenizer over the same OCR text
+    let mut sb = Schema::builder();
+    let f_id = sb.add_i64_field("id", STORED | FAST);
+    let f_text = sb.add_text_field("text", TEXT);
+    let f_title = sb.add_text_field("title", TEXT);
+    let plain = Index::create_in_ram(sb.build());
+    {
+        let mut w = plain.writer_with_num_threads(1, 50_000_000).unwrap();
+        for id in catalog.document_ids().unwrap() {
+            let d = catalog.document(id).unwrap().unwrap();
+            let text: String = catalog
+                .pages(id)
+                .unwrap()
+                .iter()
+                .map(|p| p.text.clone())
+                .collect::<Vec<_>>()
+                .join("\n");
+            w.add_document(doc!(f_id => id.0, f_text => text, f_title => d.title))
+                .unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let plain_reader = plain.reader().unwrap();
+    let parser = QueryParser::for_index(&plain, vec![f_text, f_title]);
+    let default_ranker: Ranker = Box::new(|q: &str| {
+        let searcher = plain_reader.searcher();
+        let (query, _) = parser.parse_query_lenient(q);
+        searcher
+            .search(&query, &TopDocs::with_limit(10).order_by_score())
+            .map(|top| {
+                top.into_iter()
+                    .filter_map(|(_, a)| searcher.doc::<TantivyDocument>(a).ok())
+                    .filter_map(|d| d.get_first(f_id).and_then(|v| v.as_i64()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let rankers: Vec<(&str, Ranker)> = vec![
+        ("arshif", arshif_ranker(&light)),
+        ("arshif, Snowball Arabic", arshif_ranker(&snow)),
+        ("tantivy default", default_ranker),
+    ];
+
+    // class -> ranker -> (n, hits, rr sum)
+    let mut table: BTreeMap<&str, Vec<(usize, usize, f64)>> = BTreeMap::new();
+    let mut misses: Vec<String> = Vec::new();
+    for q in &queries {
+        let row = table
+            .entry(q.class)
+            .or_insert_with(|| vec![(0, 0, 0.0); rankers.len()]);
+        for (i, (name, rank)) in rankers.iter().enumerate() {
+            let got = rank(&q.text);
+            let pos = got.iter().position(|id| *id == q.target);
+            row[i].0 += 1;
+            if let Some(p) = pos {
+                row[i].1 += 1;
+                row[i].2 += 1.0 / (p as f64 + 1.0);
+                if i == 0 && p > 0 {
+                    misses.push(format!(
+                        "{} | {} | doc {} | rank {} of {:?}",
+                        q.class,
+                        q.text,
+                        q.target,
+                        p + 1,
+                        got
+                    ));
+                }
+            } else if i == 0 {
+                misses.push(format!(
+                    "{} | {} | doc {} | got {:?}",
+                    q.class, q.text, q.target, got
+                ));
+            }
+            let _ = name;
+        }
+    }
+    println!(
+        "Search evaluation: {} documents, {} queries\n",
+        docs.len(),
+        queries.len()
+    );
+    print!("| class | queries |");
+    for (name, _) in &rankers {
+        print!(" {name} S@10 | {name} MRR |");
+    }
+    println!();
+    println!("|---|---:|{}", "---:|---:|".repeat(rankers.len()));
+    let mut overall = vec![(0usize, 0usize, 0.0f64); rankers.len()];
+    let order: Vec<&str> = CLASSES
+        .iter()
+        .copied()
+        .chain(table.keys().copied().filter(|k| !CLASSES.contains(k)))
+        .collect();
+    for class in order {
+        let Some(row) = table.get(class) else {
+            continue;
+        };
+        print!("| {class} | {} |", row[0].0);
+        for (i, (n, hit, rr)) in row.iter().enumerate() {
+            print!(" {:.3} | {:.3} |", *hit as f64 / *n as f64, rr / *n as f64);
+            if CLASSES.contains(&class) {
+                overall[i].0 += n;
+                overall[i].1 += hit;
+                overall[i].2 += rr;
+            }
+        }
+        println!();
+    }
+    print!(
+        "| **overall** (classes above the numbers row) | {} |",
+        overall[0].0
+    );
+    for (n, hit, rr) in &overall {
+        print!(" {:.3} | {:.3} |", *hit as f64 / *n as f64, rr / *n as f64);
+    }
+    println!();
+    let truth_words: usize = docs.iter().map(|d| printed_words(&d.truth).len()).sum();
+    let read: usize = docs
+        .iter()
+        .map(|d| {
+            printed_words(&d.truth)
+                .iter()
+                .filter(|w| {
+                    analysis::terms(w)
+                        .iter()
+                        .all(|t| d.ocr_terms.contains(&t.text))
+                })
+                .count()
+        })
+        .sum();
+    println!(
+        "\nOCR read {read} of {truth_words} printed words ({:.1}%) exactly (after normalisation).",
+        100.0 * read as f64 / truth_words as f64
+    );
+    if std::env::var_os("EVAL_MISSES").is_some() {
+        eprintln!("\nmisses (arshif):");
+        for m in misses {
+            eprintln!("  {m}");
+        }
+    }
+}

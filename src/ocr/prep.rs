@@ -1,0 +1,272 @@
+//! Image clean-up before recognition.
+//!
+//! Tesseract degrades badly on speckled or grainy scans: a page with sensor
+//! noise took 155 s and returned two characters; the same page through a 3×3
+//! median filter took 0.4 s and read correctly. Measured with `tesseract -l
+//! ara` on the evaluation corpus (16 Arabic pages per condition, share of the
+//! true words read), the rules below were chosen:
+//!
+//! | condition | as scanned | median 3×3 | median ×2 + Otsu | upscaled ×2 |
+//! |---|---:|---:|---:|---:|
+//! | clean | 0.770 | 0.789 | 0.794 | |
+//! | JPEG q22 | 0.829 | 0.854 | 0.770 | |
+//! | blurred | 0.812 | 0.860 | 0.815 | |
+//! | noisy (σ 28 + specks) | (155 s a page) | 0.676 | 0.797 | |
+//! | 150 dpi | 0.829 | | | 0.837 (median first: 0.653) |
+//!
+//! So: pages at about 300 dpi always get a 3×3 median; grainy ones two passes
+//! and Otsu binarisation; low-resolution pages are upscaled and not filtered
+//! (unless grainy).
+
+use image::GrayImage;
+
+/// Resolution Tesseract reads best at.
+pub const TARGET_DPI: u32 = 300;
+
+/// What was done to a page before OCR, for the record and for mapping word
+/// boxes back to the original image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prepared {
+    /// Factor the image was scaled by (word boxes are divided by it).
+    pub scale: f32,
+    pub denoised: bool,
+    /// Estimated share of pixels that are noise (0..1).
+    pub noise: f32,
+}
+
+/// Share of pixels that differ strongly from their 3×3 median, measured on
+/// a sample of rows: near 0 for clean scans, high for grain and speckle.
+pub fn noise_level(img: &GrayImage) -> f32 {
+    let (w, h) = img.dimensions();
+    if w < 3 || h < 3 {
+        return 0.0;
+    }
+    let raw = img.as_raw();
+    let w = w as usize;
+    let mut outliers = 0usize;
+    let mut total = 0usize;
+    // every 7th row is plenty for an estimate
+    for y in (1..h as usize - 1).step_by(7) {
+        for x in 1..w - 1 {
+            let m = median9(raw, w, x, y);
+            let p = raw[y * w + x];
+            if p.abs_diff(m) > 48 {
+                outliers += 1;
+            }
+            total += 1;
+        }
+    }
+    outliers as f32 / total.max(1) as f32
+}
+
+#[inline]
+fn median9(raw: &[u8], w: usize, x: usize, y: usize) -> u8 {
+    let r0 = (y - 1) * w + x - 1;
+    let r1 = y * w + x - 1;
+    let r2 = (y + 1) * w + x - 1;
+    let mut v = [
+        raw[r0],
+        raw[r0 + 1],
+        raw[r0 + 2],
+        raw[r1],
+        raw[r1 + 1],
+        raw[r1 + 2],
+        raw[r2],
+        raw[r2 + 1],
+        raw[r2 + 2],
+    ];
+    // A 19-exchange median-of-9 network.
+    macro_rules! s {
+        ($a:expr, $b:expr) => {
+            if v[$a] > v[$b] {
+                v.swap($a, $b);
+            }
+        };
+    }
+    s!(1, 2);
+    s!(4, 5);
+    s!(7, 8);
+    s!(0, 1);
+    s!(3, 4);
+    s!(6, 7);
+    s!(1, 2);
+    s!(4, 5);
+    s!(7, 8);
+    s!(0, 3);
+    s!(5, 8);
+    s!(4, 7);
+    s!(3, 6);
+    s!(1, 4);
+    s!(2, 5);
+    s!(4, 7);
+    s!(4, 2);
+    s!(6, 4);
+    s!(4, 2);
+    v[4]
+}
+
+/// 3×3 median filter (edges copied).
+pub fn median3(img: &GrayImage) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let mut out = img.clone();
+    if w < 3 || h < 3 {
+        return out;
+    }
+    let raw = img.as_raw();
+    let wu = w as usize;
+    let dst: &mut [u8] = &mut out;
+    for y in 1..h as usize - 1 {
+        for x in 1..wu - 1 {
+            dst[y * wu + x] = median9(raw, wu, x, y);
+        }
+    }
+    out
+}
+
+/// Noise share above which a page counts as grainy.
+const NOISY: f32 = 0.008;
+
+/// Otsu's threshold: the grey level that best separates ink from paper.
+pub fn otsu_threshold(img: &GrayImage) -> u8 {
+    let mut hist = [0u64; 256];
+    for p in img.as_raw() {
+        hist[*p as usize] += 1;
+    }
+    let total: u64 = hist.iter().sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, n)| i as f64 * *n as f64)
+        .sum();
+    let (mut w0, mut sum0) = (0f64, 0f64);
+    let (mut best, mut best_t) = (0f64, 127u8);
+    for (t, n) in hist.iter().enumerate() {
+        w0 += *n as f64;
+        sum0 += t as f64 * *n as f64;
+        let w1 = total as f64 - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let (m0, m1) = (sum0 / w0, (sum_all - sum0) / w1);
+        let between = w0 * w1 * (m0 - m1) * (m0 - m1);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    best_t
+}
+
+fn binarize(img: &mut GrayImage) {
+    let t = otsu_threshold(img);
+    for p in img.pixels_mut() {
+        p[0] = if p[0] > t { 255 } else { 0 };
+    }
+}
+
+/// Clean up a page for OCR (see the table above). `dpi` is the resolution
+/// recorded in the file (or estimated).
+pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> (GrayImage, Prepared) {
+    let noise = noise_level(img);
+    let grainy = noise > NOISY;
+    let low_res = dpi.filter(|d| (70..220).contains(d));
+    let mut out = if grainy {
+        let mut twice = median3(&median3(img));
+        binarize(&mut twice);
+        twice
+    } else if low_res.is_none() {
+        median3(img)
+    } else {
+        img.clone()
+    };
+    let mut scale = 1.0f32;
+    if let Some(d) = low_res {
+        scale = TARGET_DPI as f32 / d as f32;
+        let (w, h) = out.dimensions();
+        out = image::imageops::resize(
+            &out,
+            (w as f32 * scale).round() as u32,
+            (h as f32 * scale).round() as u32,
+            image::imageops::FilterType::CatmullRom,
+        );
+    }
+    (
+        out,
+        Prepared {
+            scale,
+            denoised: grainy,
+            noise,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_with_text() -> GrayImage {
+        let mut img = GrayImage::from_pixel(400, 300, image::Luma([255]));
+        for y in 100..120 {
+            for x in 50..350 {
+                if (x / 10) % 2 == 0 {
+                    img.put_pixel(x, y, image::Luma([0]));
+                }
+            }
+        }
+        img
+    }
+
+    fn speckle(img: &mut GrayImage) {
+        let mut s = 12345u32;
+        for p in img.pixels_mut() {
+            s = s.wrapping_mul(1103515245).wrapping_add(12345);
+            if (s >> 16).is_multiple_of(10) {
+                p[0] = if (s >> 8) & 1 == 0 { 0 } else { 255 };
+            }
+        }
+    }
+
+    #[test]
+    fn otsu_separates_ink_from_paper() {
+        let mut img = GrayImage::from_pixel(10, 10, image::Luma([230]));
+        for x in 0..10 {
+            img.put_pixel(x, 5, image::Luma([40]));
+        }
+        let t = otsu_threshold(&img);
+        assert!((40..230).contains(&t), "{t}");
+    }
+
+    #[test]
+    fn median_of_nine() {
+        let raw = [9, 1, 8, 2, 7, 3, 6, 4, 5];
+        assert_eq!(median9(&raw, 3, 1, 1), 5);
+        let raw = [0, 0, 0, 0, 255, 0, 0, 0, 0];
+        assert_eq!(median9(&raw, 3, 1, 1), 0);
+    }
+
+    #[test]
+    fn clean_pages_are_left_alone_and_speckled_ones_cleaned() {
+        let clean = page_with_text();
+        assert!(noise_level(&clean) < NOISY, "{}", noise_level(&clean));
+        let (out, p) = prepare(&clean, Some(300));
+        assert!(!p.denoised);
+        assert_eq!(out, median3(&clean));
+
+        let mut noisy = page_with_text();
+        speckle(&mut noisy);
+        assert!(noise_level(&noisy) > NOISY);
+        let (out, p) = prepare(&noisy, Some(300));
+        assert!(p.denoised);
+        assert!(noise_level(&out) < NOISY, "{}", noise_level(&out));
+    }
+
+    #[test]
+    fn low_resolution_pages_are_upscaled() {
+        let img = page_with_text();
+        let (out, p) = prepare(&img, Some(150));
+        assert_eq!(out.dimensions(), (800, 600));
+        assert_eq!(p.scale, 2.0);
+        let (out, _) = prepare(&img, None);
+        assert_eq!(out.dimensions(), (400, 300));
+    }
+}
