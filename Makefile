@@ -6,7 +6,7 @@ BIN := target/release/arshif
 # re-executes itself with this set, but the environment is the surest place).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: run test deps build lint bench eval clean-archive
+.PHONY: run test deps build lint bench eval ocr-eval clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
@@ -39,6 +39,14 @@ eval:
 	@./scripts/install-deps.sh eval
 	@test -d $(EVAL_DIR)/scans || /usr/bin/python3 samples/eval/make_eval.py $(EVAL_DIR)
 	cargo run --release --locked --example eval -- $(EVAL_DIR)
+
+# OCR quality: CER, word and number accuracy per class, beside plain
+# `tesseract -l ara+eng` on the same pages. See README.
+OCR_EVAL_DIR ?= target/ocr-eval
+ocr-eval:
+	@./scripts/install-deps.sh eval
+	@test -d $(OCR_EVAL_DIR)/pages || /usr/bin/python3 samples/eval/make_ocr_eval.py $(OCR_EVAL_DIR)
+	cargo run --release --locked --example ocr_eval -- $(OCR_EVAL_DIR) samples
 
 clean-archive:
 	rm -rf $(ARCHIVE)

@@ -7,6 +7,7 @@
 
 mod images;
 mod pdf;
+mod textlayer;
 mod tiff_pages;
 
 use std::io::Read;
@@ -152,6 +153,28 @@ pub struct TextLayerPage {
     pub height: u32,
 }
 
+impl TextLayerPage {
+    /// Whether some glyphs could not be decoded to text (marked U+FFFD).
+    pub fn has_holes(&self) -> bool {
+        self.text.contains('\u{FFFD}')
+    }
+
+    /// Fill the holes from OCR words of the same page rendered at
+    /// [`PDF_RENDER_DPI`]: each word with a hole is replaced by the OCR words
+    /// covering its box; holes with nothing to fill them are dropped.
+    pub fn patch_holes(&mut self, ocr_words: &[Word]) {
+        textlayer::patch_holes(self, ocr_words)
+    }
+
+    /// Drop hole markers without filling them.
+    pub fn drop_holes(&mut self) {
+        self.text = self.text.replace('\u{FFFD}', "");
+        for w in &mut self.words {
+            w.text = w.text.replace('\u{FFFD}', "");
+        }
+    }
+}
+
 /// Resolution at which PDF pages are rendered and text-layer boxes expressed.
 pub const PDF_RENDER_DPI: u32 = 300;
 
@@ -162,6 +185,9 @@ pub enum PageContent {
     Image(PageImage),
     /// Has a usable text layer.
     Text(TextLayerPage),
+    /// Has a usable text layer with a few glyphs that could not be decoded,
+    /// and the page rendered so that OCR can fill them.
+    TextWithHoles(TextLayerPage, PageImage),
 }
 
 /// Recognise a format from the first bytes of a file.

@@ -6,19 +6,13 @@ use std::io::Read;
 use std::path::Path;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
-use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
 use super::{
-    images, shielded, tiff_pages, ExtractConfig, ExtractError, Format, Limits, PageContent,
-    PageImage, TextLayerPage, PDF_RENDER_DPI,
+    images, shielded, textlayer, tiff_pages, ExtractConfig, ExtractError, Format, Limits,
+    PageContent, PageImage, PDF_RENDER_DPI,
 };
-use crate::types::Word;
 
 const FORMAT: Format = Format::Pdf;
-
-/// A page's text layer counts as real text when it has at least this many
-/// letters and digits. Below that, the page is treated as a scan.
-const MIN_TEXT_CHARS: usize = 20;
 
 fn corrupt(detail: impl ToString) -> ExtractError {
     ExtractError::Corrupt {
@@ -133,8 +127,14 @@ fn page_content(
 ) -> Result<PageContent, ExtractError> {
     let (w_pt, h_pt) = page_size(doc, page_id);
     // A text layer that fails to parse is not fatal: the page is OCR'd instead.
-    if let Ok(Some(layer)) = shielded(FORMAT, || Ok(text_layer(doc, number, w_pt, h_pt))) {
-        if is_real_text(&layer.text) {
+    if let Ok(Some(mut layer)) = shielded(FORMAT, || Ok(textlayer::read(doc, number, w_pt, h_pt))) {
+        if textlayer::trustworthy(&layer.text) {
+            if layer.has_holes() {
+                if let Ok(image) = render_page(path, number, limits) {
+                    return Ok(PageContent::TextWithHoles(layer, image));
+                }
+                layer.drop_holes();
+            }
             return Ok(PageContent::Text(layer));
         }
     }
@@ -171,188 +171,6 @@ fn page_size(doc: &Document, page_id: ObjectId) -> (f64, f64) {
             .ok();
     }
     (612.0, 792.0)
-}
-
-/// Whether extracted text is real text rather than nothing, a few stray
-/// glyphs, or undecodable garbage.
-pub(super) fn is_real_text(text: &str) -> bool {
-    let mut good = 0usize;
-    let mut bad = 0usize;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            good += 1;
-        } else if c == '\u{FFFD}'
-            || ('\u{E000}'..='\u{F8FF}').contains(&c)
-            || (c.is_control() && !c.is_whitespace())
-        {
-            bad += 1;
-        }
-    }
-    good >= MIN_TEXT_CHARS && bad * 10 < good
-}
-
-/// Collects a page's characters into text and word boxes.
-struct Collector {
-    height: f64,
-    origin: (f64, f64),
-    scale: f64,
-    text: String,
-    words: Vec<Word>,
-    word: String,
-    bbox: Option<[f64; 4]>,
-    last_end: f64,
-    last_y: f64,
-    first_char: bool,
-    started: bool,
-}
-
-impl Collector {
-    fn new(w_pt: f64, h_pt: f64) -> Self {
-        let _ = w_pt;
-        Collector {
-            height: h_pt,
-            origin: (0.0, 0.0),
-            scale: PDF_RENDER_DPI as f64 / 72.0,
-            text: String::new(),
-            words: Vec::new(),
-            word: String::new(),
-            bbox: None,
-            last_end: 1e9,
-            last_y: 0.0,
-            first_char: false,
-            started: false,
-        }
-    }
-
-    fn end_word(&mut self) {
-        if let Some([x0, y0, x1, y1]) = self.bbox.take() {
-            if !self.word.trim().is_empty() {
-                let s = self.scale;
-                let clamp = |v: f64| (v * s).max(0.0).round() as u32;
-                self.words.push(Word {
-                    text: std::mem::take(&mut self.word),
-                    bbox: [
-                        clamp(x0),
-                        clamp(y0),
-                        clamp(x1 - x0).max(1),
-                        clamp(y1 - y0).max(1),
-                    ],
-                    confidence: 1.0,
-                });
-            }
-        }
-        self.word.clear();
-    }
-
-    fn push_break(&mut self, c: char) {
-        self.end_word();
-        if !self.text.is_empty() && !self.text.ends_with(['\n', ' ']) {
-            self.text.push(c);
-        } else if c == '\n' && self.text.ends_with(' ') {
-            self.text.pop();
-            self.text.push('\n');
-        }
-    }
-}
-
-impl OutputDev for Collector {
-    fn begin_page(
-        &mut self,
-        _page_num: u32,
-        media_box: &MediaBox,
-        _art_box: Option<(f64, f64, f64, f64)>,
-    ) -> Result<(), OutputError> {
-        self.height = media_box.ury - media_box.lly;
-        self.origin = (media_box.llx, media_box.lly);
-        Ok(())
-    }
-    fn end_page(&mut self) -> Result<(), OutputError> {
-        self.end_word();
-        Ok(())
-    }
-    fn output_character(
-        &mut self,
-        trm: &Transform,
-        width: f64,
-        _spacing: f64,
-        font_size: f64,
-        ch: &str,
-    ) -> Result<(), OutputError> {
-        let x = trm.m31 - self.origin.0;
-        let y = self.height - (trm.m32 - self.origin.1);
-        let vx = font_size * trm.m11 + font_size * trm.m21;
-        let vy = font_size * trm.m12 + font_size * trm.m22;
-        let fs = (vx * vy).abs().sqrt().max(0.1);
-        if self.first_char && self.started {
-            if (y - self.last_y).abs() > fs * 1.5
-                || (x < self.last_end && (y - self.last_y).abs() > fs * 0.5)
-            {
-                self.push_break('\n');
-            } else if x > self.last_end + fs * 0.1 {
-                self.push_break(' ');
-            }
-        }
-        self.started = true;
-        self.first_char = false;
-        self.last_y = y;
-        let advance = width * fs;
-        self.last_end = x + advance;
-        for c in ch.chars() {
-            if c.is_whitespace() {
-                self.push_break(' ');
-                continue;
-            }
-            if c.is_control() {
-                continue;
-            }
-            // Presentation forms and ligatures back to base letters.
-            if super::super::analysis::normalize::is_arabic_presentation_form(c) {
-                unicode_normalization::char::decompose_compatible(c, |d| {
-                    if !d.is_whitespace() {
-                        self.text.push(d);
-                        self.word.push(d);
-                    }
-                });
-            } else {
-                self.text.push(c);
-                self.word.push(c);
-            }
-            let (x0, x1) = if advance >= 0.0 {
-                (x, x + advance)
-            } else {
-                (x + advance, x)
-            };
-            let (y0, y1) = (y - fs * 0.8, y + fs * 0.2);
-            self.bbox = Some(match self.bbox {
-                None => [x0, y0, x1, y1],
-                Some([a, b, c2, d]) => [a.min(x0), b.min(y0), c2.max(x1), d.max(y1)],
-            });
-        }
-        Ok(())
-    }
-    fn begin_word(&mut self) -> Result<(), OutputError> {
-        self.first_char = true;
-        Ok(())
-    }
-    fn end_word(&mut self) -> Result<(), OutputError> {
-        Ok(())
-    }
-    fn end_line(&mut self) -> Result<(), OutputError> {
-        Ok(())
-    }
-}
-
-fn text_layer(doc: &Document, number: u32, w_pt: f64, h_pt: f64) -> Option<TextLayerPage> {
-    let mut c = Collector::new(w_pt, h_pt);
-    pdf_extract::output_doc_page(doc, &mut c, number).ok()?;
-    c.end_word();
-    let scale = PDF_RENDER_DPI as f64 / 72.0;
-    Some(TextLayerPage {
-        text: c.text.trim().to_string(),
-        words: c.words,
-        width: (w_pt * scale).round() as u32,
-        height: (h_pt * scale).round() as u32,
-    })
 }
 
 /// The image XObjects drawn by a page (directly, through its resources).
@@ -727,7 +545,7 @@ mod tests {
     #[test]
     fn pdf_extract_panics_are_contained() {
         let doc = one_page_pdf(false, TEXT.to_vec(), None);
-        let r = shielded(FORMAT, || Ok(text_layer(&doc, 1, 612.0, 792.0)));
+        let r = shielded(FORMAT, || Ok(textlayer::read(&doc, 1, 612.0, 792.0)));
         assert!(matches!(r, Err(ExtractError::ParserPanic { .. })), "{r:?}");
         // and the whole file still goes through (the page is rendered instead)
         let mut doc = one_page_pdf(false, TEXT.to_vec(), None);
@@ -760,17 +578,5 @@ mod tests {
         assert!(matches!(r, Err(ExtractError::TooLarge { .. })), "{r:?}");
         // the default limit lets the same file through
         assert!(extract(f.path(), &ExtractConfig::default(), &mut |_, _| true).is_ok());
-    }
-
-    #[test]
-    fn real_text_judgement() {
-        assert!(is_real_text("رخصة بناء رقم 1234 صادرة من بلدية الهفوف"));
-        assert!(!is_real_text("  \n 3 "));
-        assert!(!is_real_text(&"\u{FFFD}".repeat(40)));
-        assert!(!is_real_text(&format!(
-            "{}{}",
-            "abcdefghijklmnopqrstuvwxyz",
-            "\u{E001}".repeat(10)
-        )));
     }
 }

@@ -31,7 +31,7 @@ use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{
     Catalog, CatalogError, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
 };
-use crate::extract::{self, ExtractConfig, ExtractError, Format, PageContent, PageImage};
+use crate::extract::{self, ExtractConfig, ExtractError, Format, PageContent};
 use crate::index::{self, IndexError, Indexer};
 use crate::ocr::{OcrConfig, OcrEngine};
 use crate::store::{self, BlobStore};
@@ -154,7 +154,54 @@ enum Msg {
 struct Job {
     file: usize,
     number: u32,
-    image: PageImage,
+    content: PageContent,
+}
+
+/// Turn one extracted page into its catalog record: OCR a page image; take
+/// a text layer as it is, filling any undecodable glyphs from OCR of the
+/// rendered page. The one place that decides what a page's text is.
+pub fn read_page(
+    engine: &mut OcrEngine,
+    number: u32,
+    content: PageContent,
+) -> Result<PageRecord, crate::ocr::OcrError> {
+    let text_page = |t: crate::extract::TextLayerPage| PageRecord {
+        number,
+        text: t.text,
+        source: TextSource::PdfText,
+        confidence: 1.0,
+        words: t.words,
+        rotation: 0,
+        width: t.width,
+        height: t.height,
+        language: String::new(),
+    };
+    match content {
+        PageContent::Text(t) => Ok(text_page(t)),
+        PageContent::TextWithHoles(mut t, image) => {
+            let r = engine.recognize(&image)?;
+            if r.rotation == 0 {
+                t.patch_holes(&r.words);
+            } else {
+                t.drop_holes();
+            }
+            Ok(text_page(t))
+        }
+        PageContent::Image(image) => {
+            let r = engine.recognize(&image)?;
+            Ok(PageRecord {
+                number,
+                text: r.text,
+                source: TextSource::Ocr,
+                confidence: r.confidence,
+                words: r.words,
+                rotation: r.rotation,
+                width: r.width,
+                height: r.height,
+                language: r.languages,
+            })
+        }
+    }
 }
 
 /// Import files and folders into the archive as one batch.
@@ -361,13 +408,6 @@ fn read_one(
     let mut stopped = false;
     let result = extract::extract_pages(staged.path(), format, cfg, &mut |number, content| {
         let sent = match content {
-            PageContent::Image(image) => job_tx
-                .send(Job {
-                    file,
-                    number,
-                    image,
-                })
-                .is_ok(),
             PageContent::Text(t) => msg_tx
                 .send(Msg::Page {
                     file,
@@ -382,6 +422,13 @@ fn read_one(
                         height: t.height,
                         language: String::new(),
                     },
+                })
+                .is_ok(),
+            content => job_tx
+                .send(Job {
+                    file,
+                    number,
+                    content,
                 })
                 .is_ok(),
         };
@@ -431,21 +478,10 @@ fn ocr_worker(cfg: &OcrConfig, jobs: Receiver<Job>, msgs: Sender<Msg>) {
             }
         }
         let eng = engine.as_mut().expect("engine initialised above");
-        let (w, h) = job.image.image.dimensions();
-        let msg = match eng.recognize(&job.image) {
-            Ok(r) => Msg::Page {
+        let msg = match read_page(eng, job.number, job.content) {
+            Ok(page) => Msg::Page {
                 file: job.file,
-                page: PageRecord {
-                    number: job.number,
-                    text: r.text,
-                    source: TextSource::Ocr,
-                    confidence: r.confidence,
-                    words: r.words,
-                    rotation: 0,
-                    width: w,
-                    height: h,
-                    language: r.languages,
-                },
+                page,
             },
             Err(e) => Msg::Failed {
                 file: job.file,

@@ -119,6 +119,12 @@ pub struct OcrPage {
     /// Mean word confidence, 0.0 ..= 1.0.
     pub confidence: f32,
     pub languages: String,
+    /// Degrees the page was turned clockwise to read it upright (0, 90,
+    /// 180, 270). Word boxes refer to the page turned so.
+    pub rotation: u16,
+    /// Size of the upright page the word boxes refer to.
+    pub width: u32,
+    pub height: u32,
 }
 
 /// Tesseract engines for one worker thread, one per language string used,
@@ -126,7 +132,23 @@ pub struct OcrPage {
 pub struct OcrEngine {
     config: OcrConfig,
     models: Vec<(String, TesseractAPI)>,
+    /// Orientation and script detection (`osd` model); `None` once it failed
+    /// to load, so it is not tried again.
+    osd: Option<Option<TesseractAPI>>,
 }
+
+/// What orientation and script detection said about a page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Osd {
+    /// Degrees to turn the page clockwise to make it upright.
+    turn_cw: u16,
+    latin: bool,
+}
+
+/// Largest skew corrected, in degrees.
+const MAX_SKEW: f32 = 5.0;
+/// Skew below this is left alone.
+const MIN_SKEW: f32 = 0.3;
 
 /// Resolution assumed when a file records none (or an implausible one).
 const DEFAULT_DPI: u32 = 300;
@@ -137,6 +159,7 @@ impl OcrEngine {
         let mut e = OcrEngine {
             config: config.clone(),
             models: Vec::new(),
+            osd: None,
         };
         let first = match &config.languages {
             LanguagePlan::Auto => "ara".to_string(),
@@ -177,23 +200,88 @@ impl OcrEngine {
         Ok(&self.models.last().expect("just pushed").1)
     }
 
-    /// Recognise one page image: clean it up, then read it with the
-    /// language the plan chooses. Word boxes refer to the page as given.
+    /// Recognise one page image: clean it up, turn it upright, level it,
+    /// then read it with the language the plan chooses. Word boxes refer to
+    /// the page as given, turned by [`OcrPage::rotation`].
     pub fn recognize(&mut self, page: &PageImage) -> Result<OcrPage, OcrError> {
         let (img, prepared) = prep::prepare(&page.image, page.dpi);
         let dpi = page.dpi.map(|d| (d as f32 * prepared.scale).round() as u32);
-        let mut result = match self.config.languages.clone() {
-            LanguagePlan::Fixed(l) => self.recognize_with(&img, dpi, &l)?,
+        let osd = self.detect_orientation(&img, dpi);
+        let latin_hint = osd.is_some_and(|o| o.latin);
+        let mut turn = 0u16;
+        if let Some(o) = osd.filter(|o| o.turn_cw != 0) {
+            // OSD's orientation confidence is low on Arabic: check it.
+            let lang = if latin_hint { "eng" } else { "ara" };
+            let as_is = self.strip_score(&img, dpi, lang)?;
+            let turned = self.strip_score(&prep::rotate_quarter(&img, o.turn_cw), dpi, lang)?;
+            if turned > as_is + 0.05 {
+                turn = o.turn_cw;
+            }
+        }
+        let (mut result, mut skew) = self.read_upright(&img, dpi, turn, latin_hint)?;
+        if result.confidence < 0.5 && turn == 0 {
+            // Unreadable as it is and OSD had no answer: try every turn.
+            if let Some(t) = self.find_turn(&img, dpi)? {
+                let (r, s) = self.read_upright(&img, dpi, t, latin_hint)?;
+                if r.confidence > result.confidence {
+                    (result, skew, turn) = (r, s, t);
+                }
+            }
+        }
+        let upright = if turn % 180 == 90 {
+            (img.height(), img.width())
+        } else {
+            img.dimensions()
+        };
+        for w in &mut result.words {
+            if skew != 0.0 {
+                w.bbox = prep::unrotate_box(w.bbox, skew, upright.0, upright.1);
+            }
+            if prepared.scale != 1.0 {
+                for v in &mut w.bbox {
+                    *v = (*v as f32 / prepared.scale).round() as u32;
+                }
+            }
+        }
+        result.rotation = turn;
+        result.width = (upright.0 as f32 / prepared.scale).round() as u32;
+        result.height = (upright.1 as f32 / prepared.scale).round() as u32;
+        Ok(result)
+    }
+
+    /// Turn, level and read a page. Returns the reading and the levelling
+    /// turn applied (for mapping boxes back).
+    fn read_upright(
+        &mut self,
+        img: &GrayImage,
+        dpi: Option<u32>,
+        turn_cw: u16,
+        latin_hint: bool,
+    ) -> Result<(OcrPage, f32), OcrError> {
+        let upright = prep::rotate_quarter(img, turn_cw);
+        let skew = prep::estimate_skew(&upright, MAX_SKEW);
+        let (level, skew) = if skew.abs() >= MIN_SKEW {
+            (prep::rotate_small(&upright, skew), skew)
+        } else {
+            (upright, 0.0)
+        };
+        let result = match self.config.languages.clone() {
+            LanguagePlan::Fixed(l) => self.recognize_with(&level, dpi, &l)?,
             LanguagePlan::Auto => {
-                let mut best = self.recognize_with(&img, dpi, "ara")?;
+                let (first, second) = if latin_hint {
+                    ("eng", "ara")
+                } else {
+                    ("ara", "eng")
+                };
+                let mut best = self.recognize_with(&level, dpi, first)?;
                 if best.confidence < AUTO_RETRY_BELOW {
-                    let eng = self.recognize_with(&img, dpi, "eng")?;
-                    if eng.confidence > best.confidence + AUTO_MARGIN {
-                        best = eng;
+                    let other = self.recognize_with(&level, dpi, second)?;
+                    if other.confidence > best.confidence + AUTO_MARGIN {
+                        best = other;
                     }
                 }
                 if best.confidence < AUTO_RETRY_BELOW {
-                    let mixed = self.recognize_with(&img, dpi, "ara+eng")?;
+                    let mixed = self.recognize_with(&level, dpi, "ara+eng")?;
                     if mixed.confidence > best.confidence + AUTO_MARGIN / 2.0 {
                         best = mixed;
                     }
@@ -201,15 +289,68 @@ impl OcrEngine {
                 best
             }
         };
-        if prepared.scale != 1.0 {
-            let s = prepared.scale;
-            for w in &mut result.words {
-                for v in &mut w.bbox {
-                    *v = (*v as f32 / s).round() as u32;
-                }
-            }
+        Ok((result, skew))
+    }
+
+    /// Orientation and script from Tesseract's OSD, if it can tell.
+    fn detect_orientation(&mut self, img: &GrayImage, dpi: Option<u32>) -> Option<Osd> {
+        if self.osd.is_none() {
+            let api = TesseractAPI::new();
+            let ok = self.config.datapath.join("osd.traineddata").is_file()
+                && api.init(&self.config.datapath, "osd").is_ok()
+                && api.set_page_seg_mode(TessPageSegMode::PSM_OSD_ONLY).is_ok();
+            self.osd = Some(ok.then_some(api));
         }
-        Ok(result)
+        let api = self.osd.as_ref()?.as_ref()?;
+        let (w, h) = img.dimensions();
+        api.set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
+            .ok()?;
+        let _ = api.set_source_resolution(dpi.unwrap_or(DEFAULT_DPI) as i32);
+        let (deg, _conf, script, _script_conf) = api.detect_os().ok()?;
+        let _ = api.clear();
+        // OSD's angle is the counter-clockwise turn that makes the page
+        // upright; as a clockwise turn that is 360 − angle.
+        let turn_cw = ((360 - deg.rem_euclid(360)) % 360) as u16;
+        Some(Osd {
+            turn_cw,
+            latin: script == "Latin",
+        })
+    }
+
+    /// Confidence of reading the inkiest band across an image (a quarter of
+    /// its height), scaled down when it holds only a few words.
+    fn strip_score(
+        &mut self,
+        img: &GrayImage,
+        dpi: Option<u32>,
+        lang: &str,
+    ) -> Result<f32, OcrError> {
+        let (w, h) = img.dimensions();
+        let band_h = (h / 4).max(1);
+        let top = prep::inkiest_band(img, band_h);
+        let band = image::imageops::crop_imm(img, 0, top, w, band_h).to_image();
+        let r = self.recognize_with(&band, dpi, lang)?;
+        Ok(r.confidence * (r.words.len() as f32 / 6.0).min(1.0))
+    }
+
+    /// The quarter turn under which a page reads best, if clearly better
+    /// than as it is.
+    fn find_turn(&mut self, img: &GrayImage, dpi: Option<u32>) -> Result<Option<u16>, OcrError> {
+        let mut scores = Vec::new();
+        for turn in [0u16, 90, 180, 270] {
+            let t = prep::rotate_quarter(img, turn);
+            let s = self
+                .strip_score(&t, dpi, "ara")?
+                .max(self.strip_score(&t, dpi, "eng")?);
+            scores.push((turn, s));
+        }
+        let base = scores[0].1;
+        let best = scores
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("four scores");
+        Ok((best.0 != 0 && best.1 > base + 0.15).then_some(best.0))
     }
 
     /// Read an image as it is with the given Tesseract language string.
@@ -246,6 +387,9 @@ impl OcrEngine {
             words,
             confidence,
             languages: languages.to_string(),
+            rotation: 0,
+            width: w,
+            height: h,
         })
     }
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Render arshif's OCR-evaluation pages: the same kinds of municipal pages as
+the search corpus, under the conditions a clerk's scanner produces.
+
+    python3 samples/eval/make_ocr_eval.py OUT_DIR
+
+writes OUT_DIR/pages/<class>-<n>.(png|jpg|pdf) and OUT_DIR/truth/<same>.txt.
+Classes: clean, noisy, low-dpi (150 and 200 dpi), skewed (±1.5–5°), rotated
+(90, 180, 270), born-digital PDF (cairo, through pango-view). Deterministic.
+"""
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_eval as ev  # noqa: E402  (the search corpus's templates and fonts)
+
+PER_CLASS = 8
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "target/ocr-eval"
+    pages, truth = os.path.join(out, "pages"), os.path.join(out, "truth")
+    os.makedirs(pages, exist_ok=True)
+    os.makedirs(truth, exist_ok=True)
+    rng = random.Random(2024)
+    n = 0
+    classes = ["clean", "noisy", "low-dpi", "skewed", "rotated", "born-digital"]
+    for cls in classes:
+        for k in range(PER_CLASS):
+            template = ev.TEMPLATES[(n + k) % len(ev.TEMPLATES)]
+            if template is ev.letter_en and cls == "born-digital":
+                template = ev.letter_ar
+            lang, text = template(n + k)
+            name = "%s-%02d-%s" % (cls, k + 1, lang)
+            n += 1
+            if cls == "born-digital":
+                font = ev.AR_FONTS[k % len(ev.AR_FONTS)] if lang == "ar" else ev.EN_FONTS[k % 3]
+                with tempfile.TemporaryDirectory() as d:
+                    src = os.path.join(d, "t.txt")
+                    open(src, "w", encoding="utf-8").write(text)
+                    cmd = ["pango-view", "-q", "--font=%s" % font, "--width=480", "--wrap=word",
+                           "--margin=56", "--line-spacing=1.4", "--align=left",
+                           "-o", os.path.join(pages, name + ".pdf"), src]
+                    if lang == "ar":
+                        cmd.insert(2, "--rtl")
+                    subprocess.run(cmd, check=True)
+                open(os.path.join(truth, name + ".pdf.txt"), "w", encoding="utf-8").write(text + "\n")
+                continue
+            page = ev.render(text, lang == "ar", k)
+            dpi = ev.DPI
+            if cls == "noisy":
+                page, _, _ = ev.degrade(page, "noisy", random.Random(n))
+            elif cls == "low-dpi":
+                dpi = 150 if k % 2 == 0 else 200
+                page = page.resize((page.width * dpi // 300, page.height * dpi // 300), Image.LANCZOS)
+            elif cls == "skewed":
+                angle = rng.choice([-1, 1]) * rng.uniform(1.5, 5.0)
+                page = page.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+                name += "-%+.1fdeg" % angle
+            elif cls == "rotated":
+                turn = [90, 180, 270][k % 3]
+                page = page.rotate(turn, expand=True)
+                name += "-%d" % turn
+            path = os.path.join(pages, name + ".png")
+            page.save(path, dpi=(dpi, dpi))
+            open(os.path.join(truth, name + ".png.txt"), "w", encoding="utf-8").write(text + "\n")
+    print("wrote %d pages to %s" % (n, os.path.abspath(out)))
+
+
+if __name__ == "__main__":
+    main()
