@@ -178,18 +178,13 @@ fn main() {
     for e in std::fs::read_dir(root.join("pages")).unwrap().flatten() {
         let p = e.path();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        let class = [
-            "clean",
-            "noisy",
-            "low-dpi",
-            "skewed",
-            "rotated",
-            "born-digital",
-        ]
-        .into_iter()
-        .find(|c| name.starts_with(c))
-        .unwrap_or("other")
-        .to_string();
+        // the class is the name up to its page number: "low-dpi-03-ar.png" → "low-dpi"
+        let parts: Vec<&str> = name.split('-').collect();
+        let cut = parts
+            .iter()
+            .position(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            .unwrap_or(parts.len());
+        let class = parts[..cut].join("-");
         jobs.push((
             class,
             p.clone(),
@@ -268,6 +263,7 @@ fn main() {
         "skewed",
         "rotated",
         "born-digital",
+        "numbers",
         "samples",
         "other",
     ];

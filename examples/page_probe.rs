@@ -1,6 +1,10 @@
 //! Print what arshif reads from each file given (development aid).
 fn main() {
     arshif::cli::ensure_omp_thread_limit();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("ARSHIF_LOG"))
+        .with_writer(std::io::stderr)
+        .try_init();
     let mut engine = arshif::ocr::OcrEngine::new(&Default::default()).unwrap();
     for p in std::env::args().skip(1) {
         let path = std::path::Path::new(&p);

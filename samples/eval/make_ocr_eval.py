@@ -69,6 +69,29 @@ def main():
             path = os.path.join(pages, name + ".png")
             page.save(path, dpi=(dpi, dpi))
             open(os.path.join(truth, name + ".png.txt"), "w", encoding="utf-8").write(text + "\n")
+    # Numbers: licence, certificate and report numbers and Hijri dates as
+    # offices print them, mostly in Arabic-Indic digits, one field per line.
+    labels = ["رقم الرخصة", "رقم الشهادة", "رقم المحضر", "الرقم", "تاريخ الإصدار", "تاريخ الانتهاء"]
+    for k in range(PER_CLASS):
+        lines = []
+        for j in range(14):
+            label = labels[(k + j) % len(labels)]
+            if label.startswith("تاريخ"):
+                value = "1445/%02d/%02d" % (rng.randint(1, 12), rng.randint(1, 29))
+                tail = " هـ"
+            elif label == "رقم المحضر":
+                value, tail = "1445/%d" % rng.randint(100, 999), ""
+            else:
+                value, tail = ev.number(rng.choice([6, 7, 8])), ""
+            if (j + k) % 4 != 3:  # three in four in Arabic-Indic digits
+                value = value.translate(ev.AI)
+            lines.append("%s: %s%s" % (label, value, tail))
+        text = "\n".join(lines)
+        name = "numbers-%02d-ar" % (k + 1)
+        page = ev.render(text, True, k)
+        page.save(os.path.join(pages, name + ".png"), dpi=(300, 300))
+        open(os.path.join(truth, name + ".png.txt"), "w", encoding="utf-8").write(text + "\n")
+        n += 1
     print("wrote %d pages to %s" % (n, os.path.abspath(out)))
 
 

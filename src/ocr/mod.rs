@@ -145,6 +145,9 @@ struct Osd {
     latin: bool,
 }
 
+/// Below this confidence a median-filtered page is also read unfiltered.
+const SMOOTHING_CHECK_BELOW: f32 = 0.80;
+
 /// Largest skew corrected, in degrees.
 const MAX_SKEW: f32 = 5.0;
 /// Skew below this is left alone.
@@ -208,16 +211,12 @@ impl OcrEngine {
         let dpi = page.dpi.map(|d| (d as f32 * prepared.scale).round() as u32);
         let osd = self.detect_orientation(&img, dpi);
         let latin_hint = osd.is_some_and(|o| o.latin);
-        let mut turn = 0u16;
-        if let Some(o) = osd.filter(|o| o.turn_cw != 0) {
-            // OSD's orientation confidence is low on Arabic: check it.
-            let lang = if latin_hint { "eng" } else { "ara" };
-            let as_is = self.strip_score(&img, dpi, lang)?;
-            let turned = self.strip_score(&prep::rotate_quarter(&img, o.turn_cw), dpi, lang)?;
-            if turned > as_is + 0.05 {
-                turn = o.turn_cw;
-            }
-        }
+        // OSD's orientation confidence is low on Arabic pages (2–27), but
+        // when it names a turn it has been right: 8 of 8 turned pages of the
+        // evaluation set, and no turn named for any of 100 upright scans
+        // (clean, noisy, blurred, JPEG, 150 dpi). Reading confidence cannot
+        // check it: Tesseract reads sideways Arabic lines quite confidently.
+        let mut turn = osd.map(|o| o.turn_cw).unwrap_or(0);
         let (mut result, mut skew) = self.read_upright(&img, dpi, turn, latin_hint)?;
         if result.confidence < 0.5 && turn == 0 {
             // Unreadable as it is and OSD had no answer: try every turn.
@@ -226,6 +225,15 @@ impl OcrEngine {
                 if r.confidence > result.confidence {
                     (result, skew, turn) = (r, s, t);
                 }
+            }
+        }
+        if prepared.smoothed && result.confidence < SMOOTHING_CHECK_BELOW {
+            // The median filter usually helps, but on some thin-stroked fonts
+            // it breaks lines apart: read the page unfiltered too.
+            let raw = prep::resize_like(&page.image, &img);
+            let (r, s) = self.read_upright(&raw, dpi, turn, result.languages.starts_with("eng"))?;
+            if r.confidence > result.confidence {
+                (result, skew) = (r, s);
             }
         }
         let upright = if turn % 180 == 90 {
@@ -260,6 +268,7 @@ impl OcrEngine {
     ) -> Result<(OcrPage, f32), OcrError> {
         let upright = prep::rotate_quarter(img, turn_cw);
         let skew = prep::estimate_skew(&upright, MAX_SKEW);
+        tracing::debug!(turn_cw, skew, "levelling");
         let (level, skew) = if skew.abs() >= MIN_SKEW {
             (prep::rotate_small(&upright, skew), skew)
         } else {
@@ -306,7 +315,8 @@ impl OcrEngine {
         api.set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
             .ok()?;
         let _ = api.set_source_resolution(dpi.unwrap_or(DEFAULT_DPI) as i32);
-        let (deg, _conf, script, _script_conf) = api.detect_os().ok()?;
+        let (deg, conf, script, script_conf) = api.detect_os().ok()?;
+        tracing::debug!(deg, conf, script, script_conf, "osd");
         let _ = api.clear();
         // OSD's angle is the counter-clockwise turn that makes the page
         // upright; as a clockwise turn that is 360 − angle.

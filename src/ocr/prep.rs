@@ -30,6 +30,8 @@ pub struct Prepared {
     /// Factor the image was scaled by (word boxes are divided by it).
     pub scale: f32,
     pub denoised: bool,
+    /// Whether a (single) median filter was applied to a page that was not grainy.
+    pub smoothed: bool,
     /// Estimated share of pixels that are noise (0..1).
     pub noise: f32,
 }
@@ -195,6 +197,7 @@ pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> (GrayImage, Prepared) {
         Prepared {
             scale,
             denoised: grainy,
+            smoothed: !grainy && low_res.is_none(),
             noise,
         },
     )
@@ -422,6 +425,15 @@ pub fn inkiest_band(img: &GrayImage, band_h: u32) -> u32 {
         }
     }
     best_top as u32
+}
+
+/// `img` resized to the size of `like` (identity when they match).
+pub fn resize_like(img: &GrayImage, like: &GrayImage) -> GrayImage {
+    if img.dimensions() == like.dimensions() {
+        return img.clone();
+    }
+    let (w, h) = like.dimensions();
+    image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom)
 }
 
 /// Turn an image clockwise by a multiple of 90 degrees.
