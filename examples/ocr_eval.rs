@@ -213,7 +213,11 @@ fn main() {
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| {
-                let mut engine = OcrEngine::new(&OcrConfig::default()).unwrap();
+                let mut cfg = OcrConfig::default();
+                if let Ok(l) = std::env::var("OCR_EVAL_LANGUAGES") {
+                    cfg.languages = l.parse().unwrap();
+                }
+                let mut engine = OcrEngine::new(&cfg).unwrap();
                 loop {
                     let Some((class, page, truth)) = queue.lock().unwrap().pop() else {
                         break;

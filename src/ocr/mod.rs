@@ -10,6 +10,7 @@
 //! process must run with `OMP_THREAD_LIMIT=1` in its environment *before* the
 //! library loads; `main` re-executes itself to guarantee that.
 
+pub mod numbers;
 pub mod prep;
 
 use std::path::PathBuf;
@@ -125,6 +126,8 @@ pub struct OcrPage {
     /// Size of the upright page the word boxes refer to.
     pub width: u32,
     pub height: u32,
+    /// Text lines with their boxes, as read.
+    pub lines: Vec<(String, [u32; 4])>,
 }
 
 /// Tesseract engines for one worker thread, one per language string used,
@@ -298,6 +301,10 @@ impl OcrEngine {
                 best
             }
         };
+        let mut result = result;
+        if result.languages.split('+').any(|l| l == "ara") {
+            self.reread_numbers(&level, dpi, &mut result);
+        }
         Ok((result, skew))
     }
 
@@ -386,6 +393,7 @@ impl OcrEngine {
         api.recognize().map_err(|e| fail(e.to_string()))?;
         let text = api.get_utf8_text().map_err(|e| fail(e.to_string()))?;
         let words = words(api, w, h);
+        let lines = lines(api, w, h);
         let confidence = if words.is_empty() {
             0.0
         } else {
@@ -400,8 +408,153 @@ impl OcrEngine {
             rotation: 0,
             width: w,
             height: h,
+            lines,
         })
     }
+
+    /// Read one text line with the given model (page segmentation: a
+    /// single line).
+    fn read_line(
+        &mut self,
+        image: &GrayImage,
+        dpi: Option<u32>,
+        languages: &str,
+    ) -> Option<String> {
+        let api = self.model(languages).ok()?;
+        let (w, h) = image.dimensions();
+        api.set_page_seg_mode(TessPageSegMode::PSM_SINGLE_LINE)
+            .ok()?;
+        let text = api
+            .set_image(image.as_raw(), w as i32, h as i32, 1, w as i32)
+            .ok()
+            .and_then(|_| {
+                let _ = api.set_source_resolution(dpi.unwrap_or(DEFAULT_DPI) as i32);
+                api.recognize().ok()?;
+                api.get_utf8_text().ok()
+            });
+        let _ = api.clear();
+        let _ = api.set_page_seg_mode(TessPageSegMode::PSM_AUTO);
+        text.map(|t| tidy(&t).replace('\n', " "))
+    }
+
+    /// Read the lines holding numbers again with the Arabic script model and
+    /// take its numbers where they are better formed (see [`numbers`]).
+    fn reread_numbers(&mut self, level: &GrayImage, dpi: Option<u32>, page: &mut OcrPage) {
+        if !self.config.datapath.join("Arabic.traineddata").is_file() {
+            return;
+        }
+        let (w, h) = level.dimensions();
+        let mut cursor = 0usize;
+        for (line, b) in page.lines.clone() {
+            if !line.chars().any(|c| numbers::digit_value(c).is_some()) {
+                continue;
+            }
+            let pad = (b[3] / 4).max(4);
+            let (x0, y0) = (b[0].saturating_sub(pad), b[1].saturating_sub(pad));
+            let (x1, y1) = ((b[0] + b[2] + pad).min(w), (b[1] + b[3] + pad).min(h));
+            if x1 <= x0 || y1 <= y0 {
+                continue;
+            }
+            let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
+            // Read at twice the size: 45 of 112 numbers right, against 39 at
+            // the page's own size and 44 at three times.
+            let crop = image::imageops::resize(
+                &crop,
+                crop.width() * 2,
+                crop.height() * 2,
+                image::imageops::FilterType::CatmullRom,
+            );
+            let Some(other) = self.read_line(&crop, dpi.map(|d| d * 2), "Arabic") else {
+                continue;
+            };
+            let Some(merged) = numbers::merge_line(&line, &other) else {
+                continue;
+            };
+            tracing::debug!(%line, %other, %merged, "number re-read");
+            if let Some(i) = page.text[cursor..].find(&line) {
+                let at = cursor + i;
+                page.text.replace_range(at..at + line.len(), &merged);
+                cursor = at + merged.len();
+            }
+            // the number words of the line take the new number's tokens
+            let (old_zone, new_zone) =
+                match (numbers::number_zone(&line), numbers::number_zone(&merged)) {
+                    (Some((a, e)), Some((c, d))) => {
+                        (line[a..e].to_string(), merged[c..d].to_string())
+                    }
+                    _ => continue,
+                };
+            let inside = |wb: &[u32; 4]| {
+                let (cx, cy) = (wb[0] + wb[2] / 2, wb[1] + wb[3] / 2);
+                cx >= b[0] && cx <= b[0] + b[2] && cy >= b[1] && cy <= b[1] + b[3]
+            };
+            let old: Vec<usize> = page
+                .words
+                .iter()
+                .enumerate()
+                .filter(|(_, wd)| inside(&wd.bbox) && old_zone.contains(wd.text.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            if old.is_empty() {
+                continue;
+            }
+            let union = old.iter().fold([u32::MAX, u32::MAX, 0, 0], |u, &i| {
+                let wb = page.words[i].bbox;
+                [
+                    u[0].min(wb[0]),
+                    u[1].min(wb[1]),
+                    u[2].max(wb[0] + wb[2]),
+                    u[3].max(wb[1] + wb[3]),
+                ]
+            });
+            let conf = old
+                .iter()
+                .map(|&i| page.words[i].confidence)
+                .fold(0.0, f32::max);
+            let tokens: Vec<&str> = new_zone.split_whitespace().collect();
+            let n = tokens.len().max(1) as u32;
+            let span = (union[2] - union[0]) / n;
+            for &i in old.iter().rev() {
+                page.words.remove(i);
+            }
+            // numbers in an Arabic line read right to left, token by token
+            for (k, t) in tokens.iter().enumerate() {
+                let right = union[2] - span * k as u32;
+                page.words.push(Word {
+                    text: t.to_string(),
+                    bbox: [right - span, union[1], span, union[3] - union[1]],
+                    confidence: conf,
+                });
+            }
+        }
+    }
+}
+
+fn lines(api: &TesseractAPI, w: u32, h: u32) -> Vec<(String, [u32; 4])> {
+    let mut out = Vec::new();
+    let Ok(it) = api.get_iterator() else {
+        return out;
+    };
+    loop {
+        if let (Ok(text), Ok((l, t, r, b))) = (
+            it.get_utf8_text(TessPageIteratorLevel::RIL_TEXTLINE),
+            it.get_bounding_box(TessPageIteratorLevel::RIL_TEXTLINE),
+        ) {
+            let text = tidy(&text);
+            if !text.is_empty() {
+                let l = l.clamp(0, w as i32) as u32;
+                let t = t.clamp(0, h as i32) as u32;
+                let r = r.clamp(0, w as i32) as u32;
+                let b = b.clamp(0, h as i32) as u32;
+                out.push((text, [l, t, r.saturating_sub(l), b.saturating_sub(t)]));
+            }
+        }
+        match it.next(TessPageIteratorLevel::RIL_TEXTLINE) {
+            Ok(true) => {}
+            _ => break,
+        }
+    }
+    out
 }
 
 fn words(api: &TesseractAPI, w: u32, h: u32) -> Vec<Word> {
