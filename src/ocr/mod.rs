@@ -305,6 +305,7 @@ impl OcrEngine {
         if result.languages.split('+').any(|l| l == "ara") {
             self.reread_numbers(&level, dpi, &mut result);
         }
+        fix_lookalikes(&mut result);
         Ok((result, skew))
     }
 
@@ -527,6 +528,25 @@ impl OcrEngine {
                 });
             }
         }
+    }
+}
+
+/// Apply [`numbers::fix_lookalikes`] to every token of a reading.
+fn fix_lookalikes(page: &mut OcrPage) {
+    let fix_text = |t: &str| -> String {
+        t.split('\n')
+            .map(|line| {
+                line.split(' ')
+                    .map(numbers::fix_lookalikes)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    page.text = fix_text(&page.text);
+    for w in &mut page.words {
+        w.text = numbers::fix_lookalikes(&w.text);
     }
 }
 
