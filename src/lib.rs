@@ -16,5 +16,6 @@ pub mod index;
 pub mod ingest;
 pub mod ocr;
 pub mod search;
+pub mod searchable;
 pub mod store;
 pub mod types;

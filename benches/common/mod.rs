@@ -172,6 +172,7 @@ pub fn corpus(n: usize) -> Vec<(DocumentRecord, Vec<PageRecord>)> {
                     confidence: 0.9,
                     words: vec![],
                     rotation: 0,
+                    skew: 0.0,
                     width: 2480,
                     height: 3508,
                     language: "ara".into(),

@@ -16,7 +16,7 @@ pub use sqlite::SqliteCatalog;
 use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
 
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -56,6 +56,10 @@ pub struct PageRecord {
     pub words: Vec<Word>,
     /// Degrees clockwise the page image was turned before reading (0, 90, 180, 270).
     pub rotation: u16,
+    /// Degrees the turned page was then levelled by (counter-clockwise,
+    /// within ±5). Word boxes are axis-aligned boxes on the turned,
+    /// unlevelled page; the searchable PDF tilts its text by this much.
+    pub skew: f32,
     /// Size of the page image the word boxes refer to, in pixels (0 for text-layer pages).
     pub width: u32,
     pub height: u32,

@@ -76,6 +76,13 @@ CREATE TABLE batch_files (
 );
 "#;
 
+/// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_V1,
+    // 2: the levelling turn applied to each OCR'd page
+    "ALTER TABLE pages ADD COLUMN skew REAL NOT NULL DEFAULT 0;",
+];
+
 pub struct SqliteCatalog {
     conn: Connection,
     path: String,
@@ -186,17 +193,23 @@ impl SqliteCatalog {
                 supported: SCHEMA_VERSION,
             });
         }
-        if version == 0 {
-            let path = self.path.clone();
-            let tx = self.conn.transaction().map_err(|source| CatalogError::Db {
-                path: path.clone(),
-                source,
-            })?;
-            tx.execute_batch(SCHEMA_V1)
-                .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}")))
-                .and_then(|_| tx.commit())
-                .map_err(|source| CatalogError::Db { path, source })?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
         }
+        // Each step takes the schema from version i to i + 1, all in one
+        // transaction: a crash leaves the old schema, never half a new one.
+        let path = self.path.clone();
+        let db = |source| CatalogError::Db {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(db)?;
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(step).map_err(db)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+                .map_err(db)?;
+        }
+        tx.commit().map_err(db)?;
         Ok(())
     }
 
@@ -479,8 +492,8 @@ impl Catalog for SqliteCatalog {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO pages (document_id, number, source, text, confidence, words,
-                                        rotation, width, height, language)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                        rotation, width, height, language, skew)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(db)?;
             for p in &doc.pages {
@@ -494,7 +507,8 @@ impl Catalog for SqliteCatalog {
                     p.rotation,
                     p.width,
                     p.height,
-                    p.language
+                    p.language,
+                    p.skew as f64
                 ])
                 .map_err(db)?;
             }
@@ -559,11 +573,11 @@ impl Catalog for SqliteCatalog {
     }
 
     fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError> {
-        type Row = (u32, String, String, f64, String, u16, u32, u32, String);
+        type Row = (u32, String, String, f64, String, u16, u32, u32, String, f64);
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT number, source, text, confidence, words, rotation, width, height, language
+                "SELECT number, source, text, confidence, words, rotation, width, height, language, skew
                  FROM pages WHERE document_id = ?1 ORDER BY number",
             )
             .map_err(self.err())?;
@@ -579,6 +593,7 @@ impl Catalog for SqliteCatalog {
                     r.get(6)?,
                     r.get(7)?,
                     r.get(8)?,
+                    r.get(9)?,
                 ))
             })
             .map_err(self.err())?
@@ -586,7 +601,18 @@ impl Catalog for SqliteCatalog {
             .map_err(self.err())?;
         rows.into_iter()
             .map(
-                |(number, source, text, confidence, words, rotation, width, height, language)| {
+                |(
+                    number,
+                    source,
+                    text,
+                    confidence,
+                    words,
+                    rotation,
+                    width,
+                    height,
+                    language,
+                    skew,
+                )| {
                     Ok(PageRecord {
                         number,
                         source: TextSource::parse(&source)
@@ -595,6 +621,7 @@ impl Catalog for SqliteCatalog {
                         confidence: confidence as f32,
                         words: words_from_json(&words).map_err(|e| self.bad("word boxes", e))?,
                         rotation,
+                        skew: skew as f32,
                         width,
                         height,
                         language,
@@ -726,6 +753,7 @@ mod tests {
                 confidence: 0.875,
             }],
             rotation: 0,
+            skew: 0.0,
             width: 2480,
             height: 3508,
             language: "ara".into(),
@@ -859,6 +887,35 @@ mod tests {
         assert_eq!(rec.counts.files_seen, 1);
         assert_eq!(rec.counts.failed, 1);
         assert_eq!(rec.inputs, vec!["scans".to_string()]);
+    }
+
+    #[test]
+    fn an_older_catalog_is_migrated_forward() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("c.sqlite");
+        {
+            // a version-1 catalog, as the first release wrote it
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO batches (id, started_at, status, inputs) VALUES (1, '2026-11-29T00:00:00.000Z', 'finished', '[]');
+                 INSERT INTO documents (id, sha256, size, media_type, title, page_count, created_at)
+                   VALUES (1, 'abababababababababababababababababababababababababababababababab', 1, 'image/png', 't', 1, '2026-11-29T00:00:00.000Z');
+                 INSERT INTO pages (document_id, number, source, text, confidence, words, rotation, width, height, language)
+                   VALUES (1, 1, 'ocr', 'نص', 0.9, '[]', 90, 10, 20, 'ara');",
+            )
+            .unwrap();
+        }
+        let cat = SqliteCatalog::open(&p).unwrap();
+        let pages = cat.pages(DocId(1)).unwrap();
+        assert_eq!(pages[0].text, "نص");
+        assert_eq!((pages[0].rotation, pages[0].skew), (90, 0.0));
+        let v: i64 = cat
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
     }
 
     #[test]

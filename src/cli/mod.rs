@@ -95,6 +95,10 @@ enum Command {
         /// Output file (`-` for standard output).
         #[arg(short, long)]
         output: PathBuf,
+        /// Write a searchable PDF (the original pages with an invisible text
+        /// layer) instead of the original bytes.
+        #[arg(long)]
+        searchable: bool,
     },
     /// Rebuild the search index from the catalog (no OCR).
     Reindex,
@@ -244,13 +248,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Get { id, output } => {
+        Command::Get {
+            id,
+            output,
+            searchable,
+        } => {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
             let doc = catalog
                 .document(doc_id)?
                 .with_context(|| format!("document {doc_id} vanished"))?;
+            if searchable {
+                let pdf = output::searchable_pdf(&archive, &doc, &catalog.pages(doc_id)?)?;
+                if output.as_os_str() == "-" {
+                    std::io::stdout().lock().write_all(&pdf)?;
+                } else {
+                    write_atomically(&output, &mut pdf.as_slice())?;
+                    eprintln!(
+                        "Wrote {} (searchable PDF of document {doc_id})",
+                        output.display()
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut reader = archive.store().open(&doc.blob)?;
             if output.as_os_str() == "-" {
                 let mut out = std::io::stdout().lock();

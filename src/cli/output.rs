@@ -179,6 +179,24 @@ fn unescape_html(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// A searchable PDF of a document, built from its stored original and pages.
+pub fn searchable_pdf(
+    archive: &Archive,
+    doc: &DocumentRecord,
+    pages: &[PageRecord],
+) -> Result<Vec<u8>> {
+    use crate::store::BlobStore;
+    let path = archive
+        .store()
+        .local_path(&doc.blob)
+        .ok_or_else(|| anyhow::anyhow!("the original is not in a local store"))?;
+    let format = crate::extract::sniff(&crate::extract::read_head(&path)?)?;
+    let font = crate::searchable::glyphless_font(&crate::ocr::OcrConfig::default().datapath);
+    let mut out = Vec::new();
+    crate::searchable::write(&path, format, pages, &font, &mut out)?;
+    Ok(out)
+}
+
 /// The document as `arshif show --json` prints it.
 pub fn show_json(doc: &DocumentRecord, pages: &[PageRecord], words: bool) -> serde_json::Value {
     json!({
@@ -206,6 +224,7 @@ pub fn show_json(doc: &DocumentRecord, pages: &[PageRecord], words: bool) -> ser
                 "source": p.source.as_str(),
                 "confidence": (p.confidence as f64 * 1000.0).round() / 1000.0,
                 "rotation": p.rotation,
+                "skew": (p.skew as f64 * 100.0).round() / 100.0,
                 "width": p.width,
                 "height": p.height,
                 "language": p.language,

@@ -123,6 +123,8 @@ pub struct OcrPage {
     /// Degrees the page was turned clockwise to read it upright (0, 90,
     /// 180, 270). Word boxes refer to the page turned so.
     pub rotation: u16,
+    /// Degrees the turned page was levelled by (see `PageRecord::skew`).
+    pub skew: f32,
     /// Size of the upright page the word boxes refer to.
     pub width: u32,
     pub height: u32,
@@ -198,6 +200,7 @@ impl OcrEngine {
         let api = TesseractAPI::new();
         api.init(datapath, languages)
             .map_err(|e| init_err(e.to_string()))?;
+        quiet(&api);
         api.set_page_seg_mode(TessPageSegMode::PSM_AUTO)
             .map_err(|e| init_err(e.to_string()))?;
         // Note: `preserve_interword_spaces=1` must stay off: with Arabic it
@@ -255,6 +258,7 @@ impl OcrEngine {
             }
         }
         result.rotation = turn;
+        result.skew = skew;
         result.width = (upright.0 as f32 / prepared.scale).round() as u32;
         result.height = (upright.1 as f32 / prepared.scale).round() as u32;
         Ok(result)
@@ -315,6 +319,10 @@ impl OcrEngine {
             let api = TesseractAPI::new();
             let ok = self.config.datapath.join("osd.traineddata").is_file()
                 && api.init(&self.config.datapath, "osd").is_ok()
+                && {
+                    quiet(&api);
+                    true
+                }
                 && api.set_page_seg_mode(TessPageSegMode::PSM_OSD_ONLY).is_ok();
             self.osd = Some(ok.then_some(api));
         }
@@ -407,6 +415,7 @@ impl OcrEngine {
             confidence,
             languages: languages.to_string(),
             rotation: 0,
+            skew: 0.0,
             width: w,
             height: h,
             lines,
@@ -531,20 +540,25 @@ impl OcrEngine {
     }
 }
 
+/// Send Tesseract's own diagnostics ("Detected 13 diacritics", "Invalid
+/// resolution") nowhere: they are not for the people running arshif.
+fn quiet(api: &TesseractAPI) {
+    let _ = api.set_variable("debug_file", "/dev/null");
+}
+
 /// Apply [`numbers::fix_lookalikes`] to every token of a reading.
 fn fix_lookalikes(page: &mut OcrPage) {
-    let fix_text = |t: &str| -> String {
-        t.split('\n')
-            .map(|line| {
-                line.split(' ')
-                    .map(numbers::fix_lookalikes)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    page.text = fix_text(&page.text);
+    page.text = page
+        .text
+        .split('\n')
+        .map(|line| {
+            line.split(' ')
+                .map(numbers::fix_lookalikes)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     for w in &mut page.words {
         w.text = numbers::fix_lookalikes(&w.text);
     }

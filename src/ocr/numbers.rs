@@ -219,7 +219,10 @@ pub fn merge_line(ara: &str, arabic: &str) -> Option<String> {
 pub fn fix_lookalikes(token: &str) -> String {
     let chars: Vec<char> = token.chars().collect();
     let western = chars.iter().filter(|c| c.is_ascii_digit()).count();
-    let indic = chars.iter().filter(|c| digit_value(**c).is_some() && !c.is_ascii_digit()).count();
+    let indic = chars
+        .iter()
+        .filter(|c| digit_value(**c).is_some() && !c.is_ascii_digit())
+        .count();
     let digits = western + indic;
     if chars.len() < 4 || digits * 10 < chars.len() * 7 || digits == chars.len() {
         return token.to_string();

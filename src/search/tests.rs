@@ -42,6 +42,7 @@ fn index_of(docs: &[(&str, &str, &[&str])]) -> SearchIndex {
                 confidence: 0.9,
                 words: vec![],
                 rotation: 0,
+                skew: 0.0,
                 width: 0,
                 height: 0,
                 language: "ara".into(),

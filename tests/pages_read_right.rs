@@ -1,0 +1,150 @@
+//! Pages come out right whatever the scanner did, and the searchable PDF
+//! carries the text in logical order.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn pdftotext(pdf: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn page_size(pdf: &std::path::Path) -> (f64, f64) {
+    let out = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&out.stdout);
+    let line = info.lines().find(|l| l.starts_with("Page size:")).unwrap();
+    let nums: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    (nums[0], nums[1])
+}
+
+#[test]
+fn searchable_pdfs_carry_the_text_in_logical_order() {
+    let a = TestArchive::new();
+    let s = samples();
+    let cases = [
+        (
+            "ar/رخصة بناء 4451234.png",
+            vec!["أمانة محافظة الأحساء", "بلدية الهفوف", "رخصة بناء"],
+            1,
+        ),
+        (
+            "mixed/عقد صيانة MC-1445-0088.tif",
+            vec!["عقد صيانة", "MAINTENANCE CONTRACT", "توقيع الطرف الأول"],
+            3,
+        ),
+        (
+            "pdf/محضر مخالفة 1445-552.pdf",
+            vec!["محضر ضبط مخالفة", "إفادة صاحب المنشأة"],
+            2,
+        ),
+        (
+            "pdf/circular 12-1445 opening hours.pdf",
+            vec!["Opening hours of branch municipalities"],
+            1,
+        ),
+    ];
+    let out_dir = a.scratch("out");
+    for (rel, phrases, pages) in cases {
+        let file = s.join(rel);
+        let (r, code) = a.ingest(&[], &[&file]);
+        assert_eq!(code, 0, "{r}");
+        let bytes = std::fs::read(&file).unwrap();
+        let sha = sha256_hex(&bytes);
+        let out = out_dir.join("s.pdf");
+        let o = a.run(&[
+            "get",
+            &sha[..12],
+            "--searchable",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{rel}: {}", stderr(&o));
+        let text = pdftotext(&out);
+        for p in phrases {
+            assert!(
+                text.contains(p),
+                "{rel}: {p:?} not in the searchable PDF's text:\n{text}"
+            );
+        }
+        let info = Command::new("pdfinfo").arg(&out).output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&info.stdout).contains(&format!("Pages:           {pages}"))
+        );
+        // the original stays untouched in the store
+        let o = a.run(&["get", &sha[..12], "-o", out.to_str().unwrap()]);
+        assert!(o.status.success());
+        assert_eq!(std::fs::read(&out).unwrap(), bytes, "{rel}");
+    }
+}
+
+#[test]
+fn turned_and_skewed_pages_are_read_upright() {
+    let a = TestArchive::new();
+    let dir = a.scratch("scans");
+    let letter = image::open(samples().join("en/inspection letter OMR-2024-0917.png"))
+        .unwrap()
+        .to_luma8();
+    // a page fed sideways, and one fed crooked (3.5°)
+    image::imageops::rotate90(&letter)
+        .save(dir.join("sideways.png"))
+        .unwrap();
+    arshif::ocr::prep::rotate_small(&letter, 3.5)
+        .save(dir.join("crooked.png"))
+        .unwrap();
+    let (r, code) = a.ingest(&[], &[&dir]);
+    assert_eq!((code, r["ingested"].as_u64()), (0, Some(2)), "{r}");
+    for (name, rotation) in [("sideways.png", 270), ("crooked.png", 0)] {
+        let hits = a.search(&[], "bakeries establishments kitchens")["hits"].clone();
+        let hit = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["sources"][0].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not found: {hits}"));
+        let doc = a.show(&hit["id"].to_string());
+        let page = &doc["pages"][0];
+        assert_eq!(page["rotation"], rotation, "{name}");
+        assert!(
+            page["confidence"].as_f64().unwrap() > 0.85,
+            "{name}: {page}"
+        );
+        assert!(
+            page["text"]
+                .as_str()
+                .unwrap()
+                .contains("Following the inspection campaign"),
+            "{name}"
+        );
+        assert_eq!(
+            (page["width"].as_u64(), page["height"].as_u64()),
+            (Some(2480), Some(3508)),
+            "{name}"
+        );
+        let out = a.scratch("out").join(format!("{name}.pdf"));
+        let o = a.run(&[
+            "get",
+            &hit["id"].to_string(),
+            "--searchable",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let (w, h) = page_size(&out);
+        assert!(
+            h > w,
+            "{name}: the searchable page is upright (portrait), got {w}×{h}"
+        );
+        assert!(pdftotext(&out).contains("Following the inspection campaign"));
+    }
+}
