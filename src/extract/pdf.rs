@@ -543,6 +543,75 @@ mod tests {
     }
 
     #[test]
+    fn mixed_pdfs_are_judged_page_by_page() {
+        // page 1 typeset text, page 2 one full-page grey image (a scan)
+        let mut doc = one_page_pdf(true, TEXT.to_vec(), None);
+        let pages_id = doc
+            .catalog()
+            .unwrap()
+            .get(b"Pages")
+            .unwrap()
+            .as_reference()
+            .unwrap();
+        let (w, h) = (620u32, 877u32);
+        let pixels: Vec<u8> = (0..w * h)
+            .map(|i| if (i / w) % 40 < 3 { 0 } else { 255 })
+            .collect();
+        let mut img = Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+            },
+            pixels,
+        );
+        img.compress().unwrap();
+        let img_id = doc.add_object(img);
+        let content = doc.add_object(Stream::new(
+            dictionary! {},
+            b"q 595 0 0 842 0 0 cm /Im0 Do Q".to_vec(),
+        ));
+        let page2 = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => img_id } },
+        });
+        if let Ok(Object::Dictionary(pages)) = doc.get_object_mut(pages_id) {
+            pages.set(
+                "Kids",
+                vec![
+                    pages.get(b"Kids").unwrap().as_array().unwrap()[0].clone(),
+                    page2.into(),
+                ],
+            );
+            pages.set("Count", 2);
+        }
+        let f = save(&mut doc);
+        let mut kinds = vec![];
+        let n = extract(f.path(), &ExtractConfig::default(), &mut |_, c| {
+            kinds.push(match c {
+                PageContent::Text(_) => "text".to_string(),
+                PageContent::Image(p) => format!(
+                    "image {}x{} at {:?} dpi",
+                    p.image.width(),
+                    p.image.height(),
+                    p.dpi
+                ),
+                PageContent::TextWithHoles(..) => "holes".to_string(),
+            });
+            true
+        })
+        .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            kinds,
+            vec![
+                "text".to_string(),
+                "image 620x877 at Some(75) dpi".to_string()
+            ]
+        );
+    }
+
+    #[test]
     fn pdf_extract_panics_are_contained() {
         let doc = one_page_pdf(false, TEXT.to_vec(), None);
         let r = shielded(FORMAT, || Ok(textlayer::read(&doc, 1, 612.0, 792.0)));

@@ -214,7 +214,9 @@ impl OcrEngine {
     /// the page as given, turned by [`OcrPage::rotation`].
     pub fn recognize(&mut self, page: &PageImage) -> Result<OcrPage, OcrError> {
         let (img, prepared) = prep::prepare(&page.image, page.dpi);
-        let dpi = page.dpi.map(|d| (d as f32 * prepared.scale).round() as u32);
+        let dpi = prepared
+            .dpi
+            .map(|d| (d as f32 * prepared.scale).round() as u32);
         let osd = self.detect_orientation(&img, dpi);
         let latin_hint = osd.is_some_and(|o| o.latin);
         // OSD's orientation confidence is low on Arabic pages (2–27), but

@@ -34,6 +34,8 @@ pub struct Prepared {
     pub smoothed: bool,
     /// Estimated share of pixels that are noise (0..1).
     pub noise: f32,
+    /// The resolution the page was taken to have, before any scaling.
+    pub dpi: Option<u32>,
 }
 
 /// Share of pixels that differ strongly from their 3×3 median, measured on
@@ -166,9 +168,30 @@ fn binarize(img: &mut GrayImage) {
     }
 }
 
+/// The resolution to read a page at. Taken from the file when it records a
+/// plausible one; estimated from the page size when it records none or one
+/// that contradicts it (a 2480-pixel-wide A4 scan labelled 72 dpi). Office
+/// paper is A4 or Letter, so a page of that shape gives its resolution.
+pub fn effective_dpi(img: &GrayImage, recorded: Option<u32>) -> Option<u32> {
+    let (w, h) = img.dimensions();
+    let (short, long) = (w.min(h) as f64, w.max(h) as f64);
+    let ratio = long / short;
+    let from_paper = [(8.27, 11.69), (8.5, 11.0)]
+        .iter()
+        .find(|(sw, lh)| (ratio - lh / sw).abs() < 0.03 * (lh / sw))
+        .map(|(sw, _)| (short / sw).round() as u32)
+        .filter(|d| (60..=1200).contains(d));
+    match (recorded.filter(|d| (60..=2400).contains(d)), from_paper) {
+        (Some(r), Some(p)) if (r as f64 - p as f64).abs() > 0.25 * p as f64 => Some(p),
+        (Some(r), _) => Some(r),
+        (None, p) => p,
+    }
+}
+
 /// Clean up a page for OCR (see the table above). `dpi` is the resolution
-/// recorded in the file (or estimated).
+/// recorded in the file; [`effective_dpi`] decides what to believe.
 pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> (GrayImage, Prepared) {
+    let dpi = effective_dpi(img, dpi);
     let noise = noise_level(img);
     let grainy = noise > NOISY;
     let low_res = dpi.filter(|d| (70..220).contains(d));
@@ -199,6 +222,7 @@ pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> (GrayImage, Prepared) {
             denoised: grainy,
             smoothed: !grainy && low_res.is_none(),
             noise,
+            dpi,
         },
     )
 }
@@ -261,6 +285,35 @@ mod tests {
         let (out, p) = prepare(&noisy, Some(300));
         assert!(p.denoised);
         assert!(noise_level(&out) < NOISY, "{}", noise_level(&out));
+    }
+
+    #[test]
+    fn resolution_is_taken_or_estimated() {
+        let a4_300 = GrayImage::new(2480, 3508);
+        let a4_150 = GrayImage::new(1240, 1754);
+        let letter_200 = GrayImage::new(1700, 2200);
+        let odd = GrayImage::new(1000, 1000);
+        let cases = [
+            (&a4_300, Some(300), Some(300)),
+            (&a4_300, None, Some(300)),
+            (&a4_300, Some(72), Some(300)), // a wrong label
+            (&a4_150, None, Some(150)),
+            (&a4_150, Some(150), Some(150)),
+            (&letter_200, None, Some(200)),
+            (&odd, None, None),
+            (&odd, Some(240), Some(240)),
+        ];
+        for (img, recorded, want) in cases {
+            assert_eq!(
+                effective_dpi(img, recorded),
+                want,
+                "{:?} {recorded:?}",
+                img.dimensions()
+            );
+        }
+        // and an unlabelled 150 dpi A4 page is upscaled
+        let (out, p) = prepare(&a4_150, None);
+        assert_eq!((out.width(), p.scale), (2480, 2.0));
     }
 
     #[test]
