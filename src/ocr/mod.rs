@@ -150,6 +150,9 @@ struct Osd {
     latin: bool,
 }
 
+/// Below this confidence a page is also read as a single block of text.
+const BLOCK_CHECK_BELOW: f32 = 0.80;
+
 /// Below this confidence a median-filtered page is also read unfiltered.
 const SMOOTHING_CHECK_BELOW: f32 = 0.80;
 
@@ -308,6 +311,21 @@ impl OcrEngine {
             }
         };
         let mut result = result;
+        if result.confidence < BLOCK_CHECK_BELOW {
+            // Tesseract's page layout analysis sometimes tears a blurred
+            // or faint form apart (lines split, words dropped); read the
+            // page as one block of text too and keep the better reading.
+            let languages = result.languages.clone();
+            let block = self.recognize_segmented(
+                &level,
+                dpi,
+                &languages,
+                TessPageSegMode::PSM_SINGLE_BLOCK,
+            )?;
+            if block.confidence > result.confidence + 0.02 {
+                result = block;
+            }
+        }
         if result.languages.split('+').any(|l| l == "ara") {
             self.reread_numbers(&level, dpi, &mut result);
         }
@@ -388,6 +406,17 @@ impl OcrEngine {
         dpi: Option<u32>,
         languages: &str,
     ) -> Result<OcrPage, OcrError> {
+        self.recognize_segmented(image, dpi, languages, TessPageSegMode::PSM_AUTO)
+    }
+
+    /// Read an image with a given page segmentation mode.
+    fn recognize_segmented(
+        &mut self,
+        image: &GrayImage,
+        dpi: Option<u32>,
+        languages: &str,
+        psm: TessPageSegMode,
+    ) -> Result<OcrPage, OcrError> {
         let (w, h) = image.dimensions();
         let fail = |detail: String| OcrError::Recognize {
             width: w,
@@ -395,6 +424,7 @@ impl OcrEngine {
             detail,
         };
         let api = self.model(languages)?;
+        let _ = api.set_page_seg_mode(psm);
         api.set_image(image.as_raw(), w as i32, h as i32, 1, w as i32)
             .map_err(|e| fail(e.to_string()))?;
         let dpi = dpi
@@ -411,6 +441,7 @@ impl OcrEngine {
             words.iter().map(|w| w.confidence).sum::<f32>() / words.len() as f32
         };
         let _ = api.clear();
+        let _ = api.set_page_seg_mode(TessPageSegMode::PSM_AUTO);
         Ok(OcrPage {
             text: tidy(&text),
             words,
