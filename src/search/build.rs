@@ -2,7 +2,7 @@
 
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RegexQuery, TermQuery,
+    RegexQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
@@ -25,6 +25,15 @@ const VARIANT_WORD: f32 = 40.0;
 const FUZZY_SAME_SKELETON: f32 = 8.0;
 const FUZZY_WORD: f32 = 6.0;
 const FUZZY_SKELETON: f32 = 4.0;
+/// Per word matched only approximately, scaled by how rare the word it
+/// matched is in the archive: a misread word is usually unique to its page,
+/// while a near-spelling that many documents print (الرقم for الرقي) is a
+/// different word.
+const FUZZY_RARE: f32 = 20.0;
+/// Below this rarity a fuzzy-matched word earns no bonus.
+const MIN_RARITY: f32 = 0.5;
+/// Words of the archive within the edit distance considered per query word.
+pub const MAX_FUZZY_TERMS: usize = 1024;
 /// Weight of a stopword relative to other words.
 const STOPWORD_WEIGHT: f32 = 0.1;
 
@@ -111,34 +120,50 @@ fn stemmed(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
 
 /// Within the edit distance of the word, or of its letter skeleton (so dot
 /// errors, the commonest Arabic OCR errors, cost nothing).
-fn fuzzy(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
+fn fuzzy(f: &Fields, c: &AnalyzedClause, exp: Option<&FuzzyExpansion>) -> Option<Q> {
     (c.fuzzy > 0).then(|| {
-        let q = |field: Field, text: &str| -> Q {
-            Box::new(FuzzyTermQuery::new(
-                Term::from_field_text(field, text),
-                c.fuzzy,
-                true,
-            ))
-        };
+        let text = fuzzy_text(f, c, exp);
         if c.rasm == c.tokens[0] {
-            q(f.text, &c.tokens[0])
+            text
         } else {
-            any(vec![q(f.text, &c.tokens[0]), q(f.text_rasm, &c.rasm)])
+            any(vec![text, fuzzy_query(f.text_rasm, &c.rasm, c.fuzzy)])
         }
     })
+}
+
+fn fuzzy_query(field: Field, text: &str, distance: u8) -> Q {
+    Box::new(FuzzyTermQuery::new(
+        Term::from_field_text(field, text),
+        distance,
+        true,
+    ))
+}
+
+/// Within the edit distance of the word in the page text: the words the
+/// expansion found, when it found them all (one walk of the term
+/// dictionary serves every use), else a fuzzy query.
+fn fuzzy_text(f: &Fields, c: &AnalyzedClause, exp: Option<&FuzzyExpansion>) -> Q {
+    match exp.and_then(|e| e.terms.get(&c.tokens[0])) {
+        Some(e) if e.complete => Box::new(TermSetQuery::new(
+            e.terms
+                .iter()
+                .map(|(t, _)| Term::from_field_text(f.text, t)),
+        )),
+        _ => fuzzy_query(f.text, &c.tokens[0], c.fuzzy),
+    }
 }
 
 /// Exact or stemmed (or, when `with_fuzzy`, fuzzy) match of a clause, in
 /// the text or a file name. An exact match is always also a stemmed match
 /// (same tokens, same stemmer), so the stemmed field alone covers both.
-fn matches(f: &Fields, c: &AnalyzedClause, with_fuzzy: bool) -> Q {
+fn matches(f: &Fields, c: &AnalyzedClause, fuzzy_terms: Option<&FuzzyExpansion>) -> Q {
     let mut qs = vec![
         stemmed(f, c).unwrap_or_else(|| exact(f, c)),
         in_source(f, c),
     ];
     qs.extend(variant(f, c));
-    if with_fuzzy {
-        qs.extend(fuzzy(f, c));
+    if fuzzy_terms.is_some() {
+        qs.extend(fuzzy(f, c, fuzzy_terms));
     }
     any(qs)
 }
@@ -195,7 +220,7 @@ fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)>
         ));
     }
     for c in &p.excluded {
-        out.push((Occur::MustNot, matches(f, c, false)));
+        out.push((Occur::MustNot, matches(f, c, None)));
     }
     out
 }
@@ -215,7 +240,83 @@ fn required(p: &Prepared) -> impl Iterator<Item = &AnalyzedClause> {
 /// approximate matches rank below exact and stemmed ones. A document that
 /// matches every required word therefore scores at least
 /// `WORD × required words` ([`all_words_score`]).
-pub fn ranking_query(f: &Fields, p: &Prepared, req: &SearchRequest, with_fuzzy: bool) -> Q {
+/// Words of the archive within a query word's edit distance, with the
+/// number of documents printing each, in the page-text field.
+#[derive(Debug, Default)]
+pub struct FuzzyExpansion {
+    pub documents: u64,
+    pub terms: std::collections::HashMap<String, Expanded>,
+}
+
+/// The words near one query word.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// Each word and the number of documents printing it.
+    pub terms: Vec<(String, u64)>,
+    /// False when there were more than [`MAX_FUZZY_TERMS`].
+    pub complete: bool,
+}
+
+impl FuzzyExpansion {
+    /// Expand every fuzzy-matchable word of the query against the index.
+    pub fn of(
+        searcher: &tantivy::Searcher,
+        f: &Fields,
+        p: &Prepared,
+    ) -> tantivy::Result<FuzzyExpansion> {
+        let mut out = FuzzyExpansion {
+            documents: searcher.num_docs(),
+            ..Default::default()
+        };
+        for c in required(p).filter(|c| c.fuzzy > 0) {
+            let word = &c.tokens[0];
+            if out.terms.contains_key(word) {
+                continue;
+            }
+            let fq = FuzzyTermQuery::new(Term::from_field_text(f.text, word), c.fuzzy, true);
+            let dfa = fq.automaton()?;
+            let mut found: std::collections::BTreeMap<String, u64> = Default::default();
+            let mut complete = true;
+            'segments: for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(f.text)?;
+                let mut stream = inverted.terms().search(&dfa).into_stream()?;
+                while stream.advance() {
+                    if let Ok(t) = std::str::from_utf8(stream.key()) {
+                        *found.entry(t.to_string()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                        if found.len() > MAX_FUZZY_TERMS {
+                            complete = false;
+                            break 'segments;
+                        }
+                    }
+                }
+            }
+            out.terms.insert(
+                word.clone(),
+                Expanded {
+                    terms: found.into_iter().collect(),
+                    complete,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// 1 for a word one document prints, falling towards 0 for a word
+    /// every document prints.
+    fn rarity(&self, df: u64) -> f32 {
+        let n = self.documents.max(2) as f32;
+        let df = df.max(1) as f32;
+        ((n / df).ln() / n.ln()).clamp(0.0, 1.0)
+    }
+}
+
+pub fn ranking_query(
+    f: &Fields,
+    p: &Prepared,
+    req: &SearchRequest,
+    fuzzy_terms: Option<&FuzzyExpansion>,
+) -> Q {
     let mut outer: Vec<(Occur, Q)> = Vec::new();
     if required(p).next().is_none() {
         // Filters only (and perhaps stopwords): every document that passes.
@@ -238,7 +339,7 @@ pub fn ranking_query(f: &Fields, p: &Prepared, req: &SearchRequest, with_fuzzy: 
             } else {
                 &mut score
             };
-            score.push(constant(matches(f, c, false), WORD * w));
+            score.push(constant(matches(f, c, None), WORD * w));
             if c.kind != Kind::Phrase {
                 // Phrases rank by their stemmed match alone: evaluating
                 // positions a second time doubled phrase latency.
@@ -250,23 +351,28 @@ pub fn ranking_query(f: &Fields, p: &Prepared, req: &SearchRequest, with_fuzzy: 
             if c.kind != Kind::Phrase {
                 score.push(boost(relevance(f, c), w));
             }
-            if with_fuzzy && !c.stopword && c.fuzzy > 0 {
-                let fz = |field: Field, text: &str, d: u8| -> Q {
-                    Box::new(FuzzyTermQuery::new(
-                        Term::from_field_text(field, text),
-                        d,
-                        true,
-                    ))
-                };
+            if let (Some(exp), false, true) = (fuzzy_terms, c.stopword, c.fuzzy > 0) {
                 // Half a word for an approximate match of any kind, plus a
                 // little by closeness (together always below one word).
-                if let Some(any_fuzzy) = fuzzy(f, c) {
+                if let Some(any_fuzzy) = fuzzy(f, c, fuzzy_terms) {
                     score.push(constant(any_fuzzy, FUZZY_MATCH));
                 }
-                score.push(constant(fz(f.text, &c.tokens[0], c.fuzzy), FUZZY_WORD));
+                score.push(constant(fuzzy_text(f, c, fuzzy_terms), FUZZY_WORD));
+                let near = exp.terms.get(&c.tokens[0]);
+                for (t, df) in near.map(|e| e.terms.as_slice()).unwrap_or_default() {
+                    // Only rare words earn the bonus: their postings are
+                    // short, so this costs little even on a large archive.
+                    let rarity = exp.rarity(*df);
+                    if t != &c.tokens[0] && rarity >= MIN_RARITY {
+                        score.push(constant(term(f.text, t), FUZZY_RARE * rarity));
+                    }
+                }
                 if c.rasm != c.tokens[0] {
                     score.push(constant(term(f.text_rasm, &c.rasm), FUZZY_SAME_SKELETON));
-                    score.push(constant(fz(f.text_rasm, &c.rasm, c.fuzzy), FUZZY_SKELETON));
+                    score.push(constant(
+                        fuzzy_query(f.text_rasm, &c.rasm, c.fuzzy),
+                        FUZZY_SKELETON,
+                    ));
                 }
             }
         }

@@ -180,14 +180,15 @@ pub fn search(index: &SearchIndex, req: &SearchRequest) -> Result<SearchResults,
     // documents match every word; if fewer than FEW, search again allowing
     // OCR errors.
     let need = (req.offset + limit).max(FEW);
-    let query = build::ranking_query(&f, &prepared, req, false);
+    let query = build::ranking_query(&f, &prepared, req, None);
     let (mut total, mut top) = searcher.search(&*query, &(Count, ranked(need, 0)))?;
     let fuzzy_possible = prepared.clauses.iter().any(|c| c.fuzzy > 0 && !c.stopword);
     let all = build::all_words_score(&prepared);
     let full_matches = top.iter().filter(|(Rank(s, _), _)| *s >= all).count();
     let fuzzy = fuzzy_possible && full_matches < FEW;
     if fuzzy {
-        let query = build::ranking_query(&f, &prepared, req, true);
+        let expansion = build::FuzzyExpansion::of(&searcher, &f, &prepared)?;
+        let query = build::ranking_query(&f, &prepared, req, Some(&expansion));
         (total, top) = searcher.search(&*query, &(Count, ranked(need, 0)))?;
     }
     let top: Vec<_> = top.into_iter().skip(req.offset).take(limit).collect();

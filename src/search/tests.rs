@@ -280,3 +280,25 @@ fn an_approximate_match_never_outranks_a_real_one() {
         r.hits
     );
 }
+
+#[test]
+fn a_misread_word_outranks_a_common_word_one_letter_away() {
+    // الرقي (the shop name) misread as الرشي on one page; الرقم ("number")
+    // is also one letter from الرقي, but it is printed on many pages: it is
+    // another word, not a misreading, so the rare match comes first.
+    let mut docs: Vec<(&str, &str, &[&str])> = (0..12)
+        .map(|_| {
+            (
+                "hofuf",
+                "letter",
+                &["الرقم: 4223/51 إلى سعادة مدير البلدية"][..],
+            )
+        })
+        .collect();
+    docs.push(("mubarraz", "licence", &["النشاط: مقهى الرشّي"]));
+    let idx = index_of(&docs);
+    let r = search(&idx, &SearchRequest::new("الرقي")).unwrap();
+    assert!(r.fuzzy);
+    assert_eq!(r.hits[0].id, DocId(13), "{:?}", r.hits);
+    assert!(r.hits[0].score > r.hits[1].score);
+}
