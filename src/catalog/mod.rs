@@ -16,7 +16,7 @@ pub use sqlite::SqliteCatalog;
 use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
 
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -115,6 +115,19 @@ pub enum FileOutcome {
     Failed(String),
 }
 
+/// A file of a batch, as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchFile {
+    pub batch: BatchId,
+    pub path: String,
+    /// `ingested`, `duplicate` or `failed`.
+    pub status: String,
+    pub document: Option<DocId>,
+    pub error: Option<String>,
+    /// The batch that retried this failed file, if any.
+    pub retried_in: Option<BatchId>,
+}
+
 /// Where a document was imported from. A document gains one per distinct
 /// (path, branch) it was imported under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,9 +204,32 @@ pub trait Catalog: Send {
     fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError>;
     fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError>;
     fn batches(&self) -> Result<Vec<BatchRecord>, CatalogError>;
+    /// The unfinished batch (one killed before it finished) with exactly
+    /// these inputs, branch and type, if any.
+    fn unfinished_batch(&self, batch: &NewBatch) -> Result<Option<BatchId>, CatalogError>;
+    /// Mark an unfinished batch running again.
+    fn resume_batch(&mut self, batch: BatchId) -> Result<(), CatalogError>;
+    /// The files recorded in a batch, in the order they were recorded.
+    fn batch_files(&self, batch: BatchId) -> Result<Vec<BatchFile>, CatalogError>;
+    /// Files that failed and were neither retried nor imported since.
+    fn failed_files(&self) -> Result<Vec<BatchFile>, CatalogError>;
+    /// Note that a failed file was retried in another batch.
+    fn mark_retried(&mut self, file: &BatchFile, by: BatchId) -> Result<(), CatalogError>;
+
+    /// Keep a page read from a file not yet recorded, so a re-run after a
+    /// crash does not read it again. `settings` is the reading settings key.
+    fn cache_page(
+        &mut self,
+        blob: &BlobId,
+        settings: &str,
+        page: &PageRecord,
+    ) -> Result<(), CatalogError>;
+    /// Pages cached for a blob under these settings.
+    fn cached_pages(&self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>, CatalogError>;
 
     fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>, CatalogError>;
-    /// Record a new document with its pages and first source, in one transaction.
+    /// Record a new document with its pages and first source, in one transaction
+    /// (which also drops the blob's cached pages: the document's pages replace them).
     /// If the blob is already recorded, only the source is added and its id returned.
     fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError>;
     /// Add a source to an existing document. Returns false when that exact

@@ -8,8 +8,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    BatchCounts, BatchRecord, BatchStatus, Catalog, CatalogError, CatalogStats, DocumentRecord,
-    FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord, SCHEMA_VERSION,
+    BatchCounts, BatchFile, BatchRecord, BatchStatus, Catalog, CatalogError, CatalogStats,
+    DocumentRecord, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord, SCHEMA_VERSION,
 };
 use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
 
@@ -81,6 +81,16 @@ const MIGRATIONS: &[&str] = &[
     SCHEMA_V1,
     // 2: the levelling turn applied to each OCR'd page
     "ALTER TABLE pages ADD COLUMN skew REAL NOT NULL DEFAULT 0;",
+    // 3: resumable batches and the reading cache
+    "CREATE TABLE page_cache (
+         sha256   TEXT NOT NULL,
+         settings TEXT NOT NULL,
+         number   INTEGER NOT NULL,
+         page     TEXT NOT NULL,
+         PRIMARY KEY (sha256, settings, number)
+     ) WITHOUT ROWID;
+     ALTER TABLE batch_files ADD COLUMN retried_in INTEGER REFERENCES batches (id);
+     ALTER TABLE batches ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub struct SqliteCatalog {
@@ -327,6 +337,34 @@ impl SqliteCatalog {
     }
 }
 
+impl SqliteCatalog {
+    fn query_files(&self, tail: &str, arg: Option<i64>) -> Result<Vec<BatchFile>, CatalogError> {
+        let sql = format!(
+            "SELECT f.batch_id, f.path, f.status, f.document_id, f.error, f.retried_in
+             FROM batch_files f {tail}"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let map = |r: &rusqlite::Row| {
+            Ok(BatchFile {
+                batch: BatchId(r.get(0)?),
+                path: r.get(1)?,
+                status: r.get(2)?,
+                document: r.get::<_, Option<i64>>(3)?.map(DocId),
+                error: r.get(4)?,
+                retried_in: r.get::<_, Option<i64>>(5)?.map(BatchId),
+            })
+        };
+        let rows = match arg {
+            Some(a) => stmt.query_map([a], map),
+            None => stmt.query_map([], map),
+        }
+        .map_err(self.err())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(self.err())?;
+        Ok(rows)
+    }
+}
+
 struct BatchRow {
     id: i64,
     started_at: String,
@@ -425,6 +463,90 @@ impl Catalog for SqliteCatalog {
         tx.commit().map_err(db)
     }
 
+    fn unfinished_batch(&self, batch: &NewBatch) -> Result<Option<BatchId>, CatalogError> {
+        let inputs = serde_json::to_string(&batch.inputs).expect("strings serialise");
+        self.conn
+            .query_row(
+                "SELECT id FROM batches WHERE status = 'running' AND branch = ?1
+                   AND doc_type = ?2 AND inputs = ?3 ORDER BY id DESC LIMIT 1",
+                params![opt(&batch.branch), opt(&batch.doc_type), inputs],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|id| id.map(BatchId))
+            .map_err(self.err())
+    }
+
+    fn resume_batch(&mut self, batch: BatchId) -> Result<(), CatalogError> {
+        self.conn
+            .execute(
+                "UPDATE batches SET status = 'running', finished_at = NULL,
+                 resumed = resumed + 1 WHERE id = ?1",
+                [batch.0],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn batch_files(&self, batch: BatchId) -> Result<Vec<BatchFile>, CatalogError> {
+        self.query_files("WHERE f.batch_id = ?1 ORDER BY f.at, f.path", Some(batch.0))
+    }
+
+    fn failed_files(&self) -> Result<Vec<BatchFile>, CatalogError> {
+        self.query_files(
+            "WHERE f.status = 'failed' AND f.retried_in IS NULL
+               AND NOT EXISTS (SELECT 1 FROM batch_files g
+                               WHERE g.path = f.path AND g.status != 'failed'
+                                 AND g.batch_id > f.batch_id)
+             ORDER BY f.batch_id, f.at, f.path",
+            None,
+        )
+    }
+
+    fn mark_retried(&mut self, file: &BatchFile, by: BatchId) -> Result<(), CatalogError> {
+        self.conn
+            .execute(
+                "UPDATE batch_files SET retried_in = ?3 WHERE batch_id = ?1 AND path = ?2",
+                params![file.batch.0, file.path, by.0],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn cache_page(
+        &mut self,
+        blob: &BlobId,
+        settings: &str,
+        page: &PageRecord,
+    ) -> Result<(), CatalogError> {
+        let json = serde_json::to_string(page).expect("pages serialise");
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO page_cache (sha256, settings, number, page)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![blob.to_hex(), settings, page.number, json],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn cached_pages(&self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>, CatalogError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT page FROM page_cache WHERE sha256 = ?1 AND settings = ?2 ORDER BY number",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![blob.to_hex(), settings], |r| r.get::<_, String>(0))
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        rows.iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| self.bad("page_cache.page", e)))
+            .collect()
+    }
+
     fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError> {
         self.conn
             .execute(
@@ -514,6 +636,11 @@ impl Catalog for SqliteCatalog {
             }
         }
         insert_source(&tx, id, &doc.source).map_err(db)?;
+        tx.execute(
+            "DELETE FROM page_cache WHERE sha256 = ?1",
+            [doc.blob.to_hex()],
+        )
+        .map_err(db)?;
         tx.commit().map_err(db)?;
         Ok((id, true))
     }
@@ -778,6 +905,59 @@ mod tests {
             inputs: vec!["scans".into()],
         })
         .unwrap()
+    }
+
+    #[test]
+    fn interrupted_batches_resume_and_cached_pages_last_until_recorded() {
+        let t = tempfile::tempdir().unwrap();
+        let mut cat = SqliteCatalog::create(&t.path().join("c.sqlite")).unwrap();
+        let spec = NewBatch {
+            started_at: Utc::now(),
+            branch: Some("oyun".parse().unwrap()),
+            doc_type: None,
+            inputs: vec!["cabinet".into()],
+        };
+        assert_eq!(cat.unfinished_batch(&spec).unwrap(), None);
+        let b = cat.begin_batch(&spec).unwrap();
+        cat.record_file(b, "cabinet/x.png", &FileOutcome::Failed("torn".into()), 0)
+            .unwrap();
+        // Same inputs, branch and type: resumable; anything else is not.
+        assert_eq!(cat.unfinished_batch(&spec).unwrap(), Some(b));
+        let other = NewBatch {
+            branch: None,
+            ..spec.clone()
+        };
+        assert_eq!(cat.unfinished_batch(&other).unwrap(), None);
+        cat.resume_batch(b).unwrap();
+        let files = cat.batch_files(b).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].error.as_deref(), Some("torn"));
+        cat.finish_batch(b, Utc::now()).unwrap();
+        assert_eq!(cat.unfinished_batch(&spec).unwrap(), None);
+
+        // Failed, then retried: no longer listed as failed.
+        assert_eq!(cat.failed_files().unwrap().len(), 1);
+        let b2 = new_batch(&mut cat);
+        cat.mark_retried(&files[0], b2).unwrap();
+        assert!(cat.failed_files().unwrap().is_empty());
+
+        // Pages cached under one settings key only, dropped once recorded.
+        let blob: BlobId = "cd".repeat(32).parse().unwrap();
+        cat.cache_page(&blob, "k1", &page(2, "second")).unwrap();
+        cat.cache_page(&blob, "k1", &page(1, "first")).unwrap();
+        let cached = cat.cached_pages(&blob, "k1").unwrap();
+        assert_eq!(cached, vec![page(1, "first"), page(2, "second")]);
+        assert!(cat.cached_pages(&blob, "k2").unwrap().is_empty());
+        cat.insert_document(&NewDocument {
+            blob,
+            size: 1,
+            media_type: "image/tiff".into(),
+            title: "t".into(),
+            pages: cached,
+            source: source(b2, "cabinet/y.tif", None),
+        })
+        .unwrap();
+        assert!(cat.cached_pages(&blob, "k1").unwrap().is_empty());
     }
 
     #[test]

@@ -53,15 +53,55 @@ enum Command {
         /// Print one JSON report at the end.
         #[arg(long)]
         json: bool,
-        /// OCR worker threads (default: one per core).
-        #[arg(long)]
-        workers: Option<usize>,
-        /// OCR languages: `auto` (per page: ara, eng or ara+eng) or a
-        /// Tesseract language list such as `ara+eng`.
-        #[arg(long, default_value = "auto")]
-        languages: crate::ocr::LanguagePlan,
-        #[arg(required = true)]
+        #[command(flatten)]
+        reading: ReadingArgs,
+        /// Progress display: a bar on a terminal (auto), always a bar, JSON
+        /// lines on standard error, or nothing.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: output::ProgressMode,
+        /// Import again the files that failed in earlier batches (instead
+        /// of PATHS).
+        #[arg(long, conflicts_with = "paths")]
+        retry_failed: bool,
+        #[arg(required_unless_present = "retry_failed")]
         paths: Vec<PathBuf>,
+    },
+    /// Import what a scanner drops into a folder, as it arrives. Imported
+    /// files move to DIR/.done/, failed ones to DIR/.failed/ with a
+    /// .error.txt beside them. Nothing is deleted.
+    Watch {
+        #[arg(long)]
+        branch: Option<BranchSlug>,
+        #[arg(long = "doc-type")]
+        doc_type: Option<DocType>,
+        #[command(flatten)]
+        reading: ReadingArgs,
+        /// A file is taken once its size and time have not changed for this
+        /// many seconds.
+        #[arg(long, default_value_t = 5.0)]
+        settle: f64,
+        /// Seconds between looks at the folder.
+        #[arg(long, default_value_t = 2.0)]
+        interval: f64,
+        /// Import what is there (once settled) and exit.
+        #[arg(long)]
+        once: bool,
+        dir: PathBuf,
+    },
+    /// List import batches with their progress and failures.
+    Batches {
+        #[arg(long)]
+        json: bool,
+        /// Show every file of this batch.
+        id: Option<i64>,
+    },
+    /// Internal: a reading process (decodes and OCRs files for `ingest`).
+    #[command(name = "__read-worker", hide = true)]
+    ReadWorker {
+        #[arg(long)]
+        languages: crate::ocr::LanguagePlan,
+        #[arg(long)]
+        tessdata: PathBuf,
     },
     /// Find documents by the words printed on them.
     Search {
@@ -102,6 +142,51 @@ enum Command {
     },
     /// Rebuild the search index from the catalog (no OCR).
     Reindex,
+}
+
+/// How files are read during an import.
+#[derive(clap::Args, Debug)]
+struct ReadingArgs {
+    /// Files read at once, one OCR engine each (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// OCR languages: `auto` (per page: ara, eng or ara+eng) or a
+    /// Tesseract language list such as `ara+eng`.
+    #[arg(long, default_value = "auto")]
+    languages: crate::ocr::LanguagePlan,
+    /// A page that takes longer than this many seconds fails its file.
+    #[arg(long, default_value_t = crate::ingest::worker::DEFAULT_PAGE_TIMEOUT.as_secs_f64())]
+    page_timeout: f64,
+    /// Memory limit of each reading process, in MiB.
+    #[arg(long, default_value_t = crate::ingest::worker::DEFAULT_MEMORY_LIMIT >> 20)]
+    reader_memory: u64,
+}
+
+impl ReadingArgs {
+    fn options(
+        &self,
+        branch: Option<BranchSlug>,
+        doc_type: Option<DocType>,
+    ) -> Result<IngestOptions> {
+        let mut opts = IngestOptions {
+            branch,
+            doc_type,
+            ..IngestOptions::default()
+        };
+        if let Some(w) = self.workers {
+            opts.workers = w.max(1);
+        }
+        opts.ocr.languages = self.languages.clone();
+        if self.page_timeout.is_nan() || self.page_timeout <= 0.0 {
+            bail!("--page-timeout must be more than 0 seconds");
+        }
+        opts.isolation = crate::ingest::Isolation::Process(crate::ingest::ProcessLimits {
+            exe: std::env::current_exe().context("cannot find the arshif executable")?,
+            page_timeout: std::time::Duration::from_secs_f64(self.page_timeout),
+            memory_limit: self.reader_memory.max(64) << 20,
+        });
+        Ok(opts)
+    }
 }
 
 /// Tesseract's OpenMP runtime reads `OMP_THREAD_LIMIT` when the library is
@@ -177,25 +262,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             branch,
             doc_type,
             json,
-            workers,
-            languages,
+            reading,
+            progress,
+            retry_failed,
             paths,
         } => {
             let archive = open(&cli.archive)?;
-            let mut opts = IngestOptions {
-                branch,
-                doc_type,
-                ..IngestOptions::default()
+            let opts = reading.options(branch, doc_type)?;
+            let mode = if json && progress == output::ProgressMode::Auto {
+                output::ProgressMode::None
+            } else {
+                progress
             };
-            if let Some(w) = workers {
-                opts.workers = w.max(1);
-            }
-            opts.ocr.languages = languages;
-            let bar = output::IngestProgress::new(!json && std::io::stderr().is_terminal());
-            let report = ingest::ingest(&archive, &paths, &opts, &bar)?;
+            let bar = output::IngestProgress::new(mode);
+            let reports = if retry_failed {
+                ingest::retry_failed(&archive, &opts, &bar)?
+            } else {
+                vec![ingest::ingest(&archive, &paths, &opts, &bar)?]
+            };
             bar.finish();
+            let report = output::merge_reports(&reports);
             if json {
                 println!("{}", serde_json::to_string(&report)?);
+            } else if retry_failed && reports.is_empty() {
+                println!("No failed files to retry");
             } else {
                 output::print_ingest_report(&report);
             }
@@ -204,6 +294,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Watch {
+            branch,
+            doc_type,
+            reading,
+            settle,
+            interval,
+            once,
+            dir,
+        } => {
+            let archive = open(&cli.archive)?;
+            let opts = reading.options(branch, doc_type)?;
+            let cfg = ingest::watch::WatchConfig {
+                settle: std::time::Duration::from_secs_f64(settle.max(0.0)),
+                interval: std::time::Duration::from_secs_f64(interval.max(0.1)),
+                once,
+            };
+            let progress = output::IngestProgress::new(output::ProgressMode::None);
+            ingest::watch::watch(&archive, &dir, &opts, &cfg, &progress, &mut |r| {
+                output::print_watch_round(r)
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Batches { json, id } => {
+            let archive = open(&cli.archive)?;
+            let catalog = archive.catalog()?;
+            output::print_batches(&catalog, id.map(crate::types::BatchId), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ReadWorker {
+            languages,
+            tessdata,
+        } => {
+            let ocr = crate::ocr::OcrConfig {
+                datapath: tessdata,
+                languages,
+            };
+            ingest::worker::serve(&ocr, &crate::extract::ExtractConfig::default())?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Search {
             branch,

@@ -10,26 +10,52 @@ use crate::index::{self, IndexState, SearchIndex};
 use crate::ingest::{IngestReport, Progress, ProgressEvent};
 use crate::search::{SearchRequest, SearchResults};
 
-/// Progress bar on a terminal; nothing otherwise.
+/// How `ingest` shows progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// A bar on a terminal, nothing otherwise.
+    Auto,
+    /// Always a bar (on standard error).
+    Bar,
+    /// One JSON object per line on standard error, for automation.
+    Json,
+    /// Nothing.
+    None,
+}
+
+/// Progress display: an indicatif bar (files, pages, pages/s, ETA,
+/// failures), JSON lines, or nothing.
 pub struct IngestProgress {
     bar: Option<ProgressBar>,
+    json: bool,
+    started: std::time::Instant,
     pages: std::cell::Cell<u64>,
     failed: std::cell::Cell<u64>,
 }
 
 impl IngestProgress {
-    pub fn new(show: bool) -> Self {
+    pub fn new(mode: ProgressMode) -> Self {
+        use std::io::IsTerminal;
+        let show = match mode {
+            ProgressMode::Auto => std::io::stderr().is_terminal(),
+            ProgressMode::Bar => true,
+            ProgressMode::Json | ProgressMode::None => false,
+        };
         let bar = show.then(|| {
-            let b = ProgressBar::new_spinner();
+            let b = ProgressBar::new(0);
             b.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} files · {msg}")
-                    .expect("valid template"),
+                ProgressStyle::with_template(
+                    "{spinner} {elapsed_precise} [{wide_bar}] {pos}/{len} files · {msg} · ETA {eta}",
+                )
+                .expect("valid template"),
             );
             b.enable_steady_tick(std::time::Duration::from_millis(200));
             b
         });
         IngestProgress {
             bar,
+            json: mode == ProgressMode::Json,
+            started: std::time::Instant::now(),
             pages: 0.into(),
             failed: 0.into(),
         }
@@ -41,13 +67,25 @@ impl IngestProgress {
         }
     }
 
+    fn rate(&self) -> f64 {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        self.pages.get() as f64 / secs
+    }
+
     fn update(&self) {
         if let Some(b) = &self.bar {
             b.set_message(format!(
-                "{} pages · {} failed",
+                "{} pages · {:.2} pages/s · {} failed",
                 self.pages.get(),
+                self.rate(),
                 self.failed.get()
             ));
+        }
+    }
+
+    fn line(&self, v: serde_json::Value) {
+        if self.json {
+            eprintln!("{v}");
         }
     }
 }
@@ -55,9 +93,29 @@ impl IngestProgress {
 impl Progress for IngestProgress {
     fn event(&self, e: ProgressEvent<'_>) {
         match e {
-            ProgressEvent::FileSeen { .. } => {}
-            ProgressEvent::PageRead => self.pages.set(self.pages.get() + 1),
-            ProgressEvent::FileFinished { path, outcome } => {
+            ProgressEvent::Total { files } => {
+                if let Some(b) = &self.bar {
+                    b.set_length(files);
+                }
+                self.line(json!({"event": "total", "files": files}));
+            }
+            ProgressEvent::FileSeen { path } => {
+                self.line(json!({"event": "file_started", "path": path}));
+            }
+            ProgressEvent::PageRead => {
+                self.pages.set(self.pages.get() + 1);
+                self.line(json!({"event": "page", "pages": self.pages.get()}));
+            }
+            ProgressEvent::FileFinished {
+                path,
+                outcome,
+                pages,
+            } => {
+                let (status, doc, error) = match outcome {
+                    FileOutcome::Ingested(d) => ("ingested", Some(d.0), None),
+                    FileOutcome::Duplicate(d) => ("duplicate", Some(d.0), None),
+                    FileOutcome::Failed(e) => ("failed", None, Some(e.as_str())),
+                };
                 if let FileOutcome::Failed(err) = outcome {
                     self.failed.set(self.failed.get() + 1);
                     if let Some(b) = &self.bar {
@@ -67,13 +125,126 @@ impl Progress for IngestProgress {
                 if let Some(b) = &self.bar {
                     b.inc(1);
                 }
+                self.line(json!({
+                    "event": "file_finished", "path": path, "status": status,
+                    "id": doc, "pages": pages, "error": error,
+                    "pages_per_second": (self.rate() * 100.0).round() / 100.0,
+                }));
             }
         }
         self.update();
     }
 }
 
+/// One report for several batches (`--retry-failed` runs one per branch
+/// and type).
+pub fn merge_reports(reports: &[IngestReport]) -> IngestReport {
+    let mut out = IngestReport::default();
+    for r in reports {
+        out.files_seen += r.files_seen;
+        out.ingested += r.ingested;
+        out.duplicates += r.duplicates;
+        out.failed += r.failed;
+        out.pages += r.pages;
+        out.errors.extend(r.errors.iter().cloned());
+        out.batch = r.batch.or(out.batch);
+        out.resumed |= r.resumed;
+        out.already_done += r.already_done;
+        out.cached_pages += r.cached_pages;
+    }
+    out
+}
+
+pub fn print_watch_round(round: &crate::ingest::watch::WatchRound) {
+    for m in &round.moved {
+        match &m.error {
+            None => println!("imported {} → {}", m.from.display(), m.to.display()),
+            Some(e) => println!("failed {}: {e} → {}", m.from.display(), m.to.display()),
+        }
+    }
+}
+
+/// `arshif batches`: every batch with its counts and failures, or one
+/// batch's files.
+pub fn print_batches(
+    catalog: &dyn Catalog,
+    one: Option<crate::types::BatchId>,
+    as_json: bool,
+) -> Result<()> {
+    let batches = match one {
+        Some(id) => vec![catalog
+            .batch(id)?
+            .ok_or_else(|| anyhow::anyhow!("no batch {}", id.0))?],
+        None => catalog.batches()?,
+    };
+    let mut out = Vec::new();
+    for b in &batches {
+        let files = catalog.batch_files(b.id)?;
+        let failures: Vec<_> = files.iter().filter(|f| f.status == "failed").collect();
+        if as_json {
+            let mut v = serde_json::to_value(b)?;
+            v["failures"] = serde_json::to_value(&failures)?;
+            if one.is_some() {
+                v["files"] = serde_json::to_value(&files)?;
+            }
+            out.push(v);
+            continue;
+        }
+        let status = match (b.status, b.finished_at) {
+            (crate::catalog::BatchStatus::Finished, Some(t)) => {
+                format!("finished {}", t.format("%Y-%m-%d %H:%M"))
+            }
+            _ => "interrupted (run the same import again to finish it)".to_string(),
+        };
+        println!(
+            "batch {} · started {} · {status}",
+            b.id.0,
+            b.started_at.format("%Y-%m-%d %H:%M")
+        );
+        println!(
+            "  branch {} · type {} · {} files: {} imported ({} pages), {} already there, {} failed",
+            b.branch.as_ref().map(|x| x.as_str()).unwrap_or("-"),
+            b.doc_type.as_ref().map(|x| x.as_str()).unwrap_or("-"),
+            b.counts.files_seen,
+            b.counts.ingested,
+            b.counts.pages,
+            b.counts.duplicates,
+            b.counts.failed
+        );
+        for f in &failures {
+            let retried = f
+                .retried_in
+                .map(|r| format!(" (retried in batch {})", r.0))
+                .unwrap_or_default();
+            println!(
+                "  failed: {}: {}{retried}",
+                f.path,
+                f.error.as_deref().unwrap_or("")
+            );
+        }
+        if one.is_some() {
+            for f in files.iter().filter(|f| f.status != "failed") {
+                let id = f.document.map(|d| d.0.to_string()).unwrap_or_default();
+                println!("  {}: {} {id}", f.path, f.status);
+            }
+        }
+    }
+    if as_json {
+        println!("{}", serde_json::to_string(&out)?);
+    } else if batches.is_empty() {
+        println!("No batches yet");
+    }
+    Ok(())
+}
+
 pub fn print_ingest_report(r: &IngestReport) {
+    if r.resumed {
+        println!(
+            "resumed batch {} ({} files already done before it was interrupted)",
+            r.batch.map(|b| b.0).unwrap_or_default(),
+            r.already_done
+        );
+    }
     println!(
         "{} files: {} imported ({} pages), {} already in the archive, {} failed",
         r.files_seen, r.ingested, r.pages, r.duplicates, r.failed

@@ -4,10 +4,13 @@
 //! Three kinds of thread, joined by bounded channels so that memory stays
 //! flat whatever the batch size:
 //!
-//! * the **reader** walks the inputs, hashes each file, skips known content,
-//!   copies new content into the store's staging area, decodes its pages and
-//!   queues page images for OCR (text-layer pages go straight on);
-//! * **OCR workers**, one Tesseract engine each, read page images;
+//! * the **walker** walks the inputs, hashes each file (streaming), skips
+//!   known content and copies new content into the store's staging area;
+//! * **reading slots**, one per core by default, each decode a file's pages
+//!   and OCR them, in a child process ([`worker`]) that is restarted if a
+//!   malformed file crashes it, hangs it or runs it out of memory; pages
+//!   read before a crash are cached in the catalog, so a re-run reads each
+//!   page once;
 //! * the **collector** (the calling thread) assembles each file's pages, then
 //!   records the document in the catalog and the index. It alone writes.
 //!
@@ -15,10 +18,14 @@
 //! document is recorded in the catalog before it is indexed, so a crash at
 //! any point leaves nothing half-written: at worst an orphan blob that the
 //! next import of the same file adopts, or documents the next run indexes.
+//! Each import is a batch; running the same import again after a crash
+//! resumes the unfinished batch and skips the files it already recorded.
 
 mod title;
+pub mod watch;
+pub mod worker;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -26,12 +33,15 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use serde::Serialize;
 
 pub use title::derive_title;
+pub use worker::{Isolation, ProcessLimits};
+
+use worker::FileReader;
 
 use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{
     Catalog, CatalogError, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
 };
-use crate::extract::{self, ExtractConfig, ExtractError, Format, PageContent};
+use crate::extract::{self, ExtractConfig, Format, PageContent};
 use crate::index::{self, IndexError, Indexer};
 use crate::ocr::{OcrConfig, OcrEngine};
 use crate::store::{self, BlobStore};
@@ -54,10 +64,12 @@ pub enum IngestError {
 pub struct IngestOptions {
     pub branch: Option<BranchSlug>,
     pub doc_type: Option<DocType>,
-    /// OCR worker threads, one Tesseract engine each.
+    /// Reading slots (files read at once), one Tesseract engine each.
     pub workers: usize,
     pub ocr: OcrConfig,
     pub extract: ExtractConfig,
+    /// Where files are read: in this process or in restartable children.
+    pub isolation: Isolation,
     /// Commit the index after this many documents.
     pub commit_every: usize,
 }
@@ -72,6 +84,7 @@ impl Default for IngestOptions {
                 .unwrap_or(1),
             ocr: OcrConfig::default(),
             extract: ExtractConfig::default(),
+            isolation: Isolation::InProcess,
             commit_every: 100,
         }
     }
@@ -93,13 +106,23 @@ pub struct IngestReport {
     pub failed: u64,
     pub pages: u64,
     pub errors: Vec<FileError>,
-    #[serde(skip)]
+    /// The batch this import was recorded as.
     pub batch: Option<BatchId>,
+    /// True when this run resumed a batch that had been interrupted.
+    pub resumed: bool,
+    /// Files an interrupted run of the batch had already recorded (skipped).
+    pub already_done: u64,
+    /// Pages taken from the reading cache instead of being read again.
+    pub cached_pages: u64,
 }
 
 /// What the pipeline tells a progress display.
 #[derive(Debug, Clone)]
 pub enum ProgressEvent<'a> {
+    /// The number of files the inputs hold (counted alongside the import).
+    Total {
+        files: u64,
+    },
     FileSeen {
         path: &'a str,
     },
@@ -107,6 +130,7 @@ pub enum ProgressEvent<'a> {
     FileFinished {
         path: &'a str,
         outcome: &'a FileOutcome,
+        pages: u32,
     },
 }
 
@@ -122,6 +146,7 @@ impl Progress for Quiet {
 }
 
 enum Msg {
+    Total(u64),
     Seen {
         file: usize,
         path: String,
@@ -136,7 +161,9 @@ enum Msg {
     },
     Page {
         file: usize,
-        page: PageRecord,
+        page: Box<PageRecord>,
+        /// Set for a page just read: keep it in the reading cache.
+        cache: Option<BlobId>,
     },
     Failed {
         file: usize,
@@ -151,21 +178,18 @@ enum Msg {
     },
 }
 
-struct Job {
+/// A staged file waiting for a reading slot.
+struct FileJob {
     file: usize,
-    number: u32,
-    content: PageContent,
+    shown: String,
+    blob: BlobId,
+    format: Format,
+    staged: store::StagedBlob,
 }
 
-/// Turn one extracted page into its catalog record: OCR a page image; take
-/// a text layer as it is, filling any undecodable glyphs from OCR of the
-/// rendered page. The one place that decides what a page's text is.
-pub fn read_page(
-    engine: &mut OcrEngine,
-    number: u32,
-    content: PageContent,
-) -> Result<PageRecord, crate::ocr::OcrError> {
-    let text_page = |t: crate::extract::TextLayerPage| PageRecord {
+/// A PDF text-layer page as the catalog keeps it.
+pub(crate) fn text_layer_page(number: u32, t: crate::extract::TextLayerPage) -> PageRecord {
+    PageRecord {
         number,
         text: t.text,
         source: TextSource::PdfText,
@@ -176,9 +200,19 @@ pub fn read_page(
         width: t.width,
         height: t.height,
         language: String::new(),
-    };
+    }
+}
+
+/// Turn one extracted page into its catalog record: OCR a page image; take
+/// a text layer as it is, filling any undecodable glyphs from OCR of the
+/// rendered page. The one place that decides what a page's text is.
+pub fn read_page(
+    engine: &mut OcrEngine,
+    number: u32,
+    content: PageContent,
+) -> Result<PageRecord, crate::ocr::OcrError> {
     match content {
-        PageContent::Text(t) => Ok(text_page(t)),
+        PageContent::Text(t) => Ok(text_layer_page(number, t)),
         PageContent::TextWithHoles(mut t, image) => {
             let r = engine.recognize(&image)?;
             if r.rotation == 0 {
@@ -186,7 +220,7 @@ pub fn read_page(
             } else {
                 t.drop_holes();
             }
-            Ok(text_page(t))
+            Ok(text_layer_page(number, t))
         }
         PageContent::Image(image) => {
             let r = engine.recognize(&image)?;
@@ -206,12 +240,84 @@ pub fn read_page(
     }
 }
 
-/// Import files and folders into the archive as one batch.
+/// Import files and folders into the archive as one batch. If an earlier
+/// run of the same import (same inputs, branch and type) was interrupted,
+/// its batch is resumed: files it recorded are skipped, pages it read are
+/// taken from the cache.
 pub fn ingest(
     archive: &Archive,
     inputs: &[PathBuf],
     opts: &IngestOptions,
     progress: &dyn Progress,
+) -> Result<IngestReport, IngestError> {
+    let new = NewBatch {
+        started_at: Utc::now(),
+        branch: opts.branch.clone(),
+        doc_type: opts.doc_type.clone(),
+        inputs: inputs
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+    };
+    run_batch(archive, inputs, &new, opts, progress, |_| Ok(()))
+}
+
+/// Import again the files that failed in earlier batches and were neither
+/// retried nor imported since, one new batch per branch and type. Returns
+/// one report per batch run (none when nothing failed).
+pub fn retry_failed(
+    archive: &Archive,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<IngestReport>, IngestError> {
+    let failed = {
+        let _lock = archive.lock_writer()?;
+        archive.catalog()?.failed_files()?
+    };
+    let mut groups: BTreeMap<(String, String), Vec<crate::catalog::BatchFile>> = BTreeMap::new();
+    {
+        let catalog = archive.catalog()?;
+        for f in failed {
+            let Some(b) = catalog.batch(f.batch)? else {
+                continue;
+            };
+            let key = (
+                b.branch.map(|x| x.to_string()).unwrap_or_default(),
+                b.doc_type.map(|x| x.to_string()).unwrap_or_default(),
+            );
+            groups.entry(key).or_default().push(f);
+        }
+    }
+    let mut reports = Vec::new();
+    for ((branch, doc_type), files) in groups {
+        let mut o = opts.clone();
+        o.branch = (!branch.is_empty()).then(|| branch.parse().expect("stored slugs parse"));
+        o.doc_type = (!doc_type.is_empty()).then(|| doc_type.parse().expect("stored types parse"));
+        let paths: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.path)).collect();
+        let new = NewBatch {
+            started_at: Utc::now(),
+            branch: o.branch.clone(),
+            doc_type: o.doc_type.clone(),
+            inputs: files.iter().map(|f| f.path.clone()).collect(),
+        };
+        reports.push(run_batch(archive, &paths, &new, &o, progress, |catalog| {
+            let batch = catalog.0;
+            for f in &files {
+                catalog.1.mark_retried(f, batch)?;
+            }
+            Ok(())
+        })?);
+    }
+    Ok(reports)
+}
+
+fn run_batch(
+    archive: &Archive,
+    inputs: &[PathBuf],
+    new: &NewBatch,
+    opts: &IngestOptions,
+    progress: &dyn Progress,
+    on_begin: impl FnOnce((BatchId, &mut dyn Catalog)) -> Result<(), CatalogError>,
 ) -> Result<IngestReport, IngestError> {
     let _lock = archive.lock_writer()?;
     archive
@@ -223,44 +329,89 @@ pub fn ingest(
     let mut indexer = search_index.writer()?;
     index::catch_up(&mut indexer, &mut catalog, state)?;
 
-    let batch = catalog.begin_batch(&NewBatch {
-        started_at: Utc::now(),
-        branch: opts.branch.clone(),
-        doc_type: opts.doc_type.clone(),
-        inputs: inputs
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
-    })?;
+    let (batch, resumed) = match catalog.unfinished_batch(new)? {
+        Some(b) => {
+            catalog.resume_batch(b)?;
+            (b, true)
+        }
+        None => (catalog.begin_batch(new)?, false),
+    };
+    on_begin((batch, &mut catalog))?;
+    // Files the interrupted run already recorded: skipped by path.
+    let done: HashSet<String> = if resumed {
+        catalog
+            .batch_files(batch)?
+            .into_iter()
+            .map(|f| f.path)
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    let settings = opts.ocr.settings_key();
 
-    let reader_catalog = archive.catalog()?;
+    let walker_catalog = archive.catalog()?;
     let workers = opts.workers.max(1);
-    let (job_tx, job_rx) = bounded::<Job>(workers * 2);
+    let (file_tx, file_rx) = bounded::<FileJob>(workers);
     let (msg_tx, msg_rx) = bounded::<Msg>(4096);
+    let already_done = std::sync::atomic::AtomicU64::new(0);
 
     let report = std::thread::scope(|scope| -> Result<IngestReport, IngestError> {
-        let reader = {
+        {
+            // Count the files for the progress display, alongside.
+            let msg_tx = msg_tx.clone();
+            scope.spawn(move || {
+                let mut n = 0u64;
+                walk(inputs, |_| {
+                    n += 1;
+                    true
+                });
+                let _ = msg_tx.send(Msg::Total(n));
+            });
+        }
+        let walker = {
             let msg_tx = msg_tx.clone();
             let store = archive.store();
-            let extract_cfg = &opts.extract;
+            let done = &done;
+            let already_done = &already_done;
             scope.spawn(move || {
-                read_files(&reader_catalog, store, inputs, extract_cfg, job_tx, msg_tx)
+                walk_files(
+                    &walker_catalog,
+                    store,
+                    inputs,
+                    done,
+                    already_done,
+                    file_tx,
+                    msg_tx,
+                )
             })
         };
-        let mut ocr_threads = Vec::new();
+        let mut slots = Vec::new();
         for _ in 0..workers {
-            let job_rx = job_rx.clone();
+            let file_rx = file_rx.clone();
             let msg_tx = msg_tx.clone();
-            let cfg = opts.ocr.clone();
-            ocr_threads.push(scope.spawn(move || ocr_worker(&cfg, job_rx, msg_tx)));
+            let settings = settings.as_str();
+            let slot_catalog = archive.catalog()?;
+            let store = archive.store();
+            slots.push(scope.spawn(move || {
+                let mut reader = worker::reader(&opts.isolation, &opts.ocr, &opts.extract);
+                read_slot(
+                    &slot_catalog,
+                    store,
+                    &mut *reader,
+                    settings,
+                    file_rx,
+                    msg_tx,
+                )
+            }));
         }
-        drop(job_rx);
+        drop(file_rx);
         drop(msg_tx);
 
         let mut collector = Collector {
             catalog: &mut catalog,
             indexer: &mut indexer,
             batch,
+            settings: &settings,
             opts,
             progress,
             files: HashMap::new(),
@@ -268,20 +419,23 @@ pub fn ingest(
             waiting: HashMap::new(),
             report: IngestReport {
                 batch: Some(batch),
+                resumed,
                 ..Default::default()
             },
         };
         let result = collector.run(msg_rx);
         let report = std::mem::take(&mut collector.report);
-        for t in ocr_threads {
+        for t in slots {
             t.join()
-                .map_err(|_| IngestError::Thread("an OCR worker panicked".into()))?;
+                .map_err(|_| IngestError::Thread("a reading slot panicked".into()))?;
         }
-        reader
+        walker
             .join()
-            .map_err(|_| IngestError::Thread("the file reader panicked".into()))?;
+            .map_err(|_| IngestError::Thread("the file walker panicked".into()))?;
         result.map(|_| report)
     })?;
+    let mut report = report;
+    report.already_done = already_done.into_inner();
 
     let ids = indexer.commit()?;
     catalog.mark_indexed(&ids)?;
@@ -292,7 +446,7 @@ pub fn ingest(
 
 /// Every file under the inputs, in a stable order (directories sorted by name,
 /// hidden entries skipped). Errors are paths that cannot be walked.
-fn walk(inputs: &[PathBuf], mut f: impl FnMut(Result<PathBuf, (PathBuf, String)>) -> bool) {
+pub fn walk(inputs: &[PathBuf], mut f: impl FnMut(Result<PathBuf, (PathBuf, String)>) -> bool) {
     for input in inputs {
         if !input.is_dir() {
             if !f(Ok(input.clone())) {
@@ -328,131 +482,154 @@ fn walk(inputs: &[PathBuf], mut f: impl FnMut(Result<PathBuf, (PathBuf, String)>
     }
 }
 
-fn read_files(
+fn walk_files(
     catalog: &dyn Catalog,
     store: &dyn BlobStore,
     inputs: &[PathBuf],
-    cfg: &ExtractConfig,
-    job_tx: Sender<Job>,
+    done: &HashSet<String>,
+    already_done: &std::sync::atomic::AtomicU64,
+    file_tx: Sender<FileJob>,
     msg_tx: Sender<Msg>,
 ) {
     let mut in_flight: HashMap<BlobId, usize> = HashMap::new();
     let mut file = 0usize;
     walk(inputs, |item| {
-        file += 1;
         let (path, walk_err) = match item {
             Ok(p) => (p, None),
             Err((p, e)) => (p, Some(e)),
         };
         let shown = path.to_string_lossy().into_owned();
-        if msg_tx.send(Msg::Seen { file, path: shown }).is_err() {
+        if done.contains(&shown) {
+            already_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return true;
+        }
+        file += 1;
+        if msg_tx
+            .send(Msg::Seen {
+                file,
+                path: shown.clone(),
+            })
+            .is_err()
+        {
             return false;
         }
-        let msg = match walk_err {
-            Some(error) => Msg::Failed { file, error },
-            None => read_one(
-                catalog,
-                store,
-                cfg,
-                &mut in_flight,
-                file,
-                &path,
-                &job_tx,
-                &msg_tx,
-            ),
+        let outcome = match walk_err {
+            Some(error) => Err(Msg::Failed { file, error }),
+            None => stage_one(catalog, store, &mut in_flight, file, &path, shown),
         };
-        msg_tx.send(msg).is_ok()
+        match outcome {
+            Ok(job) => file_tx.send(job).is_ok(),
+            Err(msg) => msg_tx.send(msg).is_ok(),
+        }
     });
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read_one(
+/// Hash a file, skip it if its content is known, else copy it into the
+/// store's staging area for a reading slot.
+fn stage_one(
     catalog: &dyn Catalog,
     store: &dyn BlobStore,
-    cfg: &ExtractConfig,
     in_flight: &mut HashMap<BlobId, usize>,
     file: usize,
     path: &Path,
-    job_tx: &Sender<Job>,
-    msg_tx: &Sender<Msg>,
-) -> Msg {
+    shown: String,
+) -> Result<FileJob, Msg> {
     let failed = |error: String| Msg::Failed { file, error };
     if path.is_dir() {
-        return failed("is a directory".into());
+        return Err(failed("is a directory".into()));
     }
-    let (blob, _) = match store::hash_file(path) {
-        Ok(h) => h,
-        Err(e) => return failed(format!("unreadable: {}", io_reason(&e))),
-    };
+    let (blob, _) =
+        store::hash_file(path).map_err(|e| failed(format!("unreadable: {}", io_reason(&e))))?;
     match catalog.find_by_blob(&blob) {
-        Ok(Some(doc)) => return Msg::Known { file, doc },
+        Ok(Some(doc)) => return Err(Msg::Known { file, doc }),
         Ok(None) => {}
-        Err(e) => return failed(format!("catalog lookup failed: {e}")),
+        Err(e) => return Err(failed(format!("catalog lookup failed: {e}"))),
     }
     if let Some(&earlier) = in_flight.get(&blob) {
-        return Msg::SameAsEarlier { file, earlier };
+        return Err(Msg::SameAsEarlier { file, earlier });
     }
-    let head = match extract::read_head(path) {
-        Ok(h) => h,
-        Err(e) => return failed(e.to_string()),
-    };
-    let format = match extract::sniff(&head) {
-        Ok(f) => f,
-        Err(e) => return failed(e.to_string()),
-    };
-    // Copy into the store's staging area; decode that copy, so what is
-    // read is exactly what is kept even if the source changes meanwhile.
-    let staged = match store.stage(path, Some(&blob)) {
-        Ok(s) => s,
-        Err(e) => return failed(format!("could not copy into the store: {}", io_reason(&e))),
-    };
+    let head = extract::read_head(path).map_err(|e| failed(e.to_string()))?;
+    let format = extract::sniff(&head).map_err(|e| failed(e.to_string()))?;
+    // Copy into the store's staging area; the copy is what is read, so what
+    // is read is exactly what is kept even if the source changes meanwhile.
+    let staged = store
+        .stage(path, Some(&blob))
+        .map_err(|e| failed(format!("could not copy into the store: {}", io_reason(&e))))?;
     in_flight.insert(blob, file);
-    let mut stopped = false;
-    let result = extract::extract_pages(staged.path(), format, cfg, &mut |number, content| {
-        let sent = match content {
-            PageContent::Text(t) => msg_tx
+    Ok(FileJob {
+        file,
+        shown,
+        blob,
+        format,
+        staged,
+    })
+}
+
+/// A reading slot: read each staged file (pages cached by an interrupted
+/// run are taken from the cache), then publish the original in the store.
+fn read_slot(
+    catalog: &dyn Catalog,
+    store: &dyn BlobStore,
+    reader: &mut dyn FileReader,
+    settings: &str,
+    jobs: Receiver<FileJob>,
+    msgs: Sender<Msg>,
+) {
+    for job in jobs {
+        let file = job.file;
+        let cached = catalog
+            .cached_pages(&job.blob, settings)
+            .unwrap_or_default();
+        let skip: BTreeSet<u32> = cached.iter().map(|p| p.number).collect();
+        for page in cached {
+            if msgs
                 .send(Msg::Page {
                     file,
-                    page: PageRecord {
-                        number,
-                        text: t.text,
-                        source: TextSource::PdfText,
-                        confidence: 1.0,
-                        words: t.words,
-                        rotation: 0,
-                        skew: 0.0,
-                        width: t.width,
-                        height: t.height,
-                        language: String::new(),
-                    },
+                    page: Box::new(page),
+                    cache: None,
                 })
-                .is_ok(),
-            content => job_tx
-                .send(Job {
-                    file,
-                    number,
-                    content,
-                })
-                .is_ok(),
+                .is_err()
+            {
+                return;
+            }
+        }
+        let req = worker::Request {
+            path: job.staged.path().to_path_buf(),
+            shown: job.shown.clone(),
+            skip,
         };
-        stopped = !sent;
-        sent
-    });
-    let pages = match result {
-        Ok(n) => n,
-        Err(ExtractError::Stopped) if stopped => return failed("import stopped".into()),
-        Err(e) => return failed(e.to_string()),
-    };
-    let size = staged.size();
-    match store.commit(staged) {
-        Ok(_) => Msg::Stored {
-            file,
-            blob,
-            size,
-            format,
-            pages,
-        },
-        Err(e) => failed(format!("could not store the original: {e}")),
+        let blob = job.blob;
+        let result = reader.read(&req, &mut |page| {
+            let cache = (page.source == TextSource::Ocr).then_some(blob);
+            msgs.send(Msg::Page {
+                file,
+                page: Box::new(page),
+                cache,
+            })
+            .is_ok()
+        });
+        let msg = match result {
+            Ok(pages) => {
+                let size = job.staged.size();
+                match store.commit(job.staged) {
+                    Ok(_) => Msg::Stored {
+                        file,
+                        blob,
+                        size,
+                        format: job.format,
+                        pages,
+                    },
+                    Err(e) => Msg::Failed {
+                        file,
+                        error: format!("could not store the original: {e}"),
+                    },
+                }
+            }
+            Err(error) => Msg::Failed { file, error },
+        };
+        if msgs.send(msg).is_err() {
+            return;
+        }
     }
 }
 
@@ -461,39 +638,6 @@ fn io_reason(e: &store::StoreError) -> String {
     match e {
         store::StoreError::Io { source, .. } => source.to_string(),
         other => other.to_string(),
-    }
-}
-
-fn ocr_worker(cfg: &OcrConfig, jobs: Receiver<Job>, msgs: Sender<Msg>) {
-    // The engine starts on the first page: a batch of text PDFs needs none.
-    let mut engine: Option<OcrEngine> = None;
-    for job in jobs {
-        if engine.is_none() {
-            match OcrEngine::new(cfg) {
-                Ok(e) => engine = Some(e),
-                Err(e) => {
-                    let _ = msgs.send(Msg::Failed {
-                        file: job.file,
-                        error: e.to_string(),
-                    });
-                    continue;
-                }
-            }
-        }
-        let eng = engine.as_mut().expect("engine initialised above");
-        let msg = match read_page(eng, job.number, job.content) {
-            Ok(page) => Msg::Page {
-                file: job.file,
-                page,
-            },
-            Err(e) => Msg::Failed {
-                file: job.file,
-                error: format!("page {}: {e}", job.number),
-            },
-        };
-        if msgs.send(msg).is_err() {
-            return;
-        }
     }
 }
 
@@ -507,6 +651,8 @@ struct Collector<'a> {
     catalog: &'a mut dyn Catalog,
     indexer: &'a mut Indexer,
     batch: BatchId,
+    /// Reading settings key for the page cache.
+    settings: &'a str,
     opts: &'a IngestOptions,
     progress: &'a dyn Progress,
     files: HashMap<usize, FileState>,
@@ -521,6 +667,7 @@ impl Collector<'_> {
     fn run(&mut self, msgs: Receiver<Msg>) -> Result<(), IngestError> {
         for msg in msgs {
             match msg {
+                Msg::Total(files) => self.progress.event(ProgressEvent::Total { files }),
                 Msg::Seen { file, path } => {
                     self.progress.event(ProgressEvent::FileSeen { path: &path });
                     self.files.insert(
@@ -544,10 +691,18 @@ impl Collector<'_> {
                         None => self.waiting.entry(earlier).or_default().push((file, path)),
                     }
                 }
-                Msg::Page { file, page } => {
+                Msg::Page { file, page, cache } => {
                     self.progress.event(ProgressEvent::PageRead);
+                    match cache {
+                        Some(blob) => self.catalog.cache_page(&blob, self.settings, &page)?,
+                        None => {
+                            if page.source == TextSource::Ocr {
+                                self.report.cached_pages += 1;
+                            }
+                        }
+                    }
                     if let Some(st) = self.files.get_mut(&file) {
-                        st.pages.insert(page.number, page);
+                        st.pages.insert(page.number, *page);
                     }
                     self.maybe_complete(file)?;
                 }
@@ -627,6 +782,7 @@ impl Collector<'_> {
         self.progress.event(ProgressEvent::FileFinished {
             path: &st.path,
             outcome: &outcome,
+            pages: new.pages.len() as u32,
         });
         self.finished.insert(file, Ok(doc));
         for (f, p) in self.waiting.remove(&file).unwrap_or_default() {
@@ -646,6 +802,7 @@ impl Collector<'_> {
         self.progress.event(ProgressEvent::FileFinished {
             path,
             outcome: &outcome,
+            pages: 0,
         });
         self.finished.insert(file, Ok(doc));
         Ok(())
@@ -663,6 +820,7 @@ impl Collector<'_> {
         self.progress.event(ProgressEvent::FileFinished {
             path,
             outcome: &outcome,
+            pages: 0,
         });
         for (f, p) in self.waiting.remove(&file).unwrap_or_default() {
             self.fail(

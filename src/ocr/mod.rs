@@ -161,6 +161,42 @@ const MAX_SKEW: f32 = 5.0;
 /// Skew below this is left alone.
 const MIN_SKEW: f32 = 0.3;
 
+/// Version of arshif's reading procedure (clean-up, turning, levelling,
+/// language choice, number re-reading). Bump it when a change would read a
+/// page differently, so cached readings are not reused.
+pub const READING_VERSION: u32 = 1;
+
+impl OcrConfig {
+    /// What a cached reading depends on: the reading procedure, the
+    /// language plan and the models (name, size and modification time of
+    /// every traineddata file). Equal keys read a page the same way.
+    pub fn settings_key(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(format!("v{READING_VERSION};{};", self.languages));
+        if let Ok(dir) = std::fs::read_dir(&self.datapath) {
+            let mut models: Vec<String> = dir
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".traineddata"))
+                .map(|e| {
+                    let meta = e.metadata().ok();
+                    let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+                    let mtime = meta
+                        .and_then(|m| m.modified().ok())
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map(|d| d.as_secs())
+                        .unwrap_or(0);
+                    format!("{}:{size}:{mtime};", e.file_name().to_string_lossy())
+                })
+                .collect();
+            models.sort();
+            models.iter().for_each(|m| h.update(m.as_bytes()));
+        }
+        let digest = h.finalize();
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// Resolution assumed when a file records none (or an implausible one).
 const DEFAULT_DPI: u32 = 300;
 
