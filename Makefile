@@ -6,7 +6,7 @@ BIN := target/release/arshif
 # re-executes itself with this set, but the environment is the surest place).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: run test deps build lint bench eval ocr-eval clean-archive
+.PHONY: run test deps build lint bench bench-ingest eval ocr-eval clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
@@ -31,6 +31,13 @@ bench: deps
 	cargo bench --locked --bench index_throughput
 	cargo bench --locked --bench analyzer
 	cargo bench --locked --bench search_latency
+
+# Import throughput side by side (arshif, Tesseract's recognition alone, a
+# plain tesseract-CLI pipeline, re-import vs sha256sum, peak RSS over 10,000
+# files). Prints a table; see README.
+bench-ingest: build
+	@./scripts/install-deps.sh eval
+	/usr/bin/python3 scripts/bench_ingest.py
 
 # Search quality: render the evaluation corpus (once), import it, run the
 # query classes, print success@10 and MRR per class. See README.

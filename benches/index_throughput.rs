@@ -31,22 +31,30 @@ fn index_all(docs: &[(DocumentRecord, Vec<PageRecord>)]) {
 }
 
 fn bench(c: &mut Criterion) {
-    const N: usize = 2000;
-    let docs = corpus(N);
-    let bytes: usize = docs
-        .iter()
-        .map(|(_, p)| p.iter().map(|p| p.text.len()).sum::<usize>())
-        .sum();
+    // ARSHIF_BENCH_DOCS=10000,100000 (the default) picks the corpus sizes.
+    let sizes: Vec<usize> = std::env::var("ARSHIF_BENCH_DOCS")
+        .unwrap_or_else(|_| "10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
     let mut g = c.benchmark_group("index");
-    g.sample_size(10).measurement_time(Duration::from_secs(20));
-    g.throughput(Throughput::Elements(N as u64));
-    g.bench_function("documents", |b| {
-        b.iter_batched(|| (), |_| index_all(&docs), BatchSize::PerIteration)
-    });
-    g.throughput(Throughput::Bytes(bytes as u64));
-    g.bench_function("page_text_bytes", |b| {
-        b.iter_batched(|| (), |_| index_all(&docs), BatchSize::PerIteration)
-    });
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    for n in sizes {
+        let docs = corpus(n);
+        let bytes: usize = docs
+            .iter()
+            .map(|(_, p)| p.iter().map(|p| p.text.len()).sum::<usize>())
+            .sum();
+        // MB/s is bytes / time: criterion reports one throughput unit.
+        eprintln!(
+            "index/documents/{n}: {n} documents, {bytes} bytes of page text ({:.1} MB)",
+            bytes as f64 / 1e6
+        );
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("documents/{n}"), |b| {
+            b.iter_batched(|| (), |_| index_all(&docs), BatchSize::PerIteration)
+        });
+    }
     g.finish();
 }
 

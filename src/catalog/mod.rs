@@ -192,6 +192,13 @@ pub struct CatalogStats {
 
 /// The catalog's operations. One value is one connection; open one per thread.
 pub trait Catalog: Send {
+    /// Start a write group: the writes that follow become durable together
+    /// at [`Catalog::end_group`] (one fsync for many small writes). Each
+    /// write stays atomic; a crash loses the group's writes, never part of
+    /// one. Does nothing if a group is open.
+    fn begin_group(&mut self) -> Result<(), CatalogError>;
+    /// Commit the open write group, if any.
+    fn end_group(&mut self) -> Result<(), CatalogError>;
     fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId, CatalogError>;
     /// Record a file's outcome in a batch and bump the batch's counters.
     fn record_file(

@@ -96,6 +96,8 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteCatalog {
     conn: Connection,
     path: String,
+    /// Inside a write group (`begin_group`): one durable commit for many writes.
+    in_group: bool,
 }
 
 fn ts(t: &DateTime<Utc>) -> String {
@@ -173,7 +175,11 @@ impl SqliteCatalog {
              PRAGMA foreign_keys = ON;",
         )
         .map_err(db)?;
-        Ok(SqliteCatalog { conn, path: p })
+        Ok(SqliteCatalog {
+            conn,
+            path: p,
+            in_group: false,
+        })
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> CatalogError + '_ {
@@ -213,7 +219,7 @@ impl SqliteCatalog {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(step).map_err(db)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
@@ -376,11 +382,7 @@ struct BatchRow {
     counts: BatchCounts,
 }
 
-fn insert_source(
-    tx: &rusqlite::Transaction,
-    doc: DocId,
-    s: &SourceRecord,
-) -> rusqlite::Result<bool> {
+fn insert_source(tx: &Connection, doc: DocId, s: &SourceRecord) -> rusqlite::Result<bool> {
     let n = tx.execute(
         "INSERT OR IGNORE INTO sources (document_id, path, branch, doc_type, batch_id, imported_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -408,6 +410,24 @@ fn insert_source(
 }
 
 impl Catalog for SqliteCatalog {
+    fn begin_group(&mut self) -> Result<(), CatalogError> {
+        if !self.in_group {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(self.err())?;
+            self.in_group = true;
+        }
+        Ok(())
+    }
+
+    fn end_group(&mut self) -> Result<(), CatalogError> {
+        if self.in_group {
+            self.conn.execute_batch("COMMIT").map_err(self.err())?;
+            self.in_group = false;
+        }
+        Ok(())
+    }
+
     fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId, CatalogError> {
         let inputs = serde_json::to_string(&batch.inputs).expect("strings serialise");
         self.conn
@@ -442,7 +462,7 @@ impl Catalog for SqliteCatalog {
             path: path_s.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let n = tx
             .execute(
                 "INSERT OR IGNORE INTO batch_files (batch_id, path, status, document_id, error, pages, at)
@@ -582,7 +602,7 @@ impl Catalog for SqliteCatalog {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT id FROM documents WHERE sha256 = ?1",
@@ -651,7 +671,7 @@ impl Catalog for SqliteCatalog {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let added = insert_source(&tx, doc, source).map_err(db)?;
         tx.commit().map_err(db)?;
         Ok(added)
@@ -826,7 +846,7 @@ impl Catalog for SqliteCatalog {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         {
             let mut stmt = tx
                 .prepare_cached("UPDATE documents SET indexed = 1 WHERE id = ?1")

@@ -151,6 +151,7 @@ pub fn merge_reports(reports: &[IngestReport]) -> IngestReport {
         out.resumed |= r.resumed;
         out.already_done += r.already_done;
         out.cached_pages += r.cached_pages;
+        out.tesseract_seconds += r.tesseract_seconds;
     }
     out
 }

@@ -70,10 +70,19 @@ pub enum Reply {
     /// Page `n` is being read.
     Start(u32),
     Page(Box<PageRecord>),
-    /// Every page is read; the file has this many pages.
-    Done(u32),
+    /// Every page is read.
+    Done(ReadStats),
     /// The file cannot be read.
     Error(String),
+}
+
+/// What reading a file took.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct ReadStats {
+    /// Pages the file has (read now or cached before).
+    pub pages: u32,
+    /// Time spent inside Tesseract's recognition calls, in nanoseconds.
+    pub tesseract_ns: u64,
 }
 
 /// Read one file: decode its pages, OCR the image pages (the engine starts
@@ -85,7 +94,11 @@ pub fn read_file(
     extract_cfg: &ExtractConfig,
     req: &Request,
     emit: &mut dyn FnMut(Reply) -> bool,
-) -> Result<u32, String> {
+) -> Result<ReadStats, String> {
+    let busy_before = engine
+        .as_ref()
+        .map(|e| e.tesseract_time())
+        .unwrap_or_default();
     let head = extract::read_head(&req.path).map_err(|e| e.to_string())?;
     let format = extract::sniff(&head).map_err(|e| e.to_string())?;
     let mut failure: Option<String> = None;
@@ -122,7 +135,15 @@ pub fn read_file(
     if let Some(f) = failure {
         return Err(f);
     }
-    result.map_err(|e| e.to_string())
+    let pages = result.map_err(|e| e.to_string())?;
+    let busy = engine
+        .as_ref()
+        .map(|e| e.tesseract_time())
+        .unwrap_or_default();
+    Ok(ReadStats {
+        pages,
+        tesseract_ns: busy.saturating_sub(busy_before).as_nanos() as u64,
+    })
 }
 
 /// The child's side: read requests from stdin until it closes.
@@ -246,7 +267,7 @@ pub trait FileReader: Send {
         &mut self,
         req: &Request,
         emit: &mut dyn FnMut(PageRecord) -> bool,
-    ) -> Result<u32, String>;
+    ) -> Result<ReadStats, String>;
 }
 
 /// Reads in the calling thread.
@@ -271,7 +292,7 @@ impl FileReader for InProcessReader {
         &mut self,
         req: &Request,
         emit: &mut dyn FnMut(PageRecord) -> bool,
-    ) -> Result<u32, String> {
+    ) -> Result<ReadStats, String> {
         read_file(
             &mut self.engine,
             &self.ocr,
@@ -436,7 +457,7 @@ impl FileReader for ProcessReader {
         &mut self,
         req: &Request,
         emit: &mut dyn FnMut(PageRecord) -> bool,
-    ) -> Result<u32, String> {
+    ) -> Result<ReadStats, String> {
         let mut running = match self.child.take() {
             Some(r) => r,
             None => self.spawn()?,

@@ -79,6 +79,11 @@ fn median9(raw: &[u8], w: usize, x: usize, y: usize) -> u8 {
         raw[r2 + 1],
         raw[r2 + 2],
     ];
+    // Most of a page is blank paper: nine equal pixels are their median.
+    let c = v[4];
+    if v.iter().all(|&p| p == c) {
+        return c;
+    }
     // A 19-exchange median-of-9 network.
     macro_rules! s {
         ($a:expr, $b:expr) => {
@@ -119,12 +124,39 @@ pub fn median3(img: &GrayImage) -> GrayImage {
     let raw = img.as_raw();
     let wu = w as usize;
     let dst: &mut [u8] = &mut out;
+    // Sort each column's three pixels once; the median of the nine is the
+    // median of (largest low, median middle, smallest high) over the three
+    // neighbouring columns. Branch-free min/max, so it vectorises.
+    let (mut lo, mut mid, mut hi) = (vec![0u8; wu], vec![0u8; wu], vec![0u8; wu]);
     for y in 1..h as usize - 1 {
+        let (a, b, c) = (
+            &raw[(y - 1) * wu..y * wu],
+            &raw[y * wu..(y + 1) * wu],
+            &raw[(y + 1) * wu..(y + 2) * wu],
+        );
+        for x in 0..wu {
+            let (p, q, r) = (a[x], b[x], c[x]);
+            let (p, q) = (p.min(q), p.max(q));
+            let (q, r) = (q.min(r), q.max(r));
+            let (p, q) = (p.min(q), p.max(q));
+            lo[x] = p;
+            mid[x] = q;
+            hi[x] = r;
+        }
+        let row = &mut dst[y * wu..(y + 1) * wu];
         for x in 1..wu - 1 {
-            dst[y * wu + x] = median9(raw, wu, x, y);
+            let l = lo[x - 1].max(lo[x]).max(lo[x + 1]);
+            let h = hi[x - 1].min(hi[x]).min(hi[x + 1]);
+            let m = med3(mid[x - 1], mid[x], mid[x + 1]);
+            row[x] = med3(l, m, h);
         }
     }
     out
+}
+
+#[inline]
+fn med3(a: u8, b: u8, c: u8) -> u8 {
+    a.max(b).min(a.min(b).max(c))
 }
 
 /// Noise share above which a page counts as grainy.
@@ -208,11 +240,10 @@ pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> (GrayImage, Prepared) {
     if let Some(d) = low_res {
         scale = TARGET_DPI as f32 / d as f32;
         let (w, h) = out.dimensions();
-        out = image::imageops::resize(
+        out = resize(
             &out,
             (w as f32 * scale).round() as u32,
             (h as f32 * scale).round() as u32,
-            image::imageops::FilterType::CatmullRom,
         );
     }
     (
@@ -264,11 +295,50 @@ mod tests {
     }
 
     #[test]
+    fn box_downsampling_averages_blocks() {
+        let img = GrayImage::from_fn(7, 5, |x, y| {
+            image::Luma([if x < 3 && y < 3 { 0 } else { 200 }])
+        });
+        let s = box_downsample(&img, 3);
+        assert_eq!(s.dimensions(), (2, 1));
+        assert_eq!(s.get_pixel(0, 0)[0], 0);
+        assert_eq!(s.get_pixel(1, 0)[0], 200);
+        let mixed = GrayImage::from_fn(2, 2, |x, _| image::Luma([if x == 0 { 0 } else { 255 }]));
+        assert_eq!(box_downsample(&mixed, 2).get_pixel(0, 0)[0], 128);
+    }
+
+    #[test]
     fn median_of_nine() {
         let raw = [9, 1, 8, 2, 7, 3, 6, 4, 5];
         assert_eq!(median9(&raw, 3, 1, 1), 5);
         let raw = [0, 0, 0, 0, 255, 0, 0, 0, 0];
         assert_eq!(median9(&raw, 3, 1, 1), 0);
+    }
+
+    #[test]
+    fn the_column_median_filter_equals_the_nine_pixel_median() {
+        // A pseudo-random page (xorshift), so every ordering occurs.
+        let (w, h) = (67u32, 41u32);
+        let mut s = 0x2545_f491_u32;
+        let img = GrayImage::from_fn(w, h, |_, _| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            image::Luma([(s % 7) as u8 * 40])
+        });
+        let out = median3(&img);
+        let raw = img.as_raw();
+        for y in 1..h as usize - 1 {
+            for x in 1..w as usize - 1 {
+                assert_eq!(
+                    out.as_raw()[y * w as usize + x],
+                    median9(raw, w as usize, x, y),
+                    "at {x},{y}"
+                );
+            }
+        }
+        // edges are copied
+        assert_eq!(out.get_pixel(0, 5), img.get_pixel(0, 5));
     }
 
     #[test]
@@ -335,12 +405,7 @@ pub fn estimate_skew(img: &GrayImage, max_deg: f32) -> f32 {
     let (w, h) = img.dimensions();
     let factor = (w / 800).max(1);
     let small = if factor > 1 {
-        image::imageops::resize(
-            img,
-            w / factor,
-            h / factor,
-            image::imageops::FilterType::Triangle,
-        )
+        box_downsample(img, factor)
     } else {
         img.clone()
     };
@@ -416,7 +481,8 @@ pub fn rotate_small(img: &GrayImage, deg: f32) -> GrayImage {
                 + p(x0 + 1, y0) * fx * (1.0 - fy)
                 + p(x0, y0 + 1) * (1.0 - fx) * fy
                 + p(x0 + 1, y0 + 1) * fx * fy;
-            dst[y as usize * wu + x as usize] = v.round() as u8;
+            // v is within 0..=255: adding a half and truncating rounds it.
+            dst[y as usize * wu + x as usize] = (v + 0.5) as u8;
         }
     }
     out
@@ -480,13 +546,63 @@ pub fn inkiest_band(img: &GrayImage, band_h: u32) -> u32 {
     best_top as u32
 }
 
+/// `img` reduced by an integer factor, each pixel the mean of a
+/// `factor`×`factor` block (the remainder rows and columns are dropped).
+pub fn box_downsample(img: &GrayImage, factor: u32) -> GrayImage {
+    let f = factor.max(1) as usize;
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let (sw, sh) = (w / f, h / f);
+    let raw = img.as_raw();
+    let mut out = vec![0u8; sw * sh];
+    let mut sums = vec![0u32; sw];
+    let area = (f * f) as u32;
+    for oy in 0..sh {
+        sums.iter_mut().for_each(|s| *s = 0);
+        for row in raw[oy * f * w..].chunks(w).take(f) {
+            for (ox, s) in sums.iter_mut().enumerate() {
+                *s += row[ox * f..ox * f + f]
+                    .iter()
+                    .map(|&p| p as u32)
+                    .sum::<u32>();
+            }
+        }
+        for (o, s) in out[oy * sw..(oy + 1) * sw].iter_mut().zip(&sums) {
+            *o = ((s + area / 2) / area) as u8;
+        }
+    }
+    GrayImage::from_raw(sw as u32, sh as u32, out).expect("sized above")
+}
+
+/// `img` resized to `w`×`h` with a Catmull-Rom filter (SIMD-accelerated by
+/// fast_image_resize: several times faster than `image`'s resize, which
+/// was a tenth of an import's CPU time).
+pub fn resize(img: &GrayImage, w: u32, h: u32) -> GrayImage {
+    use fast_image_resize as fr;
+    let (sw, sh) = img.dimensions();
+    if (sw, sh) == (w, h) {
+        return img.clone();
+    }
+    if sw == 0 || sh == 0 || w == 0 || h == 0 {
+        return GrayImage::new(w, h);
+    }
+    let src = fr::images::ImageRef::new(sw, sh, img.as_raw(), fr::PixelType::U8)
+        .expect("a GrayImage's buffer fits its size");
+    let mut dst = fr::images::Image::new(w, h, fr::PixelType::U8);
+    let opts =
+        fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom));
+    fr::Resizer::new()
+        .resize(&src, &mut dst, &opts)
+        .expect("same pixel type on both sides");
+    GrayImage::from_raw(w, h, dst.into_vec()).expect("the buffer fits its size")
+}
+
 /// `img` resized to the size of `like` (identity when they match).
 pub fn resize_like(img: &GrayImage, like: &GrayImage) -> GrayImage {
     if img.dimensions() == like.dimensions() {
         return img.clone();
     }
     let (w, h) = like.dimensions();
-    image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom)
+    resize(img, w, h)
 }
 
 /// Turn an image clockwise by a multiple of 90 degrees.

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Import throughput, side by side in one run on the same pages (`make bench-ingest`).
+
+    python3 scripts/bench_ingest.py [--pages N] [--workers W] [--rss-files F]
+
+Measures, on generated scans (the search-evaluation corpus, rendered by
+samples/eval/make_eval.py: clean, noisy, blurred, JPEG and 150 dpi pages;
+every fifth page wrapped in a PDF, every fifth stored as an uncompressed TIFF):
+
+1. `arshif ingest` end to end (hash, store, decode, OCR, catalog, index):
+   pages/s over the wall time;
+2. Tesseract's own recognition rate on the same pages with the same number
+   of threads: pages / (seconds spent inside Tesseract's recognition calls,
+   as arshif's reading processes time them, / threads). That rate is the
+   limit no pipeline can pass;
+3. a plain pipeline with the same parallelism: `tesseract PAGE out -l
+   ara+eng` per page (`pdftoppm -r 300` first for PDFs), W at a time;
+4. re-importing the same files from other paths (every one skipped by
+   hash, its new path recorded) against `sha256sum` over the same files;
+5. peak memory (RSS summed over arshif and its reading processes) while
+   importing F files (text-layer PDFs and scans).
+
+Prints a Markdown table of what it measured. Needs the `arshif` release
+binary (make build), tesseract, pdftoppm, sha256sum and Pillow.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "arshif")
+WORK = os.path.join(ROOT, "target", "bench-ingest")
+EVAL = os.path.join(ROOT, "target", "eval")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def tree_rss_kib(root_pid):
+    """RSS of a process and all its descendants, in KiB."""
+    children = {}
+    rss = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        rss[int(pid)] = int(line.split()[1])
+                        break
+            children.setdefault(ppid, []).append(int(pid))
+        except (OSError, ValueError):
+            continue
+    total, todo = 0, [root_pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def run_sampled(cmd, env=None):
+    """Run cmd; return (wall seconds, peak tree RSS KiB, stdout)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_kib(proc.pid))
+            time.sleep(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    out, _ = proc.communicate()
+    wall = time.monotonic() - t0
+    done.set()
+    t.join()
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} exited with {proc.returncode}")
+    return wall, peak[0], out
+
+
+def make_corpus(n):
+    if not os.path.isdir(os.path.join(EVAL, "scans")):
+        sh([sys.executable, os.path.join(ROOT, "samples/eval/make_eval.py"), EVAL])
+    src = sorted(os.listdir(os.path.join(EVAL, "scans")))[:n]
+    corpus = os.path.join(WORK, "corpus")
+    shutil.rmtree(corpus, ignore_errors=True)
+    os.makedirs(corpus)
+    pages = 0
+    for i, name in enumerate(src):
+        path = os.path.join(EVAL, "scans", name)
+        stem = os.path.splitext(name)[0]
+        if i % 5 == 0:
+            im = Image.open(path)
+            dpi = im.info.get("dpi", (300, 300))[0]
+            im.convert("L").save(os.path.join(corpus, stem + ".pdf"), resolution=dpi)
+        elif i % 5 == 1:
+            im = Image.open(path)
+            im.save(os.path.join(corpus, stem + ".tif"), dpi=im.info.get("dpi", (300, 300)))
+        else:
+            shutil.copy(path, corpus)
+        pages += 1
+    return corpus, pages
+
+
+def arshif(archive, *args):
+    return [BIN, "--archive", archive, *args]
+
+
+def fresh_archive(name):
+    a = os.path.join(WORK, name)
+    shutil.rmtree(a, ignore_errors=True)
+    sh(arshif(a, "init"), stdout=subprocess.DEVNULL)
+    return a
+
+
+def plain_pipeline(corpus, workers):
+    out = os.path.join(WORK, "plain")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    script = r'''
+f="$1"; out="$2"; b="$out/$(basename "$f")"
+case "$f" in
+  *.pdf) pdftoppm -r 300 -png "$f" "$b"
+         for p in "$b"*.png; do tesseract "$p" "${p%.png}" -l ara+eng >/dev/null 2>&1; done ;;
+  *) tesseract "$f" "$b" -l ara+eng >/dev/null 2>&1 ;;
+esac
+'''
+    files = "\0".join(os.path.join(corpus, f) for f in sorted(os.listdir(corpus)))
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    t0 = time.monotonic()
+    subprocess.run(
+        ["xargs", "-0", "-P", str(workers), "-I{}", "sh", "-c", script, "sh", "{}", out],
+        input=files.encode(), check=True, env=env,
+    )
+    return time.monotonic() - t0
+
+
+def minimal_pdf(text):
+    """A one-page PDF with a text layer (Helvetica), xref offsets exact."""
+    content = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def make_many(corpus, n):
+    many = os.path.join(WORK, "many")
+    shutil.rmtree(many, ignore_errors=True)
+    scans = sorted(os.listdir(corpus))
+    n_scans = max(1, n // 100)
+    for i in range(n):
+        d = os.path.join(many, f"{i // 500:03d}")
+        os.makedirs(d, exist_ok=True)
+        if i < n_scans:
+            name = scans[i % len(scans)]
+            with open(os.path.join(corpus, name), "rb") as f:
+                data = f.read()
+            # distinct bytes after the end: a new document, the same page
+            with open(os.path.join(d, f"{i:05d}-{name}"), "wb") as f:
+                f.write(data + b"%d" % i)
+        else:
+            with open(os.path.join(d, f"{i:05d}.pdf"), "wb") as f:
+                f.write(minimal_pdf(f"Municipal licence number {100000 + i} issued in Hofuf"))
+    return many, n_scans
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--rss-files", type=int, default=10000)
+    a = ap.parse_args()
+    if not os.path.exists(BIN):
+        sys.exit("build first: make build")
+    os.makedirs(WORK, exist_ok=True)
+    corpus, pages = make_corpus(a.pages)
+    size = sum(os.path.getsize(os.path.join(corpus, f)) for f in os.listdir(corpus))
+    w = str(a.workers)
+    rows = []
+
+    # 1 + 2: arshif end to end, and the recognition time inside it
+    archive = fresh_archive("archive")
+    wall, peak, out = run_sampled(
+        arshif(archive, "ingest", "--json", "--progress", "none", "--workers", w, corpus))
+    report = json.loads(out)
+    assert report["pages"] == pages, report
+    e2e = pages / wall
+    limit = pages / (report["tesseract_seconds"] / a.workers)
+    rows.append(("arshif ingest, end to end", f"{e2e:.2f} pages/s", f"{wall:.1f} s wall"))
+    rows.append(("Tesseract recognition alone (same pages, same threads)",
+                 f"{limit:.2f} pages/s",
+                 f"{report['tesseract_seconds']:.1f} s inside recognition calls"))
+
+    # 3: the plain pipeline
+    plain_wall = plain_pipeline(corpus, a.workers)
+    plain = pages / plain_wall
+    rows.append(("plain pipeline: tesseract -l ara+eng per page (pdftoppm for PDFs)",
+                 f"{plain:.2f} pages/s", f"{plain_wall:.1f} s wall"))
+
+    # 4: re-import from other paths vs sha256sum
+    again = os.path.join(WORK, "corpus-again")
+    shutil.rmtree(again, ignore_errors=True)
+    shutil.copytree(corpus, again)
+    files = [os.path.join(again, f) for f in sorted(os.listdir(again))]
+    sh(["sha256sum", *files], stdout=subprocess.DEVNULL)  # warm the page cache
+    t0 = time.monotonic()
+    sh(["sha256sum", *files], stdout=subprocess.DEVNULL)
+    sha_wall = time.monotonic() - t0
+    re_wall, _, out = run_sampled(
+        arshif(archive, "ingest", "--json", "--progress", "none", "--workers", w, again))
+    re = json.loads(out)
+    assert re["duplicates"] == pages and re["ingested"] == 0, re
+    mb = size / 1e6
+    rows.append(("re-import of the same files from other paths",
+                 f"{mb / re_wall:.0f} MB/s", f"{re_wall:.2f} s for {mb:.0f} MB"))
+    rows.append(("sha256sum over the same files", f"{mb / sha_wall:.0f} MB/s",
+                 f"{sha_wall:.2f} s"))
+
+    # 5: peak RSS over many files
+    if a.rss_files > 0:
+        many, n_scans = make_many(corpus, a.rss_files)
+        big = fresh_archive("archive-many")
+        many_wall, many_peak, out = run_sampled(
+            arshif(big, "ingest", "--json", "--progress", "none", "--workers", w, many))
+        r = json.loads(out)
+        rows.append((f"importing {a.rss_files:,} files ({a.rss_files - n_scans:,} text PDFs, "
+                     f"{n_scans} scans)", f"peak RSS {many_peak / 1024:.0f} MiB",
+                     f"{many_wall:.0f} s wall, {r['ingested']} imported, {r['failed']} failed"))
+
+    print(f"\n{pages} pages ({size / 1e6:.1f} MB), {a.workers} threads, one run:\n")
+    print("| measure | rate | detail |\n|---|---:|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    print()
+    print(f"- arshif end to end / Tesseract recognition alone: {e2e / limit:.2f} (target ≥ 0.90)")
+    print(f"- arshif / plain pipeline: {e2e / plain:.2f}× (target ≥ 2×)")
+    print(f"- re-import / sha256sum speed: {sha_wall / re_wall:.2f} (target ≥ 0.80)")
+    if a.rss_files > 0:
+        print(f"- peak RSS importing {a.rss_files:,} files: {many_peak / 1024:.0f} MiB "
+              "(target < 1536 MiB)")
+
+
+if __name__ == "__main__":
+    main()
