@@ -175,7 +175,7 @@ enum Msg {
     Stored {
         file: usize,
         blob: BlobId,
-        staged: store::StagedBlob,
+        staged: Box<store::StagedBlob>,
         format: Format,
         pages: u32,
         tesseract: std::time::Duration,
@@ -624,7 +624,7 @@ fn read_slot(
                 Msg::Stored {
                     file,
                     blob,
-                    staged: job.staged,
+                    staged: Box::new(job.staged),
                     format: job.format,
                     pages: stats.pages,
                     tesseract: std::time::Duration::from_nanos(stats.tesseract_ns),
@@ -768,7 +768,7 @@ impl Collector<'_> {
                 } => {
                     self.report.tesseract_seconds += tesseract.as_secs_f64();
                     let size = staged.size();
-                    if let Err(e) = self.store.commit(staged) {
+                    if let Err(e) = self.store.commit(*staged) {
                         if self.files.contains_key(&file) {
                             let path = self.take(file);
                             let error = format!("could not store the original: {e}");

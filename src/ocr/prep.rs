@@ -402,7 +402,7 @@ mod tests {
 /// horizontal ink profile of a reduced, binarised copy: text lines give tall
 /// narrow peaks only when they run level.
 pub fn estimate_skew(img: &GrayImage, max_deg: f32) -> f32 {
-    let (w, h) = img.dimensions();
+    let w = img.width();
     let factor = (w / 800).max(1);
     let small = if factor > 1 {
         box_downsample(img, factor)
