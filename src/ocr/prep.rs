@@ -554,19 +554,22 @@ pub fn box_downsample(img: &GrayImage, factor: u32) -> GrayImage {
     let (sw, sh) = (w / f, h / f);
     let raw = img.as_raw();
     let mut out = vec![0u8; sw * sh];
-    let mut sums = vec![0u32; sw];
+    // Column sums over the block's rows first (a straight loop that
+    // vectorises), then sums of `f` neighbouring columns.
+    let mut cols = vec![0u32; w];
     let area = (f * f) as u32;
     for oy in 0..sh {
-        sums.iter_mut().for_each(|s| *s = 0);
-        for row in raw[oy * f * w..].chunks(w).take(f) {
-            for (ox, s) in sums.iter_mut().enumerate() {
-                *s += row[ox * f..ox * f + f]
-                    .iter()
-                    .map(|&p| p as u32)
-                    .sum::<u32>();
+        cols.iter_mut().for_each(|s| *s = 0);
+        for row in raw[oy * f * w..].chunks_exact(w).take(f) {
+            for (c, &p) in cols.iter_mut().zip(row) {
+                *c += u32::from(p);
             }
         }
-        for (o, s) in out[oy * sw..(oy + 1) * sw].iter_mut().zip(&sums) {
+        for (o, block) in out[oy * sw..(oy + 1) * sw]
+            .iter_mut()
+            .zip(cols.chunks_exact(f))
+        {
+            let s: u32 = block.iter().sum();
             *o = ((s + area / 2) / area) as u8;
         }
     }
