@@ -113,7 +113,7 @@ fn a_reader_that_crashes_hangs_or_runs_out_of_memory_fails_only_its_file() {
 fn an_import_killed_at_any_point_finishes_when_run_again() {
     let a = TestArchive::new();
     let dir = a.scratch("cabinet");
-    let names: Vec<String> = (0..10).map(|i| format!("scan-{i:02}.png")).collect();
+    let names: Vec<String> = (0..14).map(|i| format!("scan-{i:02}.png")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     variants(&dir, &refs);
     // One of them twice, under another name: one document, two sources.
@@ -152,17 +152,17 @@ fn an_import_killed_at_any_point_finishes_when_run_again() {
     let b = batches(&a);
     assert_eq!(b.len(), 1, "{b:?}");
     assert_eq!(b[0]["status"], "finished");
-    assert_eq!(b[0]["files_seen"], 11, "{:?}", b[0]);
+    assert_eq!(b[0]["files_seen"], 15, "{:?}", b[0]);
     assert_eq!(b[0]["failed"], 0);
     assert_eq!(
         b[0]["ingested"].as_u64().unwrap() + b[0]["duplicates"].as_u64().unwrap(),
-        11
+        15
     );
-    // Ten documents, ten blobs, nothing left in staging.
-    assert_eq!(a.blob_count(), 10);
+    // Fourteen documents, fourteen blobs, nothing left in staging.
+    assert_eq!(a.blob_count(), 14);
     assert!(walk_files(&a.dir.join("store/tmp")).is_empty());
     let found = a.found("inspection");
-    assert_eq!(found.len(), 10, "{found:?}");
+    assert_eq!(found.len(), 14, "{found:?}");
     let mut paths: Vec<String> = Vec::new();
     for id in &found {
         let doc = a.show(&id.to_string());
@@ -174,7 +174,7 @@ fn an_import_killed_at_any_point_finishes_when_run_again() {
     let before = paths.len();
     paths.dedup();
     assert_eq!(before, paths.len(), "a source recorded twice");
-    assert_eq!(paths.len(), 11);
+    assert_eq!(paths.len(), 15);
 }
 
 #[test]
