@@ -313,7 +313,6 @@ impl SqliteCatalog {
                     files_seen, ingested, duplicates, failed, pages
              FROM batches {where_clause} ORDER BY id"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let map = |r: &rusqlite::Row| {
             Ok(BatchRow {
                 id: r.get(0)?,
@@ -332,13 +331,7 @@ impl SqliteCatalog {
                 },
             })
         };
-        let rows = match arg {
-            Some(a) => stmt.query_map([a], map),
-            None => stmt.query_map([], map),
-        }
-        .map_err(self.err())?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(self.err())?;
+        let rows = self.query_rows(&sql, arg, map)?;
         rows.into_iter().map(|r| self.batch_from_row(r)).collect()
     }
 }
@@ -349,7 +342,6 @@ impl SqliteCatalog {
             "SELECT f.batch_id, f.path, f.status, f.document_id, f.error, f.retried_in
              FROM batch_files f {tail}"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let map = |r: &rusqlite::Row| {
             Ok(BatchFile {
                 batch: BatchId(r.get(0)?),
@@ -360,6 +352,17 @@ impl SqliteCatalog {
                 retried_in: r.get::<_, Option<i64>>(5)?.map(BatchId),
             })
         };
+        self.query_rows(&sql, arg, map)
+    }
+
+    /// Rows of a query taking one optional integer parameter (`?1`).
+    fn query_rows<T>(
+        &self,
+        sql: &str,
+        arg: Option<i64>,
+        map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, CatalogError> {
+        let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
         let rows = match arg {
             Some(a) => stmt.query_map([a], map),
             None => stmt.query_map([], map),

@@ -106,31 +106,33 @@ pub fn read_file(
         if req.skip.contains(&number) {
             return true;
         }
-        if !matches!(content, PageContent::Text(_)) && !emit(Reply::Start(number)) {
+        let content = match content {
+            // A text layer needs no OCR: no engine is started for it.
+            PageContent::Text(t) => {
+                return emit(Reply::Page(Box::new(super::text_layer_page(number, t))))
+            }
+            other => other,
+        };
+        if !emit(Reply::Start(number)) {
             return false;
         }
         if engine.is_none() {
             match OcrEngine::new(ocr) {
                 Ok(e) => *engine = Some(e),
-                Err(e) if !matches!(content, PageContent::Text(_)) => {
+                Err(e) => {
                     failure = Some(e.to_string());
                     return false;
                 }
-                Err(_) => {}
             }
         }
-        let page = match (engine.as_mut(), content) {
-            (_, PageContent::Text(t)) => super::text_layer_page(number, t),
-            (Some(eng), content) => match super::read_page(eng, number, content) {
-                Ok(p) => p,
-                Err(e) => {
-                    failure = Some(format!("page {number}: {e}"));
-                    return false;
-                }
-            },
-            (None, _) => unreachable!("engine started above for image pages"),
-        };
-        emit(Reply::Page(Box::new(page)))
+        let eng = engine.as_mut().expect("started above");
+        match super::read_page(eng, number, content) {
+            Ok(page) => emit(Reply::Page(Box::new(page))),
+            Err(e) => {
+                failure = Some(format!("page {number}: {e}"));
+                false
+            }
+        }
     });
     if let Some(f) = failure {
         return Err(f);
