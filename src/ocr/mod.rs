@@ -11,6 +11,7 @@
 //! library loads; `main` re-executes itself to guarantee that.
 
 pub mod numbers;
+mod pix;
 pub mod prep;
 
 use std::path::PathBuf;
@@ -327,11 +328,19 @@ impl OcrEngine {
         turn_cw: u16,
         latin_hint: bool,
     ) -> Result<(OcrPage, f32), OcrError> {
-        let upright = prep::rotate_quarter(img, turn_cw);
+        // Most pages come upright: read them without a copy.
+        let upright = if turn_cw.is_multiple_of(360) {
+            std::borrow::Cow::Borrowed(img)
+        } else {
+            std::borrow::Cow::Owned(prep::rotate_quarter(img, turn_cw))
+        };
         let skew = prep::estimate_skew(&upright, MAX_SKEW);
         tracing::debug!(turn_cw, skew, "levelling");
         let (level, skew) = if skew.abs() >= MIN_SKEW {
-            (prep::rotate_small(&upright, skew), skew)
+            (
+                std::borrow::Cow::Owned(prep::rotate_small(&upright, skew)),
+                skew,
+            )
         } else {
             (upright, 0.0)
         };
@@ -412,9 +421,7 @@ impl OcrEngine {
         } else {
             (img, dpi)
         };
-        let (w, h) = img.dimensions();
-        api.set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
-            .ok()?;
+        set_gray(api, img).ok()?;
         let _ = api.set_source_resolution(dpi as i32);
         let t0 = std::time::Instant::now();
         let os = api.detect_os();
@@ -493,8 +500,7 @@ impl OcrEngine {
         };
         let api = self.model(languages)?;
         let _ = api.set_page_seg_mode(psm);
-        api.set_image(image.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| fail(e.to_string()))?;
+        set_gray(api, image).map_err(fail)?;
         let dpi = dpi
             .filter(|d| (70..=2400).contains(d))
             .unwrap_or(DEFAULT_DPI);
@@ -536,21 +542,17 @@ impl OcrEngine {
         languages: &str,
     ) -> Option<String> {
         let api = self.model(languages).ok()?;
-        let (w, h) = image.dimensions();
         api.set_page_seg_mode(TessPageSegMode::PSM_SINGLE_LINE)
             .ok()?;
         let mut took = std::time::Duration::ZERO;
-        let text = api
-            .set_image(image.as_raw(), w as i32, h as i32, 1, w as i32)
-            .ok()
-            .and_then(|_| {
-                let _ = api.set_source_resolution(dpi.unwrap_or(DEFAULT_DPI) as i32);
-                let t0 = std::time::Instant::now();
-                let done = api.recognize();
-                took = t0.elapsed();
-                done.ok()?;
-                api.get_utf8_text().ok()
-            });
+        let text = set_gray(api, image).ok().and_then(|_| {
+            let _ = api.set_source_resolution(dpi.unwrap_or(DEFAULT_DPI) as i32);
+            let t0 = std::time::Instant::now();
+            let done = api.recognize();
+            took = t0.elapsed();
+            done.ok()?;
+            api.get_utf8_text().ok()
+        });
         let _ = api.clear();
         let _ = api.set_page_seg_mode(TessPageSegMode::PSM_AUTO);
         self.busy += took;
@@ -647,6 +649,19 @@ impl OcrEngine {
 
 /// Send Tesseract's own diagnostics ("Detected 13 diacritics", "Invalid
 /// resolution") nowhere: they are not for the people running arshif.
+/// Give Tesseract a grey page to read: as a Leptonica `Pix` (one packing
+/// pass here, one `memcpy` in Tesseract), or as raw bytes if Leptonica
+/// cannot allocate one.
+fn set_gray(api: &TesseractAPI, img: &GrayImage) -> Result<(), String> {
+    let (w, h) = img.dimensions();
+    match pix::Pix::from_gray(img) {
+        Some(p) => api.set_image_2(p.as_ptr()).map_err(|e| e.to_string()),
+        None => api
+            .set_image(img.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| e.to_string()),
+    }
+}
+
 fn quiet(api: &TesseractAPI) {
     let _ = api.set_variable("debug_file", "/dev/null");
 }
