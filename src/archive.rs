@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CatalogError, SqliteCatalog};
+use crate::catalog::{Catalog, CatalogError, SqliteCatalog};
 use crate::index::{IndexError, IndexState, SearchIndex};
 use crate::store::{LocalStore, StoreError};
 
@@ -196,6 +196,42 @@ impl Archive {
             });
         }
         Ok(WriterLock { _file: file })
+    }
+}
+
+impl Archive {
+    /// Open the index for searching. When no other process is writing,
+    /// first bring it up to date with the catalog (rebuilding it if it was
+    /// damaged).
+    pub fn fresh_index(&self) -> Result<SearchIndex, ArchiveError> {
+        match self.lock_writer() {
+            Ok(_lock) => {
+                let (idx, state) = self.open_index()?;
+                let mut catalog = self.catalog()?;
+                if state == IndexState::Rebuilt || !catalog.unindexed()?.is_empty() {
+                    let mut w = idx.writer()?;
+                    crate::index::catch_up(&mut w, &mut catalog, state)?;
+                    w.finish()?;
+                    idx.reload()?;
+                }
+                Ok(idx)
+            }
+            Err(ArchiveError::Locked { .. }) => Ok(SearchIndex::open_existing(&self.index_dir())?),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Rebuild the whole index from the catalog. Returns the number of
+    /// documents indexed.
+    pub fn reindex(&self) -> Result<usize, ArchiveError> {
+        let _lock = self.lock_writer()?;
+        let (idx, _) = self.open_index()?;
+        let mut catalog = self.catalog()?;
+        let mut w = idx.writer()?;
+        w.delete_all()?;
+        let n = crate::index::catch_up(&mut w, &mut catalog, IndexState::Rebuilt)?;
+        w.finish()?;
+        Ok(n)
     }
 }
 

@@ -33,8 +33,28 @@ pub enum SearchableError {
     Pdf(#[from] lopdf::Error),
     #[error("the glyphless font {0} is missing; install the tesseract-ocr package")]
     NoFont(PathBuf),
+    #[error("the original {0} is not in a local store")]
+    NotLocal(crate::types::BlobId),
     #[error("the original has {found} pages but the catalog {recorded}")]
     PageCount { found: u32, recorded: usize },
+}
+
+/// A searchable PDF of an archived document, built from its stored original
+/// and the pages the catalog recorded.
+pub fn for_document(
+    store: &crate::store::LocalStore,
+    doc: &crate::catalog::DocumentRecord,
+    pages: &[PageRecord],
+) -> Result<Vec<u8>, SearchableError> {
+    use crate::store::BlobStore;
+    let path = store
+        .local_path(&doc.blob)
+        .ok_or(SearchableError::NotLocal(doc.blob))?;
+    let format = extract::sniff(&extract::read_head(&path)?)?;
+    let font = glyphless_font(&crate::ocr::OcrConfig::default().datapath);
+    let mut out = Vec::new();
+    write(&path, format, pages, &font, &mut out)?;
+    Ok(out)
 }
 
 /// Where Tesseract's glyphless font lives.

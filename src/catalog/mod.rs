@@ -15,6 +15,60 @@ pub use sqlite::SqliteCatalog;
 
 use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
 
+/// How much of each page [`document_json`] includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageDetail {
+    Text,
+    TextAndWords,
+}
+
+/// A document as `arshif show --json` prints it and the HTTP API serves it.
+pub fn document_json(
+    doc: &DocumentRecord,
+    pages: &[PageRecord],
+    detail: PageDetail,
+) -> serde_json::Value {
+    use serde_json::json;
+    json!({
+        "id": doc.id,
+        "sha256": doc.blob,
+        "title": doc.title,
+        "branch": doc.branch,
+        "branches": doc.branches(),
+        "doc_type": doc.doc_type,
+        "media_type": doc.media_type,
+        "size": doc.size,
+        "page_count": doc.page_count,
+        "created_at": doc.created_at,
+        "sources": doc.sources.iter().map(|s| json!({
+            "path": s.path,
+            "branch": s.branch,
+            "doc_type": s.doc_type,
+            "batch": s.batch,
+            "imported_at": s.imported_at,
+        })).collect::<Vec<_>>(),
+        "pages": pages.iter().map(|p| {
+            let mut v = json!({
+                "number": p.number,
+                "text": p.text,
+                "source": p.source.as_str(),
+                "confidence": (p.confidence as f64 * 1000.0).round() / 1000.0,
+                "rotation": p.rotation,
+                "skew": (p.skew as f64 * 100.0).round() / 100.0,
+                "width": p.width,
+                "height": p.height,
+                "language": p.language,
+            });
+            if detail == PageDetail::TextAndWords {
+                v["words"] = json!(p.words.iter().map(|w| json!({
+                    "text": w.text, "box": w.bbox, "confidence": w.confidence
+                })).collect::<Vec<_>>());
+            }
+            v
+        }).collect::<Vec<_>>(),
+    })
+}
+
 /// The catalog schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = 3;
 

@@ -113,6 +113,12 @@ enum Command {
         limit: usize,
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// Only documents imported on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Only documents imported on or before this day (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
         #[arg(long)]
         json: bool,
         /// The query; several words may be given without quotes.
@@ -142,6 +148,17 @@ enum Command {
     },
     /// Rebuild the search index from the catalog (no OCR).
     Reindex,
+    /// Serve the web UI and the JSON API (see /api/openapi.json).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Largest upload accepted, in MiB.
+        #[arg(long, default_value_t = 1024)]
+        max_upload_mib: usize,
+        #[command(flatten)]
+        reading: ReadingArgs,
+    },
 }
 
 /// How files are read during an import.
@@ -339,19 +356,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             doc_type,
             limit,
             offset,
+            from,
+            to,
             json,
             query,
         } => {
             let archive = open(&cli.archive)?;
-            let index = output::fresh_index(&archive)?;
+            let index = archive.fresh_index()?;
             let req = SearchRequest {
                 query: query.join(" "),
                 branch,
                 doc_type,
                 limit,
                 offset,
+                imported_from: from,
+                imported_to: to,
             };
-            let results = search::search(&index, &req)?;
+            let catalog = archive.catalog()?;
+            let results = search::search_with(&index, &req, &catalog)?;
             if json {
                 println!("{}", serde_json::to_string(&results)?);
             } else {
@@ -370,7 +392,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string(&output::show_json(&doc, &pages, words))?
+                    serde_json::to_string(&crate::catalog::document_json(
+                        &doc,
+                        &pages,
+                        if words {
+                            crate::catalog::PageDetail::TextAndWords
+                        } else {
+                            crate::catalog::PageDetail::Text
+                        }
+                    ))?
                 );
             } else {
                 output::print_show(&doc, &pages);
@@ -389,7 +419,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .document(doc_id)?
                 .with_context(|| format!("document {doc_id} vanished"))?;
             if searchable {
-                let pdf = output::searchable_pdf(&archive, &doc, &catalog.pages(doc_id)?)?;
+                let pdf = crate::searchable::for_document(
+                    archive.store(),
+                    &doc,
+                    &catalog.pages(doc_id)?,
+                )?;
                 if output.as_os_str() == "-" {
                     std::io::stdout().lock().write_all(&pdf)?;
                 } else {
@@ -419,8 +453,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Reindex => {
             let archive = open(&cli.archive)?;
-            let n = output::reindex(&archive)?;
+            let n = archive.reindex()?;
             println!("Indexed {n} documents");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            addr,
+            max_upload_mib,
+            reading,
+        } => {
+            let archive = open(&cli.archive)?;
+            let config = crate::server::ServeConfig {
+                addr,
+                ingest: reading.options(None, None)?,
+                max_upload: max_upload_mib.max(1) << 20,
+            };
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(crate::server::serve(archive, config))?;
             Ok(ExitCode::SUCCESS)
         }
     }

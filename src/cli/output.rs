@@ -4,9 +4,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{Catalog, DocumentRecord, FileOutcome, PageRecord};
-use crate::index::{self, IndexState, SearchIndex};
 use crate::ingest::{IngestReport, Progress, ProgressEvent};
 use crate::search::{SearchRequest, SearchResults};
 
@@ -255,38 +253,6 @@ pub fn print_ingest_report(r: &IngestReport) {
     }
 }
 
-/// Open the index for searching. When no other process is writing, first
-/// bring it up to date with the catalog (rebuilding it if it was damaged).
-pub fn fresh_index(archive: &Archive) -> Result<SearchIndex> {
-    match archive.lock_writer() {
-        Ok(_lock) => {
-            let (idx, state) = archive.open_index()?;
-            let mut catalog = archive.catalog()?;
-            if state == IndexState::Rebuilt || !catalog.unindexed()?.is_empty() {
-                let mut w = idx.writer()?;
-                index::catch_up(&mut w, &mut catalog, state)?;
-                w.finish()?;
-                idx.reload()?;
-            }
-            Ok(idx)
-        }
-        Err(ArchiveError::Locked { .. }) => Ok(SearchIndex::open_existing(&archive.index_dir())?),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Rebuild the whole index from the catalog.
-pub fn reindex(archive: &Archive) -> Result<usize> {
-    let _lock = archive.lock_writer()?;
-    let (idx, _) = archive.open_index()?;
-    let mut catalog = archive.catalog()?;
-    let mut w = idx.writer()?;
-    w.delete_all()?;
-    let n = index::catch_up(&mut w, &mut catalog, IndexState::Rebuilt)?;
-    w.finish()?;
-    Ok(n)
-}
-
 pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
     let (on, off) = if terminal {
         ("\x1b[1;33m", "\x1b[0m")
@@ -349,66 +315,6 @@ fn unescape_html(s: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
-}
-
-/// A searchable PDF of a document, built from its stored original and pages.
-pub fn searchable_pdf(
-    archive: &Archive,
-    doc: &DocumentRecord,
-    pages: &[PageRecord],
-) -> Result<Vec<u8>> {
-    use crate::store::BlobStore;
-    let path = archive
-        .store()
-        .local_path(&doc.blob)
-        .ok_or_else(|| anyhow::anyhow!("the original is not in a local store"))?;
-    let format = crate::extract::sniff(&crate::extract::read_head(&path)?)?;
-    let font = crate::searchable::glyphless_font(&crate::ocr::OcrConfig::default().datapath);
-    let mut out = Vec::new();
-    crate::searchable::write(&path, format, pages, &font, &mut out)?;
-    Ok(out)
-}
-
-/// The document as `arshif show --json` prints it.
-pub fn show_json(doc: &DocumentRecord, pages: &[PageRecord], words: bool) -> serde_json::Value {
-    json!({
-        "id": doc.id,
-        "sha256": doc.blob,
-        "title": doc.title,
-        "branch": doc.branch,
-        "branches": doc.branches(),
-        "doc_type": doc.doc_type,
-        "media_type": doc.media_type,
-        "size": doc.size,
-        "page_count": doc.page_count,
-        "created_at": doc.created_at,
-        "sources": doc.sources.iter().map(|s| json!({
-            "path": s.path,
-            "branch": s.branch,
-            "doc_type": s.doc_type,
-            "batch": s.batch,
-            "imported_at": s.imported_at,
-        })).collect::<Vec<_>>(),
-        "pages": pages.iter().map(|p| {
-            let mut v = json!({
-                "number": p.number,
-                "text": p.text,
-                "source": p.source.as_str(),
-                "confidence": (p.confidence as f64 * 1000.0).round() / 1000.0,
-                "rotation": p.rotation,
-                "skew": (p.skew as f64 * 100.0).round() / 100.0,
-                "width": p.width,
-                "height": p.height,
-                "language": p.language,
-            });
-            if words {
-                v["words"] = json!(p.words.iter().map(|w| json!({
-                    "text": w.text, "box": w.bbox, "confidence": w.confidence
-                })).collect::<Vec<_>>());
-            }
-            v
-        }).collect::<Vec<_>>(),
-    })
 }
 
 pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {

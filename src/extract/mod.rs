@@ -190,6 +190,40 @@ pub enum PageContent {
     TextWithHoles(TextLayerPage, PageImage),
 }
 
+/// One page of an original as an image, for viewing: image files as they
+/// are, PDF pages rendered at [`PDF_RENDER_DPI`].
+pub fn page_image(
+    path: &Path,
+    format: Format,
+    number: u32,
+    config: &ExtractConfig,
+) -> Result<PageImage, ExtractError> {
+    let missing = || ExtractError::Render {
+        page: number,
+        detail: "the file has no such page".to_string(),
+    };
+    match format {
+        Format::Png | Format::Jpeg if number == 1 => images::decode(path, format, &config.limits),
+        Format::Png | Format::Jpeg => Err(missing()),
+        Format::Tiff => {
+            let mut found = None;
+            let r = tiff_pages::decode_all(path, &config.limits, &mut |n, p| {
+                if n == number {
+                    found = Some(p);
+                    return false;
+                }
+                true
+            });
+            match (found, r) {
+                (Some(p), _) => Ok(p),
+                (None, Err(e)) => Err(e),
+                (None, Ok(_)) => Err(missing()),
+            }
+        }
+        Format::Pdf => pdf::render_page(path, number, &config.limits),
+    }
+}
+
 /// Recognise a format from the first bytes of a file.
 pub fn sniff(head: &[u8]) -> Result<Format, ExtractError> {
     if head.is_empty() {

@@ -429,7 +429,11 @@ fn raw_samples(
 }
 
 /// Render one page at 300 dpi with poppler's `pdftoppm`.
-fn render_page(path: &Path, number: u32, limits: &Limits) -> Result<PageImage, ExtractError> {
+pub(super) fn render_page(
+    path: &Path,
+    number: u32,
+    limits: &Limits,
+) -> Result<PageImage, ExtractError> {
     let dir = tempfile::tempdir().map_err(ExtractError::Unreadable)?;
     let prefix = dir.path().join("page");
     let n = number.to_string();

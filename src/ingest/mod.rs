@@ -72,6 +72,31 @@ pub struct IngestOptions {
     pub isolation: Isolation,
     /// Commit the index after this many documents.
     pub commit_every: usize,
+    /// How files' paths are recorded as their sources.
+    pub source_naming: SourceNaming,
+}
+
+/// How an imported file's path is recorded as its source.
+#[derive(Debug, Clone, Default)]
+pub enum SourceNaming {
+    /// The path as found.
+    #[default]
+    AsFound,
+    /// Paths under `root` are recorded as `label/<path below root>`: an
+    /// upload's temporary folder becomes `upload/<file name>`.
+    Relabel { root: PathBuf, label: String },
+}
+
+impl SourceNaming {
+    pub fn name(&self, path: &str) -> String {
+        match self {
+            SourceNaming::AsFound => path.to_string(),
+            SourceNaming::Relabel { root, label } => match Path::new(path).strip_prefix(root) {
+                Ok(rel) => format!("{label}/{}", rel.to_string_lossy()),
+                Err(_) => path.to_string(),
+            },
+        }
+    }
 }
 
 impl Default for IngestOptions {
@@ -86,6 +111,7 @@ impl Default for IngestOptions {
             extract: ExtractConfig::default(),
             isolation: Isolation::InProcess,
             commit_every: 100,
+            source_naming: SourceNaming::AsFound,
         }
     }
 }
@@ -792,7 +818,7 @@ impl Collector<'_> {
 
     fn source(&self, path: &str) -> SourceRecord {
         SourceRecord {
-            path: path.to_string(),
+            path: self.opts.source_naming.name(path),
             branch: self.opts.branch.clone(),
             doc_type: self.opts.doc_type.clone(),
             batch: self.batch,

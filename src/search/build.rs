@@ -219,6 +219,27 @@ fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)>
             ),
         ));
     }
+    if req.imported_from.is_some() || req.imported_to.is_some() {
+        use std::ops::Bound;
+        let day = |d: chrono::NaiveDate| {
+            let t = d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+            Term::from_field_date_for_search(
+                f.imported_at,
+                tantivy::DateTime::from_timestamp_secs(t.timestamp()),
+            )
+        };
+        let lower = req
+            .imported_from
+            .map_or(Bound::Unbounded, |d| Bound::Included(day(d)));
+        let upper = req.imported_to.map_or(Bound::Unbounded, |d| {
+            d.succ_opt()
+                .map_or(Bound::Unbounded, |next| Bound::Excluded(day(next)))
+        });
+        out.push((
+            Occur::Must,
+            Box::new(tantivy::query::RangeQuery::new(lower, upper)),
+        ));
+    }
     for c in &p.excluded {
         out.push((Occur::MustNot, matches(f, c, None)));
     }

@@ -24,7 +24,7 @@ use tantivy::{DocId as TantivyDocId, Score, SegmentReader, TantivyDocument};
 
 use crate::analysis::Stemmers;
 use crate::index::SearchIndex;
-use crate::types::{BlobId, BranchSlug, DocId, DocType};
+use crate::types::{BlobId, BranchSlug, DocId, DocType, Word};
 
 pub use matcher::{AnalyzedClause, Matcher};
 pub use query::{parse, Clause, ParsedQuery};
@@ -57,6 +57,10 @@ pub struct SearchRequest {
     pub doc_type: Option<DocType>,
     pub limit: usize,
     pub offset: usize,
+    /// Only documents imported on or after this day (UTC).
+    pub imported_from: Option<chrono::NaiveDate>,
+    /// Only documents imported on or before this day (UTC).
+    pub imported_to: Option<chrono::NaiveDate>,
 }
 
 impl SearchRequest {
@@ -67,6 +71,8 @@ impl SearchRequest {
             doc_type: None,
             limit: 10,
             offset: 0,
+            imported_from: None,
+            imported_to: None,
         }
     }
 }
@@ -96,6 +102,110 @@ pub struct Hit {
     pub pages: Vec<u32>,
     /// The best passage, HTML-escaped, matched words in `<mark>…</mark>`.
     pub snippet: String,
+    /// For each matched page, where on it the matched words are.
+    pub matches: Vec<PageMatches>,
+}
+
+/// The boxes of the matched words on one page: `[x, y, w, h]` in pixels of
+/// the upright page (as [`Word::bbox`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageMatches {
+    pub page: u32,
+    pub boxes: Vec<[u32; 4]>,
+}
+
+/// Where search finds the words (with their boxes) of a document's pages;
+/// the catalog is one.
+pub trait PageWords {
+    /// The words of every page of a document, by page number.
+    fn page_words(&self, doc: DocId) -> Vec<(u32, Vec<Word>)>;
+}
+
+/// No word boxes: hits come without `matches`.
+pub struct NoWords;
+
+impl PageWords for NoWords {
+    fn page_words(&self, _: DocId) -> Vec<(u32, Vec<Word>)> {
+        Vec::new()
+    }
+}
+
+impl<C: crate::catalog::Catalog> PageWords for C {
+    fn page_words(&self, doc: DocId) -> Vec<(u32, Vec<Word>)> {
+        // A document the catalog cannot read simply has no boxes: the hit
+        // itself came from the index and still stands.
+        self.pages(doc)
+            .map(|pages| pages.into_iter().map(|p| (p.number, p.words)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The branches and document types present in the index, for filters.
+#[derive(Debug, Clone, Serialize)]
+pub struct Facets {
+    pub branches: Vec<String>,
+    pub doc_types: Vec<String>,
+}
+
+pub fn facets(index: &SearchIndex) -> Result<Facets, SearchError> {
+    let searcher = index.searcher();
+    let f = index.fields();
+    let terms = |field: tantivy::schema::Field| -> Result<Vec<String>, SearchError> {
+        let mut out = std::collections::BTreeSet::new();
+        for seg in searcher.segment_readers() {
+            let inverted = seg.inverted_index(field)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                out.insert(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+        }
+        Ok(out.into_iter().collect())
+    };
+    Ok(Facets {
+        branches: terms(f.branch)?,
+        doc_types: terms(f.doc_type)?,
+    })
+}
+
+/// Boxes of the words matching `matcher` on the given pages of a document.
+fn locate(matcher: &Matcher, words: &[(u32, Vec<Word>)], pages: &[u32]) -> Vec<PageMatches> {
+    pages
+        .iter()
+        .map(|&page| PageMatches {
+            page,
+            boxes: words
+                .iter()
+                .find(|(n, _)| *n == page)
+                .map(|(_, w)| matcher.word_boxes(w))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Where a query's words are on a document's pages (for a viewer opened
+/// from a search): exact and stemmed matches, or near matches when there
+/// are none. Pages without a match are left out.
+pub fn matches_in(
+    index: &SearchIndex,
+    query: &str,
+    words: &[(u32, Vec<Word>)],
+) -> Result<Vec<PageMatches>, SearchError> {
+    let prepared = prepare(index, &SearchRequest::new(query))?;
+    let pages: Vec<u32> = words.iter().map(|(n, _)| *n).collect();
+    for fuzzy in [false, true] {
+        let m = Matcher::new(prepared.clauses.clone(), prepared.stemmers, fuzzy);
+        let found: Vec<PageMatches> = locate(&m, words, &pages)
+            .into_iter()
+            .filter(|p| !p.boxes.is_empty())
+            .collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// Longest snippet, in characters.
@@ -171,6 +281,15 @@ fn ranked(
 }
 
 pub fn search(index: &SearchIndex, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+    search_with(index, req, &NoWords)
+}
+
+/// [`search`], each hit with the boxes of its matched words, from `words`.
+pub fn search_with(
+    index: &SearchIndex,
+    req: &SearchRequest,
+    words: &dyn PageWords,
+) -> Result<SearchResults, SearchError> {
     let prepared = prepare(index, req)?;
     let searcher = index.searcher();
     let f = *index.fields();
@@ -197,7 +316,12 @@ pub fn search(index: &SearchIndex, req: &SearchRequest) -> Result<SearchResults,
     let mut hits = Vec::with_capacity(top.len());
     for (Rank(score, _), addr) in top {
         let doc: TantivyDocument = searcher.doc(addr)?;
-        hits.push(make_hit(&f, &doc, score, &matcher)?);
+        let mut hit = make_hit(&f, &doc, score, &matcher)?;
+        let page_words = words.page_words(hit.id);
+        if !page_words.is_empty() {
+            hit.matches = locate(&matcher, &page_words, &hit.pages);
+        }
+        hits.push(hit);
     }
     Ok(SearchResults {
         total,
@@ -266,6 +390,7 @@ fn make_hit(
         score,
         pages,
         snippet,
+        matches: Vec::new(),
     })
 }
 

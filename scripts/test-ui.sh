@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The browser UI's end-to-end test (`make test-ui`), from a clean clone:
+# installs what is missing (Chromium, Arabic fonts, playwright-core), builds
+# arshif, imports a few sample scans into a temporary archive, serves it on a
+# free local port and drives the UI with tests/ui/ui.test.mjs.
+# Screenshots (and the server's log) are kept in target/ui-artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ARTIFACTS="$PWD/target/ui-artifacts"
+# Tesseract's OpenMP must be limited before the library loads (see Makefile).
+export OMP_THREAD_LIMIT=1
+
+# ---- system packages: a browser and the fonts the Arabic pages need
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+for p in fonts-hosny-amiri fonts-noto-core; do installed "$p" || missing+=("$p"); done
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# what building arshif needs (Tesseract, Leptonica, …); installs only what is missing
+./scripts/install-deps.sh
+
+# ---- the test's one npm package, as locked
+if [ ! -d tests/ui/node_modules/playwright-core ]; then
+  npm ci --prefix tests/ui --no-audit --no-fund
+fi
+
+# ---- build
+cargo build --locked
+BIN="$PWD/target/debug/arshif"
+
+# ---- a temporary archive with a few samples: two Arabic scans, an English
+# letter and a three-page Arabic/English contract (about 10 s to import)
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ -f "$WORK/server.log" ]; then cp "$WORK/server.log" "$ARTIFACTS/server.log" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$ARTIFACTS"
+rm -f "$ARTIFACTS"/*.png "$ARTIFACTS/server.log"
+
+ARCHIVE="$WORK/archive"
+"$BIN" --archive "$ARCHIVE" init
+"$BIN" --archive "$ARCHIVE" ingest --branch hofuf --doc-type licence --progress none \
+  "samples/scans/ar/رخصة بناء 4451234.png" \
+  "samples/scans/ar/شهادة صحية 27507976.jpg" \
+  "samples/scans/en/inspection letter OMR-2024-0917.png" \
+  "samples/scans/mixed/عقد صيانة MC-1445-0088.tif"
+
+# ---- serve it on a free local port
+PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+URL="http://127.0.0.1:$PORT"
+"$BIN" --archive "$ARCHIVE" serve --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+ready=""
+for _ in $(seq 1 300); do  # up to 60 s
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "arshif serve exited before answering:" >&2
+    cat "$WORK/server.log" >&2
+    exit 1
+  fi
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/api/search?q=x" || true)"
+  if [ -n "$code" ] && [ "$code" != "000" ]; then ready=1; break; fi
+  sleep 0.2
+done
+if [ -z "$ready" ]; then
+  echo "arshif serve did not answer on $URL within 60 s:" >&2
+  cat "$WORK/server.log" >&2
+  exit 1
+fi
+echo "arshif serving $ARCHIVE on $URL"
+
+# ---- the test
+status=0
+ARSHIF_URL="$URL" ARSHIF_ARTIFACTS="$ARTIFACTS" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
+  node --test tests/ui/ui.test.mjs || status=$?
+echo "Screenshots: $ARTIFACTS"
+exit "$status"

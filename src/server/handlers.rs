@@ -1,0 +1,433 @@
+//! Request handlers: parse, call the library on a blocking thread, answer.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use crate::catalog::{Catalog, DocumentRecord, PageDetail, PageRecord};
+use crate::ingest::{self, IngestReport, SourceNaming};
+use crate::preview;
+use crate::search::{self, SearchRequest};
+use crate::types::{BranchSlug, DocId, DocType};
+
+type Shared = State<Arc<AppState>>;
+
+/// Run blocking library work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await?
+}
+
+const UI_HTML: &str = include_str!("ui/index.html");
+const UI_JS: &str = include_str!("ui/app.js");
+const UI_CSS: &str = include_str!("ui/app.css");
+pub(super) const OPENAPI: &str = include_str!("openapi.json");
+
+fn text(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn ui_index() -> Response {
+    text("text/html; charset=utf-8", UI_HTML)
+}
+
+pub async fn ui_js() -> Response {
+    text("text/javascript; charset=utf-8", UI_JS)
+}
+
+pub async fn ui_css() -> Response {
+    text("text/css; charset=utf-8", UI_CSS)
+}
+
+pub async fn openapi() -> Response {
+    text("application/json", OPENAPI)
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("not_found", "no such page or API route")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    branch: Option<String>,
+    #[serde(rename = "type")]
+    doc_type: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// An optional parameter parsed, or a 400 naming it.
+fn param<T: std::str::FromStr>(
+    value: Option<&str>,
+    code: &'static str,
+    what: &str,
+) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(code, format!("{what} {v:?}: {e}"))),
+    }
+}
+
+impl SearchParams {
+    fn request(&self) -> Result<SearchRequest, ApiError> {
+        Ok(SearchRequest {
+            query: self.q.clone().unwrap_or_default(),
+            branch: param::<BranchSlug>(self.branch.as_deref(), "bad_branch", "branch")?,
+            doc_type: param::<DocType>(self.doc_type.as_deref(), "bad_type", "document type")?,
+            imported_from: param(self.from.as_deref(), "bad_date", "from (YYYY-MM-DD)")?,
+            imported_to: param(self.to.as_deref(), "bad_date", "to (YYYY-MM-DD)")?,
+            limit: self.limit.unwrap_or(10).clamp(1, 100),
+            offset: self.offset.unwrap_or(0).min(10_000),
+        })
+    }
+}
+
+pub async fn search(State(s): Shared, Query(p): Query<SearchParams>) -> Result<Response, ApiError> {
+    let req = p.request()?;
+    let results =
+        blocking(move || s.with_catalog(|c| Ok(search::search_with(&s.index, &req, &*c)?))).await?;
+    Ok(Json(results).into_response())
+}
+
+pub async fn facets(State(s): Shared) -> Result<Response, ApiError> {
+    let f = blocking(move || search::facets(&s.index).map_err(ApiError::internal)).await?;
+    Ok(Json(f).into_response())
+}
+
+fn doc_id(raw: &str) -> Result<DocId, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(DocId)
+        .ok_or_else(|| {
+            ApiError::bad_request("bad_id", format!("{raw:?} is not a document id (a number)"))
+        })
+}
+
+/// A document and its pages, or 404.
+fn load(s: &AppState, id: DocId) -> Result<(DocumentRecord, Vec<PageRecord>), ApiError> {
+    s.with_catalog(|c| {
+        let doc = c
+            .document(id)?
+            .ok_or_else(|| ApiError::not_found("no_such_document", format!("no document {id}")))?;
+        let pages = c.pages(id)?;
+        Ok((doc, pages))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DocParams {
+    words: Option<String>,
+}
+
+pub async fn document(
+    State(s): Shared,
+    Path(id): Path<String>,
+    Query(p): Query<DocParams>,
+) -> Result<Response, ApiError> {
+    let id = doc_id(&id)?;
+    let detail = match p.words.as_deref() {
+        Some("1" | "true" | "yes") => PageDetail::TextAndWords,
+        _ => PageDetail::Text,
+    };
+    let v = blocking(move || {
+        let (doc, pages) = load(&s, id)?;
+        Ok(crate::catalog::document_json(&doc, &pages, detail))
+    })
+    .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MatchParams {
+    q: Option<String>,
+}
+
+pub async fn matches(
+    State(s): Shared,
+    Path(id): Path<String>,
+    Query(p): Query<MatchParams>,
+) -> Result<Response, ApiError> {
+    let id = doc_id(&id)?;
+    let q = p.q.unwrap_or_default();
+    let m = blocking(move || {
+        let (_, pages) = load(&s, id)?;
+        let words: Vec<_> = pages.into_iter().map(|p| (p.number, p.words)).collect();
+        Ok(search::matches_in(&s.index, &q, &words)?)
+    })
+    .await?;
+    Ok(Json(json!({ "matches": m })).into_response())
+}
+
+/// `Content-Disposition` for a download (RFC 6266): a plain ASCII name for
+/// old clients and the real, possibly Arabic, name in `filename*`.
+fn attachment(name: &str) -> HeaderValue {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, RFC5987).to_string();
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+#[cfg(test)]
+pub(super) fn attachment_for_test(name: &str) -> HeaderValue {
+    attachment(name)
+}
+
+/// Characters left as they are in an RFC 5987 value (attr-char).
+const RFC5987: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// The file name a document is downloaded under: its first source's.
+fn file_name(doc: &DocumentRecord) -> String {
+    doc.sources
+        .first()
+        .and_then(|s| std::path::Path::new(&s.path).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("document-{}", doc.id))
+}
+
+pub async fn original(State(s): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+    use crate::store::BlobStore;
+    let id = doc_id(&id)?;
+    let st = s.clone();
+    let (doc, _) = blocking(move || load(&st, id)).await?;
+    let path = s
+        .archive
+        .store()
+        .local_path(&doc.blob)
+        .ok_or_else(|| ApiError::internal(format!("{} is not in a local store", doc.blob)))?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let media_type = HeaderValue::from_str(&doc.media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CONTENT_LENGTH, HeaderValue::from(doc.size)),
+            (header::CONTENT_DISPOSITION, attachment(&file_name(&doc))),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub async fn searchable_pdf(
+    State(s): Shared,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = doc_id(&id)?;
+    let (doc, bytes) = blocking(move || {
+        let (doc, pages) = load(&s, id)?;
+        let bytes = crate::searchable::for_document(s.archive.store(), &doc, &pages)?;
+        Ok((doc, bytes))
+    })
+    .await?;
+    let name = file_name(&doc);
+    let stem = std::path::Path::new(&name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or(name);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                attachment(&format!("{stem}.searchable.pdf")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImageParams {
+    width: Option<u32>,
+}
+
+fn page_number(raw: &str) -> Result<u32, ApiError> {
+    raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::bad_request(
+            "bad_page",
+            format!("{raw:?} is not a page number (1, 2, …)"),
+        )
+    })
+}
+
+async fn jpeg(s: Arc<AppState>, id: &str, n: &str, width: u32) -> Result<Response, ApiError> {
+    let (id, n) = (doc_id(id)?, page_number(n)?);
+    let bytes = blocking(move || {
+        let (doc, pages) = load(&s, id)?;
+        let page = pages
+            .iter()
+            .find(|p| p.number == n)
+            .ok_or(crate::preview::PreviewError::NoPage { doc: id.0, page: n })?;
+        Ok(s.previews.page_jpeg(s.archive.store(), &doc, page, width)?)
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn page_image(
+    State(s): Shared,
+    Path((id, n)): Path<(String, String)>,
+    Query(p): Query<ImageParams>,
+) -> Result<Response, ApiError> {
+    jpeg(s, &id, &n, p.width.unwrap_or(preview::DEFAULT_WIDTH)).await
+}
+
+pub async fn thumbnail(
+    State(s): Shared,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    jpeg(s, &id, &n, preview::THUMBNAIL_WIDTH).await
+}
+
+/// A file name from an upload, reduced to its last component and stripped
+/// of anything that could leave the upload folder.
+fn safe_name(raw: &str, n: usize) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        format!("upload-{n}")
+    } else {
+        cleaned
+    }
+}
+
+pub async fn upload(State(s): Shared, mut form: Multipart) -> Result<Response, ApiError> {
+    let bad = |m: String| ApiError::bad_request("bad_upload", m);
+    let uploads = s.archive.root().join("uploads");
+    std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;
+    let dir = tempfile::Builder::new()
+        .prefix("upload-")
+        .tempdir_in(&uploads)
+        .map_err(ApiError::internal)?;
+    let (mut branch, mut doc_type, mut files) = (None, None, 0usize);
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("the upload could not be read: {e}")))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(str::to_string) {
+            Some(fname) => {
+                files += 1;
+                let path = dir.path().join(safe_name(&fname, files));
+                if path.exists() {
+                    return Err(bad(format!("the file {fname:?} is sent twice")));
+                }
+                let mut out = std::fs::File::create(&path).map_err(ApiError::internal)?;
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| bad(format!("{fname}: the upload was cut off: {e}")))?
+                {
+                    use std::io::Write;
+                    out.write_all(&chunk).map_err(ApiError::internal)?;
+                }
+            }
+            None => {
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| bad(format!("field {name}: {e}")))?;
+                match name.as_str() {
+                    "branch" => branch = param::<BranchSlug>(Some(&value), "bad_branch", "branch")?,
+                    "doc_type" | "type" => {
+                        doc_type = param::<DocType>(Some(&value), "bad_type", "document type")?
+                    }
+                    _ => {
+                        return Err(bad(format!(
+                            "unknown field {name:?}; send files, branch and doc_type"
+                        )))
+                    }
+                }
+            }
+        }
+    }
+    if files == 0 {
+        return Err(bad(
+            "no file in the upload; attach one or more files".to_string()
+        ));
+    }
+    let report: IngestReport = blocking(move || {
+        let mut opts = s.ingest.clone();
+        opts.branch = branch;
+        opts.doc_type = doc_type;
+        let root = dir.path().to_path_buf();
+        opts.source_naming = SourceNaming::Relabel {
+            root: root.clone(),
+            label: "upload".to_string(),
+        };
+        let mut report = ingest::ingest(&s.archive, &[root], &opts, &ingest::Quiet)?;
+        for e in &mut report.errors {
+            e.path = opts.source_naming.name(&e.path);
+        }
+        s.index.reload().map_err(ApiError::internal)?;
+        drop(dir);
+        Ok(report)
+    })
+    .await?;
+    // Like `arshif ingest`: the report says which files failed and why.
+    Ok((StatusCode::OK, Json(report)).into_response())
+}
