@@ -6,16 +6,25 @@ BIN := target/release/arshif
 # re-executes itself with this set, but the environment is the surest place).
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: run test deps build lint bench bench-ingest eval ocr-eval clean-archive
+ADDR ?= 127.0.0.1:8080
+
+.PHONY: run test test-ui deps build lint bench bench-ingest bench-serve eval ocr-eval clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
 	$(BIN) --archive $(ARCHIVE) ingest --branch hofuf samples/scans
 	$(BIN) --archive $(ARCHIVE) search الاحساء
-	$(BIN) --archive $(ARCHIVE) search health certificate
+	@echo "Open http://$(ADDR)/ in a browser (Ctrl-C stops the server)"
+	$(BIN) --archive $(ARCHIVE) serve --addr $(ADDR)
 
 test: deps
 	cargo test --locked
+
+# The web UI driven in headless Chromium (Playwright); screenshots are kept
+# in target/ui-artifacts/.
+test-ui: deps
+	@./scripts/install-deps.sh ui
+	./scripts/test-ui.sh
 
 deps:
 	@./scripts/install-deps.sh

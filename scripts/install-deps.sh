@@ -4,6 +4,8 @@
 #
 #   scripts/install-deps.sh          what building, running and testing need
 #   scripts/install-deps.sh eval     also what rendering the evaluation corpus needs
+#   scripts/install-deps.sh ui       also what the browser test of the web UI needs
+#   scripts/install-deps.sh bench    also what the HTTP benchmark needs (wrk)
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +20,15 @@ PACKAGES=(
 if [ "${1:-}" = "eval" ]; then
   # pango-view shapes Arabic; Pillow (Debian's, for /usr/bin/python3) degrades pages
   PACKAGES+=(pango1.0-tools fonts-hosny-amiri fonts-noto-core fonts-dejavu-core fonts-kacst python3-pil)
+fi
+if [ "${1:-}" = "ui" ]; then
+  # headless Chromium driven by playwright-core (from npm), Arabic fonts
+  PACKAGES+=(chromium fonts-hosny-amiri fonts-noto-core fonts-kacst)
+  command -v node >/dev/null || PACKAGES+=(nodejs)
+  command -v npm >/dev/null || PACKAGES+=(npm)
+fi
+if [ "${1:-}" = "bench" ]; then
+  PACKAGES+=(wrk python3-pil)
 fi
 
 missing=()
