@@ -48,6 +48,13 @@ bench-ingest: build
 	@./scripts/install-deps.sh eval
 	/usr/bin/python3 scripts/bench_ingest.py
 
+# HTTP speed: wrk against `arshif serve` on a 100,000-document archive
+# (built once in target/bench-serve/). Prints a table; see README.
+bench-serve: build
+	@./scripts/install-deps.sh bench
+	cargo build --release --locked --example bench_archive
+	/usr/bin/python3 scripts/bench_serve.py
+
 # Search quality: render the evaluation corpus (once), import it, run the
 # query classes, print success@10 and MRR per class. See README.
 EVAL_DIR ?= target/eval

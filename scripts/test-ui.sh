@@ -88,9 +88,13 @@ if [ -z "$ready" ]; then
 fi
 echo "arshif serving $ARCHIVE on $URL"
 
-# ---- the test
+# ---- the test (it takes about 10 s; the timeout only stops a hung browser)
 status=0
 ARSHIF_URL="$URL" ARSHIF_ARTIFACTS="$ARTIFACTS" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
-  node --test tests/ui/ui.test.mjs || status=$?
+  timeout 300 node --test tests/ui/ui.test.mjs || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- the server's log (last lines):" >&2
+  tail -n 40 "$WORK/server.log" >&2 || true
+fi
 echo "Screenshots: $ARTIFACTS"
 exit "$status"

@@ -197,6 +197,24 @@ test('an Arabic word typed as a clerk types it finds the licence', async () => {
   await screenshot('results-ar');
 });
 
+test('how the server read the query is shown', async () => {
+  const q = `"${QUERY}`; // a phrase whose closing quote is missing
+  const api = await getJson(`/api/search?q=${encodeURIComponent(q)}`);
+  assert.equal(api.status, 200);
+  assert.ok(api.body.notices && api.body.notices.length, 'the server has a notice for an unclosed quote');
+  await page.fill(testId('search-input'), q);
+  await page.click(testId('search-button'));
+  await waitForResults();
+  const shown = await page.locator('#notices li').allTextContents();
+  assert.deepEqual(shown, api.body.notices);
+  assert.equal(await page.isVisible('#fuzzy-note'), Boolean(api.body.fuzzy));
+  // back to the plain word
+  await page.fill(testId('search-input'), QUERY);
+  await page.click(testId('search-button'));
+  await waitForResults();
+  assert.equal(await page.locator('#notices li').count(), 0);
+});
+
 test('filters narrow the results and go in the URL', async () => {
   // an import date in the future: nothing
   const tomorrow = new Date(Date.now() + 2 * 86400e3).toISOString().slice(0, 10);

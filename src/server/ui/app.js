@@ -33,7 +33,7 @@
       resultCount: (n) => n === 0 ? 'لا توجد نتائج' : n === 1 ? 'نتيجة واحدة' : n === 2 ? 'نتيجتان' : `عدد النتائج: ${n}`,
       range: (a, b, n) => `النتائج ${a}–${b} من ${n}`,
       noResults: 'لم يُعثر على وثائق مطابقة. جرّب كلمة أخرى أو أزل بعض عوامل التصفية.',
-      fuzzyNote: 'تشمل النتائج مطابقات تقريبية، لتجاوز أخطاء القراءة الآلية (OCR) في الوثائق الممسوحة.',
+      fuzzyNote: 'شمل البحث كلمات قريبة في الإملاء، لتجاوز أخطاء القراءة الآلية (OCR) في الوثائق الممسوحة.',
       prev: 'السابق',
       next: 'التالي',
       pagerInfo: (p, n) => `صفحة ${p} من ${n}`,
@@ -61,7 +61,7 @@
       prevHit: 'المطابقة السابقة',
       nextHit: 'المطابقة التالية',
       hitInfo: (i, n) => `مطابقة ${i} من ${n}`,
-      hitNone: (n) => `${n} مطابقة في الوثيقة`,
+      hitNone: (n) => `عدد المطابقات في الوثيقة: ${n}`,
       noHits: 'لا مواضع مظللة لهذا البحث',
       pageText: 'نص الصفحة المقروء',
       noText: '(لم يُقرأ نص من هذه الصفحة)',
@@ -119,7 +119,7 @@
       resultCount: (n) => n === 0 ? 'No results' : n === 1 ? '1 result' : `${n} results`,
       range: (a, b, n) => `Results ${a}–${b} of ${n}`,
       noResults: 'No matching documents. Try another word or remove some filters.',
-      fuzzyNote: 'Results include approximate matches, to allow for OCR misreadings in scanned documents.',
+      fuzzyNote: 'Close spellings were searched too, to allow for OCR misreadings in scanned documents.',
       prev: 'Previous',
       next: 'Next',
       pagerInfo: (p, n) => `Page ${p} of ${n}`,
@@ -212,6 +212,7 @@
     const v = I18N[state.lang][key] ?? I18N.en[key];
     return typeof v === 'function' ? v(...args) : v;
   }
+  const listSep = () => (state.lang === 'ar' ? '، ' : ', ');
   const branchLabel = (b) => (b && (I18N[state.lang].branches[b] || b)) || '';
   const typeLabel = (d) => (d && (I18N[state.lang].docTypes[d] || d)) || '';
 
@@ -339,7 +340,7 @@
   async function runSearch(params) {
     const q = params.get('q') || '';
     const page = Math.max(1, parseInt(params.get('page'), 10) || 1);
-    if (document.activeElement !== $('#q') || !$('#q').value) $('#q').value = q;
+    $('#q').value = q;
     fillFilters(params);
     $('#from').value = params.get('from') || '';
     $('#to').value = params.get('to') || '';
@@ -350,6 +351,7 @@
     const hash = location.hash;
     if (!any) {
       state.search = null;
+      $('#results').removeAttribute('aria-busy');
       renderResults();
       $('#results').dataset.for = hash;
       return;
@@ -465,7 +467,7 @@
     if (pages.length) {
       const span = el('span', { class: 'hit-pages' }, `${t('matchedPages')} `);
       pages.forEach((p, i) => {
-        if (i) span.append('، '.slice(state.lang === 'ar' ? 0 : 1));
+        if (i) span.append(listSep());
         span.append(el('a', { href: docHash(h.id, q, p), text: String(p) }));
       });
       meta.append(span);
@@ -497,6 +499,7 @@
     const sameDoc = state.doc && String(state.doc.id) === String(id);
     if (!sameDoc) {
       state.doc = null;
+      state.metaKey = null;
       state.zoom = 1;
       $('#doc-title').textContent = t('loading');
       $('#doc-meta').replaceChildren();
@@ -509,6 +512,7 @@
       delete img.dataset.loaded;
       delete img.dataset.page;
     }
+    if (q) $('#q').value = q;
     const back = $('#back-link');
     back.href = state.lastSearchHash || (q ? hashFor('search', new URLSearchParams({ q })) : '#/');
     back.textContent = state.lastSearchHash || q ? t('backToResults') : t('backToSearch');
@@ -520,10 +524,12 @@
       doc = await cached(state.docCache, `${id}${words}`, () => api(`/api/documents/${encodeURIComponent(id)}${words}`));
     } catch (e) {
       if (seq !== state.docSeq) return;
-      $('#doc-title').textContent = '';
+      state.doc = null;
+      $('#doc-view').classList.add('failed');
       showError('docFailed', e);
       return;
     }
+    $('#doc-view').classList.remove('failed');
     let matches = [];
     if (q) {
       try {
@@ -553,7 +559,12 @@
     } else {
       state.hitIndex = state.hits.findIndex((h) => h.page === state.pageNo);
     }
-    renderDocMeta();
+    // the header and thumbnails change with the document, query or language
+    const metaKey = `${doc.id}\n${q}\n${state.lang}`;
+    if (state.metaKey !== metaKey) {
+      state.metaKey = metaKey;
+      renderDocMeta();
+    }
     renderPage(true);
   }
 
@@ -581,7 +592,7 @@
 
     const rows = [];
     const branches = (d.branches && d.branches.length ? d.branches : [d.branch]).filter(Boolean);
-    if (branches.length) rows.push(['metaBranch', branches.map(branchLabel).join('، '.slice(state.lang === 'ar' ? 0 : 1))]);
+    if (branches.length) rows.push(['metaBranch', branches.map(branchLabel).join(listSep())]);
     if (d.doc_type) rows.push(['metaType', typeLabel(d.doc_type)]);
     if (d.size != null) rows.push(['metaSize', t('bytes', d.size)]);
     rows.push(['metaPages', String(pageCount())]);
@@ -776,11 +787,33 @@
       : state.hitIndex >= 0 ? t('hitInfo', state.hitIndex + 1, n) : t('hitNone', n);
   }
 
+  // Bring the current box into view: scroll the page pane (not the window)
+  // to centre it when it is hidden, then the window only if the box would
+  // still be off screen.
   function scrollToCurrent() {
     const cur = document.querySelector('#boxes .hit-box.current');
     if (!cur) return;
-    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    cur.scrollIntoView({ block: 'center', inline: 'center', behavior: smooth ? 'smooth' : 'auto' });
+    const behavior = window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth';
+    const pane = $('#page-pane');
+    const pr = pane.getBoundingClientRect();
+    const br = cur.getBoundingClientRect();
+    const top = pr.top + pane.clientTop;
+    const left = pr.left + pane.clientLeft;
+    const inPane = br.top >= top && br.bottom <= top + pane.clientHeight
+      && br.left >= left && br.right <= left + pane.clientWidth;
+    let dy = 0;
+    if (!inPane) {
+      dy = br.top + br.height / 2 - (top + pane.clientHeight / 2);
+      const maxDown = pane.scrollHeight - pane.clientHeight - pane.scrollTop;
+      dy = Math.max(-pane.scrollTop, Math.min(maxDown, dy));
+      const dx = br.left + br.width / 2 - (left + pane.clientWidth / 2);
+      pane.scrollBy({ top: dy, left: dx, behavior });
+    }
+    const toolbar = $('.toolbar').getBoundingClientRect().height;
+    const boxTop = br.top - dy;
+    if (boxTop < toolbar || boxTop + br.height > window.innerHeight) {
+      window.scrollBy({ top: boxTop + br.height / 2 - (window.innerHeight + toolbar) / 2, behavior });
+    }
   }
 
   function gotoHit(i) {
@@ -840,6 +873,7 @@
     } else if (state.doc) {
       const back = $('#back-link');
       back.textContent = state.lastSearchHash || state.q ? t('backToResults') : t('backToSearch');
+      state.metaKey = `${state.doc.id}\n${state.q}\n${state.lang}`;
       renderDocMeta();
       renderPage(false);
     }

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""HTTP speed of `arshif serve` (`make bench-serve`).
+
+    python3 scripts/bench_serve.py [--docs N] [--seconds S] [--connections C]
+
+1. Builds (once, kept in target/bench-serve/) an archive of N generated
+   documents (default 100,000) with `examples/bench_archive.rs`, through the
+   archive's own store, catalog and indexer, and imports the real sample
+   scans (samples/scans) into it with `arshif ingest` for page images.
+2. Starts the release `arshif serve` on a loopback port.
+3. Runs wrk (one thread, C connections, S seconds) against /api/search with
+   a rotating list of 1,000 queries (one or two words, phrases, misread
+   words that take the fuzzy path): requests/s and latency percentiles.
+4. Serves a sample's page image once (rendered), then measures it cached:
+   100 sequential requests (p50/p99) and wrk for S/3 seconds.
+
+Prints a Markdown table of what it measured. Needs wrk (scripts/install-deps.sh bench).
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "arshif")
+GEN = os.path.join(ROOT, "target", "release", "examples", "bench_archive")
+WORK = os.path.join(ROOT, "target", "bench-serve")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def build_archive(n):
+    archive = os.path.join(WORK, f"archive-{n}")
+    queries = os.path.join(WORK, f"queries-{n}.txt")
+    done = os.path.join(WORK, f"archive-{n}.done")
+    if os.path.exists(done):
+        return archive, queries
+    shutil.rmtree(archive, ignore_errors=True)
+    os.makedirs(WORK, exist_ok=True)
+    t = time.monotonic()
+    subprocess.run([GEN, archive, str(n), queries], check=True)
+    subprocess.run([BIN, "--archive", archive, "ingest", "--progress", "none",
+                    "--branch", "hofuf", os.path.join(ROOT, "samples", "scans")],
+                   check=True, stdout=subprocess.DEVNULL)
+    print(f"built the {n:,}-document archive in {time.monotonic() - t:.0f} s", file=sys.stderr)
+    open(done, "w").close()
+    return archive, queries
+
+
+def wrk(url, seconds, connections, script=None):
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    pct = {}
+    for p, v, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
+        pct[p] = float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, pct, int(errors.group(1)) if errors else 0, out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--connections", type=int, default=8)
+    a = ap.parse_args()
+    for tool in (BIN, GEN):
+        if not os.path.exists(tool):
+            sys.exit(f"missing {tool}: run `make bench-serve` (it builds them)")
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: scripts/install-deps.sh bench")
+    archive, queries = build_archive(a.docs)
+
+    port = free_port()
+    server = subprocess.Popen([BIN, "--archive", archive, "serve", "--addr", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/api/facets")
+                c.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        rows = []
+
+        lua = os.path.join(WORK, "rotate.lua")
+        with open(lua, "w") as f:
+            f.write(
+                "local qs = {}\n"
+                f"for line in io.lines({json.dumps(queries)}) do qs[#qs + 1] = line end\n"
+                "local i = 0\n"
+                "request = function()\n"
+                "  i = i + 1\n"
+                "  return wrk.format('GET', '/api/search?q=' .. qs[(i % #qs) + 1])\n"
+                "end\n")
+        # One short warm-up pass so the page cache holds the index.
+        wrk(base + "/", 5, a.connections, lua)
+        rps, pct, errors, _ = wrk(base + "/", a.seconds, a.connections, lua)
+        rows.append((f"search, {a.docs:,} documents (1,000 rotating queries, {a.connections} connections)",
+                     f"{rps:.0f} searches/s",
+                     f"p50 {pct['50']:.1f} ms, p90 {pct['90']:.1f} ms, p99 {pct['99']:.1f} ms, "
+                     f"{errors} non-2xx"))
+
+        # A real scanned page, rendered once, then from the cache.
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", "/api/search?q=" + urllib.parse.quote("رخصة بناء") + "&branch=hofuf")
+        hits = json.loads(c.getresponse().read())["hits"]
+        scan = next(h for h in hits if h["sources"][0].endswith(".png"))
+        path = f"/api/documents/{scan['id']}/pages/1/image?width=1200"
+        t = time.monotonic()
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read()
+        first = (time.monotonic() - t) * 1e3
+        assert r.status == 200 and len(body) > 1000, r.status
+        times = []
+        for _ in range(100):
+            t = time.monotonic()
+            c.request("GET", path)
+            c.getresponse().read()
+            times.append((time.monotonic() - t) * 1e3)
+        times.sort()
+        rows.append(("page image, 1200 px wide, first request (rendered and cached)",
+                     f"{first:.0f} ms", f"{len(body) // 1024} KiB JPEG"))
+        rows.append(("page image, cached, 100 requests one after another",
+                     f"p50 {times[49]:.1f} ms", f"p99 {times[98]:.1f} ms, max {times[-1]:.1f} ms"))
+        rps_i, pct_i, errors_i, _ = wrk(base + path, max(5, a.seconds // 3), a.connections)
+        rows.append((f"page image, cached, {a.connections} connections",
+                     f"{rps_i:.0f} images/s",
+                     f"p50 {pct_i['50']:.1f} ms, p99 {pct_i['99']:.1f} ms, {errors_i} non-2xx"))
+    finally:
+        server.terminate()
+        server.wait()
+
+    print(f"\n`arshif serve` on this machine ({os.cpu_count()} cores; wrk on the same cores):\n")
+    print("| measure | rate | detail |\n|---|---:|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    print()
+    print(f"- searches/s: {rps:.0f} (target ≥ 200), p99 {pct['99']:.1f} ms (target < 100 ms)")
+    print(f"- cached page image p99: {times[98]:.1f} ms sequential, {pct_i['99']:.1f} ms under load "
+          "(target < 150 ms)")
+
+
+if __name__ == "__main__":
+    main()
