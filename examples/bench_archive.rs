@@ -88,7 +88,10 @@ fn main() {
     }
     catalog.end_group().unwrap();
     catalog.finish_batch(batch, chrono::Utc::now()).unwrap();
-    eprintln!("\r{n} documents recorded in {:.0} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "\r{n} documents recorded in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
     let idx = archive.fresh_index().unwrap();
     eprintln!(
         "{} index entries after {:.0} s",

@@ -299,6 +299,9 @@ pub trait Catalog: Send {
 
     fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError>;
     fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError>;
+    /// The words (with boxes) of the given pages of a document, by page
+    /// number; pages it does not have are left out.
+    fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError>;
     /// A document id, or a unique prefix (at least 4 hex digits) of its sha256.
     fn resolve(&self, query: &str) -> Result<DocId, CatalogError>;
     fn document_ids(&self) -> Result<Vec<DocId>, CatalogError>;

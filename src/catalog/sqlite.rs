@@ -172,7 +172,8 @@ impl SqliteCatalog {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;",
+             PRAGMA foreign_keys = ON;
+             PRAGMA mmap_size = 1073741824;",
         )
         .map_err(db)?;
         Ok(SqliteCatalog {
@@ -720,6 +721,27 @@ impl Catalog for SqliteCatalog {
             created_at: self.parse_time(&created)?,
             sources: self.sources_of(id)?,
         }))
+    }
+
+    fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT words FROM pages WHERE document_id = ?1 AND number = ?2")
+            .map_err(self.err())?;
+        let mut out = Vec::with_capacity(pages.len());
+        for &n in pages {
+            let words: Option<String> = stmt
+                .query_row(params![id.0, n], |r| r.get(0))
+                .optional()
+                .map_err(self.err())?;
+            if let Some(w) = words {
+                out.push((
+                    n,
+                    words_from_json(&w).map_err(|e| self.bad("word boxes", e))?,
+                ));
+            }
+        }
+        Ok(out)
     }
 
     fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError> {

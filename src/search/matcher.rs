@@ -207,12 +207,16 @@ impl Matcher {
 
     /// Boxes of the OCR words the query matched.
     pub fn word_boxes(&self, words: &[Word]) -> Vec<[u32; 4]> {
+        // A page repeats its words: analyse each distinct one once.
+        let mut seen: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
         words
             .iter()
             .filter(|w| {
-                analysis::terms(&w.text).iter().any(|t| {
-                    self.clause_of(&t.text)
-                        .is_some_and(|c| !self.clauses[c].stopword)
+                *seen.entry(w.text.as_str()).or_insert_with(|| {
+                    analysis::terms(&w.text).iter().any(|t| {
+                        self.clause_of(&t.text)
+                            .is_some_and(|c| !self.clauses[c].stopword)
+                    })
                 })
             })
             .map(|w| w.bbox)

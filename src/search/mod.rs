@@ -117,26 +117,24 @@ pub struct PageMatches {
 /// Where search finds the words (with their boxes) of a document's pages;
 /// the catalog is one.
 pub trait PageWords {
-    /// The words of every page of a document, by page number.
-    fn page_words(&self, doc: DocId) -> Vec<(u32, Vec<Word>)>;
+    /// The words of the given pages of a document, by page number.
+    fn words_of(&self, doc: DocId, pages: &[u32]) -> Vec<(u32, Vec<Word>)>;
 }
 
 /// No word boxes: hits come without `matches`.
 pub struct NoWords;
 
 impl PageWords for NoWords {
-    fn page_words(&self, _: DocId) -> Vec<(u32, Vec<Word>)> {
+    fn words_of(&self, _: DocId, _: &[u32]) -> Vec<(u32, Vec<Word>)> {
         Vec::new()
     }
 }
 
 impl<C: crate::catalog::Catalog> PageWords for C {
-    fn page_words(&self, doc: DocId) -> Vec<(u32, Vec<Word>)> {
+    fn words_of(&self, doc: DocId, pages: &[u32]) -> Vec<(u32, Vec<Word>)> {
         // A document the catalog cannot read simply has no boxes: the hit
         // itself came from the index and still stands.
-        self.pages(doc)
-            .map(|pages| pages.into_iter().map(|p| (p.number, p.words)).collect())
-            .unwrap_or_default()
+        self.page_words(doc, pages).unwrap_or_default()
     }
 }
 
@@ -317,7 +315,7 @@ pub fn search_with(
     for (Rank(score, _), addr) in top {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let mut hit = make_hit(&f, &doc, score, &matcher)?;
-        let page_words = words.page_words(hit.id);
+        let page_words = words.words_of(hit.id, &hit.pages);
         if !page_words.is_empty() {
             hit.matches = locate(&matcher, &page_words, &hit.pages);
         }
