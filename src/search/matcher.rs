@@ -142,6 +142,11 @@ pub struct Matcher {
     clauses: Vec<AnalyzedClause>,
     stemmers: Stemmers,
     fuzzy: bool,
+    /// Whether an OCR word (as printed) matches: pages and documents repeat
+    /// their words, so each distinct one is analysed once per search.
+    word_memo: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+    /// [`Matcher::clause_of`] per normalised token, for the same reason.
+    token_memo: std::cell::RefCell<std::collections::HashMap<String, Option<usize>>>,
 }
 
 impl Matcher {
@@ -150,6 +155,8 @@ impl Matcher {
             clauses,
             stemmers,
             fuzzy,
+            word_memo: Default::default(),
+            token_memo: Default::default(),
         }
     }
 
@@ -159,6 +166,15 @@ impl Matcher {
 
     /// The clause a normalised token matches, if any.
     fn clause_of(&self, token: &str) -> Option<usize> {
+        if let Some(&c) = self.token_memo.borrow().get(token) {
+            return c;
+        }
+        let c = self.clause_of_uncached(token);
+        self.token_memo.borrow_mut().insert(token.to_string(), c);
+        c
+    }
+
+    fn clause_of_uncached(&self, token: &str) -> Option<usize> {
         let stem = self.stemmers.stem(token);
         let mut fuzzy_hit = None;
         for (i, c) in self.clauses.iter().enumerate() {
@@ -207,17 +223,19 @@ impl Matcher {
 
     /// Boxes of the OCR words the query matched.
     pub fn word_boxes(&self, words: &[Word]) -> Vec<[u32; 4]> {
-        // A page repeats its words: analyse each distinct one once.
-        let mut seen: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
+        let mut memo = self.word_memo.borrow_mut();
         words
             .iter()
             .filter(|w| {
-                *seen.entry(w.text.as_str()).or_insert_with(|| {
-                    analysis::terms(&w.text).iter().any(|t| {
-                        self.clause_of(&t.text)
-                            .is_some_and(|c| !self.clauses[c].stopword)
-                    })
-                })
+                if let Some(&m) = memo.get(w.text.as_str()) {
+                    return m;
+                }
+                let m = analysis::terms(&w.text).iter().any(|t| {
+                    self.clause_of(&t.text)
+                        .is_some_and(|c| !self.clauses[c].stopword)
+                });
+                memo.insert(w.text.clone(), m);
+                m
             })
             .map(|w| w.bbox)
             .collect()
