@@ -108,8 +108,11 @@ impl SearchParams {
 
 pub async fn search(State(s): Shared, Query(p): Query<SearchParams>) -> Result<Response, ApiError> {
     let req = p.request()?;
+    let _turn = s.searching.acquire().await.map_err(ApiError::internal)?;
+    let st = s.clone();
     let results =
-        blocking(move || s.with_catalog(|c| Ok(search::search_with(&s.index, &req, &*c)?))).await?;
+        blocking(move || st.with_catalog(|c| Ok(search::search_with(&st.index, &req, &*c)?)))
+            .await?;
     Ok(Json(results).into_response())
 }
 
