@@ -88,6 +88,8 @@ def main():
         sys.exit("wrk is missing: scripts/install-deps.sh bench")
     archive, queries = build_archive(a.docs)
 
+    # Page images are rendered afresh: the first request below is a real render.
+    shutil.rmtree(os.path.join(archive, "cache"), ignore_errors=True)
     port = free_port()
     server = subprocess.Popen([BIN, "--archive", archive, "serve", "--addr", f"127.0.0.1:{port}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
