@@ -264,7 +264,7 @@ def main():
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
     print()
-    print(f"- arshif end to end / Tesseract recognition alone: {e2e / limit:.2f} (target ≥ 0.90)")
+    print(f"- arshif end to end / Tesseract recognition alone: {e2e / limit:.3f} (target ≥ 0.90)")
     print(f"- arshif / plain pipeline: {e2e / plain:.2f}× (target ≥ 2×)")
     print(f"- re-import / sha256sum speed: {sha_wall / re_wall:.2f} (target ≥ 0.80)")
     if a.rss_files > 0:
