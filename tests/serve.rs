@@ -126,16 +126,9 @@ fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// A query-string value, percent-encoded.
 fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[test]
