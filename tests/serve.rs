@@ -249,6 +249,30 @@ fn the_api_serves_search_documents_originals_and_pages() {
 }
 
 #[test]
+fn imports_made_while_serving_are_found() {
+    let a = TestArchive::new();
+    let server = Server::start(&a);
+    let (_, before) = server.json("/api/search?q=hours");
+    assert_eq!(before["total"], 0);
+    let pdf = samples().join("pdf/circular 12-1445 opening hours.pdf");
+    let (r, code) = a.ingest(&["--branch", "oyun"], &[&pdf]);
+    assert_eq!(code, 0, "{r}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, found) = server.json("/api/search?q=hours");
+        if found["total"] == 1 {
+            assert_eq!(found["hits"][0]["branch"], "oyun");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never saw the import: {found}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
 fn uploads_are_imported_like_ingest() {
     let a = TestArchive::new();
     let server = Server::start(&a);

@@ -249,6 +249,22 @@ impl SearchIndex {
         self.reader.searcher()
     }
 
+    /// Pick up every later commit by itself, shortly after it is made (by
+    /// this process or another, e.g. an import while a server runs). The
+    /// reader starts following the index's meta file.
+    pub fn follow_commits(&mut self) -> Result<(), IndexError> {
+        self.reader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(|source| IndexError::Tantivy {
+                path: self.dir.clone(),
+                source,
+            })?;
+        Ok(())
+    }
+
     /// Pick up the latest commit.
     pub fn reload(&self) -> Result<(), IndexError> {
         self.reader.reload().map_err(|source| IndexError::Tantivy {

@@ -82,7 +82,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(archive: Archive, ingest: IngestOptions) -> Result<Self, ArchiveError> {
-        let index = archive.fresh_index()?;
+        let mut index = archive.fresh_index()?;
+        // Imports by `arshif ingest` or `watch` while the server runs are
+        // searchable as soon as they commit.
+        index.follow_commits()?;
         Ok(AppState {
             previews: PreviewCache::new(archive.root()),
             archive,
