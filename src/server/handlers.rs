@@ -131,12 +131,16 @@ fn doc_id(raw: &str) -> Result<DocId, ApiError> {
         })
 }
 
+/// A document, or 404.
+fn document_record(c: &dyn Catalog, id: DocId) -> Result<DocumentRecord, ApiError> {
+    c.document(id)?
+        .ok_or_else(|| ApiError::not_found("no_such_document", format!("no document {id}")))
+}
+
 /// A document and its pages, or 404.
 fn load(s: &AppState, id: DocId) -> Result<(DocumentRecord, Vec<PageRecord>), ApiError> {
     s.with_catalog(|c| {
-        let doc = c
-            .document(id)?
-            .ok_or_else(|| ApiError::not_found("no_such_document", format!("no document {id}")))?;
+        let doc = document_record(c, id)?;
         let pages = c.pages(id)?;
         Ok((doc, pages))
     })
@@ -178,8 +182,12 @@ pub async fn matches(
     let id = doc_id(&id)?;
     let q = p.q.unwrap_or_default();
     let m = blocking(move || {
-        let (_, pages) = load(&s, id)?;
-        let words: Vec<_> = pages.into_iter().map(|p| (p.number, p.words)).collect();
+        // Only the words are needed, not the pages' text.
+        let words = s.with_catalog(|c| {
+            let doc = document_record(c, id)?;
+            let numbers: Vec<u32> = (1..=doc.page_count).collect();
+            Ok(c.page_words(id, &numbers)?)
+        })?;
         Ok(search::matches_in(&s.index, &q, &words)?)
     })
     .await?;
@@ -240,7 +248,7 @@ pub async fn original(State(s): Shared, Path(id): Path<String>) -> Result<Respon
     use crate::store::BlobStore;
     let id = doc_id(&id)?;
     let st = s.clone();
-    let (doc, _) = blocking(move || load(&st, id)).await?;
+    let doc = blocking(move || st.with_catalog(|c| document_record(c, id))).await?;
     let path = s
         .archive
         .store()
