@@ -9,6 +9,8 @@
 
 pub mod analysis;
 pub mod archive;
+pub mod audit;
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod extract;

@@ -157,6 +157,34 @@ impl fmt::Display for BranchSlug {
     }
 }
 
+/// Which branches' records someone may see: every branch (an
+/// administrator, or the command line on the archive's own machine), or only
+/// the branches they hold. A document is visible when any branch it was
+/// imported under is in scope; a document imported under no branch is
+/// visible to administrators only.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum BranchScope {
+    All,
+    Only(Vec<BranchSlug>),
+}
+
+impl BranchScope {
+    pub fn allows(&self, branch: &BranchSlug) -> bool {
+        match self {
+            BranchScope::All => true,
+            BranchScope::Only(held) => held.contains(branch),
+        }
+    }
+
+    /// Whether a document imported under `branches` is visible.
+    pub fn sees_any<'a>(&self, branches: impl IntoIterator<Item = &'a BranchSlug>) -> bool {
+        match self {
+            BranchScope::All => true,
+            BranchScope::Only(_) => branches.into_iter().any(|b| self.allows(b)),
+        }
+    }
+}
+
 /// A document type such as `licence`, `health-certificate`, `violation-report`,
 /// `letter` or `contract`. Free-form slug so that municipalities can add their own.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]

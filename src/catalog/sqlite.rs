@@ -91,7 +91,59 @@ const MIGRATIONS: &[&str] = &[
      ) WITHOUT ROWID;
      ALTER TABLE batch_files ADD COLUMN retried_in INTEGER REFERENCES batches (id);
      ALTER TABLE batches ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;",
+    // 4: accounts (the `auth` module) and the audit trail (the `audit` module)
+    SCHEMA_V4_ACCOUNTS,
 ];
+
+/// Users, the branches they hold, API tokens, web sessions and the audit
+/// log. The `auth` and `audit` modules own the queries on these tables; the
+/// catalog owns the file and its schema version.
+const SCHEMA_V4_ACCOUNTS: &str = r#"
+CREATE TABLE users (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    role        TEXT NOT NULL CHECK (role IN ('admin', 'clerk', 'staff', 'auditor')),
+    password    TEXT NOT NULL,
+    must_change INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE user_branches (
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    branch      TEXT NOT NULL,
+    PRIMARY KEY (user_id, branch)
+) WITHOUT ROWID;
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    label       TEXT NOT NULL,
+    hash        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
+CREATE TABLE sessions (
+    hash        TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    csrf        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE audit (
+    seq         INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    documents   TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    prev        TEXT NOT NULL,
+    hash        TEXT NOT NULL
+);
+CREATE INDEX audit_actor ON audit (actor, seq);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#;
 
 pub struct SqliteCatalog {
     conn: Connection,
@@ -158,6 +210,17 @@ impl SqliteCatalog {
         let mut cat = Self::connect(path)?;
         cat.migrate()?;
         Ok(cat)
+    }
+
+    /// The database connection, for the modules that own tables in this
+    /// file besides the catalog's own (`auth`, `audit`).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The database file's path, for error messages.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     fn connect(path: &Path) -> Result<Self, CatalogError> {
