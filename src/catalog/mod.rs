@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use sqlite::SqliteCatalog;
 
-use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
+use crate::types::{BatchId, BlobId, BranchScope, BranchSlug, DocId, DocType, TextSource, Word};
 
 /// How much of each page [`document_json`] includes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +232,29 @@ impl DocumentRecord {
         v.sort();
         v.dedup();
         v
+    }
+
+    /// The document as someone with `scope` may see it: `None` when no
+    /// branch it was imported under is in scope; otherwise with only the
+    /// sources (and a primary branch) in scope.
+    pub fn in_scope(&self, scope: &BranchScope) -> Option<DocumentRecord> {
+        if matches!(scope, BranchScope::All) {
+            return Some(self.clone());
+        }
+        let visible = |b: &Option<BranchSlug>| b.as_ref().is_some_and(|b| scope.allows(b));
+        let sources: Vec<SourceRecord> = self
+            .sources
+            .iter()
+            .filter(|s| visible(&s.branch))
+            .cloned()
+            .collect();
+        let first = sources.first()?;
+        let mut doc = self.clone();
+        if !visible(&doc.branch) {
+            doc.branch = first.branch.clone();
+        }
+        doc.sources = sources;
+        Some(doc)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The command line. Thin: parse arguments, call the library, print.
 
+mod accounts;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -148,6 +149,19 @@ enum Command {
     },
     /// Rebuild the search index from the catalog (no OCR).
     Reindex,
+    /// Users: add, grant or revoke branches, list, set passwords.
+    User {
+        #[command(subcommand)]
+        command: accounts::UserCommand,
+    },
+    /// API tokens for scanners and integrations.
+    Token {
+        #[command(subcommand)]
+        command: accounts::TokenCommand,
+    },
+    /// Read the audit log (who saw what, when, from where), or verify its
+    /// hash chain (`arshif audit verify`).
+    Audit(accounts::AuditArgs),
     /// Serve the web UI and the JSON API (see /api/openapi.json).
     Serve {
         /// Address and port to listen on.
@@ -156,6 +170,11 @@ enum Command {
         /// Largest upload accepted, in MiB.
         #[arg(long, default_value_t = 1024)]
         max_upload_mib: usize,
+        /// Behind a reverse proxy on this machine (which terminates TLS):
+        /// take the client's address from X-Forwarded-For and the scheme
+        /// from X-Forwarded-Proto, when they come from a loopback address.
+        #[arg(long)]
+        behind_proxy: bool,
         #[command(flatten)]
         reading: ReadingArgs,
     },
@@ -299,6 +318,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             bar.finish();
             let report = output::merge_reports(&reports);
+            record_imports(&archive, &reports, &opts)?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else if retry_failed && reports.is_empty() {
@@ -371,9 +391,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 offset,
                 imported_from: from,
                 imported_to: to,
+                scope: crate::types::BranchScope::All,
             };
             let catalog = archive.catalog()?;
             let results = search::search_with(&index, &req, &catalog)?;
+            accounts::record(
+                &archive,
+                crate::audit::Event::new(
+                    crate::audit::local_actor(),
+                    "local",
+                    crate::audit::Action::Search,
+                )
+                .documents(results.hits.iter().map(|h| h.id))
+                .detail(serde_json::json!({"query": req.query, "total": results.total})),
+            )?;
             if json {
                 println!("{}", serde_json::to_string(&results)?);
             } else {
@@ -389,6 +420,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .document(doc_id)?
                 .with_context(|| format!("document {doc_id} vanished"))?;
             let pages = catalog.pages(doc_id)?;
+            accounts::record(
+                &archive,
+                crate::audit::Event::new(
+                    crate::audit::local_actor(),
+                    "local",
+                    crate::audit::Action::View,
+                )
+                .documents([doc_id]),
+            )?;
             if json {
                 println!(
                     "{}",
@@ -418,6 +458,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let doc = catalog
                 .document(doc_id)?
                 .with_context(|| format!("document {doc_id} vanished"))?;
+            accounts::record(
+                &archive,
+                crate::audit::Event::new(
+                    crate::audit::local_actor(),
+                    "local",
+                    crate::audit::Action::Download,
+                )
+                .documents([doc_id])
+                .detail(serde_json::json!({
+                    "what": if searchable { "searchable_pdf" } else { "original" }
+                })),
+            )?;
             if searchable {
                 let pdf = crate::searchable::for_document(
                     archive.store(),
@@ -457,9 +509,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("Indexed {n} documents");
             Ok(ExitCode::SUCCESS)
         }
+        Command::User { command } => accounts::user(&open(&cli.archive)?, command),
+        Command::Token { command } => accounts::token(&open(&cli.archive)?, command),
+        Command::Audit(args) => accounts::audit(&open(&cli.archive)?, args),
         Command::Serve {
             addr,
             max_upload_mib,
+            behind_proxy,
             reading,
         } => {
             let archive = open(&cli.archive)?;
@@ -467,6 +523,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 addr,
                 ingest: reading.options(None, None)?,
                 max_upload: max_upload_mib.max(1) << 20,
+                proxy: if behind_proxy {
+                    crate::server::ProxyMode::TrustLoopbackProxy
+                } else {
+                    crate::server::ProxyMode::Direct
+                },
             };
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -475,6 +536,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// One audit entry per import batch, naming its documents.
+fn record_imports(
+    archive: &Archive,
+    reports: &[crate::ingest::IngestReport],
+    opts: &IngestOptions,
+) -> Result<()> {
+    let catalog = archive.catalog()?;
+    for r in reports {
+        let docs = r.documents(&catalog)?;
+        accounts::record(
+            archive,
+            crate::audit::Event::new(
+                crate::audit::local_actor(),
+                "local",
+                crate::audit::Action::Import,
+            )
+            .documents(docs)
+            .detail(serde_json::json!({
+                "batch": r.batch, "branch": opts.branch, "doc_type": opts.doc_type,
+                "ingested": r.ingested, "duplicates": r.duplicates, "failed": r.failed,
+            })),
+        )?;
+    }
+    Ok(())
 }
 
 /// Write to a temp file beside `dest`, fsync, then rename over it.

@@ -20,7 +20,7 @@ use crate::types::DocId;
 
 /// Bump when the schema or the analysis changes; an index of another version
 /// is rebuilt from the catalog.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const VERSION_FILE: &str = "arshif-index.json";
 
@@ -57,6 +57,9 @@ pub struct Fields {
     pub imported_at: Field,
     pub source: Field,
     pub page_count: Field,
+    /// The branch each source was imported under ("" for none), in the
+    /// order of `source`: hits show only the sources in the caller's scope.
+    pub source_branch: Field,
 }
 
 /// Build the schema. Field order and options are part of the format.
@@ -103,6 +106,7 @@ pub fn schema() -> (Schema, Fields) {
     );
     let source = b.add_text_field("source", analysed(true));
     let page_count = b.add_u64_field("page_count", NumericOptions::default() | STORED);
+    let source_branch = b.add_text_field("source_branch", STORED);
     (
         b.build(),
         Fields {
@@ -118,6 +122,7 @@ pub fn schema() -> (Schema, Fields) {
             imported_at,
             source,
             page_count,
+            source_branch,
         },
     )
 }
@@ -341,6 +346,10 @@ impl Indexer {
         }
         for s in &doc.sources {
             d.add_text(f.source, &s.path);
+            d.add_text(
+                f.source_branch,
+                s.branch.as_ref().map_or("", |b| b.as_str()),
+            );
         }
         d.add_u64(f.page_count, doc.page_count as u64);
         self.writer

@@ -145,6 +145,27 @@ pub struct IngestReport {
     pub tesseract_seconds: f64,
 }
 
+impl IngestReport {
+    /// The documents this import recorded (new ones and duplicates), for
+    /// the audit log.
+    pub fn documents(
+        &self,
+        catalog: &dyn crate::catalog::Catalog,
+    ) -> Result<Vec<DocId>, CatalogError> {
+        let Some(batch) = self.batch else {
+            return Ok(Vec::new());
+        };
+        let mut ids: Vec<DocId> = catalog
+            .batch_files(batch)?
+            .into_iter()
+            .filter_map(|f| f.document)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+}
+
 /// What the pipeline tells a progress display.
 #[derive(Debug, Clone)]
 pub enum ProgressEvent<'a> {

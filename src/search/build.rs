@@ -11,6 +11,7 @@ use super::matcher::{AnalyzedClause, Kind};
 use super::{Prepared, SearchRequest};
 
 use crate::index::Fields;
+use crate::types::BranchScope;
 
 /// Per required word matched exactly, with the article changed or by stem.
 const WORD: f32 = 1000.0;
@@ -173,6 +174,23 @@ fn relevance(f: &Fields, c: &AnalyzedClause) -> Q {
     stemmed(f, c).unwrap_or_else(|| exact(f, c))
 }
 
+/// Documents imported under any branch of a limited scope (`None` for every
+/// branch). An empty scope is not a filter: callers answer it with nothing.
+pub fn scope_filter(f: &Fields, scope: &BranchScope) -> Option<Q> {
+    match scope {
+        BranchScope::Only(held) if !held.is_empty() => Some(any(held
+            .iter()
+            .map(|b| -> Q {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.branch, b.as_str()),
+                    IndexRecordOption::Basic,
+                ))
+            })
+            .collect())),
+        _ => None,
+    }
+}
+
 /// Filters from the request and the query, and exclusions.
 fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)> {
     let mut out: Vec<(Occur, Q)> = Vec::new();
@@ -182,6 +200,9 @@ fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)>
             IndexRecordOption::Basic,
         ))
     };
+    if let Some(q) = scope_filter(f, &req.scope) {
+        out.push((Occur::Must, q));
+    }
     if let Some(b) = &req.branch {
         out.push((Occur::Must, raw(f.branch, b.as_str())));
     }

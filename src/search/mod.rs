@@ -24,7 +24,7 @@ use tantivy::{DocId as TantivyDocId, Score, SegmentReader, TantivyDocument};
 
 use crate::analysis::Stemmers;
 use crate::index::SearchIndex;
-use crate::types::{BlobId, BranchSlug, DocId, DocType, Word};
+use crate::types::{BlobId, BranchScope, BranchSlug, DocId, DocType, Word};
 
 pub use matcher::{AnalyzedClause, Matcher};
 pub use query::{parse, Clause, ParsedQuery};
@@ -61,6 +61,9 @@ pub struct SearchRequest {
     pub imported_from: Option<chrono::NaiveDate>,
     /// Only documents imported on or before this day (UTC).
     pub imported_to: Option<chrono::NaiveDate>,
+    /// Whose search this is: only documents in scope are found, counted and
+    /// shown, and hits name only the branches and sources in scope.
+    pub scope: BranchScope,
 }
 
 impl SearchRequest {
@@ -73,6 +76,7 @@ impl SearchRequest {
             offset: 0,
             imported_from: None,
             imported_to: None,
+            scope: BranchScope::All,
         }
     }
 }
@@ -138,16 +142,31 @@ impl<C: crate::catalog::Catalog> PageWords for C {
     }
 }
 
-/// The branches and document types present in the index, for filters.
-#[derive(Debug, Clone, Serialize)]
+/// The branches and document types of the documents in a scope, each with
+/// how many documents have it, for filters.
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Facets {
-    pub branches: Vec<String>,
-    pub doc_types: Vec<String>,
+    pub branches: Vec<FacetCount>,
+    pub doc_types: Vec<FacetCount>,
 }
 
-pub fn facets(index: &SearchIndex) -> Result<Facets, SearchError> {
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: usize,
+}
+
+pub fn facets(index: &SearchIndex, scope: &BranchScope) -> Result<Facets, SearchError> {
+    use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
     let searcher = index.searcher();
     let f = index.fields();
+    if matches!(scope, BranchScope::Only(held) if held.is_empty()) {
+        return Ok(Facets {
+            branches: Vec::new(),
+            doc_types: Vec::new(),
+        });
+    }
+    let in_scope = build::scope_filter(f, scope);
     let terms = |field: tantivy::schema::Field| -> Result<Vec<String>, SearchError> {
         let mut out = std::collections::BTreeSet::new();
         for seg in searcher.segment_readers() {
@@ -162,9 +181,38 @@ pub fn facets(index: &SearchIndex) -> Result<Facets, SearchError> {
         }
         Ok(out.into_iter().collect())
     };
+    // Each value counted among the documents in scope; values with no
+    // document in scope (another branch's types, another branch) are left
+    // out, so a count never tells of records the caller cannot see.
+    let counted = |field, values: Vec<String>| -> Result<Vec<FacetCount>, SearchError> {
+        let mut out = Vec::new();
+        for value in values {
+            let term: Box<dyn Query> = Box::new(TermQuery::new(
+                tantivy::Term::from_field_text(field, &value),
+                tantivy::schema::IndexRecordOption::Basic,
+            ));
+            let scope_q: Box<dyn Query> = match &in_scope {
+                Some(q) => q.box_clone(),
+                None => Box::new(AllQuery),
+            };
+            let q = BooleanQuery::new(vec![(Occur::Must, scope_q), (Occur::Must, term)]);
+            let count = searcher.search(&q, &Count)?;
+            if count > 0 {
+                out.push(FacetCount { value, count });
+            }
+        }
+        Ok(out)
+    };
+    let branches: Vec<String> = terms(f.branch)?
+        .into_iter()
+        .filter(|b| match b.parse::<BranchSlug>() {
+            Ok(slug) => scope.allows(&slug),
+            Err(_) => false,
+        })
+        .collect();
     Ok(Facets {
-        branches: terms(f.branch)?,
-        doc_types: terms(f.doc_type)?,
+        branches: counted(f.branch, branches)?,
+        doc_types: counted(f.doc_type, terms(f.doc_type)?)?,
     })
 }
 
@@ -289,6 +337,15 @@ pub fn search_with(
     words: &dyn PageWords,
 ) -> Result<SearchResults, SearchError> {
     let prepared = prepare(index, req)?;
+    if matches!(&req.scope, BranchScope::Only(held) if held.is_empty()) {
+        // Someone who holds no branch sees nothing.
+        return Ok(SearchResults {
+            total: 0,
+            hits: Vec::new(),
+            fuzzy: false,
+            notices: prepared.parsed.notices,
+        });
+    }
     let searcher = index.searcher();
     let f = *index.fields();
     let limit = req.limit.clamp(1, 1000);
@@ -314,7 +371,7 @@ pub fn search_with(
     let mut hits = Vec::with_capacity(top.len());
     for (Rank(score, _), addr) in top {
         let doc: TantivyDocument = searcher.doc(addr)?;
-        let mut hit = make_hit(&f, &doc, score, &matcher)?;
+        let mut hit = make_hit(&f, &doc, score, &matcher, &req.scope)?;
         let page_words = words.words_of(hit.id, &hit.pages);
         if !page_words.is_empty() {
             hit.matches = locate(&matcher, &page_words, &hit.pages);
@@ -334,6 +391,7 @@ fn make_hit(
     doc: &TantivyDocument,
     score: Score,
     matcher: &Matcher,
+    scope: &BranchScope,
 ) -> Result<Hit, SearchError> {
     let first = |field| {
         doc.get_first(field)
@@ -372,6 +430,25 @@ fn make_hit(
             .unwrap_or_default(),
     };
     let sha = first(f.sha256).unwrap_or_default();
+    // Only what the caller's scope covers: the first branch in scope, the
+    // sources imported under a branch in scope.
+    let in_scope = |b: &str| match scope {
+        BranchScope::All => true,
+        _ => b
+            .parse::<BranchSlug>()
+            .is_ok_and(|slug| scope.allows(&slug)),
+    };
+    let branch = all(f.branch).into_iter().find(|b| in_scope(b));
+    let source_branches = all(f.source_branch);
+    let sources: Vec<String> = all(f.source)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            matches!(scope, BranchScope::All)
+                || source_branches.get(*i).is_some_and(|b| in_scope(b))
+        })
+        .map(|(_, s)| s)
+        .collect();
     Ok(Hit {
         id: DocId(
             doc.get_first(f.doc_id)
@@ -381,9 +458,9 @@ fn make_hit(
         sha256: sha.parse().map_err(|e: crate::types::BadBlobId| {
             SearchError::Index(tantivy::TantivyError::InternalError(e.to_string()))
         })?,
-        sources: all(f.source),
+        sources,
         title: first(f.title).unwrap_or_default(),
-        branch: first(f.branch),
+        branch,
         doc_type: first(f.doc_type),
         score,
         pages,

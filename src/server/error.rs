@@ -6,12 +6,14 @@
 //! here with its detail and answered with a plain 500 that names nothing
 //! internal.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
 use crate::archive::ArchiveError;
+use crate::audit::AuditError;
+use crate::auth::AuthError;
 use crate::catalog::CatalogError;
 use crate::ingest::IngestError;
 use crate::preview::PreviewError;
@@ -23,42 +25,108 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds to wait before trying again (429 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
+            status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code,
-            message: message.into(),
-        }
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// No valid credentials.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// Valid credentials, but not allowed.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// A document that does not exist, or that the caller may not see: the
+    /// two answers are identical, so existence does not leak.
+    pub fn no_such_document(id: impl std::fmt::Display) -> Self {
+        Self::not_found("no_such_document", format!("no document {id}"))
     }
 
     /// An error the client cannot act on: logged in full, answered bare.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "request failed");
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: "the server could not complete the request; the details are in its log"
-                .to_string(),
-        }
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server could not complete the request; the details are in its log",
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code, "message": self.message}});
-        (self.status, Json(body)).into_response()
+        let mut resp = (self.status, Json(body)).into_response();
+        let h = resp.headers_mut();
+        if self.status == StatusCode::UNAUTHORIZED {
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"arshif\""),
+            );
+        }
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
     }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::WeakPassword => ApiError::bad_request("weak_password", e.to_string()),
+            e => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(e: AuditError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// A malformed query string, JSON body or form: 400 in the usual shape
+/// (axum's own answers are plain text).
+macro_rules! bad_input {
+    ($($rejection:ty => $code:literal),* $(,)?) => {$(
+        impl From<$rejection> for ApiError {
+            fn from(e: $rejection) -> Self {
+                let status = match e.status() {
+                    s if s.is_client_error() => s,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                ApiError::new(status, $code, e.body_text())
+            }
+        }
+    )*};
+}
+
+bad_input! {
+    axum::extract::rejection::QueryRejection => "bad_parameter",
+    axum::extract::rejection::JsonRejection => "bad_body",
+    axum::extract::multipart::MultipartRejection => "bad_upload",
 }
 
 impl From<SearchError> for ApiError {
@@ -78,12 +146,11 @@ impl From<SearchError> for ApiError {
 impl From<ArchiveError> for ApiError {
     fn from(e: ArchiveError) -> Self {
         match e {
-            ArchiveError::Locked { .. } => ApiError {
-                status: StatusCode::CONFLICT,
-                code: "archive_busy",
-                message: "another import is writing to the archive; try again when it has finished"
-                    .to_string(),
-            },
+            ArchiveError::Locked { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "archive_busy",
+                "another import is writing to the archive; try again when it has finished",
+            ),
             e => ApiError::internal(e),
         }
     }

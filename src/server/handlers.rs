@@ -3,14 +3,17 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiError, AppState};
+use super::access::{ApiQuery, Caller};
+use super::{blocking, ApiError, AppState};
+use crate::audit::Action;
+use crate::auth::{Permission, Role};
 use crate::catalog::{Catalog, DocumentRecord, PageDetail, PageRecord};
 use crate::ingest::{self, IngestReport, SourceNaming};
 use crate::preview;
@@ -18,13 +21,6 @@ use crate::search::{self, SearchRequest};
 use crate::types::{BranchSlug, DocId, DocType};
 
 type Shared = State<Arc<AppState>>;
-
-/// Run blocking library work off the async threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await?
-}
 
 const UI_HTML: &str = include_str!("ui/index.html");
 const UI_JS: &str = include_str!("ui/app.js");
@@ -93,8 +89,9 @@ where
 }
 
 impl SearchParams {
-    fn request(&self) -> Result<SearchRequest, ApiError> {
+    fn request(&self, who: &Caller) -> Result<SearchRequest, ApiError> {
         Ok(SearchRequest {
+            scope: who.user.scope(),
             query: self.q.clone().unwrap_or_default(),
             branch: param::<BranchSlug>(self.branch.as_deref(), "bad_branch", "branch")?,
             doc_type: param::<DocType>(self.doc_type.as_deref(), "bad_type", "document type")?,
@@ -106,18 +103,41 @@ impl SearchParams {
     }
 }
 
-pub async fn search(State(s): Shared, Query(p): Query<SearchParams>) -> Result<Response, ApiError> {
-    let req = p.request()?;
+pub async fn search(
+    State(s): Shared,
+    who: Caller,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
+    let req = p.request(&who)?;
     let _turn = s.searching.acquire().await.map_err(ApiError::internal)?;
     let st = s.clone();
-    let results =
-        blocking(move || st.with_catalog(|c| Ok(search::search_with(&st.index, &req, &*c)?)))
-            .await?;
+    let (req, results) = blocking(move || {
+        let r = st.with_catalog(|c| Ok(search::search_with(&st.index, &req, &*c)?))?;
+        Ok((req, r))
+    })
+    .await?;
+    s.audit(
+        who.event(Action::Search)
+            .documents(results.hits.iter().map(|h| h.id))
+            .detail(json!({
+                "query": req.query,
+                "branch": req.branch,
+                "type": req.doc_type,
+                "from": req.imported_from,
+                "to": req.imported_to,
+                "offset": req.offset,
+                "total": results.total,
+            })),
+    )
+    .await?;
     Ok(Json(results).into_response())
 }
 
-pub async fn facets(State(s): Shared) -> Result<Response, ApiError> {
-    let f = blocking(move || search::facets(&s.index).map_err(ApiError::internal)).await?;
+pub async fn facets(State(s): Shared, who: Caller) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
+    let scope = who.user.scope();
+    let f = blocking(move || search::facets(&s.index, &scope).map_err(ApiError::internal)).await?;
     Ok(Json(f).into_response())
 }
 
@@ -131,16 +151,27 @@ fn doc_id(raw: &str) -> Result<DocId, ApiError> {
         })
 }
 
-/// A document, or 404.
-fn document_record(c: &dyn Catalog, id: DocId) -> Result<DocumentRecord, ApiError> {
+/// A document as the caller may see it, or 404: one outside the caller's
+/// branches is answered exactly like one that does not exist.
+fn document_record(
+    c: &dyn Catalog,
+    id: DocId,
+    scope: &crate::types::BranchScope,
+) -> Result<DocumentRecord, ApiError> {
     c.document(id)?
-        .ok_or_else(|| ApiError::not_found("no_such_document", format!("no document {id}")))
+        .and_then(|d| d.in_scope(scope))
+        .ok_or_else(|| ApiError::no_such_document(id))
 }
 
 /// A document and its pages, or 404.
-fn load(s: &AppState, id: DocId) -> Result<(DocumentRecord, Vec<PageRecord>), ApiError> {
+fn load(
+    s: &AppState,
+    id: DocId,
+    who: &Caller,
+) -> Result<(DocumentRecord, Vec<PageRecord>), ApiError> {
+    let scope = who.user.scope();
     s.with_catalog(|c| {
-        let doc = document_record(c, id)?;
+        let doc = document_record(c, id, &scope)?;
         let pages = c.pages(id)?;
         Ok((doc, pages))
     })
@@ -153,19 +184,23 @@ pub struct DocParams {
 
 pub async fn document(
     State(s): Shared,
+    who: Caller,
     Path(id): Path<String>,
-    Query(p): Query<DocParams>,
+    ApiQuery(p): ApiQuery<DocParams>,
 ) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
     let id = doc_id(&id)?;
     let detail = match p.words.as_deref() {
         Some("1" | "true" | "yes") => PageDetail::TextAndWords,
         _ => PageDetail::Text,
     };
+    let (st, w) = (s.clone(), who.clone());
     let v = blocking(move || {
-        let (doc, pages) = load(&s, id)?;
+        let (doc, pages) = load(&st, id, &w)?;
         Ok(crate::catalog::document_json(&doc, &pages, detail))
     })
     .await?;
+    s.audit(who.event(Action::View).documents([id])).await?;
     Ok(Json(v).into_response())
 }
 
@@ -176,20 +211,29 @@ pub struct MatchParams {
 
 pub async fn matches(
     State(s): Shared,
+    who: Caller,
     Path(id): Path<String>,
-    Query(p): Query<MatchParams>,
+    ApiQuery(p): ApiQuery<MatchParams>,
 ) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
     let id = doc_id(&id)?;
     let q = p.q.unwrap_or_default();
+    let (st, scope, query) = (s.clone(), who.user.scope(), q.clone());
     let m = blocking(move || {
         // Only the words are needed, not the pages' text.
-        let words = s.with_catalog(|c| {
-            let doc = document_record(c, id)?;
+        let words = st.with_catalog(|c| {
+            let doc = document_record(c, id, &scope)?;
             let numbers: Vec<u32> = (1..=doc.page_count).collect();
             Ok(c.page_words(id, &numbers)?)
         })?;
-        Ok(search::matches_in(&s.index, &q, &words)?)
+        Ok(search::matches_in(&st.index, &query, &words)?)
     })
+    .await?;
+    s.audit(
+        who.event(Action::View)
+            .documents([id])
+            .detail(json!({"matches_of": q})),
+    )
     .await?;
     Ok(Json(json!({ "matches": m })).into_response())
 }
@@ -244,11 +288,22 @@ fn file_name(doc: &DocumentRecord) -> String {
         .unwrap_or_else(|| format!("document-{}", doc.id))
 }
 
-pub async fn original(State(s): Shared, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn original(
+    State(s): Shared,
+    who: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     use crate::store::BlobStore;
+    who.require(Permission::Search)?;
     let id = doc_id(&id)?;
-    let st = s.clone();
-    let doc = blocking(move || st.with_catalog(|c| document_record(c, id))).await?;
+    let (st, scope) = (s.clone(), who.user.scope());
+    let doc = blocking(move || st.with_catalog(|c| document_record(c, id, &scope))).await?;
+    s.audit(
+        who.event(Action::Download)
+            .documents([id])
+            .detail(json!({"what": "original"})),
+    )
+    .await?;
     let path = s
         .archive
         .store()
@@ -273,14 +328,23 @@ pub async fn original(State(s): Shared, Path(id): Path<String>) -> Result<Respon
 
 pub async fn searchable_pdf(
     State(s): Shared,
+    who: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
     let id = doc_id(&id)?;
+    let (st, w) = (s.clone(), who.clone());
     let (doc, bytes) = blocking(move || {
-        let (doc, pages) = load(&s, id)?;
-        let bytes = crate::searchable::for_document(s.archive.store(), &doc, &pages)?;
+        let (doc, pages) = load(&st, id, &w)?;
+        let bytes = crate::searchable::for_document(st.archive.store(), &doc, &pages)?;
         Ok((doc, bytes))
     })
+    .await?;
+    s.audit(
+        who.event(Action::Download)
+            .documents([id])
+            .detail(json!({"what": "searchable_pdf"})),
+    )
     .await?;
     let name = file_name(&doc);
     let stem = std::path::Path::new(&name)
@@ -317,16 +381,32 @@ fn page_number(raw: &str) -> Result<u32, ApiError> {
     })
 }
 
-async fn jpeg(s: Arc<AppState>, id: &str, n: &str, width: u32) -> Result<Response, ApiError> {
+async fn jpeg(
+    s: Arc<AppState>,
+    who: Caller,
+    id: &str,
+    n: &str,
+    width: u32,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
     let (id, n) = (doc_id(id)?, page_number(n)?);
+    let (st, w) = (s.clone(), who.clone());
     let bytes = blocking(move || {
-        let (doc, pages) = load(&s, id)?;
+        let (doc, pages) = load(&st, id, &w)?;
         let page = pages
             .iter()
             .find(|p| p.number == n)
             .ok_or(crate::preview::PreviewError::NoPage { doc: id.0, page: n })?;
-        Ok(s.previews.page_jpeg(s.archive.store(), &doc, page, width)?)
+        Ok(st
+            .previews
+            .page_jpeg(st.archive.store(), &doc, page, width)?)
     })
+    .await?;
+    s.audit(
+        who.event(Action::PageImage)
+            .documents([id])
+            .detail(json!({"page": n, "width": width})),
+    )
     .await?;
     Ok((
         [
@@ -340,17 +420,19 @@ async fn jpeg(s: Arc<AppState>, id: &str, n: &str, width: u32) -> Result<Respons
 
 pub async fn page_image(
     State(s): Shared,
+    who: Caller,
     Path((id, n)): Path<(String, String)>,
-    Query(p): Query<ImageParams>,
+    ApiQuery(p): ApiQuery<ImageParams>,
 ) -> Result<Response, ApiError> {
-    jpeg(s, &id, &n, p.width.unwrap_or(preview::DEFAULT_WIDTH)).await
+    jpeg(s, who, &id, &n, p.width.unwrap_or(preview::DEFAULT_WIDTH)).await
 }
 
 pub async fn thumbnail(
     State(s): Shared,
+    who: Caller,
     Path((id, n)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    jpeg(s, &id, &n, preview::THUMBNAIL_WIDTH).await
+    jpeg(s, who, &id, &n, preview::THUMBNAIL_WIDTH).await
 }
 
 /// A file name from an upload, reduced to its last component and stripped
@@ -365,7 +447,36 @@ fn safe_name(raw: &str, n: usize) -> String {
     }
 }
 
-pub async fn upload(State(s): Shared, mut form: Multipart) -> Result<Response, ApiError> {
+/// The branch an upload goes to: one the caller holds (a clerk holding a
+/// single branch may leave it out); any, or none, for an administrator.
+fn upload_branch(who: &Caller, asked: Option<BranchSlug>) -> Result<Option<BranchSlug>, ApiError> {
+    if who.user.role == Role::Admin {
+        return Ok(asked);
+    }
+    match asked {
+        Some(b) if who.user.scope().allows(&b) => Ok(Some(b)),
+        Some(b) => Err(ApiError::forbidden(
+            "branch_not_held",
+            format!(
+                "{} does not hold the branch {b}; import into one of yours",
+                who.user.name
+            ),
+        )),
+        None if who.user.branches.len() == 1 => Ok(who.user.branches.first().cloned()),
+        None => Err(ApiError::bad_request(
+            "branch_required",
+            "say which of your branches the files belong to (the branch field)",
+        )),
+    }
+}
+
+pub async fn upload(
+    State(s): Shared,
+    who: Caller,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Import)?;
+    let mut form = form?;
     let bad = |m: String| ApiError::bad_request("bad_upload", m);
     let uploads = s.archive.root().join("uploads");
     std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;
@@ -421,23 +532,37 @@ pub async fn upload(State(s): Shared, mut form: Multipart) -> Result<Response, A
             "no file in the upload; attach one or more files".to_string()
         ));
     }
-    let report: IngestReport = blocking(move || {
-        let mut opts = s.ingest.clone();
-        opts.branch = branch;
-        opts.doc_type = doc_type;
-        let root = dir.path().to_path_buf();
-        opts.source_naming = SourceNaming::Relabel {
-            root: root.clone(),
-            label: "upload".to_string(),
-        };
-        let mut report = ingest::ingest(&s.archive, &[root], &opts, &ingest::Quiet)?;
-        for e in &mut report.errors {
-            e.path = opts.source_naming.name(&e.path);
-        }
-        s.index.reload().map_err(ApiError::internal)?;
-        drop(dir);
-        Ok(report)
-    })
+    let branch = upload_branch(&who, branch)?;
+    let st = s.clone();
+    let (report, docs, opts): (IngestReport, Vec<DocId>, crate::ingest::IngestOptions) =
+        blocking(move || {
+            let s = st;
+            let mut opts = s.ingest.clone();
+            opts.branch = branch;
+            opts.doc_type = doc_type;
+            let root = dir.path().to_path_buf();
+            opts.source_naming = SourceNaming::Relabel {
+                root: root.clone(),
+                label: "upload".to_string(),
+            };
+            let mut report = ingest::ingest(&s.archive, &[root], &opts, &ingest::Quiet)?;
+            for e in &mut report.errors {
+                e.path = opts.source_naming.name(&e.path);
+            }
+            s.index.reload().map_err(ApiError::internal)?;
+            drop(dir);
+            let docs = s.with_catalog(|c| Ok(report.documents(&*c)?))?;
+            Ok((report, docs, opts))
+        })
+        .await?;
+    s.audit(who.event(Action::Import).documents(docs).detail(json!({
+        "batch": report.batch,
+        "branch": opts.branch,
+        "doc_type": opts.doc_type,
+        "ingested": report.ingested,
+        "duplicates": report.duplicates,
+        "failed": report.failed,
+    })))
     .await?;
     // Like `arshif ingest`: the report says which files failed and why.
     Ok((StatusCode::OK, Json(report)).into_response())

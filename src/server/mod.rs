@@ -7,6 +7,7 @@
 //! `openapi.json` beside this file (served at `/api/openapi.json`); a test
 //! checks that document against the routes the router really has.
 
+mod access;
 mod error;
 mod handlers;
 
@@ -33,6 +34,19 @@ pub struct ServeConfig {
     pub ingest: IngestOptions,
     /// Largest upload accepted, in bytes.
     pub max_upload: usize,
+    pub proxy: ProxyMode,
+}
+
+/// Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyMode {
+    /// Clients connect directly: the peer address is the client's, and the
+    /// headers are ignored (anyone could send them).
+    #[default]
+    Direct,
+    /// A reverse proxy on this machine (nginx, Caddy) terminates TLS and
+    /// forwards: from a loopback peer the headers are believed.
+    TrustLoopbackProxy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +61,10 @@ pub enum ServerError {
     Serve(#[source] std::io::Error),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 /// Every route: method and path (axum's syntax, which OpenAPI shares).
@@ -55,6 +73,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/ui/app.js"),
     ("GET", "/ui/app.css"),
     ("GET", "/api/openapi.json"),
+    ("POST", "/api/login"),
+    ("POST", "/api/logout"),
+    ("GET", "/api/me"),
+    ("POST", "/api/password"),
+    ("GET", "/api/audit"),
     ("GET", "/api/search"),
     ("GET", "/api/facets"),
     ("POST", "/api/documents"),
@@ -78,6 +101,12 @@ pub struct AppState {
     /// unbounded, the slowest searches queued behind all the others: p99
     /// 95 ms against 70, `make bench-serve`, 8 in flight).
     searching: tokio::sync::Semaphore,
+    throttle: crate::auth::Throttle,
+    proxy: ProxyMode,
+    session_lifetime: chrono::Duration,
+    /// Audit entries are appended one at a time within this process
+    /// (across processes, SQLite's write lock orders them).
+    audit_turn: Mutex<()>,
 }
 
 impl AppState {
@@ -95,6 +124,31 @@ impl AppState {
             searching: tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            throttle: crate::auth::Throttle::new(crate::auth::ThrottlePolicy::default()),
+            proxy: ProxyMode::Direct,
+            session_lifetime: chrono::Duration::hours(12),
+            audit_turn: Mutex::new(()),
+        })
+    }
+
+    /// Trust a local reverse proxy's forwarding headers (or not).
+    pub fn with_proxy(mut self, proxy: ProxyMode) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
+    /// Append an audit entry. The request fails if it cannot be written:
+    /// nothing is shown that the log does not record.
+    async fn audit(self: &Arc<Self>, event: crate::audit::Event) -> Result<(), ApiError> {
+        let s = self.clone();
+        blocking(move || s.audit_now(&event)).await
+    }
+
+    fn audit_now(&self, event: &crate::audit::Event) -> Result<(), ApiError> {
+        let _turn = self.audit_turn.lock().expect("audit lock");
+        self.with_catalog(|c| {
+            crate::audit::AuditLog::new(c).append(event)?;
+            Ok(())
         })
     }
 
@@ -123,6 +177,11 @@ pub fn router(state: Arc<AppState>, max_upload: usize) -> Router {
         .route("/ui/app.js", get(h::ui_js))
         .route("/ui/app.css", get(h::ui_css))
         .route("/api/openapi.json", get(h::openapi))
+        .route("/api/login", post(access::login))
+        .route("/api/logout", post(access::logout))
+        .route("/api/me", get(access::me))
+        .route("/api/password", post(access::password))
+        .route("/api/audit", get(access::audit))
         .route("/api/search", get(h::search))
         .route("/api/facets", get(h::facets))
         .route(
@@ -139,9 +198,51 @@ pub fn router(state: Arc<AppState>, max_upload: usize) -> Router {
         .with_state(state)
 }
 
+/// Run blocking library work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await?
+}
+
+/// An archive with no administrator gets one, `admin`, with a one-time
+/// password printed here once: it works only to choose a new password.
+fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
+    use crate::auth::{self, Accounts, Role};
+    let catalog = archive.catalog()?;
+    let accounts = Accounts::new(&catalog);
+    if accounts.has_admin()? {
+        return Ok(());
+    }
+    let mut name = "admin".to_string();
+    let mut n = 1;
+    while accounts.user(&name)?.is_some() {
+        n += 1;
+        name = format!("admin{n}");
+    }
+    let password = auth::one_time_password()?;
+    accounts.add_user(
+        &name,
+        Role::Admin,
+        &[],
+        &auth::hash_password(&password)?,
+        true,
+    )?;
+    crate::audit::AuditLog::new(&catalog).append(
+        &crate::audit::Event::new("serve", "local", crate::audit::Action::UserChange).detail(
+            serde_json::json!({"change": "add", "user": name, "role": "admin", "one_time_password": true}),
+        ),
+    )?;
+    eprintln!(
+        "arshif: this archive had no administrator, so one was created:\n\n    user:     {name}\n    password: {password}\n\n  The password works once: log in with it and choose a new one.\n  It is not shown again (if lost: arshif user passwd {name}).\n"
+    );
+    Ok(())
+}
+
 /// Serve the archive until interrupted (Ctrl-C or SIGTERM).
 pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerError> {
-    let state = Arc::new(AppState::new(archive, config.ingest.clone())?);
+    ensure_admin(&archive)?;
+    let state = Arc::new(AppState::new(archive, config.ingest.clone())?.with_proxy(config.proxy));
     let app = router(state, config.max_upload);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -151,11 +252,17 @@ pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerEr
         })?;
     let local = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%local, "serving");
+    if !local.ip().is_loopback() && config.proxy == ProxyMode::Direct {
+        eprintln!("arshif: warning: serving plain HTTP on {local}, beyond this machine: passwords and records cross the network unencrypted. Put a TLS reverse proxy in front (README, \"Serving over the network\").");
+    }
     eprintln!("arshif: serving on http://{local}/");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(ServerError::Serve)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .map_err(ServerError::Serve)
 }
 
 async fn shutdown() {

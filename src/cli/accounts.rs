@@ -1,0 +1,386 @@
+//! `arshif user`, `arshif token` and `arshif audit`.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+
+use crate::archive::Archive;
+use crate::audit::{self, Action, AuditFilter, AuditLog, Event};
+use crate::auth::{self, Accounts, Role};
+use crate::types::{BranchSlug, DocId};
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user. Asks for the password (twice) on a terminal.
+    Add {
+        name: String,
+        /// admin (everything, every branch), clerk (imports and searches in
+        /// their branches), staff (searches and views in their branches) or
+        /// auditor (reads the audit log).
+        #[arg(long)]
+        role: String,
+        /// A branch the user holds (clerk and staff); repeat for more.
+        #[arg(long = "branch")]
+        branches: Vec<BranchSlug>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give a user one or more branches.
+    Grant {
+        name: String,
+        #[arg(long = "branch", required = true)]
+        branches: Vec<BranchSlug>,
+    },
+    /// Take one or more branches from a user.
+    Revoke {
+        name: String,
+        #[arg(long = "branch", required = true)]
+        branches: Vec<BranchSlug>,
+    },
+    /// List users with their roles and branches.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's password (ends their web sessions).
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a user (for scanners and integrations). It
+    /// is printed once; only its hash is kept.
+    Create {
+        /// The user the token acts as.
+        name: String,
+        /// What the token is for, e.g. "hall scanner".
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        /// Only this user's.
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its number (from `token list`).
+    Revoke { id: i64 },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    /// Only this user's entries (`local:NAME` for the command line).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Only entries about this document.
+    #[arg(long)]
+    pub doc: Option<i64>,
+    /// Only entries at or after this time: YYYY-MM-DD (UTC) or RFC 3339.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Most entries, newest first.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain of the whole log. Exits 1 if it is broken.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Write an audit entry for something done on the command line.
+pub fn record(archive: &Archive, event: Event) -> Result<()> {
+    let catalog = archive.catalog()?;
+    AuditLog::new(&catalog)
+        .append(&event)
+        .context("cannot write the audit log")?;
+    Ok(())
+}
+
+fn local(action: Action) -> Event {
+    Event::new(audit::local_actor(), "local", action)
+}
+
+/// A new password: the first line of standard input, or typed twice on
+/// the terminal.
+fn read_new_password(from_stdin: bool, name: &str) -> Result<String> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        if !std::io::stdin().is_terminal() {
+            bail!("no terminal to ask for the password on; use --password-stdin");
+        }
+        let a = rpassword::prompt_password(format!("New password for {name}: "))?;
+        let b = rpassword::prompt_password("Again: ")?;
+        if a != b {
+            bail!("the two passwords differ");
+        }
+        a
+    };
+    if password.chars().count() < auth::MIN_PASSWORD_CHARS {
+        bail!(auth::AuthError::WeakPassword);
+    }
+    Ok(password)
+}
+
+pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
+    let catalog = archive.catalog()?;
+    let accounts = Accounts::new(&catalog);
+    match cmd {
+        UserCommand::Add {
+            name,
+            role,
+            branches,
+            password_stdin,
+        } => {
+            let role: Role = role.parse()?;
+            auth::check_user_name(&name)?;
+            if accounts.user(&name)?.is_some() {
+                bail!(auth::AuthError::UserExists(name));
+            }
+            let password = read_new_password(password_stdin, &name)?;
+            let user = accounts.add_user(
+                &name,
+                role,
+                &branches,
+                &auth::hash_password(&password)?,
+                false,
+            )?;
+            record(
+                archive,
+                local(Action::UserChange).detail(serde_json::json!({
+                    "change": "add", "user": user.name, "role": user.role, "branches": user.branches,
+                })),
+            )?;
+            println!(
+                "Added {} ({}){}",
+                user.name,
+                user.role,
+                branches_note(&user)
+            );
+        }
+        UserCommand::Grant { name, branches } => {
+            for b in &branches {
+                accounts.grant(&name, b)?;
+            }
+            record(
+                archive,
+                local(Action::PermissionChange).detail(serde_json::json!({
+                    "change": "grant", "user": name, "branches": branches,
+                })),
+            )?;
+            let user = accounts.user(&name)?.context("the user vanished")?;
+            println!("{}{}", user.name, branches_note(&user));
+        }
+        UserCommand::Revoke { name, branches } => {
+            for b in &branches {
+                accounts.revoke(&name, b)?;
+            }
+            record(
+                archive,
+                local(Action::PermissionChange).detail(serde_json::json!({
+                    "change": "revoke", "user": name, "branches": branches,
+                })),
+            )?;
+            let user = accounts.user(&name)?.context("the user vanished")?;
+            println!("{}{}", user.name, branches_note(&user));
+        }
+        UserCommand::List { json } => {
+            let users = accounts.list_users()?;
+            if json {
+                println!("{}", serde_json::to_string(&users)?);
+            } else if users.is_empty() {
+                println!("No users yet. Add an administrator: arshif user add NAME --role admin");
+            } else {
+                for u in users {
+                    let note = if u.must_change_password {
+                        "  (must change the one-time password)"
+                    } else {
+                        ""
+                    };
+                    println!("{:<20} {:<8}{}{note}", u.name, u.role, branches_note(&u));
+                }
+            }
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
+            if accounts.user(&name)?.is_none() {
+                bail!(auth::AuthError::NoSuchUser(name));
+            }
+            let password = read_new_password(password_stdin, &name)?;
+            accounts.set_password(&name, &auth::hash_password(&password)?, false)?;
+            record(
+                archive,
+                local(Action::PasswordChange).detail(serde_json::json!({ "user": name })),
+            )?;
+            println!("Changed the password of {name}; their web sessions have ended");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn branches_note(u: &auth::User) -> String {
+    match u.role {
+        Role::Admin => "  every branch".to_string(),
+        Role::Auditor => String::new(),
+        _ if u.branches.is_empty() => "  no branch yet (sees nothing)".to_string(),
+        _ => format!(
+            "  {}",
+            u.branches
+                .iter()
+                .map(|b| b.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
+    let catalog = archive.catalog()?;
+    let accounts = Accounts::new(&catalog);
+    match cmd {
+        TokenCommand::Create { name, label } => {
+            let (info, secret) = accounts.create_token(&name, &label)?;
+            record(
+                archive,
+                local(Action::TokenChange).detail(serde_json::json!({
+                    "change": "create", "token": info.id, "user": info.user, "label": info.label,
+                })),
+            )?;
+            // The secret alone on standard output, for scripts; the note on
+            // standard error.
+            println!("{}", secret.expose());
+            eprintln!(
+                "Token {} for {} ({}). Send it as `Authorization: Bearer TOKEN`. It is not shown again.",
+                info.id, info.user, info.label
+            );
+        }
+        TokenCommand::List { name, json } => {
+            let tokens = accounts.list_tokens(name.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string(&tokens)?);
+            } else {
+                for t in tokens {
+                    let state = match t.revoked_at {
+                        Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                        None => "active".to_string(),
+                    };
+                    println!(
+                        "{:>4}  {:<20} {:<24} created {}  {state}",
+                        t.id,
+                        t.user,
+                        t.label,
+                        t.created_at.format("%Y-%m-%d %H:%M")
+                    );
+                }
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let info = accounts.revoke_token(id)?;
+            record(
+                archive,
+                local(Action::TokenChange).detail(serde_json::json!({
+                    "change": "revoke", "token": info.id, "user": info.user,
+                })),
+            )?;
+            println!("Revoked token {} of {}", info.id, info.user);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--since`: a day (from its start, UTC) or an RFC 3339 time.
+pub fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(d) = s.parse::<chrono::NaiveDate>() {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .with_context(|| format!("--since {s:?}: give YYYY-MM-DD or an RFC 3339 time"))
+}
+
+pub fn audit(archive: &Archive, args: AuditArgs) -> Result<ExitCode> {
+    let catalog = archive.catalog()?;
+    let log = AuditLog::new(&catalog);
+    if let Some(AuditCommand::Verify { json }) = args.command {
+        let v = log.verify()?;
+        if json {
+            println!("{}", serde_json::to_string(&v)?);
+        } else {
+            match (&v.broken, &v.head) {
+                (Some((seq, why)), _) => {
+                    println!("The audit log is BROKEN at entry {seq}: {why}")
+                }
+                (None, Some((seq, hash))) => println!(
+                    "The audit log is intact: {} entries, chained.\nHead: entry {seq}, sha256 {hash}\n(Keep the head elsewhere: a later head must extend it.)",
+                    v.entries
+                ),
+                (None, None) => println!("The audit log is empty"),
+            }
+        }
+        return Ok(if v.broken.is_some() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let filter = AuditFilter {
+        actor: args.user,
+        document: args.doc.map(DocId),
+        since: args.since.as_deref().map(parse_since).transpose()?,
+        before: None,
+        limit: args.limit.max(1),
+    };
+    let entries = log.list(&filter)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&entries)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in entries {
+        let docs = if e.documents.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<String> = e.documents.iter().take(10).map(|d| d.to_string()).collect();
+            let more = e.documents.len().saturating_sub(10);
+            format!(
+                "  docs {}{}",
+                shown.join(","),
+                if more > 0 {
+                    format!(" (+{more})")
+                } else {
+                    String::new()
+                }
+            )
+        };
+        let detail = match e.detail.as_object() {
+            Some(m) if !m.is_empty() => format!("  {}", e.detail),
+            _ => String::new(),
+        };
+        println!(
+            "{:>6}  {}  {:<16} {:<15} {:<17}{docs}{detail}",
+            e.seq, e.at, e.actor, e.address, e.action
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
