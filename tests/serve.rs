@@ -3,133 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-
+use common::http::*;
 use common::*;
 use serde_json::Value;
-
-/// A running server, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(archive: &TestArchive) -> Server {
-        let mut child = Command::new(bin())
-            .arg("--archive")
-            .arg(&archive.dir)
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start arshif serve");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("serve exited before listening")
-                .unwrap();
-            if let Some(rest) = line.split("serving on http://").nth(1) {
-                break rest.trim_end_matches('/').to_string();
-            }
-        };
-        // Keep draining the log so the server never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, addr }
-    }
-
-    /// One HTTP/1.1 request; returns status, headers (lower-cased names)
-    /// and body.
-    fn request(
-        &self,
-        method: &str,
-        path: &str,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        if let Some(ct) = content_type {
-            head.push_str(&format!("Content-Type: {ct}\r\n"));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes()).unwrap();
-        s.write_all(body).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let mut body = raw[split + 4..].to_vec();
-        let mut lines = head.lines();
-        let status: u16 = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
-            .collect();
-        if headers
-            .iter()
-            .any(|(k, v)| k == "transfer-encoding" && v == "chunked")
-        {
-            body = dechunk(&body);
-        }
-        (status, headers, body)
-    }
-
-    fn get(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        self.request("GET", path, None, b"")
-    }
-
-    fn json(&self, path: &str) -> (u16, Value) {
-        let (status, _, body) = self.get(path);
-        (status, serde_json::from_slice(&body).expect("JSON body"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let n = usize::from_str_radix(std::str::from_utf8(&b[..end]).unwrap().trim(), 16).unwrap();
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[end + 2..end + 2 + n]);
-        b = &b[end + 2 + n + 2..];
-    }
-}
-
-fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
-    h.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-/// A query-string value, percent-encoded.
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 #[test]
 fn the_api_serves_search_documents_originals_and_pages() {
@@ -143,7 +19,9 @@ fn the_api_serves_search_documents_originals_and_pages() {
         &[&circular],
     );
     assert_eq!(code, 0, "{r}");
-    let server = Server::start(&a);
+    let token = a.admin_token();
+    let mut server = Server::start(&a);
+    server.token = Some(token);
 
     // Search as a clerk types: no hamza, ه for ة.
     let (status, found) = server.json(&format!("/api/search?q={}", enc("رخصه بناء")));
@@ -191,7 +69,10 @@ fn the_api_serves_search_documents_originals_and_pages() {
     ));
     assert_eq!(recent["total"], 1, "{recent}");
     let (_, facets) = server.json("/api/facets");
-    assert_eq!(facets["branches"], serde_json::json!(["hofuf", "mubarraz"]));
+    assert_eq!(
+        facets["branches"],
+        serde_json::json!([{"value": "hofuf", "count": 1}, {"value": "mubarraz", "count": 1}])
+    );
 
     // The document is what `arshif show --json` prints.
     let (status, shown) = server.json(&format!("/api/documents/{id}"));
@@ -251,7 +132,9 @@ fn the_api_serves_search_documents_originals_and_pages() {
 #[test]
 fn imports_made_while_serving_are_found() {
     let a = TestArchive::new();
-    let server = Server::start(&a);
+    let token = a.admin_token();
+    let mut server = Server::start(&a);
+    server.token = Some(token);
     let (_, before) = server.json("/api/search?q=hours");
     assert_eq!(before["total"], 0);
     let pdf = samples().join("pdf/circular 12-1445 opening hours.pdf");
@@ -275,7 +158,9 @@ fn imports_made_while_serving_are_found() {
 #[test]
 fn uploads_are_imported_like_ingest() {
     let a = TestArchive::new();
-    let server = Server::start(&a);
+    let token = a.admin_token();
+    let mut server = Server::start(&a);
+    server.token = Some(token);
     let pdf = samples().join("pdf/circular 12-1445 opening hours.pdf");
     let bytes = std::fs::read(&pdf).unwrap();
     let mut body = Vec::new();

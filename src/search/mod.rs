@@ -336,9 +336,18 @@ pub fn search_with(
     req: &SearchRequest,
     words: &dyn PageWords,
 ) -> Result<SearchResults, SearchError> {
-    let prepared = prepare(index, req)?;
-    if matches!(&req.scope, BranchScope::Only(held) if held.is_empty()) {
-        // Someone who holds no branch sees nothing.
+    let mut prepared = prepare(index, req)?;
+    // A branch filter outside the caller's scope matches nothing (not the
+    // documents in scope that another branch also imported: that would
+    // tell of the other branch's records).
+    let outside = |b: &BranchSlug| !req.scope.allows(b);
+    let filtered_out = req.branch.as_ref().is_some_and(outside) || {
+        let asked = prepared.parsed.branches.len();
+        prepared.parsed.branches.retain(|b| !outside(b));
+        asked > 0 && prepared.parsed.branches.is_empty()
+    };
+    if filtered_out || matches!(&req.scope, BranchScope::Only(held) if held.is_empty()) {
+        // Someone who holds no branch (or asks only for others) sees nothing.
         return Ok(SearchResults {
             total: 0,
             hits: Vec::new(),

@@ -478,6 +478,19 @@ pub async fn upload(
     who.require(Permission::Import)?;
     let mut form = form?;
     let bad = |m: String| ApiError::bad_request("bad_upload", m);
+    // A body over the limit is 413; anything else malformed is 400.
+    let cut = |e: axum::extract::multipart::MultipartError, what: String| {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                "upload_too_large",
+                format!("the upload is larger than this server accepts ({what})"),
+            )
+        } else {
+            bad(format!("{what}: {}", e.body_text()))
+        }
+    };
     let uploads = s.archive.root().join("uploads");
     std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;
     let dir = tempfile::Builder::new()
@@ -488,7 +501,7 @@ pub async fn upload(
     while let Some(mut field) = form
         .next_field()
         .await
-        .map_err(|e| bad(format!("the upload could not be read: {e}")))?
+        .map_err(|e| cut(e, "the upload could not be read".to_string()))?
     {
         let name = field.name().unwrap_or("").to_string();
         match field.file_name().map(str::to_string) {
@@ -502,7 +515,7 @@ pub async fn upload(
                 while let Some(chunk) = field
                     .chunk()
                     .await
-                    .map_err(|e| bad(format!("{fname}: the upload was cut off: {e}")))?
+                    .map_err(|e| cut(e, format!("{fname}: the upload was cut off")))?
                 {
                     use std::io::Write;
                     out.write_all(&chunk).map_err(ApiError::internal)?;
@@ -512,7 +525,7 @@ pub async fn upload(
                 let value = field
                     .text()
                     .await
-                    .map_err(|e| bad(format!("field {name}: {e}")))?;
+                    .map_err(|e| cut(e, format!("field {name}")))?;
                 match name.as_str() {
                     "branch" => branch = param::<BranchSlug>(Some(&value), "bad_branch", "branch")?,
                     "doc_type" | "type" => {

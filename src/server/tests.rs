@@ -6,20 +6,39 @@ use tower::ServiceExt;
 
 use super::*;
 
-fn app() -> (tempfile::TempDir, Router) {
+/// A real, empty archive with an administrator, and that administrator's
+/// API token.
+fn app() -> (tempfile::TempDir, Router, String) {
     let t = tempfile::tempdir().unwrap();
     let archive = Archive::init(&t.path().join("a")).unwrap();
+    let catalog = archive.catalog().unwrap();
+    let accounts = crate::auth::Accounts::new(&catalog);
+    accounts
+        .add_user("root", crate::auth::Role::Admin, &[], "unused", false)
+        .unwrap();
+    let (_, token) = accounts.create_token("root", "test").unwrap();
     let state = Arc::new(AppState::new(archive, IngestOptions::default()).unwrap());
-    (t, router(state, 1 << 20))
+    (t, router(state, 1 << 20), token.expose().to_string())
 }
 
 async fn call(app: &Router, method: &str, uri: &str) -> (StatusCode, serde_json::Value) {
-    let req = Request::builder()
+    call_as(app, method, uri, None).await
+}
+
+async fn call_as(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::builder()
         .method(method)
         .uri(uri)
-        .header("content-type", "multipart/form-data; boundary=x")
-        .body(Body::from("--x--\r\n"))
-        .unwrap();
+        .header("content-type", "multipart/form-data; boundary=x");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = req.body(Body::from("--x--\r\n")).unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
@@ -52,10 +71,10 @@ fn openapi_documents_exactly_the_routes() {
 
 #[tokio::test]
 async fn every_route_is_served_by_the_router() {
-    let (_t, app) = app();
+    let (_t, app, token) = app();
     for (method, path) in ROUTES {
         let uri = path.replace("{id}", "1").replace("{n}", "1");
-        let (status, body) = call(&app, method, &uri).await;
+        let (status, body) = call_as(&app, method, &uri, Some(&token)).await;
         // The fallback answers unknown routes with code not_found.
         assert_ne!(body["error"]["code"], "not_found", "{method} {path}");
         assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
@@ -66,9 +85,45 @@ async fn every_route_is_served_by_the_router() {
     assert_eq!(body["error"]["code"], "not_found");
 }
 
+/// Without credentials, or with bad ones, every API route but login and
+/// the API's description answers 401 (and says how to authenticate).
+#[tokio::test]
+async fn api_routes_need_credentials() {
+    let (_t, app, _) = app();
+    let public = [
+        "/",
+        "/ui/app.js",
+        "/ui/app.css",
+        "/api/openapi.json",
+        "/api/login",
+    ];
+    for (method, path) in ROUTES {
+        let uri = path.replace("{id}", "1").replace("{n}", "1");
+        for token in [None, Some("0123"), Some("")] {
+            let (status, body) = call_as(&app, method, &uri, token).await;
+            if public.contains(path) {
+                assert_ne!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} {token:?}: {body}"
+                );
+                assert!(
+                    matches!(
+                        body["error"]["code"].as_str(),
+                        Some("not_logged_in" | "bad_credentials")
+                    ),
+                    "{method} {path}: {body}"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn errors_are_json_with_a_code_and_a_message() {
-    let (_t, app) = app();
+    let (_t, app, token) = app();
     for (uri, status, code) in [
         ("/api/search?q=", 400, "empty_query"),
         (
@@ -82,7 +137,7 @@ async fn errors_are_json_with_a_code_and_a_message() {
         ("/api/documents/99", 404, "no_such_document"),
         ("/api/documents/99/pages/0/image", 400, "bad_page"),
     ] {
-        let (got, body) = call(&app, "GET", uri).await;
+        let (got, body) = call_as(&app, "GET", uri, Some(&token)).await;
         assert_eq!(got.as_u16(), status, "{uri}: {body}");
         assert_eq!(body["error"]["code"], code, "{uri}");
         assert!(
@@ -90,7 +145,7 @@ async fn errors_are_json_with_a_code_and_a_message() {
             "{uri}"
         );
     }
-    let (got, body) = call(&app, "POST", "/api/documents").await;
+    let (got, body) = call_as(&app, "POST", "/api/documents", Some(&token)).await;
     assert_eq!(got, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], "bad_upload");
 }

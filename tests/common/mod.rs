@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+pub mod http;
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_arshif")
 }
@@ -32,6 +34,49 @@ impl TestArchive {
         let out = run(&dir, &["init"]);
         assert!(out.status.success(), "init failed: {}", stderr(&out));
         TestArchive { tmp, dir }
+    }
+
+    /// Add a user with `arshif user add`, the password on standard input.
+    pub fn add_user(&self, name: &str, role: &str, branches: &[&str], password: &str) {
+        let mut args = vec!["user", "add", name, "--role", role, "--password-stdin"];
+        for b in branches {
+            args.extend(["--branch", b]);
+        }
+        let out = self.run_with_stdin(&args, &format!("{password}\n"));
+        assert!(out.status.success(), "user add {name}: {}", stderr(&out));
+    }
+
+    /// A new API token for a user (`arshif token create`).
+    pub fn token(&self, user: &str) -> String {
+        let out = self.run(&["token", "create", user]);
+        assert!(out.status.success(), "token create: {}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// An administrator's token, creating the administrator `root` first.
+    pub fn admin_token(&self) -> String {
+        self.add_user("root", "admin", &[], "root-password-1");
+        self.token("root")
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(bin())
+            .arg("--archive")
+            .arg(&self.dir)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run arshif");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
     }
 
     /// A scratch directory beside the archive for input files.

@@ -1,0 +1,856 @@
+//! Accounts, branch scope and the audit trail, as a client sees them: the
+//! real binary serving a real archive with documents in two branches, and
+//! users of every role.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::http::*;
+use common::*;
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "a-long-password-1";
+
+/// Two branches' documents and a user of each role.
+struct World {
+    a: TestArchive,
+    server: Server,
+    /// hofuf's document (the circular) and omran's (the violation report).
+    own: i64,
+    other: i64,
+    tokens: Vec<(&'static str, String)>,
+}
+
+fn pdf(name: &str) -> std::path::PathBuf {
+    samples().join("pdf").join(name)
+}
+
+const HOFUF_PDF: &str = "circular 12-1445 opening hours.pdf";
+const OMRAN_PDF: &str = "محضر مخالفة 1445-552.pdf";
+const THIRD_PDF: &str = "تعميم 14-1445 نظافة الأسواق.pdf";
+
+fn world(serve_flags: &[&str]) -> World {
+    world_with(serve_flags, |_| {})
+}
+
+/// [`world`], with more imports before the server starts.
+fn world_with(serve_flags: &[&str], more: impl FnOnce(&TestArchive)) -> World {
+    let a = TestArchive::new();
+    let (r, code) = a.ingest(
+        &["--branch", "hofuf", "--doc-type", "circular"],
+        &[&pdf(HOFUF_PDF)],
+    );
+    assert_eq!(code, 0, "{r}");
+    let (r, code) = a.ingest(
+        &["--branch", "omran", "--doc-type", "violation-report"],
+        &[&pdf(OMRAN_PDF)],
+    );
+    assert_eq!(code, 0, "{r}");
+    a.add_user("root", "admin", &[], PASSWORD);
+    a.add_user("clerk_h", "clerk", &["hofuf"], PASSWORD);
+    a.add_user("staff_h", "staff", &["hofuf"], PASSWORD);
+    a.add_user("auditor", "auditor", &[], PASSWORD);
+    let tokens = vec![
+        ("admin", a.token("root")),
+        ("clerk", a.token("clerk_h")),
+        ("staff", a.token("staff_h")),
+        ("auditor", a.token("auditor")),
+    ];
+    let id_of = |query: &str| -> i64 {
+        let v = a.search(&[], query);
+        assert_eq!(v["total"], 1, "{query}: {v}");
+        v["hits"][0]["id"].as_i64().unwrap()
+    };
+    let own = id_of("hours");
+    let other = id_of("مخالفة");
+    more(&a);
+    let server = Server::start_with(&a, serve_flags);
+    World {
+        a,
+        server,
+        own,
+        other,
+        tokens,
+    }
+}
+
+impl World {
+    fn call(&self, token: Option<&str>, method: &str, path: &str, body: &[u8]) -> Answer {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if let Some(a) = &auth {
+            headers.push(("Authorization", a));
+        }
+        let ct = match path {
+            "/api/documents" => "multipart/form-data; boundary=XyZ",
+            _ => "application/json",
+        };
+        if method == "POST" {
+            headers.push(("Content-Type", ct));
+        }
+        self.server.send(method, path, &headers, body)
+    }
+
+    fn token(&self, role: &str) -> &str {
+        &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    /// Log in; returns the session cookie (name=value) and the CSRF token.
+    fn login(&self, user: &str, password: &str, cookie: Option<&str>) -> (Answer, String, String) {
+        let body = json!({"user": user, "password": password}).to_string();
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(c) = cookie {
+            headers.push(("Cookie", c));
+        }
+        let a = self
+            .server
+            .send("POST", "/api/login", &headers, body.as_bytes());
+        let set = a.header("set-cookie").to_string();
+        let cookie = set.split(';').next().unwrap_or("").to_string();
+        let csrf = a.json()["csrf_token"].as_str().unwrap_or("").to_string();
+        (a, cookie, csrf)
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        let out = self.a.run(&["audit", "--json", "--limit", "1000"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    }
+}
+
+/// Every route, every role (and no credentials), a document of the user's
+/// own branch and one of another: the exact status of each.
+#[test]
+fn authorization_matrix() {
+    let w = world(&[]);
+    let upload = |branch: &str| {
+        let bytes = std::fs::read(pdf(THIRD_PDF)).unwrap();
+        multipart(&[
+            ("branch", None, branch.as_bytes()),
+            ("file", Some("upload.pdf"), &bytes),
+        ])
+    };
+    let wrong_password = json!({"current": "not-the-password", "new": "another-password-2"})
+        .to_string()
+        .into_bytes();
+    let bad_login = json!({"user": "nobody_at_all", "password": "wrong-password-x"})
+        .to_string()
+        .into_bytes();
+    // (method, route, concrete path for the own/other document, body,
+    //  expected status for [none, admin, clerk, staff, auditor])
+    type Row<'a> = (&'a str, &'a str, String, Vec<u8>, [u16; 5]);
+    let mut rows: Vec<Row> = Vec::new();
+    for (label, id) in [("own", w.own), ("other", w.other)] {
+        let scoped: [u16; 5] = if label == "own" {
+            [401, 200, 200, 200, 403]
+        } else {
+            [401, 200, 404, 404, 403]
+        };
+        for (route, path) in [
+            ("/api/documents/{id}", format!("/api/documents/{id}")),
+            (
+                "/api/documents/{id}/matches",
+                format!("/api/documents/{id}/matches?q=1445"),
+            ),
+            (
+                "/api/documents/{id}/original",
+                format!("/api/documents/{id}/original"),
+            ),
+            (
+                "/api/documents/{id}/searchable.pdf",
+                format!("/api/documents/{id}/searchable.pdf"),
+            ),
+            (
+                "/api/documents/{id}/pages/{n}/image",
+                format!("/api/documents/{id}/pages/1/image?width=300"),
+            ),
+            (
+                "/api/documents/{id}/pages/{n}/thumbnail",
+                format!("/api/documents/{id}/pages/1/thumbnail"),
+            ),
+        ] {
+            rows.push(("GET", route, path, Vec::new(), scoped));
+        }
+    }
+    let public = [200, 200, 200, 200, 200];
+    rows.extend([
+        ("GET", "/", "/".to_string(), Vec::new(), public),
+        (
+            "GET",
+            "/ui/app.js",
+            "/ui/app.js".to_string(),
+            Vec::new(),
+            public,
+        ),
+        (
+            "GET",
+            "/ui/app.css",
+            "/ui/app.css".to_string(),
+            Vec::new(),
+            public,
+        ),
+        (
+            "GET",
+            "/api/openapi.json",
+            "/api/openapi.json".to_string(),
+            Vec::new(),
+            public,
+        ),
+        (
+            "POST",
+            "/api/login",
+            "/api/login".to_string(),
+            bad_login,
+            [401; 5],
+        ),
+        (
+            "GET",
+            "/api/me",
+            "/api/me".to_string(),
+            Vec::new(),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/password",
+            "/api/password".to_string(),
+            wrong_password,
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/audit",
+            "/api/audit?limit=5".to_string(),
+            Vec::new(),
+            [401, 200, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/api/search",
+            "/api/search?q=1445".to_string(),
+            Vec::new(),
+            [401, 200, 200, 200, 403],
+        ),
+        (
+            "GET",
+            "/api/facets",
+            "/api/facets".to_string(),
+            Vec::new(),
+            [401, 200, 200, 200, 403],
+        ),
+        (
+            "POST",
+            "/api/documents",
+            "/api/documents".to_string(),
+            upload("hofuf"),
+            [401, 200, 200, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/documents",
+            "/api/documents".to_string(),
+            upload("omran"),
+            [401, 200, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/logout",
+            "/api/logout".to_string(),
+            Vec::new(),
+            [401, 204, 204, 204, 204],
+        ),
+    ]);
+    let covered: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|(m, r, ..)| (m.to_string(), r.to_string()))
+        .collect();
+    let routes: BTreeSet<(String, String)> = arshif::server::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(covered, routes, "the matrix covers every route");
+
+    let who: [Option<&str>; 5] = [
+        None,
+        Some(w.token("admin")),
+        Some(w.token("clerk")),
+        Some(w.token("staff")),
+        Some(w.token("auditor")),
+    ];
+    let names = ["nobody", "admin", "clerk", "staff", "auditor"];
+    let mut failures = Vec::new();
+    for (method, _, path, body, expected) in &rows {
+        for (i, token) in who.iter().enumerate() {
+            let a = w.call(*token, method, path, body);
+            if a.status != expected[i] {
+                failures.push(format!(
+                    "{method} {path} as {}: {} (expected {}) {}",
+                    names[i],
+                    a.status,
+                    expected[i],
+                    String::from_utf8_lossy(&a.body)
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                ));
+            }
+            // A document outside the branch is answered exactly like a
+            // document that does not exist.
+            if a.status == 404 {
+                let missing = path.replacen(&format!("/{}", w.other), "/999999", 1);
+                let b = w.call(*token, method, &missing, body);
+                let same = |v: Value| v.to_string().replace("999999", &w.other.to_string());
+                assert_eq!((b.status, same(b.json())), (404, same(a.json())), "{path}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A hofuf user learns nothing of omran: not in hits, totals, snippets,
+/// facet counts or the sources of a document both branches imported.
+#[test]
+fn no_cross_branch_content_in_hits_snippets_or_facets() {
+    // The third circular is imported by omran, then by hofuf too.
+    let third = pdf(THIRD_PDF);
+    let w = world_with(&[], |a| {
+        let omran_copy = a.scratch("omran-share").join("omran only name.pdf");
+        std::fs::copy(&third, &omran_copy).unwrap();
+        let (r, code) = a.ingest(
+            &["--branch", "omran", "--doc-type", "letter"],
+            &[&omran_copy],
+        );
+        assert_eq!(code, 0, "{r}");
+        let (r, code) = a.ingest(&["--branch", "hofuf"], &[&third]);
+        assert_eq!(code, 0, "{r}");
+    });
+    let staff = w.token("staff");
+    let get = |path: &str| w.call(Some(staff), "GET", path, b"").json();
+
+    // omran's report: a distinctive word of it finds nothing, counts nothing.
+    let found = get(&format!("/api/search?q={}", enc("مخالفة")));
+    assert_eq!(found["total"], 0, "{found}");
+    let by_branch = get(&format!("/api/search?q={}&branch=omran", enc("1445")));
+    assert_eq!(by_branch["total"], 0, "{by_branch}");
+    let in_query = get(&format!("/api/search?q={}", enc("branch:omran 1445")));
+    assert_eq!(in_query["total"], 0, "{in_query}");
+    let admin_sees = w
+        .call(Some(w.token("admin")), "GET", "/api/search?q=1445", b"")
+        .json();
+    assert_eq!(admin_sees["total"], 3, "{admin_sees}");
+
+    let all = get("/api/search?q=1445&limit=50");
+    assert_eq!(all["total"], 2, "{all}");
+    for hit in all["hits"].as_array().unwrap() {
+        assert_eq!(hit["branch"], "hofuf", "{hit}");
+        let text = hit.to_string();
+        assert!(!text.contains("omran"), "{hit}");
+        assert!(!text.contains("مخالفة"), "{hit}");
+        assert_ne!(hit["id"], w.other);
+    }
+    let shared = all["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] != w.own)
+        .unwrap();
+    assert_eq!(
+        shared["sources"],
+        json!([third.to_string_lossy()]),
+        "{shared}"
+    );
+    let doc = get(&format!("/api/documents/{}", shared["id"]));
+    assert_eq!(doc["branches"], json!(["hofuf"]), "{doc}");
+    assert_eq!(doc["sources"].as_array().unwrap().len(), 1, "{doc}");
+    assert!(!doc.to_string().contains("omran"), "{doc}");
+
+    // Facets: only hofuf, counted among hofuf's documents.
+    let f = get("/api/facets");
+    assert_eq!(
+        f["branches"],
+        json!([{"value": "hofuf", "count": 2}]),
+        "{f}"
+    );
+    let types: Vec<&str> = f["doc_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["value"].as_str().unwrap())
+        .collect();
+    assert!(!types.contains(&"violation-report"), "{f}");
+    // The admin's facets count everything.
+    let fa = w
+        .call(Some(w.token("admin")), "GET", "/api/facets", b"")
+        .json();
+    assert_eq!(
+        fa["branches"],
+        json!([{"value": "hofuf", "count": 2}, {"value": "omran", "count": 2}]),
+        "{fa}"
+    );
+    // A user holding no branch sees nothing at all.
+    w.a.add_user("newcomer", "staff", &[], PASSWORD);
+    let t = w.a.token("newcomer");
+    let none = w.call(Some(&t), "GET", "/api/search?q=1445", b"").json();
+    assert_eq!(none["total"], 0, "{none}");
+    let nf = w.call(Some(&t), "GET", "/api/facets", b"").json();
+    assert_eq!(nf, json!({"branches": [], "doc_types": []}));
+}
+
+#[test]
+fn login_sessions_csrf_fixation_and_throttling() {
+    let w = world(&[]);
+    // A wrong password, and an unknown user, get the same answer.
+    let (a, _, _) = w.login("staff_h", "wrong-password-1", None);
+    let (b, _, _) = w.login("no_such_user", "wrong-password-1", None);
+    assert_eq!((a.status, b.status), (401, 401));
+    assert_eq!(a.json(), b.json());
+    assert!(a.header("set-cookie").is_empty());
+
+    // A good login: an HttpOnly, SameSite=Strict cookie (not Secure over
+    // plain HTTP) and a CSRF token.
+    let (ok, cookie, csrf) = w.login("staff_h", PASSWORD, None);
+    assert_eq!(ok.status, 200, "{}", ok.json());
+    let set = ok.header("set-cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "{set}");
+    assert_eq!(ok.json()["role"], "staff");
+    assert_eq!(csrf.len(), 64);
+    let me = w
+        .server
+        .send("GET", "/api/me", &[("Cookie", &cookie)], b"")
+        .json();
+    assert_eq!(
+        (me["user"].as_str(), me["csrf_token"].as_str()),
+        (Some("staff_h"), Some(csrf.as_str()))
+    );
+
+    // Session fixation: a login never keeps the id the client brought; the
+    // old session ends.
+    let (again, cookie2, _) = w.login("staff_h", PASSWORD, Some(&cookie));
+    assert_eq!(again.status, 200);
+    assert_ne!(cookie2, cookie);
+    let old = w.server.send("GET", "/api/me", &[("Cookie", &cookie)], b"");
+    assert_eq!(old.status, 401);
+    let planted = "arshif_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let (fresh, cookie3, csrf3) = w.login("clerk_h", PASSWORD, Some(planted));
+    assert_eq!(fresh.status, 200);
+    assert_ne!(cookie3, planted);
+    assert_eq!(
+        w.server
+            .send("GET", "/api/me", &[("Cookie", planted)], b"")
+            .status,
+        401
+    );
+
+    // CSRF: a cookie alone cannot change anything.
+    let bytes = std::fs::read(pdf(THIRD_PDF)).unwrap();
+    let body = multipart(&[("file", Some("c.pdf"), &bytes)]);
+    let ct = ("Content-Type", "multipart/form-data; boundary=XyZ");
+    for token in [None, Some("0".repeat(64)), Some(String::new())] {
+        let mut h = vec![ct, ("Cookie", cookie3.as_str())];
+        if let Some(t) = &token {
+            h.push(("X-CSRF-Token", t));
+        }
+        let a = w.server.send("POST", "/api/documents", &h, &body);
+        assert_eq!(a.status, 403, "{token:?}");
+        assert_eq!(a.json()["error"]["code"], "csrf_failed");
+        let out = w.server.send("POST", "/api/logout", &h[1..], b"");
+        assert_eq!(out.status, 403);
+    }
+    // GETs need no token; with the token, the upload goes through.
+    assert_eq!(
+        w.server
+            .send("GET", "/api/search?q=hours", &[("Cookie", &cookie3)], b"")
+            .status,
+        200
+    );
+    let a = w.server.send(
+        "POST",
+        "/api/documents",
+        &[ct, ("Cookie", &cookie3), ("X-CSRF-Token", &csrf3)],
+        &body,
+    );
+    assert_eq!(a.status, 200, "{}", a.json());
+    assert_eq!(a.json()["ingested"], 1);
+    // Logout ends the session.
+    let out = w.server.send(
+        "POST",
+        "/api/logout",
+        &[("Cookie", &cookie3), ("X-CSRF-Token", &csrf3)],
+        b"",
+    );
+    assert_eq!(out.status, 204);
+    assert!(out.header("set-cookie").contains("Max-Age=0"));
+    assert_eq!(
+        w.server
+            .send("GET", "/api/me", &[("Cookie", &cookie3)], b"")
+            .status,
+        401
+    );
+
+    // Throttling: five failures lock the name, even for the right password,
+    // with Retry-After; other users are not locked.
+    for _ in 0..5 {
+        assert_eq!(w.login("clerk_h", "guess-guess-1", None).0.status, 401);
+    }
+    let (locked, _, _) = w.login("clerk_h", PASSWORD, None);
+    assert_eq!(locked.status, 429, "{}", locked.json());
+    assert_eq!(locked.json()["error"]["code"], "too_many_attempts");
+    let retry: u64 = locked.header("retry-after").parse().unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    assert_eq!(w.login("root", PASSWORD, None).0.status, 200);
+
+    // Every login, failed login and logout is in the audit log.
+    let log = w.audit();
+    let count = |action: &str, actor: &str| {
+        log.iter()
+            .filter(|e| e["action"] == action && e["actor"] == actor)
+            .count()
+    };
+    assert_eq!(count("login_failed", "clerk_h"), 6);
+    assert_eq!(count("login_failed", "no_such_user"), 1);
+    assert_eq!(count("login", "staff_h"), 2);
+    assert_eq!(count("logout", "clerk_h"), 1);
+    assert!(
+        log.iter()
+            .filter(|e| !e["actor"].as_str().unwrap().starts_with("local:"))
+            .all(|e| e["address"] == "127.0.0.1"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn uploads_are_checked_names_sizes_and_bodies() {
+    let w = world(&["--max-upload-mib", "1"]);
+    let admin = w.token("admin");
+    let bytes = std::fs::read(pdf(THIRD_PDF)).unwrap();
+    // Path traversal in upload names: the file lands in the archive under
+    // its last name component, and nothing is written outside.
+    let names = [
+        "../../../../tmp/evil.pdf",
+        "..\\..\\windows\\evil2.pdf",
+        "/etc/passwd",
+        "..",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let mut content = bytes.clone();
+        content.extend_from_slice(format!("\n% variant {i}\n").as_bytes());
+        let body = multipart(&[("branch", None, b"hofuf"), ("file", Some(name), &content)]);
+        let a = w.call(Some(admin), "POST", "/api/documents", &body);
+        assert_eq!(a.status, 200, "{name}: {}", a.json());
+        assert_eq!(a.json()["ingested"], 1, "{name}: {}", a.json());
+    }
+    assert!(!std::path::Path::new("/tmp/evil.pdf").exists());
+    let sources: Vec<String> = w.a.search(&["--limit", "50"], "branch:hofuf")["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["sources"].as_array().unwrap().clone())
+        .map(|s| s.as_str().unwrap().to_string())
+        .filter(|s| !s.ends_with(HOFUF_PDF))
+        .collect();
+    assert_eq!(sources.len(), names.len(), "{sources:?}");
+    for s in &sources {
+        assert!(
+            s.starts_with("upload/") && !s[7..].contains('/') && !s.contains(".."),
+            "{s}"
+        );
+    }
+    assert!(
+        sources.contains(&"upload/evil.pdf".to_string()),
+        "{sources:?}"
+    );
+    assert!(
+        sources.contains(&"upload/evil2.pdf".to_string()),
+        "{sources:?}"
+    );
+
+    // Path traversal in ids: never a file, always a clean 400.
+    for path in [
+        "/api/documents/..%2F..%2Fcatalog.sqlite",
+        "/api/documents/1%2F..%2F..",
+        "/api/documents/-1/original",
+        "/api/documents/1/pages/..%2F..%2Fx/image",
+    ] {
+        let a = w.call(Some(admin), "GET", path, b"");
+        assert_eq!(
+            a.status,
+            400,
+            "{path}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        assert!(a.json()["error"]["code"].is_string(), "{path}");
+    }
+    let a = w.call(
+        Some(admin),
+        "GET",
+        "/api/documents/1/../../catalog.sqlite",
+        b"",
+    );
+    assert!(a.status == 404 || a.status == 400, "{}", a.status);
+    assert!(!String::from_utf8_lossy(&a.body).contains("SQLite"));
+
+    // Oversized: 413 in the usual error shape, nothing imported.
+    let big = vec![b'x'; 2 << 20];
+    let body = multipart(&[("branch", None, b"hofuf"), ("file", Some("big.pdf"), &big)]);
+    let a = w.call(Some(admin), "POST", "/api/documents", &body);
+    assert_eq!(a.status, 413, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.json()["error"]["code"], "upload_too_large");
+
+    // Malformed bodies: 400 with a JSON error, never a 500.
+    let malformed: [(&str, &[u8]); 5] = [
+        ("multipart/form-data; boundary=XyZ", b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 cut off"),
+        ("multipart/form-data; boundary=XyZ", b"not multipart at all"),
+        ("multipart/form-data", b"--XyZ--\r\n"),
+        ("text/plain", b"hello"),
+        ("multipart/form-data; boundary=XyZ", b"--XyZ\r\nContent-Disposition: form-data; name=\"surprise\"\r\n\r\nx\r\n--XyZ--\r\n"),
+    ];
+    for (ct, body) in malformed {
+        let auth = format!("Bearer {admin}");
+        let a = w.server.send(
+            "POST",
+            "/api/documents",
+            &[("Authorization", &auth), ("Content-Type", ct)],
+            body,
+        );
+        assert!(
+            a.status == 400 || a.status == 415,
+            "{ct} {:?}: {} {}",
+            String::from_utf8_lossy(body),
+            a.status,
+            String::from_utf8_lossy(&a.body)
+        );
+        assert!(a.json()["error"]["code"].is_string(), "{ct}");
+    }
+    // Unknown and malformed query parameters of other routes: 400, JSON.
+    let a = w.call(Some(admin), "GET", "/api/audit?limit=lots", b"");
+    assert_eq!(a.status, 400);
+    let a = w.call(
+        Some(admin),
+        "GET",
+        "/api/documents/1/pages/1/image?width=wide",
+        b"",
+    );
+    assert_eq!(a.status, 400);
+    assert_eq!(a.json()["error"]["code"], "bad_parameter");
+}
+
+/// Every look is recorded with who, when, where and which documents; the
+/// chain verifies; tampering shows; `audit` filters by user and document.
+#[test]
+fn the_audit_trail_records_every_look() {
+    let w = world(&[]);
+    let staff = w.token("staff");
+    let own = w.own;
+    for path in [
+        format!("/api/search?q={}", enc("opening hours")),
+        format!("/api/documents/{own}"),
+        format!("/api/documents/{own}/pages/1/image?width=300"),
+        format!("/api/documents/{own}/pages/1/thumbnail"),
+        format!("/api/documents/{own}/original"),
+        format!("/api/documents/{own}/searchable.pdf"),
+    ] {
+        assert_eq!(w.call(Some(staff), "GET", &path, b"").status, 200, "{path}");
+    }
+    let log = w.audit();
+    let mine: Vec<&Value> = log.iter().filter(|e| e["actor"] == "staff_h").collect();
+    let actions: Vec<&str> = mine
+        .iter()
+        .rev()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "search",
+            "view",
+            "page_image",
+            "page_image",
+            "download",
+            "download"
+        ]
+    );
+    for e in &mine {
+        assert_eq!(e["documents"], json!([own]), "{e}");
+        assert_eq!(e["address"], "127.0.0.1");
+        assert!(e["at"].as_str().unwrap().ends_with('Z'));
+    }
+    assert_eq!(mine.last().unwrap()["detail"]["query"], "opening hours");
+    // The command line's own imports and user changes are there too.
+    assert!(log.iter().any(|e| e["action"] == "import"
+        && e["documents"] == json!([w.other])
+        && e["actor"].as_str().unwrap().starts_with("local:")));
+    assert!(log
+        .iter()
+        .any(|e| e["action"] == "user_change" && e["detail"]["user"] == "clerk_h"));
+    assert!(log.iter().any(|e| e["action"] == "token_change"));
+
+    // Filters, on the command line and over the API (auditors only).
+    let out = w.a.run(&[
+        "audit",
+        "--json",
+        "--user",
+        "staff_h",
+        "--doc",
+        &own.to_string(),
+    ]);
+    let by: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(by.len(), 6);
+    let api = w
+        .call(
+            Some(w.token("auditor")),
+            "GET",
+            &format!("/api/audit?user=staff_h&doc={own}&since=2000-01-01"),
+            b"",
+        )
+        .json();
+    assert_eq!(api["entries"].as_array().unwrap().len(), 6, "{api}");
+
+    // The chain verifies; a changed entry (by hand, past the guard) breaks it.
+    let out = w.a.run(&["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    drop(w.server);
+    let conn = rusqlite::Connection::open(w.a.dir.join("catalog.sqlite")).unwrap();
+    let refused = conn.execute(
+        "UPDATE audit SET actor = 'someone' WHERE actor = 'staff_h'",
+        [],
+    );
+    assert!(refused.is_err(), "the table refuses edits");
+    conn.execute_batch(
+        "DROP TRIGGER audit_no_update;
+         UPDATE audit SET actor = 'someone' WHERE seq = (SELECT min(seq) FROM audit WHERE actor = 'staff_h');",
+    )
+    .unwrap();
+    drop(conn);
+    let out = w.a.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN"));
+}
+
+/// A new archive's first `serve` creates an administrator with a one-time
+/// password, printed once, good only for choosing a new one.
+#[test]
+fn the_first_administrator_gets_a_one_time_password() {
+    let a = TestArchive::new();
+    let server = Server::start(&a);
+    let banner = server.banner.join("\n");
+    let password = server
+        .banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("password:"))
+        .unwrap_or_else(|| panic!("no password in {banner}"))
+        .trim()
+        .to_string();
+    assert!(banner.contains("user:     admin"), "{banner}");
+    let login = |pw: &str| {
+        let body = json!({"user": "admin", "password": pw}).to_string();
+        server.send(
+            "POST",
+            "/api/login",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+    };
+    let first = login(&password);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json()["must_change_password"], true);
+    let cookie = first
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = first.json()["csrf_token"].as_str().unwrap().to_string();
+    let blocked = server.send("GET", "/api/search?q=x", &[("Cookie", &cookie)], b"");
+    assert_eq!(blocked.status, 403);
+    assert_eq!(blocked.json()["error"]["code"], "password_change_required");
+    let change = json!({"current": password, "new": "my-own-password-9"}).to_string();
+    let changed = server.send(
+        "POST",
+        "/api/password",
+        &[
+            ("Content-Type", "application/json"),
+            ("Cookie", &cookie),
+            ("X-CSRF-Token", &csrf),
+        ],
+        change.as_bytes(),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.json());
+    assert_eq!(changed.json()["must_change_password"], false);
+    let cookie2 = changed
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_ne!(cookie2, cookie, "a new session after the change");
+    let facets = server.send("GET", "/api/facets", &[("Cookie", &cookie2)], b"");
+    assert_eq!(facets.status, 200);
+    // The one-time password is spent; the new one works.
+    assert_eq!(login(&password).status, 401);
+    assert_eq!(login("my-own-password-9").status, 200);
+    drop(server);
+    // A second start creates nobody and prints no password.
+    let again = Server::start(&a);
+    assert!(
+        !again.banner.join("\n").contains("password:"),
+        "{:?}",
+        again.banner
+    );
+}
+
+#[test]
+fn revoked_tokens_and_revoked_branches_stop_working() {
+    let w = world(&[]);
+    let staff = w.token("staff").to_string();
+    let own = format!("/api/documents/{}", w.own);
+    assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 200);
+    let out = w.a.run(&["user", "revoke", "staff_h", "--branch", "hofuf"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 404);
+    let out = w.a.run(&[
+        "user", "grant", "staff_h", "--branch", "hofuf", "--branch", "omran",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let other = format!("/api/documents/{}", w.other);
+    assert_eq!(w.call(Some(&staff), "GET", &other, b"").status, 200);
+
+    let list = w.a.run(&["token", "list", "staff_h", "--json"]);
+    let tokens: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert!(
+        !String::from_utf8_lossy(&list.stdout).contains(&staff),
+        "secrets are never listed"
+    );
+    let id = tokens[0]["id"].as_i64().unwrap().to_string();
+    assert!(w.a.run(&["token", "revoke", &id]).status.success());
+    assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 401);
+
+    let users = w.a.run(&["user", "list", "--json"]);
+    let users: Vec<Value> = serde_json::from_slice(&users.stdout).unwrap();
+    let staff_user = users.iter().find(|u| u["name"] == "staff_h").unwrap();
+    assert_eq!(staff_user["branches"], json!(["hofuf", "omran"]));
+    assert!(
+        !String::from_utf8_lossy(&w.a.run(&["user", "list", "--json"]).stdout).contains("argon2")
+    );
+    // Weak passwords and unknown roles are refused with a reason.
+    let out = w.a.run_with_stdin(
+        &["user", "add", "x", "--role", "staff", "--password-stdin"],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("at least"), "{}", stderr(&out));
+    let out = w.a.run_with_stdin(
+        &["user", "add", "y", "--role", "root", "--password-stdin"],
+        "long-enough-pw\n",
+    );
+    assert!(stderr(&out).contains("not a role"), "{}", stderr(&out));
+}
