@@ -8,7 +8,7 @@ export OMP_THREAD_LIMIT := 1
 
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-ui deps build lint bench bench-ingest bench-serve eval ocr-eval clean-archive
+.PHONY: run test test-ui test-api deps build lint bench bench-ingest bench-serve eval ocr-eval clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
@@ -25,6 +25,11 @@ test: deps
 test-ui: deps
 	@./scripts/install-deps.sh ui
 	./scripts/test-ui.sh
+
+# The HTTP API fuzzed by schemathesis (installed from PyPI into target/)
+# against /api/openapi.json, with an administrator's token.
+test-api: deps
+	./scripts/test-api.sh
 
 deps:
 	@./scripts/install-deps.sh

@@ -243,7 +243,15 @@ fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)>
     if req.imported_from.is_some() || req.imported_to.is_some() {
         use std::ops::Bound;
         let day = |d: chrono::NaiveDate| {
-            let t = d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+            // Tantivy keeps dates as i64 nanoseconds: 1678 to 2262. Days
+            // beyond are clamped (no import is that old, or that new).
+            let lo = chrono::NaiveDate::from_ymd_opt(1678, 1, 1).expect("valid date");
+            let hi = chrono::NaiveDate::from_ymd_opt(2262, 1, 1).expect("valid date");
+            let t = d
+                .clamp(lo, hi)
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc();
             Term::from_field_date_for_search(
                 f.imported_at,
                 tantivy::DateTime::from_timestamp_secs(t.timestamp()),

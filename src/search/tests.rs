@@ -302,3 +302,73 @@ fn a_misread_word_outranks_a_common_word_one_letter_away() {
     assert_eq!(r.hits[0].id, DocId(13), "{:?}", r.hits);
     assert!(r.hits[0].score > r.hits[1].score);
 }
+
+/// Import-date filters far outside what an index can hold are answered,
+/// not a crash (found by schemathesis: year 5297).
+#[test]
+fn far_dates_are_clamped() {
+    let idx = index_of(&[("hofuf", "licence", &["رخصة بناء"])]);
+    let d = |s: &str| Some(s.parse::<chrono::NaiveDate>().unwrap());
+    for (from, to, expected) in [
+        (None, d("5297-07-21"), vec![1]),
+        (d("0001-01-01"), None, vec![1]),
+        (d("9999-12-31"), None, vec![]),
+        (None, d("1000-01-01"), vec![]),
+    ] {
+        let mut req = SearchRequest::new("رخصة");
+        req.imported_from = from;
+        req.imported_to = to;
+        let got: Vec<i64> = search(&idx, &req)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id.0)
+            .collect();
+        assert_eq!(got, expected, "{from:?} {to:?}");
+    }
+}
+
+/// A scope limits hits, totals and facets, and filters naming a branch
+/// outside it match nothing.
+#[test]
+fn scope_limits_hits_facets_and_filters() {
+    let idx = index_of(&[
+        ("hofuf", "licence", &["رخصة بناء الهفوف"]),
+        ("omran", "violation-report", &["رخصة محضر العمران"]),
+        ("hofuf", "letter", &["خطاب رخصة"]),
+    ]);
+    let hofuf = BranchScope::Only(vec!["hofuf".parse().unwrap()]);
+    let run = |q: &str, scope: &BranchScope, branch: Option<&str>| -> Vec<i64> {
+        let mut req = SearchRequest::new(q);
+        req.scope = scope.clone();
+        req.branch = branch.map(|b| b.parse().unwrap());
+        let r = search(&idx, &req).unwrap();
+        assert_eq!(r.total, r.hits.len(), "{q}");
+        r.hits.iter().map(|h| h.id.0).collect()
+    };
+    let mut all = run("رخصة", &BranchScope::All, None);
+    all.sort();
+    assert_eq!(all, [1, 2, 3]);
+    let mut mine = run("رخصة", &hofuf, None);
+    mine.sort();
+    assert_eq!(mine, [1, 3]);
+    assert!(run("محضر", &hofuf, None).is_empty());
+    assert!(run("رخصة", &hofuf, Some("omran")).is_empty());
+    assert!(run("رخصة branch:omran", &hofuf, None).is_empty());
+    assert!(run("رخصة", &BranchScope::Only(vec![]), None).is_empty());
+
+    let f = facets(&idx, &hofuf).unwrap();
+    let count = |v: &[FacetCount]| -> Vec<(String, usize)> {
+        v.iter().map(|c| (c.value.clone(), c.count)).collect()
+    };
+    assert_eq!(count(&f.branches), [("hofuf".to_string(), 2)]);
+    assert_eq!(
+        count(&f.doc_types),
+        [("letter".to_string(), 1), ("licence".to_string(), 1)]
+    );
+    let all = facets(&idx, &BranchScope::All).unwrap();
+    assert_eq!(
+        count(&all.branches),
+        [("hofuf".to_string(), 2), ("omran".to_string(), 1)]
+    );
+}

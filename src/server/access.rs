@@ -518,27 +518,35 @@ pub async fn audit(
     who.require(Permission::ReadAudit)?;
     let since = match p.since.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => None,
-        Some(v) => Some(if let Ok(d) = v.parse::<chrono::NaiveDate>() {
-            d.and_time(chrono::NaiveTime::MIN).and_utc()
-        } else {
-            chrono::DateTime::parse_from_rfc3339(v)
+        Some(v) => Some(
+            v.parse::<chrono::NaiveDate>()
                 .map_err(|_| {
-                    ApiError::bad_request(
-                        "bad_date",
-                        format!("since {v:?}: give YYYY-MM-DD or an RFC 3339 time"),
-                    )
+                    ApiError::bad_request("bad_date", format!("since {v:?}: give YYYY-MM-DD"))
                 })?
-                .with_timezone(&chrono::Utc)
-        }),
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc(),
+        ),
     };
     let filter = AuditFilter {
         actor: p.user.filter(|u| !u.is_empty()),
-        document: number::<i64>(p.doc.as_deref(), "doc")?.map(DocId),
+        document: super::handlers::in_range(
+            number::<i64>(p.doc.as_deref(), "doc")?,
+            1..=i64::MAX,
+            "doc",
+        )?
+        .map(DocId),
         since,
-        before: number(p.before.as_deref(), "before")?,
-        limit: number::<usize>(p.limit.as_deref(), "limit")?
-            .unwrap_or(100)
-            .clamp(1, 1000),
+        before: super::handlers::in_range(
+            number(p.before.as_deref(), "before")?,
+            1..=i64::MAX,
+            "before",
+        )?,
+        limit: super::handlers::in_range(
+            number::<usize>(p.limit.as_deref(), "limit")?,
+            1..=1000,
+            "limit",
+        )?
+        .unwrap_or(100),
     };
     let entries = blocking(move || s.with_catalog(|c| Ok(AuditLog::new(c).list(&filter)?))).await?;
     Ok(Json(json!({ "entries": entries })).into_response())

@@ -70,6 +70,25 @@ pub struct SearchParams {
     offset: Option<usize>,
 }
 
+/// A number parameter within its documented range, or a 400 naming it.
+pub(super) fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    value: Option<T>,
+    range: std::ops::RangeInclusive<T>,
+    what: &str,
+) -> Result<Option<T>, ApiError> {
+    match value {
+        Some(v) if !range.contains(&v) => Err(ApiError::bad_request(
+            "bad_parameter",
+            format!(
+                "{what} {v} is out of range: {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )),
+        v => Ok(v),
+    }
+}
+
 /// An optional parameter parsed, or a 400 naming it.
 fn param<T: std::str::FromStr>(
     value: Option<&str>,
@@ -97,8 +116,8 @@ impl SearchParams {
             doc_type: param::<DocType>(self.doc_type.as_deref(), "bad_type", "document type")?,
             imported_from: param(self.from.as_deref(), "bad_date", "from (YYYY-MM-DD)")?,
             imported_to: param(self.to.as_deref(), "bad_date", "to (YYYY-MM-DD)")?,
-            limit: self.limit.unwrap_or(10).clamp(1, 100),
-            offset: self.offset.unwrap_or(0).min(10_000),
+            limit: in_range(self.limit, 1..=100, "limit")?.unwrap_or(10),
+            offset: in_range(self.offset, 0..=10_000, "offset")?.unwrap_or(0),
         })
     }
 }
@@ -192,7 +211,13 @@ pub async fn document(
     let id = doc_id(&id)?;
     let detail = match p.words.as_deref() {
         Some("1" | "true" | "yes") => PageDetail::TextAndWords,
-        _ => PageDetail::Text,
+        None | Some("" | "0" | "false" | "no") => PageDetail::Text,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "bad_parameter",
+                format!("words {other:?}: say 1 or 0"),
+            ))
+        }
     };
     let (st, w) = (s.clone(), who.clone());
     let v = blocking(move || {
@@ -424,7 +449,8 @@ pub async fn page_image(
     Path((id, n)): Path<(String, String)>,
     ApiQuery(p): ApiQuery<ImageParams>,
 ) -> Result<Response, ApiError> {
-    jpeg(s, who, &id, &n, p.width.unwrap_or(preview::DEFAULT_WIDTH)).await
+    let width = in_range(p.width, 100..=2400, "width")?.unwrap_or(preview::DEFAULT_WIDTH);
+    jpeg(s, who, &id, &n, width).await
 }
 
 pub async fn thumbnail(
