@@ -7,7 +7,9 @@
    documents (default 100,000) with `examples/bench_archive.rs`, through the
    archive's own store, catalog and indexer, and imports the real sample
    scans (samples/scans) into it with `arshif ingest` for page images.
-2. Starts the release `arshif serve` on a loopback port.
+2. Starts the release `arshif serve` on a loopback port. Every request
+   carries an administrator's API token, so each is authenticated and each
+   search and page image is written to the audit log, as in real use.
 3. Runs wrk (one thread, S seconds, at each number of connections C: how
    many searches are in flight at once) against /api/search with a
    rotating list of 1,000 queries (40% one word, 20% two words, 20% quoted
@@ -62,8 +64,24 @@ def build_archive(n):
     return archive, queries
 
 
+def bench_token(archive):
+    """An administrator's API token (user `bench`, created once)."""
+    users = json.loads(subprocess.run([BIN, "--archive", archive, "user", "list", "--json"],
+                                      check=True, capture_output=True, text=True).stdout)
+    if not any(u["name"] == "bench" for u in users):
+        subprocess.run([BIN, "--archive", archive, "user", "add", "bench", "--role", "admin",
+                        "--password-stdin"], input="bench-password-1\n", check=True, text=True,
+                       stdout=subprocess.DEVNULL)
+    return subprocess.run([BIN, "--archive", archive, "token", "create", "bench", "--label", "bench"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+TOKEN = None
+
+
 def wrk(url, seconds, connections, script=None):
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
+           "-H", f"Authorization: Bearer {TOKEN}"]
     if script:
         cmd += ["-s", script]
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
@@ -87,6 +105,9 @@ def main():
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: scripts/install-deps.sh bench")
     archive, queries = build_archive(a.docs)
+    global TOKEN
+    TOKEN = bench_token(archive)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
 
     # Page images are rendered afresh: the first request below is a real render.
     shutil.rmtree(os.path.join(archive, "cache"), ignore_errors=True)
@@ -98,7 +119,7 @@ def main():
         for _ in range(100):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                c.request("GET", "/api/facets")
+                c.request("GET", "/api/facets", headers=auth)
                 c.getresponse().read()
                 break
             except OSError:
@@ -113,7 +134,8 @@ def main():
                 "local i = 0\n"
                 "request = function()\n"
                 "  i = i + 1\n"
-                "  return wrk.format('GET', '/api/search?q=' .. qs[(i % #qs) + 1])\n"
+                "  return wrk.format('GET', '/api/search?q=' .. qs[(i % #qs) + 1], "
+                f"{{Authorization = 'Bearer {TOKEN}'}})\n"
                 "end\n")
         levels = [int(c) for c in a.connections.split(",")]
         # One short warm-up pass so the page cache holds the index.
@@ -129,12 +151,13 @@ def main():
 
         # A real scanned page, rendered once, then from the cache.
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        c.request("GET", "/api/search?q=" + urllib.parse.quote("رخصة بناء") + "&branch=hofuf")
+        c.request("GET", "/api/search?q=" + urllib.parse.quote("رخصة بناء") + "&branch=hofuf",
+                  headers=auth)
         hits = json.loads(c.getresponse().read())["hits"]
         scan = next(h for h in hits if h["sources"][0].endswith(".png"))
         path = f"/api/documents/{scan['id']}/pages/1/image?width=1200"
         t = time.monotonic()
-        c.request("GET", path)
+        c.request("GET", path, headers=auth)
         r = c.getresponse()
         body = r.read()
         first = (time.monotonic() - t) * 1e3
@@ -142,7 +165,7 @@ def main():
         times = []
         for _ in range(100):
             t = time.monotonic()
-            c.request("GET", path)
+            c.request("GET", path, headers=auth)
             c.getresponse().read()
             times.append((time.monotonic() - t) * 1e3)
         times.sort()

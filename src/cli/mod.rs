@@ -350,7 +350,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let progress = output::IngestProgress::new(output::ProgressMode::None);
             ingest::watch::watch(&archive, &dir, &opts, &cfg, &progress, &mut |r| {
-                output::print_watch_round(r)
+                output::print_watch_round(r);
+                // A round that cannot be audited is reported, not fatal:
+                // the files are archived and the watcher must go on.
+                if r.report.batch.is_some() {
+                    if let Err(e) = record_imports(&archive, std::slice::from_ref(&r.report), &opts)
+                    {
+                        eprintln!("arshif: warning: {e:#}");
+                    }
+                }
             })?;
             Ok(ExitCode::SUCCESS)
         }
