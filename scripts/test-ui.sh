@@ -2,7 +2,10 @@
 # The browser UI's end-to-end test (`make test-ui`), from a clean clone:
 # installs what is missing (Chromium, Arabic fonts, playwright-core), builds
 # arshif, imports a few sample scans into a temporary archive, serves it on a
-# free local port and drives the UI with tests/ui/ui.test.mjs.
+# free local port before any user exists (so the first serve creates `admin`
+# with a one-time password, read here from the server's log), adds a staff
+# user of each of two branches and an auditor with the CLI, and drives the UI
+# with tests/ui/ui.test.mjs (names and passwords go to it in ARSHIF_* variables).
 # Screenshots (and the server's log) are kept in target/ui-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,8 +41,9 @@ fi
 cargo build --locked
 BIN="$PWD/target/debug/arshif"
 
-# ---- a temporary archive with a few samples: two Arabic scans, an English
-# letter and a three-page Arabic/English contract (about 10 s to import)
+# ---- a temporary archive with a few samples: in branch hofuf two Arabic
+# scans, an English letter and a three-page Arabic/English contract; in
+# branch omran an Arabic circular (a few seconds to import)
 WORK="$(mktemp -d)"
 SERVER_PID=""
 cleanup() {
@@ -63,8 +67,10 @@ ARCHIVE="$WORK/archive"
   "samples/scans/ar/شهادة صحية 27507976.jpg" \
   "samples/scans/en/inspection letter OMR-2024-0917.png" \
   "samples/scans/mixed/عقد صيانة MC-1445-0088.tif"
+"$BIN" --archive "$ARCHIVE" ingest --branch omran --doc-type circular --progress none \
+  "samples/scans/pdf/تعميم 14-1445 نظافة الأسواق.pdf"
 
-# ---- serve it on a free local port
+# ---- serve it on a free local port; no user exists yet
 PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 URL="http://127.0.0.1:$PORT"
 "$BIN" --archive "$ARCHIVE" serve --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
@@ -77,6 +83,7 @@ for _ in $(seq 1 300); do  # up to 60 s
     cat "$WORK/server.log" >&2
     exit 1
   fi
+  # any answer proves the server is up (this one is 401: nobody is logged in)
   code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/api/search?q=x" || true)"
   if [ -n "$code" ] && [ "$code" != "000" ]; then ready=1; break; fi
   sleep 0.2
@@ -88,9 +95,40 @@ if [ -z "$ready" ]; then
 fi
 echo "arshif serving $ARCHIVE on $URL"
 
-# ---- the test (it takes about 10 s; the timeout only stops a hung browser)
+# ---- accounts. The first serve of an archive without an administrator
+# created one and printed its one-time password on stderr (before the
+# "serving on" line, so it is in the log by now):
+#     user:     admin
+#     password: xxxxx-xxxxx-xxxxx-xxxxx
+ADMIN_USER="$(sed -n 's/^    user: *//p' "$WORK/server.log" | head -n 1)"
+ADMIN_OTP="$(sed -n 's/^    password: *//p' "$WORK/server.log" | head -n 1)"
+if [ -z "$ADMIN_USER" ] || [ -z "$ADMIN_OTP" ]; then
+  echo "arshif serve did not print a one-time administrator password:" >&2
+  cat "$WORK/server.log" >&2
+  exit 1
+fi
+# The other users, added with the CLI while the server runs (it reads users
+# on every request). Passwords are random, 16 characters.
+new_password() { node -e 'console.log(require("crypto").randomBytes(12).toString("base64url"))'; }
+add_user() { # NAME PASSWORD ROLE [--branch SLUG]...
+  local name="$1" password="$2"
+  shift 2
+  printf '%s\n' "$password" | "$BIN" --archive "$ARCHIVE" user add "$name" --role "$@" --password-stdin
+}
+STAFF_USER="sara.hofuf"; STAFF_PASSWORD="$(new_password)"
+OTHER_USER="omar.omran"; OTHER_PASSWORD="$(new_password)"
+AUDITOR_USER="maha.audit"; AUDITOR_PASSWORD="$(new_password)"
+add_user "$STAFF_USER" "$STAFF_PASSWORD" staff --branch hofuf
+add_user "$OTHER_USER" "$OTHER_PASSWORD" staff --branch omran
+add_user "$AUDITOR_USER" "$AUDITOR_PASSWORD" auditor
+
+# ---- the test (it takes about 15 s; the timeout only stops a hung browser)
 status=0
 ARSHIF_URL="$URL" ARSHIF_ARTIFACTS="$ARTIFACTS" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
+  ARSHIF_ADMIN_USER="$ADMIN_USER" ARSHIF_ADMIN_OTP="$ADMIN_OTP" \
+  ARSHIF_STAFF_USER="$STAFF_USER" ARSHIF_STAFF_PASSWORD="$STAFF_PASSWORD" \
+  ARSHIF_OTHER_USER="$OTHER_USER" ARSHIF_OTHER_PASSWORD="$OTHER_PASSWORD" ARSHIF_OTHER_BRANCH=omran \
+  ARSHIF_AUDITOR_USER="$AUDITOR_USER" ARSHIF_AUDITOR_PASSWORD="$AUDITOR_PASSWORD" \
   timeout 300 node --test tests/ui/ui.test.mjs || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- the server's log (last lines):" >&2

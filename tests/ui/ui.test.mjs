@@ -1,18 +1,34 @@
 // End-to-end test of arshif's browser UI, used as a branch clerk would use it.
 // Run by scripts/test-ui.sh against a server on ARSHIF_URL whose archive
-// holds the sample scans (see that script). Screenshots of each step go to
-// target/ui-artifacts/ (or $ARSHIF_ARTIFACTS).
+// holds the sample scans (see that script) and was served before any user
+// existed: ARSHIF_ADMIN_OTP is the administrator's one-time password from the
+// server's log; ARSHIF_STAFF_* is a staff user of the samples' branch (hofuf),
+// ARSHIF_OTHER_* one of another branch (ARSHIF_OTHER_BRANCH, holding one
+// document), ARSHIF_AUDITOR_* an auditor.
+// Screenshots of each step go to target/ui-artifacts/ (or $ARSHIF_ARTIFACTS).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BASE = (process.env.ARSHIF_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const ARTIFACTS = process.env.ARSHIF_ARTIFACTS
-  || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../target/ui-artifacts');
+const ARTIFACTS = process.env.ARSHIF_ARTIFACTS || path.resolve(HERE, '../../target/ui-artifacts');
+const UI_DIR = path.resolve(HERE, '../../src/server/ui');
+
+function env(name, fallback) {
+  const v = process.env[name] || fallback;
+  if (!v) throw new Error(`${name} is not set: run this test with scripts/test-ui.sh (make test-ui)`);
+  return v;
+}
+const ADMIN = { user: env('ARSHIF_ADMIN_USER', 'admin'), otp: env('ARSHIF_ADMIN_OTP') };
+const ADMIN_NEW_PASSWORD = `arshif-${randomBytes(8).toString('hex')}`;
+const STAFF = { user: env('ARSHIF_STAFF_USER'), password: env('ARSHIF_STAFF_PASSWORD') }; // of hofuf
+const OTHER = { user: env('ARSHIF_OTHER_USER'), password: env('ARSHIF_OTHER_PASSWORD'), branch: env('ARSHIF_OTHER_BRANCH', 'omran') };
+const AUDITOR = { user: env('ARSHIF_AUDITOR_USER'), password: env('ARSHIF_AUDITOR_PASSWORD') };
 
 // Printed on samples/scans/ar/رخصة بناء 4451234.png: "رخصة بناء", "رقم الرخصة",
 // "هذه الرخصة" (samples/golden/ar/ has its OCR text). Typed the way a clerk
@@ -26,23 +42,57 @@ const MULTI_PAGE_FILE = 'عقد صيانة MC-1445-0088.tif';
 const PX = 2; // allowed difference, in CSS pixels, between a box and its word
 
 let browser;
-let context;
+let context; // the hofuf staff user's browser (most tests)
 let page;
 let shot = 0;
 const pageErrors = [];
+const posts = []; // every POST the pages made: { who, url, headers }
 const state = {}; // what one step learns for the next ones
 
-async function screenshot(name) {
+async function screenshot(name, p = page) {
   shot += 1;
   const file = path.join(ARTIFACTS, `${String(shot).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await p.screenshot({ path: file, fullPage: true });
   return file;
 }
 
-async function getJson(p) {
-  const res = await fetch(BASE + p);
+// A browser of its own (cookies, storage) for one person.
+async function openBrowser(who) {
+  const ctx = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    deviceScaleFactor: 1,
+    acceptDownloads: true,
+  });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15000);
+  p.on('pageerror', (e) => pageErrors.push(`${who}: ${e}`));
+  p.on('request', (r) => {
+    if (r.method() === 'POST') posts.push({ who, url: r.url(), headers: r.headers() });
+  });
+  return { ctx, page: p };
+}
+
+// The API as that browser's session sees it (its cookies).
+async function apiAs(ctx, p, opts = {}) {
+  const res = opts.method === 'POST'
+    ? await ctx.request.post(BASE + p, { data: opts.data, headers: opts.headers, failOnStatusCode: false })
+    : await ctx.request.get(BASE + p, { failOnStatusCode: false });
   const body = await res.json().catch(() => null);
-  return { status: res.status, body };
+  return { status: res.status(), body, headers: res.headers() };
+}
+const getJson = (p) => apiAs(context, p);
+
+async function login(p, user, password) {
+  await p.waitForSelector(testId('login-view'), { state: 'visible' });
+  await p.fill(testId('login-user'), user);
+  await p.fill(testId('login-password'), password);
+  await p.click(testId('login-button'));
+}
+
+// The search screen is up (after logging in).
+async function waitForSearchScreen(p) {
+  await p.waitForSelector(testId('search-input'), { state: 'visible' });
+  await p.waitForSelector(testId('login-view'), { state: 'hidden' });
 }
 
 // Arabic as a clerk types it: no diacritics or tatweel, one alef, ه for ة,
@@ -139,29 +189,185 @@ before(async () => {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox'],
   });
-  context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    deviceScaleFactor: 1,
-    acceptDownloads: true,
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  ({ ctx: context, page } = await openBrowser('staff'));
 });
 
 after(async () => {
   await browser?.close();
 });
 
-test('opens in Arabic, right to left', async () => {
+// The I18N table of app.js, read as data (it is a plain object literal).
+async function labels() {
+  const src = await readFile(path.join(UI_DIR, 'app.js'), 'utf8');
+  const start = src.indexOf('{', src.indexOf('const I18N = {'));
+  const end = src.indexOf('\n  };\n', start);
+  assert.ok(start > 0 && end > start, 'the I18N table is found in app.js');
+  // eslint-disable-next-line no-new-func
+  return new Function(`return ${src.slice(start, end + 4)}`)();
+}
+
+test('every label is in Arabic and in English', async () => {
+  const { ar, en } = await labels();
+  const problems = [];
+  const compare = (a, b, where) => {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const at = `${where}${k}`;
+      if (!(k in a)) problems.push(`${at}: no Arabic`);
+      else if (!(k in b)) problems.push(`${at}: no English`);
+      else if (typeof a[k] !== typeof b[k]) problems.push(`${at}: ${typeof a[k]} in Arabic, ${typeof b[k]} in English`);
+      else if (a[k] && typeof a[k] === 'object') compare(a[k], b[k], `${at}.`);
+      else if (a[k] === '' || b[k] === '') problems.push(`${at}: empty`);
+    }
+  };
+  // error titles: English shows the server's own (English) message unless it has one
+  const { errors: arErrors, ...arRest } = ar;
+  const { errors: enErrors, ...enRest } = en;
+  compare(arRest, enRest, '');
+  for (const k of Object.keys(enErrors)) if (!(k in arErrors)) problems.push(`errors.${k}: no Arabic`);
+  // every key the page names
+  const html = await readFile(path.join(UI_DIR, 'index.html'), 'utf8');
+  for (const m of html.matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)) {
+    if (!(m[1] in ar) || !(m[1] in en)) problems.push(`index.html names ${m[1]}, which is not in both languages`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('before anyone logs in, the login screen is shown and the API answers 401', async () => {
   await page.goto(`${BASE}/`);
+  await page.waitForSelector(testId('login-view'), { state: 'visible' });
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  assert.equal(await page.getAttribute('html', 'lang'), 'ar');
+  assert.equal((await page.textContent(testId('login-button'))).trim(), 'دخول');
+  assert.ok(await page.isHidden(testId('search-input')), 'no search box before logging in');
+  assert.ok(await page.isHidden(testId('account')), 'no account in the top bar');
+  const me = await getJson('/api/me');
+  assert.equal(me.status, 401);
+  assert.equal(me.body.error.code, 'not_logged_in');
+  await screenshot('login-ar');
+});
+
+test('first run: the administrator logs in with the one-time password, must choose a new one, then sees the search screen', async () => {
+  const { ctx, page: p } = await openBrowser('admin');
+  state.admin = { ctx, page: p };
+  await p.goto(`${BASE}/`);
+  await login(p, ADMIN.user, ADMIN.otp);
+  await p.waitForSelector(testId('password-view'), { state: 'visible' });
+  assert.ok(await p.isVisible(testId('password-forced')), 'says why a new password is needed');
+  assert.ok(await p.isHidden(testId('password-cancel')), 'the change cannot be skipped');
+  assert.ok(await p.isHidden(testId('search-input')));
+  assert.equal((await p.textContent(testId('user-name'))).trim(), ADMIN.user);
+  // the server agrees: nothing else until the password is changed
+  const first = await apiAs(ctx, '/api/me');
+  assert.equal(first.body.must_change_password, true);
+  const blocked = await apiAs(ctx, '/api/search?q=x');
+  assert.equal(blocked.status, 403);
+  assert.equal(blocked.body.error.code, 'password_change_required');
+  await screenshot('first-run-password', p);
+
+  const fillPassword = async (current, next, repeat) => {
+    await p.fill(testId('password-current'), current);
+    await p.fill(testId('password-new'), next);
+    await p.fill(testId('password-repeat'), repeat);
+    await p.click(testId('password-button'));
+  };
+  const message = async (text) => {
+    await p.waitForFunction(([sel, want]) => {
+      const e = document.querySelector(sel);
+      return e && !e.hidden && e.textContent.includes(want);
+    }, [testId('password-error'), text]);
+  };
+  await fillPassword(ADMIN.otp, ADMIN_NEW_PASSWORD, `${ADMIN_NEW_PASSWORD}x`);
+  await message('غير متطابقتين');
+  await fillPassword(ADMIN.otp, 'short', 'short');
+  await message('عشرة أحرف على الأقل');
+  await fillPassword('not-the-password', ADMIN_NEW_PASSWORD, ADMIN_NEW_PASSWORD);
+  await message('كلمة المرور الحالية غير صحيحة');
+  await fillPassword(ADMIN.otp, ADMIN_NEW_PASSWORD, ADMIN_NEW_PASSWORD);
+  await waitForSearchScreen(p);
+  assert.ok(await p.isVisible(testId('app-notice')), 'says the password was changed');
+  assert.equal((await p.textContent(testId('user-role'))).trim(), 'مدير النظام');
+  assert.ok(await p.isVisible(testId('nav-audit')), 'an administrator has the audit log');
+  await p.waitForSelector(`${testId('branch-filter')} option[value="${OTHER.branch}"]`, { state: 'attached' });
+  // a new session: a new CSRF token, sent with the change itself
+  const now = await apiAs(ctx, '/api/me');
+  assert.equal(now.status, 200);
+  assert.equal(now.body.must_change_password, false);
+  assert.notEqual(now.body.csrf_token, first.body.csrf_token);
+  const changes = posts.filter((r) => r.who === 'admin' && r.url.endsWith('/api/password'));
+  assert.equal(changes.length, 2, 'the form sent only what could succeed on the server');
+  for (const r of changes) assert.equal(r.headers['x-csrf-token'], first.body.csrf_token);
+  // the one-time password is spent
+  const again = await apiAs(ctx, '/api/login', { method: 'POST', data: { user: ADMIN.user, password: ADMIN.otp } });
+  assert.equal(again.status, 401);
+  await screenshot('first-run-search', p);
+});
+
+test('a wrong password is refused with a clear message, in Arabic and in English', async () => {
+  await login(page, STAFF.user, `${STAFF.password}-wrong`);
+  const err = page.locator(testId('login-error'));
+  await err.waitFor({ state: 'visible' });
+  assert.equal((await err.textContent()).trim(), 'اسم المستخدم أو كلمة المرور غير صحيحة.');
+  assert.equal(await page.inputValue(testId('login-password')), '', 'the wrong password is cleared');
+  assert.ok(await page.isHidden(testId('search-input')));
+  await screenshot('login-wrong-password');
+  await page.click(testId('lang-switch'));
+  assert.equal(await page.getAttribute('html', 'dir'), 'ltr');
+  assert.equal((await err.textContent()).trim(), 'Wrong user name or password.');
+  assert.equal((await page.textContent(testId('login-button'))).trim(), 'Log in');
+  await page.click(testId('lang-switch'));
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+});
+
+test('repeated failed logins are throttled, and the wait is shown in seconds', async () => {
+  // a name no one has: its failures lock only itself (and count towards
+  // this address's allowance, which is far larger)
+  const ghost = `ghost-${randomBytes(3).toString('hex')}`;
+  for (let i = 0; ; i++) {
+    const r = await apiAs(context, '/api/login', { method: 'POST', data: { user: ghost, password: 'not-a-password' } });
+    if (r.status === 429) break;
+    assert.equal(r.status, 401);
+    assert.ok(i < 20, 'the server never throttled');
+  }
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/login')),
+    login(page, ghost, 'not-a-password'),
+  ]);
+  assert.equal(res.status(), 429);
+  const wait = Number(res.headers()['retry-after']);
+  assert.ok(wait >= 1, `Retry-After: ${wait}`);
+  const err = page.locator(testId('login-error'));
+  await err.waitFor({ state: 'visible' });
+  const text = await err.textContent();
+  assert.match(text, /أعد المحاولة بعد/);
+  const shown = Number((text.match(/\d+/) || [])[0]);
+  assert.ok(shown <= wait && shown >= wait - 5, `"${text}" for Retry-After ${wait}`);
+  await screenshot('login-throttled');
+  await page.fill(testId('login-user'), '');
+});
+
+test('a branch\'s staff logs in and the search opens in Arabic, right to left', async () => {
+  await login(page, STAFF.user, STAFF.password);
+  await waitForSearchScreen(page);
   assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
   assert.equal(await page.getAttribute('html', 'lang'), 'ar');
   assert.equal((await page.textContent(testId('search-button'))).trim(), 'بحث');
   assert.match(await page.textContent(testId('lang-switch')), /English/);
-  // the filters are filled from /api/facets
+  // who is logged in, in the top bar; staff have no audit log
+  assert.equal((await page.textContent(testId('user-name'))).trim(), STAFF.user);
+  assert.equal((await page.textContent(testId('user-role'))).trim(), 'موظف');
+  assert.ok(await page.isHidden(testId('nav-audit')));
+  assert.ok(await page.isVisible(testId('logout')));
+  // the filters are filled from /api/facets, with counts: only the user's branch
   await page.waitForSelector(`${testId('branch-filter')} option[value="hofuf"]`, { state: 'attached' });
   await page.waitForSelector(`${testId('type-filter')} option[value="licence"]`, { state: 'attached' });
+  const facets = (await getJson('/api/facets')).body;
+  const hofuf = facets.branches.find((b) => b.value === 'hofuf');
+  assert.ok(hofuf && hofuf.count >= 1, JSON.stringify(facets));
+  assert.equal((await page.textContent(`${testId('branch-filter')} option[value="hofuf"]`)).trim(), `الهفوف (${hofuf.count})`);
+  const licence = facets.doc_types.find((d) => d.value === 'licence');
+  assert.equal((await page.textContent(`${testId('type-filter')} option[value="licence"]`)).trim(), `رخصة (${licence.count})`);
+  const branches = await page.locator(`${testId('branch-filter')} option`).evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(branches, ['', 'hofuf']);
   await screenshot('home-ar');
 });
 
@@ -314,11 +520,11 @@ test('the original downloads byte for byte', async () => {
   assert.equal(sha, state.doc.sha256);
   const names = state.doc.sources.map((s) => s.path.split('/').pop());
   assert.ok(names.includes(download.suggestedFilename()), `downloaded as ${download.suggestedFilename()}`);
-  // the searchable PDF link answers with a PDF
+  // the searchable PDF link answers with a PDF (to this session)
   const href = await page.getAttribute(testId('download-pdf'), 'href');
-  const res = await fetch(new URL(href, BASE));
-  assert.equal(res.status, 200);
-  const head = Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString('latin1');
+  const res = await context.request.get(new URL(href, BASE).href);
+  assert.equal(res.status(), 200);
+  const head = (await res.body()).subarray(0, 5).toString('latin1');
   assert.equal(head, '%PDF-');
 });
 
@@ -396,6 +602,237 @@ test('switching to English lays the page out left to right', async () => {
   await page.reload();
   await page.waitForSelector(testId('viewer'), { state: 'visible' });
   assert.equal(await page.getAttribute('html', 'dir'), 'ltr');
+});
+
+test('an ended session brings the login screen, and logging in again returns to the same view', async () => {
+  await page.goto(`${BASE}/#/doc/${state.doc.id}?q=${encodeURIComponent(QUERY)}`);
+  await waitForImage();
+  // the session ends (expired, or ended elsewhere): the browser has no cookie
+  await context.clearCookies();
+  const target = `#/search?q=${encodeURIComponent(MULTI_PAGE_QUERY)}`;
+  await page.evaluate((h) => { location.hash = h; }, target);
+  await page.waitForSelector(testId('login-view'), { state: 'visible' });
+  assert.ok(await page.isVisible(testId('login-notice')), 'says the session ended');
+  assert.ok(await page.isHidden(testId('search-input')));
+  assert.ok(await page.isHidden(testId('account')));
+  assert.equal(await page.evaluate(() => location.hash), target, 'the address is kept');
+  await screenshot('session-ended');
+  await login(page, STAFF.user, STAFF.password);
+  await waitForResults();
+  assert.equal(await page.evaluate(() => location.hash), target);
+  assert.equal(await page.inputValue(testId('search-input')), MULTI_PAGE_QUERY);
+  assert.ok(await page.locator(testId('result')).count() >= 1);
+});
+
+test('logging out returns to the login screen, and /api/me then answers 401', async () => {
+  const me = await getJson('/api/me');
+  assert.equal(me.status, 200);
+  await page.click(testId('logout'));
+  await page.waitForSelector(testId('login-view'), { state: 'visible' });
+  assert.ok(await page.isHidden(testId('search-input')));
+  assert.ok(await page.isHidden(testId('account')));
+  assert.equal(await page.locator(testId('result')).count(), 0, 'nothing of the session is left on the page');
+  const out = posts.filter((r) => r.who === 'staff' && r.url.endsWith('/api/logout'));
+  assert.equal(out.length, 1);
+  assert.equal(out[0].headers['x-csrf-token'], me.body.csrf_token, 'the logout carried the CSRF token');
+  const after = await getJson('/api/me');
+  assert.equal(after.status, 401);
+  await page.reload();
+  await page.waitForSelector(testId('login-view'), { state: 'visible' });
+  await screenshot('logged-out');
+});
+
+test('staff of another branch find nothing of hofuf\'s and see no hofuf in the branch filter', async () => {
+  const { ctx, page: p } = await openBrowser('other');
+  state.other = { ctx, page: p };
+  await p.goto(`${BASE}/`);
+  await login(p, OTHER.user, OTHER.password);
+  await waitForSearchScreen(p);
+  await p.waitForSelector(`${testId('branch-filter')} option[value="${OTHER.branch}"]`, { state: 'attached' });
+  const branches = await p.locator(`${testId('branch-filter')} option`).evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(branches, ['', OTHER.branch]);
+  const facets = (await apiAs(ctx, '/api/facets')).body;
+  assert.deepEqual(facets.branches.map((b) => b.value), [OTHER.branch]);
+  const option = (await p.textContent(`${testId('branch-filter')} option[value="${OTHER.branch}"]`)).trim();
+  assert.ok(option.endsWith(` (${facets.branches[0].count})`), option);
+  await p.fill(testId('search-input'), QUERY);
+  await p.click(testId('search-button'));
+  await p.waitForFunction(() => {
+    const r = document.querySelector('[data-testid="results"]');
+    return r.dataset.for === location.hash && location.hash.includes('q=') && !r.hasAttribute('aria-busy');
+  });
+  assert.equal(await p.locator(testId('result')).count(), 0);
+  assert.match(await p.textContent(testId('result-count')), /لا توجد نتائج/);
+  const api = await apiAs(ctx, `/api/search?q=${encodeURIComponent(QUERY)}`);
+  assert.equal(api.status, 200);
+  assert.equal(api.body.total, 0);
+  await screenshot('other-branch-no-results', p);
+  // hofuf's licence, asked for by its address: not found for them
+  await p.evaluate((id) => { location.hash = `#/doc/${id}`; }, state.doc.id);
+  const err = p.locator(testId('error'));
+  await err.waitFor({ state: 'visible' });
+  assert.match(await err.textContent(), /لا توجد وثيقة بهذا الرقم/);
+  assert.equal(await p.getAttribute(testId('page-image'), 'src'), null);
+});
+
+// A login outside every browser (no cookie is kept).
+async function tryLogin(user, password) {
+  const res = await fetch(`${BASE}/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user, password }),
+  });
+  return res.status;
+}
+
+test('any user can change their password from the top bar, and comes back to the same view', async () => {
+  const { ctx, page: p } = state.other;
+  const target = `#/search?q=${encodeURIComponent('الأسواق')}`;
+  const waitForView = () => p.waitForFunction((h) => {
+    const r = document.querySelector('[data-testid="results"]');
+    return location.hash === h && r.offsetParent !== null && r.dataset.for === h && !r.hasAttribute('aria-busy');
+  }, target);
+  await p.evaluate((h) => { location.hash = h; }, target);
+  await waitForView();
+  // opened and cancelled
+  await p.click(testId('change-password-link'));
+  await p.waitForSelector(testId('password-view'), { state: 'visible' });
+  assert.ok(await p.isHidden(testId('password-forced')));
+  await p.click(testId('password-cancel'));
+  await waitForView();
+  // opened and done
+  const before = await apiAs(ctx, '/api/me');
+  await p.click(testId('change-password-link'));
+  await p.waitForSelector(testId('password-view'), { state: 'visible' });
+  const next = `${OTHER.password}-2`;
+  await p.fill(testId('password-current'), OTHER.password);
+  await p.fill(testId('password-new'), next);
+  await p.fill(testId('password-repeat'), next);
+  await screenshot('change-password', p);
+  await p.click(testId('password-button'));
+  await waitForView();
+  assert.equal((await p.textContent(testId('app-notice'))).trim(), 'تم تغيير كلمة المرور.');
+  const change = posts.filter((r) => r.who === 'other' && r.url.endsWith('/api/password'));
+  assert.equal(change.length, 1);
+  assert.equal(change[0].headers['x-csrf-token'], before.body.csrf_token);
+  // a new session (new token) in the same browser; the old password is gone
+  const after = await apiAs(ctx, '/api/me');
+  assert.equal(after.status, 200);
+  assert.notEqual(after.body.csrf_token, before.body.csrf_token);
+  assert.equal(await tryLogin(OTHER.user, OTHER.password), 401);
+  assert.equal(await tryLogin(OTHER.user, next), 200);
+  // and the page goes on working with the new session
+  await p.fill(testId('search-input'), QUERY);
+  await p.click(testId('search-button'));
+  await p.waitForFunction((h) => {
+    const r = document.querySelector('[data-testid="results"]');
+    return location.hash === h && r.dataset.for === h && !r.hasAttribute('aria-busy');
+  }, `#/search?q=${encodeURIComponent(QUERY)}`);
+  assert.ok(await p.isHidden(testId('error')));
+  assert.ok(await p.isVisible(testId('result-count')));
+});
+
+test('the auditor sees the audit log with the others\' searches, can filter it, and has no search box', async () => {
+  const { page: p } = await openBrowser('auditor');
+  state.auditor = p;
+  await p.goto(`${BASE}/`);
+  await login(p, AUDITOR.user, AUDITOR.password);
+  await p.waitForSelector(testId('audit-view'), { state: 'visible' });
+  assert.match(await p.evaluate(() => location.hash), /^#\/audit/, 'an auditor lands on the audit log');
+  assert.ok(await p.isHidden(testId('search-input')), 'an auditor has no search box');
+  assert.ok(await p.isHidden(testId('nav-search')));
+  assert.ok(await p.isVisible(testId('nav-audit')));
+  assert.equal((await p.textContent(testId('user-role'))).trim(), 'مدقق');
+  const waitForAudit = () => p.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="audit-table"]');
+    return t.dataset.for === location.hash && !t.hasAttribute('aria-busy');
+  });
+  const rows = () => p.locator(testId('audit-entry')).evaluateAll((trs) => trs.map((tr) => ({
+    seq: Number(tr.dataset.seq),
+    actor: tr.dataset.actor,
+    action: tr.dataset.action,
+    query: tr.querySelector('[data-testid="audit-query"]')?.textContent || null,
+    docs: [...tr.querySelectorAll('td.docs a')].map((a) => Number(a.textContent)),
+    viewerLinks: tr.querySelectorAll('[data-testid="audit-doc-link"]').length,
+    time: tr.querySelector('time').textContent,
+  })));
+  await waitForAudit();
+  let all = await rows();
+  assert.ok(all.length > 0);
+  // newest first, times formatted, no viewer links for a role that cannot view
+  assert.ok(all.every((r, i) => i === 0 || r.seq < all[i - 1].seq), 'newest first');
+  assert.ok(all.every((r) => r.time && !r.time.includes('T')), 'times are formatted');
+  assert.ok(all.every((r) => r.viewerLinks === 0));
+  assert.ok(all.some((r) => r.actor === OTHER.user && r.action === 'search' && r.query === QUERY),
+    `the other branch's search of ${QUERY} is in the log`);
+  assert.equal((await p.locator(`${testId('audit-entry')}[data-action="search"] td.action`).first().textContent()).trim(), 'بحث');
+  await screenshot('audit-log', p);
+
+  // by user: only theirs, with their searches (the last one was of MULTI_PAGE_QUERY)
+  await p.fill(testId('audit-user'), STAFF.user);
+  await p.click(testId('audit-apply'));
+  await p.waitForFunction((u) => decodeURIComponent(location.hash).includes(`user=${u}`), STAFF.user);
+  await waitForAudit();
+  all = await rows();
+  assert.ok(all.length > 0);
+  assert.ok(all.every((r) => r.actor === STAFF.user), 'only the user\'s entries');
+  assert.ok(all.some((r) => r.action === 'search' && r.query === MULTI_PAGE_QUERY), 'their searches are there');
+  assert.ok(all.some((r) => r.action === 'login') && all.some((r) => r.action === 'logout'));
+  await screenshot('audit-log-user', p);
+
+  // by document: entries naming the licence
+  await p.fill(testId('audit-user'), '');
+  await p.fill(testId('audit-doc'), String(state.doc.id));
+  await p.click(testId('audit-apply'));
+  await p.waitForFunction((id) => location.hash.includes(`doc=${id}`), state.doc.id);
+  await waitForAudit();
+  all = await rows();
+  assert.ok(all.length > 0);
+  assert.ok(all.every((r) => r.docs.includes(state.doc.id)), 'only entries naming the document');
+
+  // older entries, a page at a time
+  await p.evaluate((u) => { location.hash = `#/audit?user=${encodeURIComponent(u)}&limit=5`; }, STAFF.user);
+  await waitForAudit();
+  const first = await rows();
+  assert.equal(first.length, 5);
+  assert.ok(await p.isEnabled(testId('audit-older')));
+  await p.click(testId('audit-older'));
+  await p.waitForFunction((seq) => location.hash.includes(`before=${seq}`), first[4].seq);
+  await waitForAudit();
+  const older = await rows();
+  assert.ok(older.length >= 1);
+  assert.ok(older.every((r) => r.seq < first[4].seq && r.actor === STAFF.user), 'older entries of the same user');
+  assert.ok(await p.isVisible(testId('audit-newest')));
+  await p.goBack();
+  await waitForAudit();
+  assert.deepEqual((await rows()).map((r) => r.seq), first.map((r) => r.seq));
+
+  // the search is not theirs: its address leads back to the log
+  await p.evaluate(() => { location.hash = `#/search?q=${encodeURIComponent('رخصه')}`; });
+  await p.waitForFunction(() => location.hash.startsWith('#/audit'));
+  await waitForAudit();
+  assert.ok(await p.isHidden(testId('search-input')));
+});
+
+test('the administrator\'s audit log links documents to the viewer', async () => {
+  const p = state.admin.page;
+  await p.click(testId('nav-audit'));
+  await p.waitForSelector(testId('audit-view'), { state: 'visible' });
+  assert.ok(await p.isHidden(testId('search-input')), 'the search box is not on the log');
+  await p.fill(testId('audit-user'), STAFF.user);
+  await p.click(testId('audit-apply'));
+  const link = p.locator(`${testId('audit-entry')}[data-action="search"] ${testId('audit-doc-link')}`).first();
+  await link.waitFor();
+  const id = Number(await link.textContent());
+  await link.click();
+  await p.waitForSelector(testId('viewer'), { state: 'visible' });
+  await p.waitForFunction(() => {
+    const img = document.querySelector('[data-testid="page-image"]');
+    return img && img.complete && img.naturalWidth > 0 && img.dataset.loaded === '1';
+  });
+  assert.match(await p.evaluate(() => location.hash), new RegExp(`^#/doc/${id}`));
+  assert.ok(await p.isVisible(testId('search-input')), 'the search box is back with the viewer');
+  await screenshot('admin-audit-to-viewer', p);
 });
 
 test('no script errors on the page', () => {

@@ -2,6 +2,13 @@
 // Views are chosen by the URL's hash so that back/forward and reload work:
 //   #/search?q=...&branch=...&type=...&from=YYYY-MM-DD&to=YYYY-MM-DD&page=N
 //   #/doc/ID?q=...&page=N&hit=K      (page and hit are 1-based)
+//   #/audit?user=...&doc=ID&since=YYYY-MM-DD&before=SEQ&limit=N   (admin, auditor)
+//   #/password                        (change one's password)
+// Accounts: on load /api/me says who is logged in (401: the login screen,
+// the hash kept for after). The session is an HttpOnly cookie; its CSRF
+// token is kept in memory only and sent on every POST. Every request goes
+// through api(), which turns 401 and 403 password_change_required into the
+// login screen and the change-password form.
 'use strict';
 
 (() => {
@@ -10,6 +17,8 @@
   const ZOOM_STEP = 1.25;
   const ZOOM_MIN = 0.25;
   const ZOOM_MAX = 5;
+  const MIN_PASSWORD_CHARS = 10; // as the server requires
+  const AUDIT_PAGE = 50;         // audit entries a page
 
   // ---------------------------------------------------------------- labels
 
@@ -24,6 +33,7 @@
       branch: 'البلدية الفرعية',
       docType: 'نوع الوثيقة',
       all: 'الكل',
+      facetCount: (label, n) => `${label} (${n})`,
       dateFrom: 'تاريخ الاستيراد من',
       dateTo: 'إلى',
       clearFilters: 'مسح عوامل التصفية',
@@ -92,11 +102,95 @@
         not_found: 'لم يُعثر على المطلوب.',
         archive_busy: 'الأرشيف مشغول باستيراد وثائق؛ أعد المحاولة بعد انتهائه.',
         internal: 'حدث خطأ في الخادم.',
+        forbidden: 'لا يسمح دورك بهذا الإجراء.',
+        not_logged_in: 'انتهت جلستك؛ سجّل الدخول مجددًا.',
+        password_change_required: 'اختر كلمة مرور جديدة أولًا.',
+        csrf_failed: 'انتهت صلاحية الصفحة؛ أعد تحميلها.',
+        bad_parameter: 'قيمة غير صحيحة في عوامل التصفية.',
       },
       branches: { hofuf: 'الهفوف', mubarraz: 'المبرز', omran: 'العمران', oyun: 'العيون', ahsa: 'الأحساء' },
       docTypes: {
         licence: 'رخصة', 'building-licence': 'رخصة بناء', 'health-certificate': 'شهادة صحية',
         'violation-report': 'محضر مخالفة', letter: 'خطاب', contract: 'عقد', circular: 'تعميم',
+      },
+      // accounts
+      navLabel: 'الأقسام',
+      navSearch: 'البحث',
+      navAudit: 'سجل التدقيق',
+      changePassword: 'تغيير كلمة المرور',
+      logout: 'تسجيل الخروج',
+      logoutFailed: 'تعذّر تسجيل الخروج. أعد المحاولة.',
+      roles: { admin: 'مدير النظام', clerk: 'موظف إدخال', staff: 'موظف', auditor: 'مدقق' },
+      loginTitle: 'تسجيل الدخول',
+      loginPageTitle: 'تسجيل الدخول — أرشيف الوثائق البلدية',
+      loginIntro: 'سجّل الدخول باسم المستخدم وكلمة المرور اللذين أعطاك إياهما مدير النظام.',
+      userName: 'اسم المستخدم',
+      password: 'كلمة المرور',
+      loginButton: 'دخول',
+      loggingIn: 'جارٍ الدخول…',
+      loginMissing: 'اكتب اسم المستخدم وكلمة المرور.',
+      loginBad: 'اسم المستخدم أو كلمة المرور غير صحيحة.',
+      throttled: (s) => `محاولات خاطئة كثيرة. أعد المحاولة بعد ${s === 1 ? 'ثانية واحدة' : s === 2 ? 'ثانيتين' : s <= 10 ? `${s} ثوانٍ` : `${s} ثانية`}.`,
+      throttledOver: 'يمكنك المحاولة الآن.',
+      sessionExpired: 'انتهت جلستك. سجّل الدخول مجددًا لتعود إلى حيث كنت.',
+      loggedOut: 'تم تسجيل الخروج.',
+      passwordTitle: 'تغيير كلمة المرور',
+      passwordPageTitle: 'تغيير كلمة المرور — أرشيف الوثائق البلدية',
+      passwordForced: 'كلمة المرور التي دخلت بها صالحة لمرة واحدة فقط. اختر كلمة مرور جديدة للمتابعة.',
+      currentPassword: 'كلمة المرور الحالية',
+      newPassword: 'كلمة المرور الجديدة',
+      repeatPassword: 'أعد كتابة كلمة المرور الجديدة',
+      passwordRule: 'عشرة أحرف على الأقل.',
+      savePassword: 'حفظ كلمة المرور',
+      cancel: 'إلغاء',
+      saving: 'جارٍ الحفظ…',
+      passwordMissing: 'املأ الحقول الثلاثة.',
+      passwordMismatch: 'كلمتا المرور الجديدتان غير متطابقتين.',
+      passwordWeak: 'كلمة المرور الجديدة قصيرة: عشرة أحرف على الأقل.',
+      passwordSame: 'كلمة المرور الجديدة هي الحالية نفسها؛ اختر كلمة مختلفة.',
+      passwordWrong: 'كلمة المرور الحالية غير صحيحة.',
+      passwordChanged: 'تم تغيير كلمة المرور.',
+      // audit log
+      auditTitle: 'سجل التدقيق',
+      auditPageTitle: 'سجل التدقيق — أرشيف الوثائق البلدية',
+      auditIntro: 'كل بحث واطلاع وتنزيل واستيراد ودخول إلى الأرشيف، الأحدث أولًا.',
+      auditUser: 'المستخدم',
+      auditDoc: 'رقم الوثيقة',
+      auditSince: 'منذ تاريخ',
+      auditApply: 'عرض',
+      colTime: 'الوقت',
+      colUser: 'المستخدم',
+      colAddress: 'عنوان الجهاز',
+      colAction: 'الإجراء',
+      colDocs: 'الوثائق',
+      colDetail: 'التفاصيل',
+      auditOlder: 'الأقدم',
+      auditNewest: 'الأحدث',
+      auditShown: (n, more) => `${n === 1 ? 'مدخل واحد' : n === 2 ? 'مدخلان' : `${n} مدخلًا`}${more ? '، وهناك أقدم منها' : ''}`,
+      auditBefore: (seq) => `المدخلات السابقة للمدخل رقم ${seq}`,
+      auditEmpty: 'لا توجد مدخلات مطابقة.',
+      auditFailed: 'تعذّر تحميل سجل التدقيق',
+      auditFilterUser: (u) => `مدخلات ${u} فقط`,
+      auditFilterDoc: (d) => `مدخلات الوثيقة ${d} فقط`,
+      openDoc: (d) => `فتح الوثيقة ${d}`,
+      quoteOpen: '«',
+      quoteClose: '»',
+      actions: {
+        search: 'بحث', view: 'اطلاع على وثيقة', page_image: 'عرض صفحة', download: 'تنزيل', import: 'استيراد',
+        login: 'تسجيل دخول', login_failed: 'دخول فاشل', logout: 'تسجيل خروج', password_change: 'تغيير كلمة المرور',
+        user_change: 'تعديل مستخدم', permission_change: 'تعديل صلاحيات', token_change: 'تعديل رمز وصول',
+      },
+      detailKeys: {
+        query: 'البحث', branch: 'الفرع', type: 'النوع', doc_type: 'النوع', from: 'من', to: 'إلى',
+        total: 'النتائج', offset: 'بدءًا من', matches_of: 'مواضع', page: 'الصفحة', width: 'العرض',
+        what: 'الملف', batch: 'الدفعة', ingested: 'مستوردة', duplicates: 'مكررة', failed: 'فاشلة',
+        reason: 'السبب', change: 'التغيير', user: 'المستخدم', role: 'الدور', branches: 'الفروع',
+        one_time_password: 'كلمة مرور لمرة واحدة', token: 'الرمز', label: 'الوصف',
+      },
+      detailValues: {
+        original: 'الملف الأصلي', searchable_pdf: 'PDF قابل للبحث', bad_credentials: 'كلمة مرور أو اسم خاطئ',
+        throttled: 'محاولات كثيرة', add: 'إضافة', grant: 'منح', revoke: 'سحب', create: 'إنشاء',
+        true: 'نعم', false: 'لا',
       },
       dateLocale: 'ar-SA-u-ca-gregory-nu-latn',
     },
@@ -110,6 +204,7 @@
       branch: 'Branch',
       docType: 'Document type',
       all: 'All',
+      facetCount: (label, n) => `${label} (${n})`,
       dateFrom: 'Imported from',
       dateTo: 'to',
       clearFilters: 'Clear filters',
@@ -163,11 +258,95 @@
       docFailed: 'Could not open the document',
       matchesFailed: 'Could not locate the matches',
       networkError: 'Could not reach the server. Check the network and try again.',
-      errors: {},
+      errors: {
+        forbidden: 'Your role does not allow this.',
+        not_logged_in: 'Your session has ended; log in again.',
+        password_change_required: 'Choose a new password first.',
+        csrf_failed: 'This page has expired; reload it.',
+      },
       branches: { hofuf: 'Hofuf', mubarraz: 'Mubarraz', omran: 'Omran', oyun: 'Oyun', ahsa: 'Al-Ahsa' },
       docTypes: {
         licence: 'Licence', 'building-licence': 'Building licence', 'health-certificate': 'Health certificate',
         'violation-report': 'Violation report', letter: 'Letter', contract: 'Contract', circular: 'Circular',
+      },
+      // accounts
+      navLabel: 'Sections',
+      navSearch: 'Search',
+      navAudit: 'Audit log',
+      changePassword: 'Change password',
+      logout: 'Log out',
+      logoutFailed: 'Could not log out. Try again.',
+      roles: { admin: 'Administrator', clerk: 'Clerk', staff: 'Staff', auditor: 'Auditor' },
+      loginTitle: 'Log in',
+      loginPageTitle: 'Log in — Municipal document archive',
+      loginIntro: 'Log in with the user name and password your administrator gave you.',
+      userName: 'User name',
+      password: 'Password',
+      loginButton: 'Log in',
+      loggingIn: 'Logging in…',
+      loginMissing: 'Type your user name and password.',
+      loginBad: 'Wrong user name or password.',
+      throttled: (s) => `Too many failed attempts. Try again in ${s} second${s === 1 ? '' : 's'}.`,
+      throttledOver: 'You may try again now.',
+      sessionExpired: 'Your session has ended. Log in again to return to where you were.',
+      loggedOut: 'You have logged out.',
+      passwordTitle: 'Change your password',
+      passwordPageTitle: 'Change your password — Municipal document archive',
+      passwordForced: 'The password you logged in with works only once. Choose a new password to continue.',
+      currentPassword: 'Current password',
+      newPassword: 'New password',
+      repeatPassword: 'Repeat the new password',
+      passwordRule: 'At least 10 characters.',
+      savePassword: 'Save password',
+      cancel: 'Cancel',
+      saving: 'Saving…',
+      passwordMissing: 'Fill in all three fields.',
+      passwordMismatch: 'The two new passwords differ.',
+      passwordWeak: 'The new password is too short: use at least 10 characters.',
+      passwordSame: 'The new password is the current one; choose another.',
+      passwordWrong: 'The current password is wrong.',
+      passwordChanged: 'Your password has been changed.',
+      // audit log
+      auditTitle: 'Audit log',
+      auditPageTitle: 'Audit log — Municipal document archive',
+      auditIntro: 'Every search, view, download, import and login, newest first.',
+      auditUser: 'User',
+      auditDoc: 'Document id',
+      auditSince: 'Since',
+      auditApply: 'Show',
+      colTime: 'Time',
+      colUser: 'User',
+      colAddress: 'Address',
+      colAction: 'Action',
+      colDocs: 'Documents',
+      colDetail: 'Details',
+      auditOlder: 'Older',
+      auditNewest: 'Newest',
+      auditShown: (n, more) => `${n} entr${n === 1 ? 'y' : 'ies'}${more ? ', and older ones' : ''}`,
+      auditBefore: (seq) => `Entries before #${seq}`,
+      auditEmpty: 'No matching entries.',
+      auditFailed: 'Could not load the audit log',
+      auditFilterUser: (u) => `Only ${u}'s entries`,
+      auditFilterDoc: (d) => `Only entries about document ${d}`,
+      openDoc: (d) => `Open document ${d}`,
+      quoteOpen: '“',
+      quoteClose: '”',
+      actions: {
+        search: 'Search', view: 'Viewed document', page_image: 'Page image', download: 'Download', import: 'Import',
+        login: 'Log in', login_failed: 'Failed login', logout: 'Log out', password_change: 'Password change',
+        user_change: 'User change', permission_change: 'Permission change', token_change: 'API token change',
+      },
+      detailKeys: {
+        query: 'query', branch: 'branch', type: 'type', doc_type: 'type', from: 'from', to: 'to',
+        total: 'results', offset: 'from result', matches_of: 'matches of', page: 'page', width: 'width',
+        what: 'file', batch: 'batch', ingested: 'imported', duplicates: 'duplicates', failed: 'failed',
+        reason: 'reason', change: 'change', user: 'user', role: 'role', branches: 'branches',
+        one_time_password: 'one-time password', token: 'token', label: 'label',
+      },
+      detailValues: {
+        original: 'original', searchable_pdf: 'searchable PDF', bad_credentials: 'wrong name or password',
+        throttled: 'too many attempts', add: 'added', grant: 'granted', revoke: 'revoked', create: 'created',
+        true: 'yes', false: 'no',
       },
       dateLocale: 'en-GB',
     },
@@ -192,6 +371,22 @@
     zoom: 1,               // 1 = fit width
     paneWidth: 0,
     imageWidth: 0,         // width requested of the current image
+    // who is logged in: { user, role, branches, must_change_password } from
+    // /api/me or /api/login; null on the login screen
+    me: null,
+    csrf: null,            // the session's CSRF token: in memory only, never stored
+    screen: null,          // 'login' | 'password' | 'app'
+    loginMsg: null,        // [key, ...args] shown on the login form (re-rendered on a language switch)
+    loginNotice: null,     // key of the note above the login form
+    passwordMsg: null,     // [key, ...args] shown on the password form
+    appNotice: null,       // key of the note above the search (e.g. password changed)
+    forcedPassword: false, // the password form is shown because the password was for one use
+    throttleTimer: null,
+    audit: null,           // { params, data, limit, hash, error } of the audit view on screen
+    auditSeq: 0,
+    facetsSeq: 0,
+    lastAppHash: null,     // the last view of the archive shown (the password form returns to it)
+    appNoticeFresh: false,
   };
 
   const $ = (sel) => document.querySelector(sel);
@@ -216,16 +411,21 @@
   const branchLabel = (b) => (b && (I18N[state.lang].branches[b] || b)) || '';
   const typeLabel = (d) => (d && (I18N[state.lang].docTypes[d] || d)) || '';
 
-  function fmtDate(iso) {
+  function fmtDate(iso, seconds) {
     if (!iso) return '';
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return iso;
     try {
-      return new Intl.DateTimeFormat(t('dateLocale'), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+      return new Intl.DateTimeFormat(t('dateLocale'), { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' }).format(d);
     } catch (_) {
-      return d.toISOString().slice(0, 16).replace('T', ' ');
+      return d.toISOString().slice(0, seconds ? 19 : 16).replace('T', ' ');
     }
   }
+
+  const roleLabel = (r) => (r && (I18N[state.lang].roles[r] || r)) || '';
+  // what a role may do (the server decides; this only shapes the screens)
+  const canSearch = () => Boolean(state.me && ['admin', 'clerk', 'staff'].includes(state.me.role));
+  const canAudit = () => Boolean(state.me && ['admin', 'auditor'].includes(state.me.role));
 
   // ------------------------------------------------------------------- API
 
@@ -237,27 +437,59 @@
     }
   }
 
-  async function api(path, signal) {
+  // Every request to the API goes through here, so that what an answer
+  // means for the session is decided in one place:
+  //   401 not_logged_in           -> the login screen (the address is kept: after
+  //                                  logging in, the user is back where they were)
+  //   403 password_change_required -> the change-password form
+  //   403 csrf_failed             -> the token is fetched again and the request retried once
+  // Such errors are thrown with `handled` set; callers show the others.
+  // opts: { method, json (a body to send as JSON), signal, retried }
+  async function api(path, opts = {}) {
+    const method = opts.method || 'GET';
+    const headers = { Accept: 'application/json' };
+    let body;
+    if (opts.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    }
+    // every state-changing request made with the session cookie carries its CSRF token
+    if (method !== 'GET' && method !== 'HEAD' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
     let res;
     try {
-      res = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+      res = await fetch(path, { method, headers, body, signal: opts.signal, credentials: 'same-origin', cache: 'no-store' });
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       throw new ApiError(0, 'network', t('networkError'));
     }
     const text = await res.text();
-    let body = null;
-    try { body = text ? JSON.parse(text) : null; } catch (_) { /* not JSON */ }
-    if (!res.ok) {
-      const err = body && body.error;
-      throw new ApiError(res.status, (err && err.code) || `http_${res.status}`,
-        (err && err.message) || text.trim() || `${res.status} ${res.statusText}`);
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (_) { /* not JSON */ }
+    if (res.ok) return data;
+
+    const e = data && data.error;
+    const err = new ApiError(res.status, (e && e.code) || `http_${res.status}`,
+      (e && e.message) || text.trim() || `${res.status} ${res.statusText}`);
+    const wait = parseInt(res.headers.get('Retry-After'), 10);
+    if (wait >= 0) err.retryAfter = wait;
+    if (res.status === 401 && err.code === 'not_logged_in') {
+      err.handled = true;
+      sessionLost();
+    } else if (res.status === 403 && err.code === 'password_change_required') {
+      err.handled = true;
+      if (state.me) state.me.must_change_password = true;
+      showPasswordScreen(true);
+    } else if (res.status === 403 && err.code === 'csrf_failed' && !opts.retried && state.me) {
+      // the token in memory is stale (e.g. the session was renewed in another tab)
+      const me = await api('/api/me');
+      state.csrf = (me && me.csrf_token) || null;
+      return api(path, { ...opts, retried: true });
     }
-    return body;
+    throw err;
   }
 
   function showError(titleKey, err) {
-    if (err && err.name === 'AbortError') return;
+    if (err && (err.name === 'AbortError' || err.handled)) return;
     console.warn(err);
     const box = $('#error');
     const known = err && err.code && I18N[state.lang].errors[err.code];
@@ -278,6 +510,8 @@
     const params = new URLSearchParams(i < 0 ? '' : h.slice(i + 1));
     const m = path.match(/^\/doc\/([^/]+)$/);
     if (m) return { view: 'doc', id: decodeURIComponent(m[1]), params };
+    if (path === '/audit') return { view: 'audit', params };
+    if (path === '/password') return { view: 'password', params };
     return { view: 'search', params };
   }
 
@@ -285,23 +519,53 @@
     const clean = new URLSearchParams();
     for (const [k, v] of params) if (v !== '' && v != null) clean.set(k, v);
     const qs = clean.toString();
-    const path = view === 'doc' ? `/doc/${encodeURIComponent(id)}` : '/search';
+    const path = view === 'doc' ? `/doc/${encodeURIComponent(id)}` : `/${view}`;
     return `#${path}${qs ? `?${qs}` : ''}`;
   }
 
+  // Show the view the address names. Nothing is shown to a visitor who is
+  // not logged in (the login screen stays; the address is kept for after).
   function route() {
-    state.route = parseHash();
+    if (!state.me || state.me.must_change_password) return;
+    let r = parseHash();
+    // a view the role has no use for: go to the one it has
+    if ((r.view === 'search' || r.view === 'doc') && !canSearch() && canAudit()) {
+      history.replaceState(null, '', '#/audit');
+      r = parseHash();
+    } else if (r.view === 'audit' && !canAudit()) {
+      history.replaceState(null, '', '#/');
+      r = parseHash();
+    }
+    if (r.view === 'password') {
+      showPasswordScreen(false);
+      return;
+    }
+    state.route = r;
+    state.lastAppHash = location.hash || null;
     clearError();
-    if (state.route.view === 'doc') {
-      $('#search-view').hidden = true;
-      $('#doc-view').hidden = false;
-      showDoc(state.route.id, state.route.params);
-    } else {
-      $('#doc-view').hidden = true;
-      $('#search-view').hidden = false;
+    showScreen('app');
+    // a note (e.g. "password changed") stays for the view it was made on
+    if (state.appNoticeFresh) state.appNoticeFresh = false;
+    else state.appNotice = null;
+    renderAppNotice();
+    const searching = canSearch();
+    $('#search-form').hidden = !searching || r.view === 'audit';
+    $('#search-view').hidden = r.view !== 'search' || !searching;
+    $('#doc-view').hidden = r.view !== 'doc';
+    $('#audit-view').hidden = r.view !== 'audit';
+    renderNav();
+    if (r.view === 'doc') {
+      showDoc(r.id, r.params);
+    } else if (r.view === 'audit') {
+      document.title = t('auditPageTitle');
+      runAudit(r.params);
+    } else if (searching) {
       state.lastSearchHash = location.hash || null;
       document.title = t('appTitle');
-      runSearch(state.route.params);
+      runSearch(r.params);
+    } else {
+      // neither search nor audit (a role the UI does not know): nothing to show
+      document.title = t('appTitle');
     }
   }
 
@@ -324,11 +588,20 @@
     else location.hash = hash;
   }
 
+  // values: [{ value, count }] from /api/facets; an option shows its count,
+  // e.g. "الهفوف (12)". A value in the address that the facets lack (no
+  // document, or outside the user's branches) is kept, without a count.
   function fillSelect(select, values, labelOf, current) {
-    const list = values.slice();
-    if (current && !list.includes(current)) list.push(current);
+    const list = values
+      .map((v) => (typeof v === 'string' ? { value: v, count: null } : v))
+      .filter((v) => v && v.value);
+    if (current && !list.some((v) => v.value === current)) list.push({ value: current, count: null });
     select.replaceChildren(el('option', { value: '', text: t('all') }),
-      ...list.map((v) => el('option', { value: v, text: labelOf(v) })));
+      ...list.map((v) => el('option', {
+        value: v.value,
+        'data-count': v.count != null ? String(v.count) : null,
+        text: v.count != null ? t('facetCount', labelOf(v.value), v.count) : labelOf(v.value),
+      })));
     select.value = current || '';
   }
 
@@ -368,7 +641,7 @@
     $('#result-count').textContent = t('searching');
     $('#search-hint').hidden = true;
     try {
-      const data = await api(`/api/search?${apiParams}`, ctl.signal);
+      const data = await api(`/api/search?${apiParams}`, { signal: ctl.signal });
       if (seq !== state.searchSeq) return;
       state.search = { params, data, page, hash };
       renderResults();
@@ -841,6 +1114,487 @@
     scrollToCurrent();
   }
 
+  // -------------------------------------------------------------- accounts
+
+  // One of three screens at a time: the login form, the password form, or
+  // the archive itself (search, viewer, audit log).
+  function showScreen(name) {
+    state.screen = name;
+    $('#boot').hidden = true;
+    $('#login-view').hidden = name !== 'login';
+    $('#password-view').hidden = name !== 'password';
+    $('#app-view').hidden = name !== 'app';
+    if (name !== 'login' && name !== 'password') stopThrottleTimer();
+    renderAccount();
+    renderNav();
+  }
+
+  function renderAccount() {
+    const me = state.me;
+    $('#account').hidden = !me;
+    if (!me) return;
+    $('#user-name').textContent = me.user;
+    $('#user-role').textContent = roleLabel(me.role);
+    $('#user-role').dataset.role = me.role;
+    // while a one-time password is replaced, the form is already on screen
+    $('#change-password-link').hidden = Boolean(me.must_change_password);
+  }
+
+  // The sections link: for those who may read the audit log (an auditor has
+  // only that; staff have only the search, which the brand links to).
+  function renderNav() {
+    const on = Boolean(state.me && !state.me.must_change_password && canAudit());
+    $('#nav').hidden = !on;
+    $('#nav-search').hidden = !canSearch();
+    $('#nav-audit').hidden = !canAudit();
+    const view = state.screen === 'app' && state.route ? state.route.view : null;
+    const current = { '#nav-search': ['search', 'doc'], '#nav-audit': ['audit'] };
+    for (const [sel, views] of Object.entries(current)) {
+      if (views.includes(view)) $(sel).setAttribute('aria-current', 'page');
+      else $(sel).removeAttribute('aria-current');
+    }
+  }
+
+  function setSession(me) {
+    const before = state.me && state.me.user;
+    state.me = {
+      user: me.user,
+      role: me.role,
+      branches: me.branches || [],
+      must_change_password: Boolean(me.must_change_password),
+    };
+    state.csrf = me.csrf_token || null;
+    if (before !== state.me.user) resetUserData();
+  }
+
+  // Forget what the previous user was shown (results, documents, filters).
+  function resetUserData() {
+    if (state.searchAbort) state.searchAbort.abort();
+    state.searchSeq += 1;
+    state.docSeq += 1;
+    state.auditSeq += 1;
+    state.facetsSeq += 1;
+    state.facets = { branches: [], doc_types: [] };
+    state.docCache.clear();
+    state.matchCache.clear();
+    state.search = null;
+    state.lastSearchHash = null;
+    state.lastAppHash = null;
+    state.doc = null;
+    state.metaKey = null;
+    state.q = '';
+    state.hits = [];
+    state.audit = null;
+    state.appNotice = null;
+    for (const id of ['#q', '#from', '#to', '#audit-user', '#audit-doc', '#audit-since']) $(id).value = '';
+    fillFilters(new URLSearchParams());
+    $('#results').replaceChildren();
+    delete $('#results').dataset.for;
+    $('#audit-rows').replaceChildren();
+    delete $('#audit-table').dataset.for;
+    $('#doc-title').textContent = '';
+    $('#page-text').textContent = '';
+    $('#boxes').replaceChildren();
+    $('#thumbs').replaceChildren();
+    const img = $('#page-image');
+    img.removeAttribute('src');
+    delete img.dataset.loaded;
+    delete img.dataset.page;
+  }
+
+  function clearSession() {
+    state.me = null;
+    state.csrf = null;
+    resetUserData();
+  }
+
+  // A 401 not_logged_in: the session expired or was ended elsewhere. The
+  // address stays as it is, so that logging in again returns to it.
+  function sessionLost() {
+    if (!state.me && state.screen === 'login') return; // already there (several requests failed at once)
+    const was = Boolean(state.me);
+    clearSession();
+    showLoginScreen(was ? 'sessionExpired' : null);
+  }
+
+  function signedIn(me) {
+    setSession(me);
+    if (state.me.must_change_password) {
+      showPasswordScreen(true);
+      return;
+    }
+    enterApp();
+  }
+
+  function enterApp() {
+    if (canSearch()) loadFacets();
+    route();
+  }
+
+  function showLoginScreen(noticeKey) {
+    state.loginNotice = noticeKey || null;
+    state.loginMsg = null;
+    showScreen('login');
+    renderLogin();
+    document.title = t('loginPageTitle');
+    $('#login-password').value = '';
+    const user = $('#login-user');
+    (user.value ? $('#login-password') : user).focus();
+  }
+
+  function renderLogin() {
+    const notice = $('#login-notice');
+    notice.hidden = !state.loginNotice;
+    notice.textContent = state.loginNotice ? t(state.loginNotice) : '';
+    const msg = $('#login-error');
+    msg.hidden = !state.loginMsg;
+    msg.textContent = state.loginMsg ? state.loginMsg() : '';
+  }
+
+  // Messages are kept as functions so that a language switch redraws them.
+  function setLoginMsg(fn) {
+    state.loginMsg = fn;
+    renderLogin();
+  }
+
+  function setPasswordMsg(fn) {
+    state.passwordMsg = fn;
+    renderPasswordForm();
+  }
+
+  // An error's text for a form: the translated code, else the server's words.
+  function errorText(err) {
+    if (err && err.code === 'network') return t('networkError');
+    return (err && err.code && I18N[state.lang].errors[err.code]) || (err && err.message) || t('errors').internal;
+  }
+
+  function stopThrottleTimer() {
+    if (state.throttleTimer) clearInterval(state.throttleTimer);
+    state.throttleTimer = null;
+  }
+
+  // 429: say how long to wait, counting down (Retry-After, in seconds).
+  function startThrottle(set, seconds) {
+    stopThrottleTimer();
+    const until = Date.now() + Math.max(1, seconds || 1) * 1000;
+    const tick = () => {
+      const left = Math.ceil((until - Date.now()) / 1000);
+      if (left <= 0) {
+        stopThrottleTimer();
+        set(() => t('throttledOver'));
+      } else {
+        set(() => t('throttled', left));
+      }
+    };
+    tick();
+    state.throttleTimer = setInterval(tick, 1000);
+  }
+
+  async function submitLogin(ev) {
+    ev.preventDefault();
+    const user = $('#login-user').value.trim();
+    const password = $('#login-password').value;
+    if (!user || !password) {
+      setLoginMsg(() => t('loginMissing'));
+      (user ? $('#login-password') : $('#login-user')).focus();
+      return;
+    }
+    const button = $('#login-button');
+    if (button.disabled) return;
+    button.disabled = true;
+    button.textContent = t('loggingIn');
+    stopThrottleTimer();
+    let me = null;
+    try {
+      me = await api('/api/login', { method: 'POST', json: { user, password } });
+    } catch (e) {
+      $('#login-password').value = '';
+      if (e.code === 'too_many_attempts') startThrottle(setLoginMsg, e.retryAfter);
+      else if (e.code === 'bad_credentials') setLoginMsg(() => t('loginBad'));
+      else setLoginMsg(() => errorText(e));
+      $('#login-password').focus();
+      return;
+    } finally {
+      button.disabled = false;
+      button.textContent = t('loginButton');
+    }
+    $('#login-password').value = '';
+    state.loginMsg = null;
+    state.loginNotice = null;
+    renderLogin();
+    signedIn(me);
+  }
+
+  async function logout() {
+    const button = $('#logout');
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      await api('/api/logout', { method: 'POST' });
+    } catch (e) {
+      // A session that had already ended (401) is logged out all the same;
+      // otherwise it is still alive on the server: say so and stay.
+      if (!e.handled) {
+        showError('logoutFailed', e);
+        return;
+      }
+    } finally {
+      button.disabled = false;
+    }
+    clearSession();
+    $('#login-user').value = '';
+    // the next person to log in starts afresh
+    history.replaceState(null, '', '#/');
+    showLoginScreen('loggedOut');
+  }
+
+  function showPasswordScreen(forced) {
+    const again = state.screen === 'password' && state.forcedPassword === forced;
+    state.forcedPassword = forced;
+    showScreen('password');
+    if (!again) {
+      stopThrottleTimer();
+      state.passwordMsg = null;
+      for (const id of ['#password-current', '#password-new', '#password-repeat']) $(id).value = '';
+    }
+    $('#password-user').value = state.me ? state.me.user : '';
+    $('#password-forced').hidden = !forced;
+    $('#password-cancel').hidden = forced;
+    renderPasswordForm();
+    document.title = t('passwordPageTitle');
+    if (!again) $('#password-current').focus();
+  }
+
+  function renderPasswordForm() {
+    const msg = $('#password-error');
+    msg.hidden = !state.passwordMsg;
+    msg.textContent = state.passwordMsg ? state.passwordMsg() : '';
+  }
+
+  // Back to the view the form was opened from.
+  function leavePasswordForm() {
+    history.replaceState(null, '', state.lastAppHash || '#/');
+    route();
+  }
+
+  async function submitPassword(ev) {
+    ev.preventDefault();
+    const current = $('#password-current').value;
+    const next = $('#password-new').value;
+    const repeat = $('#password-repeat').value;
+    let problem = null;
+    if (!current || !next || !repeat) problem = 'passwordMissing';
+    else if (next !== repeat) problem = 'passwordMismatch';
+    else if ([...next].length < MIN_PASSWORD_CHARS) problem = 'passwordWeak';
+    else if (next === current) problem = 'passwordSame';
+    if (problem) {
+      setPasswordMsg(() => t(problem));
+      $(problem === 'passwordMissing' && !current ? '#password-current' : '#password-new').focus();
+      return;
+    }
+    const button = $('#password-button');
+    if (button.disabled) return;
+    button.disabled = true;
+    button.textContent = t('saving');
+    stopThrottleTimer();
+    let me = null;
+    try {
+      me = await api('/api/password', { method: 'POST', json: { current, new: next } });
+    } catch (e) {
+      if (e.handled) return;
+      const known = { wrong_password: 'passwordWrong', weak_password: 'passwordWeak', same_password: 'passwordSame' }[e.code];
+      if (e.code === 'too_many_attempts') startThrottle(setPasswordMsg, e.retryAfter);
+      else if (known) setPasswordMsg(() => t(known));
+      else setPasswordMsg(() => errorText(e));
+      $(e.code === 'wrong_password' ? '#password-current' : '#password-new').focus();
+      return;
+    } finally {
+      button.disabled = false;
+      button.textContent = t('savePassword');
+    }
+    for (const id of ['#password-current', '#password-new', '#password-repeat']) $(id).value = '';
+    state.passwordMsg = null;
+    renderPasswordForm();
+    const forced = state.forcedPassword;
+    // the old session has ended: the answer carries the new one's CSRF token
+    setSession(me);
+    state.appNotice = 'passwordChanged';
+    state.appNoticeFresh = true;
+    if (forced) {
+      if (parseHash().view === 'password') history.replaceState(null, '', '#/');
+      enterApp();
+    } else {
+      leavePasswordForm();
+    }
+  }
+
+  function renderAppNotice() {
+    const n = $('#app-notice');
+    n.hidden = !state.appNotice;
+    n.textContent = state.appNotice ? t(state.appNotice) : '';
+  }
+
+  // An image failed to load: if the session ended, the login screen says so.
+  async function checkSession() {
+    if (!state.me) return;
+    try {
+      const me = await api('/api/me');
+      if (me && me.csrf_token) state.csrf = me.csrf_token;
+    } catch (_) { /* handled by api(), or a passing network error */ }
+  }
+
+  // ------------------------------------------------------------- audit log
+
+  function auditHash(changes) {
+    const p = new URLSearchParams(state.audit ? state.audit.params : '');
+    p.delete('before');
+    for (const [k, v] of Object.entries(changes)) {
+      if (v == null || v === '') p.delete(k); else p.set(k, String(v));
+    }
+    return hashFor('audit', p);
+  }
+
+  async function runAudit(params) {
+    const user = params.get('user') || '';
+    const doc = params.get('doc') || '';
+    const since = params.get('since') || '';
+    const before = params.get('before') || '';
+    const limit = Math.min(999, Math.max(1, parseInt(params.get('limit'), 10) || AUDIT_PAGE));
+    $('#audit-user').value = user;
+    $('#audit-doc').value = doc;
+    $('#audit-since').value = since;
+    const q = new URLSearchParams();
+    if (user) q.set('user', user);
+    if (doc) q.set('doc', doc);
+    if (since) q.set('since', since);
+    if (before) q.set('before', before);
+    q.set('limit', String(limit + 1)); // one more than shown: are there older ones?
+    const seq = ++state.auditSeq;
+    const hash = location.hash;
+    const table = $('#audit-table');
+    table.setAttribute('aria-busy', 'true');
+    $('#audit-status').textContent = t('loading');
+    try {
+      const data = await api(`/api/audit?${q}`);
+      if (seq !== state.auditSeq) return;
+      state.audit = { params, data, limit, hash };
+      renderAudit();
+    } catch (e) {
+      if (seq !== state.auditSeq) return;
+      state.audit = { params, data: null, limit, hash, error: e };
+      renderAudit();
+      showError('auditFailed', e);
+    } finally {
+      if (seq === state.auditSeq) table.removeAttribute('aria-busy');
+    }
+  }
+
+  function renderAudit() {
+    const a = state.audit;
+    const rows = $('#audit-rows');
+    rows.replaceChildren();
+    $('#audit-pager').hidden = true;
+    if (!a) {
+      $('#audit-status').textContent = '';
+      return;
+    }
+    // which address the table shows (tests wait for this to equal the URL's hash)
+    $('#audit-table').dataset.for = a.hash;
+    if (!a.data) {
+      $('#audit-status').textContent = '';
+      return;
+    }
+    const all = a.data.entries || [];
+    const more = all.length > a.limit;
+    const entries = all.slice(0, a.limit);
+    const before = a.params.get('before');
+    $('#audit-status').textContent = entries.length
+      ? [before ? t('auditBefore', before) : '', t('auditShown', entries.length, more)].filter(Boolean).join(' · ')
+      : t('auditEmpty');
+    for (const e of entries) rows.append(auditRow(e));
+    if (more || before) {
+      $('#audit-pager').hidden = false;
+      const newest = $('#audit-newest');
+      newest.hidden = !before;
+      newest.href = auditHash({});
+      const older = $('#audit-older');
+      older.disabled = !more;
+      older.dataset.before = entries.length ? String(entries[entries.length - 1].seq) : '';
+    }
+  }
+
+  const MAX_DOC_LINKS = 12;
+
+  function auditRow(e) {
+    const docs = e.documents || [];
+    const query = e.action === 'search' && e.detail && typeof e.detail.query === 'string' ? e.detail.query : '';
+    const docCell = el('td', { class: 'docs' });
+    docs.slice(0, MAX_DOC_LINKS).forEach((id, i) => {
+      if (i) docCell.append(listSep());
+      // the viewer for those who may view; otherwise the log of that document
+      docCell.append(canSearch()
+        ? el('a', { href: docHash(id, query), 'data-testid': 'audit-doc-link', title: t('openDoc', id), text: String(id) })
+        : el('a', { href: auditHash({ doc: id }), 'data-testid': 'audit-doc-filter', title: t('auditFilterDoc', id), text: String(id) }));
+    });
+    if (docs.length > MAX_DOC_LINKS) docCell.append(` … (+${docs.length - MAX_DOC_LINKS})`);
+    return el('tr', { 'data-testid': 'audit-entry', 'data-seq': String(e.seq), 'data-action': e.action, 'data-actor': e.actor },
+      el('td', { class: 'time' }, el('time', { datetime: e.at, title: e.at, text: fmtDate(e.at, true) })),
+      el('td', { class: 'actor' }, el('a', { href: auditHash({ user: e.actor }), title: t('auditFilterUser', e.actor) },
+        el('bdi', { dir: 'auto', text: e.actor }))),
+      el('td', { class: 'address' }, el('bdi', { dir: 'ltr', text: e.address })),
+      el('td', { class: 'action' }, el('span', { class: `action-tag action-${e.action}`, text: I18N[state.lang].actions[e.action] || e.action })),
+      docCell,
+      el('td', { class: 'detail', 'data-testid': 'audit-detail' }, auditDetail(e.detail || {})));
+  }
+
+  // The entry's detail in a line: the query first, as typed, then the rest
+  // as "key: value", empty values left out.
+  function auditDetail(d) {
+    const parts = [];
+    if (typeof d.query === 'string' && d.query) {
+      parts.push(el('span', { class: 'query' }, t('quoteOpen'),
+        el('bdi', { dir: 'auto', 'data-testid': 'audit-query', text: d.query }), t('quoteClose')));
+    }
+    for (const [k, v] of Object.entries(d)) {
+      if (k === 'query' || v == null || v === '' || (Array.isArray(v) && !v.length)) continue;
+      if (k === 'offset' && v === 0) continue;
+      parts.push(el('span', { class: 'kv' },
+        el('span', { class: 'k', text: `${I18N[state.lang].detailKeys[k] || k}: ` }),
+        el('bdi', { dir: 'auto', text: detailValue(k, v) })));
+    }
+    const out = document.createDocumentFragment();
+    parts.forEach((p, i) => {
+      if (i) out.append(' · ');
+      out.append(p);
+    });
+    return out;
+  }
+
+  function detailValue(k, v) {
+    if (Array.isArray(v)) return v.map((x) => detailValue(k, x)).join(listSep());
+    if (v !== null && typeof v === 'object') return JSON.stringify(v);
+    if (k === 'branch' || k === 'branches') return branchLabel(String(v));
+    if (k === 'type' || k === 'doc_type') return typeLabel(String(v));
+    if (k === 'role') return roleLabel(String(v));
+    if (['what', 'reason', 'change', 'one_time_password'].includes(k)) {
+      return I18N[state.lang].detailValues[String(v)] || String(v);
+    }
+    return String(v);
+  }
+
+  function submitAudit(ev) {
+    if (ev) ev.preventDefault();
+    const p = new URLSearchParams();
+    p.set('user', $('#audit-user').value.trim());
+    p.set('doc', $('#audit-doc').value.trim());
+    p.set('since', $('#audit-since').value);
+    const limit = state.audit && state.audit.params.get('limit');
+    if (limit) p.set('limit', limit);
+    const hash = hashFor('audit', p);
+    if (hash === location.hash) route();
+    else location.hash = hash;
+  }
+
   // -------------------------------------------------------------- language
 
   function applyLang() {
@@ -862,6 +1616,19 @@
     try { localStorage.setItem('arshif.lang', state.lang); } catch (_) { /* private mode */ }
     applyLang();
     // re-render what is on screen with the new labels (no new requests)
+    renderAccount();
+    if (state.screen === 'login') {
+      renderLogin();
+      document.title = t('loginPageTitle');
+      return;
+    }
+    if (state.screen === 'password') {
+      renderPasswordForm();
+      document.title = t('passwordPageTitle');
+      return;
+    }
+    if (state.screen !== 'app') return;
+    renderAppNotice();
     const r = state.route || parseHash();
     fillFilters(r.view === 'search' ? r.params : new URLSearchParams({
       branch: $('#branch').value, type: $('#type').value,
@@ -870,6 +1637,10 @@
       document.title = t('appTitle');
       renderResults();
       if (state.search && state.search.error) showError('searchFailed', state.search.error);
+    } else if (r.view === 'audit') {
+      document.title = t('auditPageTitle');
+      renderAudit();
+      if (state.audit && state.audit.error) showError('auditFailed', state.audit.error);
     } else if (state.doc) {
       const back = $('#back-link');
       back.textContent = state.lastSearchHash || state.q ? t('backToResults') : t('backToSearch');
@@ -882,11 +1653,13 @@
   // ----------------------------------------------------------------- setup
 
   async function loadFacets() {
+    const seq = state.facetsSeq;
     try {
       const f = await api('/api/facets');
+      if (seq !== state.facetsSeq) return; // another user since
       state.facets = { branches: (f && f.branches) || [], doc_types: (f && f.doc_types) || [] };
     } catch (e) {
-      console.warn('facets', e);
+      if (!e.handled) console.warn('facets', e);
       return;
     }
     const r = state.route || parseHash();
@@ -895,11 +1668,31 @@
     }));
   }
 
+  // Who is this? /api/me answers for a live session (with its CSRF token);
+  // a 401 puts up the login screen (in api()).
+  async function boot() {
+    let me;
+    try {
+      me = await api('/api/me');
+    } catch (e) {
+      if (e.handled) return;
+      showLoginScreen(null);
+      setLoginMsg(() => errorText(e));
+      return;
+    }
+    signedIn(me);
+  }
+
   function init() {
     let lang = null;
     try { lang = localStorage.getItem('arshif.lang'); } catch (_) { /* private mode */ }
     state.lang = lang === 'en' ? 'en' : 'ar';
     applyLang();
+
+    $('#login-form').addEventListener('submit', submitLogin);
+    $('#password-form').addEventListener('submit', submitPassword);
+    $('#password-cancel').addEventListener('click', leavePasswordForm);
+    $('#logout').addEventListener('click', logout);
 
     $('#search-form').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -919,6 +1712,23 @@
     $('#pager-next').addEventListener('click', () => goSearchPage(1));
     $('[data-testid="lang-switch"]').addEventListener('click', () => setLang(state.lang === 'ar' ? 'en' : 'ar'));
 
+    $('#audit-form').addEventListener('submit', submitAudit);
+    $('#audit-since').addEventListener('change', () => submitAudit());
+    $('#audit-clear').addEventListener('click', () => {
+      $('#audit-user').value = '';
+      $('#audit-doc').value = '';
+      $('#audit-since').value = '';
+      submitAudit();
+    });
+    $('#audit-older').addEventListener('click', () => {
+      const before = $('#audit-older').dataset.before;
+      if (!before || !state.audit) return;
+      const p = new URLSearchParams(state.audit.params);
+      p.set('before', before);
+      location.hash = hashFor('audit', p);
+      window.scrollTo(0, 0);
+    });
+
     $('#page-prev').addEventListener('click', () => goPage(state.pageNo - 1));
     $('#page-next').addEventListener('click', () => goPage(state.pageNo + 1));
     $('#zoom-in').addEventListener('click', () => setZoom(state.zoom * ZOOM_STEP));
@@ -934,7 +1744,9 @@
       if (page && !page.width) layout(false); // size known only now
     });
     img.addEventListener('error', () => {
-      if (img.getAttribute('src')) img.dataset.loaded = 'error';
+      if (!img.getAttribute('src')) return;
+      img.dataset.loaded = 'error';
+      checkSession(); // an ended session shows the login screen
     });
 
     // Re-fit when the pane changes width (window resize, layout change).
@@ -951,8 +1763,8 @@
 
     document.addEventListener('keydown', (e) => {
       const typing = /^(INPUT|SELECT|TEXTAREA)$/.test((e.target && e.target.tagName) || '');
-      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === '/') {
+      if (typing || e.ctrlKey || e.metaKey || e.altKey || state.screen !== 'app') return;
+      if (e.key === '/' && !$('#search-form').hidden) {
         e.preventDefault();
         $('#q').focus();
       } else if (!$('#doc-view').hidden && (e.key === 'n' || e.key === 'p')) {
@@ -962,8 +1774,7 @@
     });
 
     window.addEventListener('hashchange', route);
-    loadFacets();
-    route();
+    boot();
   }
 
   function goSearchPage(dir) {
