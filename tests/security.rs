@@ -656,8 +656,43 @@ fn the_audit_trail_records_every_look() {
     ] {
         assert_eq!(w.call(Some(staff), "GET", &path, b"").status, 200, "{path}");
     }
+    // A page image is kept by the browser only with the server's leave: it
+    // must ask again (no-cache), gets a bodiless 304 for the ETag it holds,
+    // and the look is audited all the same.
+    let auth = format!("Bearer {staff}");
+    let path = format!("/api/documents/{own}/pages/1/image?width=300");
+    let first = w
+        .server
+        .send("GET", &path, &[("Authorization", &auth)], b"");
+    let etag = first.header("etag").to_string();
+    assert!(etag.starts_with('"'), "{etag}");
+    assert_eq!(first.header("cache-control"), "private, no-cache");
+    let again = w.server.send(
+        "GET",
+        &path,
+        &[("Authorization", &auth), ("If-None-Match", &etag)],
+        b"",
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    // Every answer forbids framing and sniffing; API answers are not stored.
+    for (path, cache) in [
+        ("/", "no-cache"),
+        ("/api/me", "no-store"),
+        ("/api/facets", "no-store"),
+    ] {
+        let a = w.server.send("GET", path, &[("Authorization", &auth)], b"");
+        assert_eq!(a.header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(a.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(a.header("cache-control"), cache, "{path}");
+    }
     let log = w.audit();
-    let mine: Vec<&Value> = log.iter().filter(|e| e["actor"] == "staff_h").collect();
+    let mine: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["actor"] == "staff_h")
+        .skip(2)
+        .collect();
+    assert_eq!(log[0]["detail"]["not_modified"], true, "{}", log[0]);
     let actions: Vec<&str> = mine
         .iter()
         .rev()
@@ -699,7 +734,7 @@ fn the_audit_trail_records_every_look() {
         &own.to_string(),
     ]);
     let by: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(by.len(), 6);
+    assert_eq!(by.len(), 8, "six looks and the two image requests");
     let api = w
         .call(
             Some(w.token("auditor")),
@@ -708,7 +743,7 @@ fn the_audit_trail_records_every_look() {
             b"",
         )
         .json();
-    assert_eq!(api["entries"].as_array().unwrap().len(), 6, "{api}");
+    assert_eq!(api["entries"].as_array().unwrap().len(), 8, "{api}");
 
     // The chain verifies; a changed entry (by hand, past the guard) breaks it.
     let out = w.a.run(&["audit", "verify"]);

@@ -406,59 +406,84 @@ fn page_number(raw: &str) -> Result<u32, ApiError> {
     })
 }
 
+/// A page image. Browsers keep it (`private`) but must ask again each time
+/// (`no-cache`): the answer is then usually a bodiless 304 for the ETag
+/// they hold, and every look still passes the scope check and reaches the
+/// audit log; nothing stays readable from the cache of a shared computer
+/// without the server's leave.
 async fn jpeg(
     s: Arc<AppState>,
     who: Caller,
     id: &str,
     n: &str,
     width: u32,
+    if_none_match: Option<HeaderValue>,
 ) -> Result<Response, ApiError> {
     who.require(Permission::Search)?;
     let (id, n) = (doc_id(id)?, page_number(n)?);
     let (st, w) = (s.clone(), who.clone());
-    let bytes = blocking(move || {
+    let (etag, bytes) = blocking(move || {
         let (doc, pages) = load(&st, id, &w)?;
         let page = pages
             .iter()
             .find(|p| p.number == n)
             .ok_or(crate::preview::PreviewError::NoPage { doc: id.0, page: n })?;
-        Ok(st
+        let etag = format!("\"{}-{n}-r{}-w{width}\"", doc.blob, page.rotation);
+        if if_none_match.as_ref().and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+            return Ok((etag, None));
+        }
+        let bytes = st
             .previews
-            .page_jpeg(st.archive.store(), &doc, page, width)?)
+            .page_jpeg(st.archive.store(), &doc, page, width)?;
+        Ok((etag, Some(bytes)))
     })
     .await?;
     s.audit(
         who.event(Action::PageImage)
             .documents([id])
-            .detail(json!({"page": n, "width": width})),
+            .detail(json!({"page": n, "width": width, "not_modified": bytes.is_none()})),
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "private, max-age=86400"),
-        ],
-        bytes,
-    )
-        .into_response())
+    let etag = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
+    let cache = HeaderValue::from_static("private, no-cache");
+    Ok(match bytes {
+        None => (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response(),
+        Some(bytes) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg")),
+                (header::CACHE_CONTROL, cache),
+                (header::ETAG, etag),
+            ],
+            bytes,
+        )
+            .into_response(),
+    })
 }
 
 pub async fn page_image(
     State(s): Shared,
     who: Caller,
     Path((id, n)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     ApiQuery(p): ApiQuery<ImageParams>,
 ) -> Result<Response, ApiError> {
     let width = in_range(p.width, 100..=2400, "width")?.unwrap_or(preview::DEFAULT_WIDTH);
-    jpeg(s, who, &id, &n, width).await
+    let etag = headers.get(header::IF_NONE_MATCH).cloned();
+    jpeg(s, who, &id, &n, width, etag).await
 }
 
 pub async fn thumbnail(
     State(s): Shared,
     who: Caller,
     Path((id, n)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    jpeg(s, who, &id, &n, preview::THUMBNAIL_WIDTH).await
+    let etag = headers.get(header::IF_NONE_MATCH).cloned();
+    jpeg(s, who, &id, &n, preview::THUMBNAIL_WIDTH, etag).await
 }
 
 /// A file name from an upload, reduced to its last component and stripped

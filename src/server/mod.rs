@@ -195,7 +195,37 @@ pub fn router(state: Arc<AppState>, max_upload: usize) -> Router {
         .route("/api/documents/{id}/pages/{n}/image", get(h::page_image))
         .route("/api/documents/{id}/pages/{n}/thumbnail", get(h::thumbnail))
         .fallback(h::not_found)
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Headers on every answer: no framing by other sites (clickjacking), no
+/// content-type guessing, no referrer beyond this site, and API answers
+/// (personal data) kept out of shared caches and off the disk of a shared
+/// office computer unless the route says otherwise.
+async fn security_headers(
+    uri: axum::http::Uri,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if uri.path().starts_with("/api/") && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
 }
 
 /// Run blocking library work off the async threads.
