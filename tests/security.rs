@@ -889,3 +889,37 @@ fn revoked_tokens_and_revoked_branches_stop_working() {
     );
     assert!(stderr(&out).contains("not a role"), "{}", stderr(&out));
 }
+
+/// Behind a local TLS proxy (`--behind-proxy`) the client's address and
+/// scheme come from the proxy's headers: the audit log names the real
+/// client and the session cookie is Secure. Without the flag the same
+/// headers are ignored, since any client could send them.
+#[test]
+fn forwarded_headers_count_only_behind_a_proxy() {
+    for (flags, address, secure) in [
+        (&["--behind-proxy"][..], "203.0.113.9", true),
+        (&[][..], "127.0.0.1", false),
+    ] {
+        let w = world(flags);
+        let body = json!({"user": "staff_h", "password": PASSWORD}).to_string();
+        let a = w.server.send(
+            "POST",
+            "/api/login",
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Forwarded-For", "198.51.100.1, 203.0.113.9"),
+                ("X-Forwarded-Proto", "https"),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(a.status, 200);
+        assert_eq!(
+            a.header("set-cookie").contains("; Secure"),
+            secure,
+            "{flags:?}"
+        );
+        let log = w.audit();
+        let login = log.iter().find(|e| e["action"] == "login").unwrap();
+        assert_eq!(login["address"], address, "{flags:?}");
+    }
+}

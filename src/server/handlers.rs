@@ -129,13 +129,15 @@ pub async fn search(
 ) -> Result<Response, ApiError> {
     who.require(Permission::Search)?;
     let req = p.request(&who)?;
-    let _turn = s.searching.acquire().await.map_err(ApiError::internal)?;
+    let turn = s.searching.acquire().await.map_err(ApiError::internal)?;
     let st = s.clone();
     let (req, results) = blocking(move || {
         let r = st.with_catalog(|c| Ok(search::search_with(&st.index, &req, &*c)?))?;
         Ok((req, r))
     })
     .await?;
+    // The next search may start while this one is being audited.
+    drop(turn);
     s.audit(
         who.event(Action::Search)
             .documents(results.hits.iter().map(|h| h.id))

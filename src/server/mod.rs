@@ -104,9 +104,70 @@ pub struct AppState {
     throttle: crate::auth::Throttle,
     proxy: ProxyMode,
     session_lifetime: chrono::Duration,
-    /// Audit entries are appended one at a time within this process
-    /// (across processes, SQLite's write lock orders them).
-    audit_turn: Mutex<()>,
+    audit: AuditWriter,
+}
+
+/// Appends audit entries from one thread with its own connection. Entries
+/// that arrive while a commit is under way are written together in the
+/// next transaction (group commit): each request still waits until its
+/// entry is durable, but a busy server pays one fsync for many entries.
+/// Across processes (the CLI) SQLite's write lock orders the appends.
+struct AuditWriter {
+    queue: std::sync::mpsc::Sender<AuditJob>,
+}
+
+type AuditJob = (
+    crate::audit::Event,
+    tokio::sync::oneshot::Sender<Result<(), String>>,
+);
+
+/// Most entries written in one transaction.
+const AUDIT_GROUP: usize = 256;
+
+impl AuditWriter {
+    fn start(archive: &Archive) -> Result<Self, ArchiveError> {
+        let catalog = archive.catalog()?;
+        let (queue, jobs) = std::sync::mpsc::channel::<AuditJob>();
+        std::thread::Builder::new()
+            .name("arshif-audit".into())
+            .spawn(move || {
+                let log = crate::audit::AuditLog::new(&catalog);
+                while let Ok(first) = jobs.recv() {
+                    let mut group = vec![first];
+                    while group.len() < AUDIT_GROUP {
+                        match jobs.try_recv() {
+                            Ok(job) => group.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    let events: Vec<_> = group.iter().map(|(e, _)| e.clone()).collect();
+                    let result = log
+                        .append_all(&events)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string());
+                    for (_, done) in group {
+                        let _ = done.send(result.clone());
+                    }
+                }
+            })
+            .map_err(|e| ArchiveError::Io {
+                path: archive.root().to_path_buf(),
+                source: e,
+            })?;
+        Ok(AuditWriter { queue })
+    }
+
+    async fn append(&self, event: crate::audit::Event) -> Result<(), ApiError> {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((event, done))
+            .map_err(|_| ApiError::internal("the audit writer has stopped"))?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ApiError::internal(format!("audit log: {e}"))),
+            Err(_) => Err(ApiError::internal("the audit writer has stopped")),
+        }
+    }
 }
 
 impl AppState {
@@ -115,6 +176,7 @@ impl AppState {
         // Imports by `arshif ingest` or `watch` while the server runs are
         // searchable as soon as they commit.
         index.follow_commits()?;
+        let audit = AuditWriter::start(&archive)?;
         Ok(AppState {
             previews: PreviewCache::new(archive.root()),
             archive,
@@ -127,7 +189,7 @@ impl AppState {
             throttle: crate::auth::Throttle::new(crate::auth::ThrottlePolicy::default()),
             proxy: ProxyMode::Direct,
             session_lifetime: chrono::Duration::hours(12),
-            audit_turn: Mutex::new(()),
+            audit,
         })
     }
 
@@ -140,16 +202,7 @@ impl AppState {
     /// Append an audit entry. The request fails if it cannot be written:
     /// nothing is shown that the log does not record.
     async fn audit(self: &Arc<Self>, event: crate::audit::Event) -> Result<(), ApiError> {
-        let s = self.clone();
-        blocking(move || s.audit_now(&event)).await
-    }
-
-    fn audit_now(&self, event: &crate::audit::Event) -> Result<(), ApiError> {
-        let _turn = self.audit_turn.lock().expect("audit lock");
-        self.with_catalog(|c| {
-            crate::audit::AuditLog::new(c).append(event)?;
-            Ok(())
-        })
+        self.audit.append(event).await
     }
 
     /// Run `f` with a catalog connection from the pool (opening one when
