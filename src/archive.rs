@@ -164,6 +164,11 @@ impl Archive {
         Ok(SqliteCatalog::open(&self.root.join("catalog.sqlite"))?)
     }
 
+    /// The audit log (`ARCHIVE/audit.sqlite`, created on first use).
+    pub fn audit_log(&self) -> Result<crate::audit::AuditLog, crate::audit::AuditError> {
+        crate::audit::AuditLog::open(&self.root.join("audit.sqlite"))
+    }
+
     pub fn index_dir(&self) -> PathBuf {
         self.root.join("index")
     }

@@ -753,7 +753,7 @@ fn the_audit_trail_records_every_look() {
         String::from_utf8_lossy(&out.stdout)
     );
     drop(w.server);
-    let conn = rusqlite::Connection::open(w.a.dir.join("catalog.sqlite")).unwrap();
+    let conn = rusqlite::Connection::open(w.a.dir.join("audit.sqlite")).unwrap();
     let refused = conn.execute(
         "UPDATE audit SET actor = 'someone' WHERE actor = 'staff_h'",
         [],

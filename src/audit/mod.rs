@@ -8,6 +8,12 @@
 //! the chain, which [`AuditLog::verify`] finds. Removing entries from the
 //! end leaves a shorter valid chain: to detect that, keep the head that
 //! `arshif audit verify` prints somewhere else and compare.
+//!
+//! The log is its own SQLite file, `ARCHIVE/audit.sqlite`, apart from the
+//! catalog: a busy server appends to it for every look, and appends there
+//! must not disturb the catalog that every search reads.
+
+use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -26,7 +32,36 @@ pub enum AuditError {
     },
     #[error("audit entry {seq}: bad stored value: {detail}")]
     BadEntry { seq: i64, detail: String },
+    #[error("audit log {path} has schema version {found}, newer than this arshif supports ({supported}); upgrade arshif")]
+    NewerSchema {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
 }
+
+/// The audit database's schema version (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA_V1: &str = r#"
+CREATE TABLE audit (
+    seq         INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    documents   TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    prev        TEXT NOT NULL,
+    hash        TEXT NOT NULL
+);
+CREATE INDEX audit_actor ON audit (actor, seq);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+PRAGMA user_version = 1;
+"#;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -168,10 +203,10 @@ fn entry_hash(fields: [&str; 8]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The audit table of one database connection.
-pub struct AuditLog<'c> {
-    conn: &'c Connection,
-    path: &'c str,
+/// The audit log: one connection to its database.
+pub struct AuditLog {
+    conn: Connection,
+    path: String,
 }
 
 type Row = (
@@ -186,12 +221,54 @@ type Row = (
     String,
 );
 
-impl<'c> AuditLog<'c> {
-    pub fn new(catalog: &'c crate::catalog::SqliteCatalog) -> Self {
-        AuditLog {
-            conn: catalog.connection(),
-            path: catalog.path(),
+impl AuditLog {
+    /// Open the log at `path`, creating it (and its schema) if missing.
+    /// WAL mode with full fsync: an entry whose append returned survives a
+    /// crash or a power cut.
+    pub fn open(path: &Path) -> Result<Self, AuditError> {
+        let p = path.display().to_string();
+        let db = |source| AuditError::Db {
+            path: p.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(db)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;",
+        )
+        .map_err(db)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        if version > SCHEMA_VERSION {
+            return Err(AuditError::NewerSchema {
+                path: p,
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
         }
+        if version == 0 {
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA_V1} COMMIT;"))
+                .or_else(|e| {
+                    // Another process created it meanwhile.
+                    let _ = conn.execute_batch("ROLLBACK");
+                    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                    if v == SCHEMA_VERSION {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(db)?;
+        }
+        Ok(AuditLog { conn, path: p })
+    }
+
+    /// The connection (tests use it to play the tamperer).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     fn db(&self) -> impl Fn(rusqlite::Error) -> AuditError + '_ {
@@ -417,16 +494,14 @@ impl<'c> AuditLog<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::SqliteCatalog;
 
-    fn log() -> (tempfile::TempDir, SqliteCatalog) {
+    fn log() -> (tempfile::TempDir, AuditLog) {
         let dir = tempfile::tempdir().unwrap();
-        let c = SqliteCatalog::create(&dir.path().join("catalog.sqlite")).unwrap();
-        (dir, c)
+        let a = AuditLog::open(&dir.path().join("audit.sqlite")).unwrap();
+        (dir, a)
     }
 
-    fn fill(c: &SqliteCatalog) {
-        let a = AuditLog::new(c);
+    fn fill(a: &AuditLog) {
         a.append(
             &Event::new("sara", "10.0.0.5", Action::Search)
                 .documents([DocId(3), DocId(7)])
@@ -441,9 +516,8 @@ mod tests {
 
     #[test]
     fn entries_are_chained_and_listed_newest_first() {
-        let (_d, c) = log();
-        fill(&c);
-        let a = AuditLog::new(&c);
+        let (_d, a) = log();
+        fill(&a);
         let all = a
             .list(&AuditFilter {
                 limit: 10,
@@ -480,14 +554,13 @@ mod tests {
     /// server and a CLI run) interleave without breaking the chain.
     #[test]
     fn groups_and_concurrent_writers_keep_the_chain() {
-        let (d, c) = log();
-        let path = d.path().join("catalog.sqlite");
+        let (d, a) = log();
+        let path = d.path().join("audit.sqlite");
         let threads: Vec<_> = (0..4)
             .map(|t| {
                 let path = path.clone();
                 std::thread::spawn(move || {
-                    let c = SqliteCatalog::open(&path).unwrap();
-                    let a = AuditLog::new(&c);
+                    let a = AuditLog::open(&path).unwrap();
                     for i in 0..25 {
                         let e = Event::new(format!("w{t}"), "local", Action::View)
                             .documents([DocId(i)]);
@@ -503,16 +576,30 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        let v = AuditLog::new(&c).verify().unwrap();
+        let v = a.verify().unwrap();
         assert_eq!(v.entries, 4 * 30);
         assert!(v.broken.is_none(), "{:?}", v.broken);
     }
 
     #[test]
+    fn a_newer_log_is_refused() {
+        let (d, a) = log();
+        a.connection()
+            .execute_batch("PRAGMA user_version = 9")
+            .unwrap();
+        drop(a);
+        let e = AuditLog::open(&d.path().join("audit.sqlite"))
+            .err()
+            .expect("refused");
+        assert!(matches!(e, AuditError::NewerSchema { found: 9, .. }), "{e}");
+        assert!(e.to_string().contains("upgrade arshif"));
+    }
+
+    #[test]
     fn the_table_refuses_changes() {
-        let (_d, c) = log();
-        fill(&c);
-        let conn = c.connection();
+        let (_d, a) = log();
+        fill(&a);
+        let conn = a.connection();
         let e = conn
             .execute("UPDATE audit SET actor = 'x' WHERE seq = 1", [])
             .unwrap_err();
@@ -536,13 +623,13 @@ mod tests {
                 "changed",
             ),
         ] {
-            let (_d, c) = log();
-            fill(&c);
-            let conn = c.connection();
+            let (_d, a) = log();
+            fill(&a);
+            let conn = a.connection();
             conn.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
                 .unwrap();
             conn.execute(sql, []).unwrap();
-            let v = AuditLog::new(&c).verify().unwrap();
+            let v = a.verify().unwrap();
             let (at, reason) = v.broken.expect(sql);
             assert_eq!(at, seq, "{sql}: {reason}");
             assert!(reason.contains(why), "{sql}: {reason}");

@@ -91,13 +91,13 @@ const MIGRATIONS: &[&str] = &[
      ) WITHOUT ROWID;
      ALTER TABLE batch_files ADD COLUMN retried_in INTEGER REFERENCES batches (id);
      ALTER TABLE batches ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;",
-    // 4: accounts (the `auth` module) and the audit trail (the `audit` module)
+    // 4: accounts (the `auth` module)
     SCHEMA_V4_ACCOUNTS,
 ];
 
-/// Users, the branches they hold, API tokens, web sessions and the audit
-/// log. The `auth` and `audit` modules own the queries on these tables; the
-/// catalog owns the file and its schema version.
+/// Users, the branches they hold, API tokens and web sessions. The `auth`
+/// module owns the queries on these tables; the catalog owns the file and
+/// its schema version. (The audit log has its own file: see `audit`.)
 const SCHEMA_V4_ACCOUNTS: &str = r#"
 CREATE TABLE users (
     id          INTEGER PRIMARY KEY,
@@ -127,22 +127,6 @@ CREATE TABLE sessions (
     created_at  TEXT NOT NULL,
     expires_at  TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE audit (
-    seq         INTEGER PRIMARY KEY,
-    at          TEXT NOT NULL,
-    actor       TEXT NOT NULL,
-    address     TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    documents   TEXT NOT NULL,
-    detail      TEXT NOT NULL,
-    prev        TEXT NOT NULL,
-    hash        TEXT NOT NULL
-);
-CREATE INDEX audit_actor ON audit (actor, seq);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#;
 
 pub struct SqliteCatalog {

@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
 use crate::archive::Archive;
-use crate::audit::{self, Action, AuditFilter, AuditLog, Event};
+use crate::audit::{self, Action, AuditFilter, Event};
 use crate::auth::{self, Accounts, Role};
 use crate::types::{BranchSlug, DocId};
 
@@ -107,8 +107,8 @@ pub enum AuditCommand {
 
 /// Write an audit entry for something done on the command line.
 pub fn record(archive: &Archive, event: Event) -> Result<()> {
-    let catalog = archive.catalog()?;
-    AuditLog::new(&catalog)
+    archive
+        .audit_log()?
         .append(&event)
         .context("cannot write the audit log")?;
     Ok(())
@@ -321,8 +321,7 @@ pub fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 }
 
 pub fn audit(archive: &Archive, args: AuditArgs) -> Result<ExitCode> {
-    let catalog = archive.catalog()?;
-    let log = AuditLog::new(&catalog);
+    let log = archive.audit_log()?;
     if let Some(AuditCommand::Verify { json }) = args.command {
         let v = log.verify()?;
         if json {

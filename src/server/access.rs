@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{blocking, ApiError, AppState, ProxyMode};
-use crate::audit::{Action, AuditFilter, AuditLog, Event};
+use crate::audit::{Action, AuditFilter, Event};
 use crate::auth::{self, Accounts, Permission, Secret, User};
 use crate::types::DocId;
 
@@ -548,7 +548,7 @@ pub async fn audit(
         )?
         .unwrap_or(100),
     };
-    let entries = blocking(move || s.with_catalog(|c| Ok(AuditLog::new(c).list(&filter)?))).await?;
+    let entries = blocking(move || Ok(s.archive.audit_log()?.list(&filter)?)).await?;
     Ok(Json(json!({ "entries": entries })).into_response())
 }
 

@@ -125,13 +125,12 @@ type AuditJob = (
 const AUDIT_GROUP: usize = 256;
 
 impl AuditWriter {
-    fn start(archive: &Archive) -> Result<Self, ArchiveError> {
-        let catalog = archive.catalog()?;
+    fn start(archive: &Archive) -> Result<Self, ServerError> {
+        let log = archive.audit_log()?;
         let (queue, jobs) = std::sync::mpsc::channel::<AuditJob>();
         std::thread::Builder::new()
             .name("arshif-audit".into())
             .spawn(move || {
-                let log = crate::audit::AuditLog::new(&catalog);
                 while let Ok(first) = jobs.recv() {
                     let mut group = vec![first];
                     while group.len() < AUDIT_GROUP {
@@ -150,10 +149,7 @@ impl AuditWriter {
                     }
                 }
             })
-            .map_err(|e| ArchiveError::Io {
-                path: archive.root().to_path_buf(),
-                source: e,
-            })?;
+            .map_err(ServerError::Serve)?;
         Ok(AuditWriter { queue })
     }
 
@@ -171,11 +167,11 @@ impl AuditWriter {
 }
 
 impl AppState {
-    pub fn new(archive: Archive, ingest: IngestOptions) -> Result<Self, ArchiveError> {
+    pub fn new(archive: Archive, ingest: IngestOptions) -> Result<Self, ServerError> {
         let mut index = archive.fresh_index()?;
         // Imports by `arshif ingest` or `watch` while the server runs are
         // searchable as soon as they commit.
-        index.follow_commits()?;
+        index.follow_commits().map_err(ArchiveError::from)?;
         let audit = AuditWriter::start(&archive)?;
         Ok(AppState {
             previews: PreviewCache::new(archive.root()),
@@ -311,7 +307,7 @@ fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
         &auth::hash_password(&password)?,
         true,
     )?;
-    crate::audit::AuditLog::new(&catalog).append(
+    archive.audit_log()?.append(
         &crate::audit::Event::new("serve", "local", crate::audit::Action::UserChange).detail(
             serde_json::json!({"change": "add", "user": name, "role": "admin", "one_time_password": true}),
         ),
