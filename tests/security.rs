@@ -865,6 +865,26 @@ fn revoked_tokens_and_revoked_branches_stop_working() {
         !String::from_utf8_lossy(&list.stdout).contains(&staff),
         "secrets are never listed"
     );
+    // Staff who leave are disabled: no login, no session, no token.
+    let (ok, cookie, _) = w.login("staff_h", PASSWORD, None);
+    assert_eq!(ok.status, 200);
+    assert!(w.a.run(&["user", "disable", "staff_h"]).status.success());
+    assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 401);
+    let me = w.server.send("GET", "/api/me", &[("Cookie", &cookie)], b"");
+    assert_eq!(me.status, 401);
+    let (refused, _, _) = w.login("staff_h", PASSWORD, None);
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.json()["error"]["code"], "bad_credentials");
+    let out = w.a.run(&["user", "disable", "root"]);
+    assert!(!out.status.success(), "the last administrator stays");
+    assert!(
+        stderr(&out).contains("last administrator"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(w.a.run(&["user", "enable", "staff_h"]).status.success());
+    assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 200);
+
     let id = tokens[0]["id"].as_i64().unwrap().to_string();
     assert!(w.a.run(&["token", "revoke", &id]).status.success());
     assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 401);

@@ -107,7 +107,7 @@ impl<'c> Accounts<'c> {
             .conn
             .query_row(
                 &format!(
-                    "SELECT id, name, role, must_change, created_at FROM users WHERE {clause}"
+                    "SELECT id, name, role, must_change, created_at, disabled FROM users WHERE {clause}"
                 ),
                 [arg],
                 |r| {
@@ -117,12 +117,13 @@ impl<'c> Accounts<'c> {
                         r.get::<_, String>(2)?,
                         r.get::<_, bool>(3)?,
                         r.get::<_, String>(4)?,
+                        r.get::<_, bool>(5)?,
                     ))
                 },
             )
             .optional()
             .map_err(self.db())?;
-        let Some((id, name, role, must_change, created)) = row else {
+        let Some((id, name, role, must_change, created, disabled)) = row else {
             return Ok(None);
         };
         Ok(Some(User {
@@ -131,6 +132,7 @@ impl<'c> Accounts<'c> {
             name,
             role: role.parse()?,
             must_change_password: must_change,
+            disabled,
             created_at: parse_ts(&created),
         }))
     }
@@ -194,17 +196,47 @@ impl<'c> Accounts<'c> {
         Ok(out)
     }
 
-    /// Whether any administrator exists.
+    /// Whether any administrator able to log in exists.
     pub fn has_admin(&self) -> Result<bool, AuthError> {
         self.conn
             .query_row(
-                "SELECT 1 FROM users WHERE role = 'admin' LIMIT 1",
+                "SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0 LIMIT 1",
                 [],
                 |_| Ok(()),
             )
             .optional()
             .map(|r| r.is_some())
             .map_err(self.db())
+    }
+
+    /// Disable a user (they can no longer log in; their sessions end and
+    /// their tokens stop working) or enable them again. The last enabled
+    /// administrator cannot be disabled. Returns whether anything changed.
+    pub fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool, AuthError> {
+        let user = self.require(name)?;
+        if user.disabled == disabled {
+            return Ok(false);
+        }
+        let tx = self.conn.unchecked_transaction().map_err(self.db())?;
+        tx.execute(
+            "UPDATE users SET disabled = ?1 WHERE id = ?2",
+            params![disabled, user.id.0],
+        )
+        .map_err(self.db())?;
+        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id.0])
+            .map_err(self.db())?;
+        let admins_left: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.db())?;
+        if user.role == Role::Admin && disabled && admins_left == 0 {
+            return Err(AuthError::LastAdmin(user.name));
+        }
+        tx.commit().map_err(self.db())?;
+        Ok(true)
     }
 
     /// Give a clerk or staff member a branch. Returns whether it was new.
@@ -325,7 +357,7 @@ impl<'c> Accounts<'c> {
             .and_then(|mut st| st.query_row([secret.digest()], |r| r.get(0)).optional())
             .map_err(self.db())?;
         match id {
-            Some(id) => self.user_where("id = ?1", &id),
+            Some(id) => Ok(self.user_where("id = ?1", &id)?.filter(|u| !u.disabled)),
             None => Ok(None),
         }
     }
@@ -368,7 +400,10 @@ impl<'c> Accounts<'c> {
             })
             .map_err(self.db())?;
         match row {
-            Some((uid, csrf)) => Ok(self.user_where("id = ?1", &uid)?.map(|u| (u, csrf))),
+            Some((uid, csrf)) => Ok(self
+                .user_where("id = ?1", &uid)?
+                .filter(|u| !u.disabled)
+                .map(|u| (u, csrf))),
             None => Ok(None),
         }
     }
@@ -486,5 +521,30 @@ mod tests {
         let (s2, _) = a.create_session(u.id, Duration::hours(1)).unwrap();
         a.set_password("staff1", "h2", false).unwrap();
         assert!(a.session_user(&s2).unwrap().is_none());
+    }
+
+    #[test]
+    fn disabled_users_lose_sessions_and_tokens_but_not_the_last_admin() {
+        let (_d, c) = catalog();
+        let a = Accounts::new(&c);
+        let root = a.add_user("root", Role::Admin, &[], "h", false).unwrap();
+        let u = a.add_user("leaver", Role::Staff, &[], "h", false).unwrap();
+        let (s, _) = a.create_session(u.id, Duration::hours(1)).unwrap();
+        let (_, token) = a.create_token("leaver", "x").unwrap();
+        assert!(a.set_disabled("leaver", true).unwrap());
+        assert!(!a.set_disabled("leaver", true).unwrap());
+        assert!(a.session_user(&s).unwrap().is_none());
+        assert!(a.token_user(&token).unwrap().is_none());
+        assert!(a.user("leaver").unwrap().unwrap().disabled);
+        assert!(a.set_disabled("leaver", false).unwrap());
+        assert_eq!(a.token_user(&token).unwrap().unwrap().name, "leaver");
+        assert!(matches!(
+            a.set_disabled("root", true),
+            Err(AuthError::LastAdmin(_))
+        ));
+        assert!(!a.user("root").unwrap().unwrap().disabled, "rolled back");
+        let (rs, _) = a.create_session(root.id, Duration::hours(1)).unwrap();
+        assert!(a.session_user(&rs).unwrap().is_some());
+        assert!(a.has_admin().unwrap());
     }
 }

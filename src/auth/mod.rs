@@ -40,6 +40,8 @@ pub enum AuthError {
     WeakPassword,
     #[error("{user} is an {role}, who sees every branch; branches are for clerks and staff")]
     BranchesNotApplicable { user: String, role: Role },
+    #[error("{0} is the last administrator able to log in; add or enable another first")]
+    LastAdmin(String),
     #[error("no token {0}")]
     NoSuchToken(i64),
     #[error("password hashing failed: {0}")]
@@ -133,6 +135,9 @@ pub struct User {
     /// Logged in with a one-time password that must be replaced before
     /// anything else.
     pub must_change_password: bool,
+    /// Cannot log in, and their tokens and sessions do not work (staff who
+    /// left); their records and audit entries stay.
+    pub disabled: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -70,7 +70,7 @@ pub fn document_json(
 }
 
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {

@@ -93,6 +93,8 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE batches ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;",
     // 4: accounts (the `auth` module)
     SCHEMA_V4_ACCOUNTS,
+    // 5: disabled accounts (staff who left)
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Users, the branches they hold, API tokens and web sessions. The `auth`

@@ -45,6 +45,11 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Stop a user from logging in (staff who left): their sessions end
+    /// and their tokens stop working; their audit entries stay.
+    Disable { name: String },
+    /// Let a disabled user log in again.
+    Enable { name: String },
     /// Set a user's password (ends their web sessions).
     Passwd {
         name: String,
@@ -142,6 +147,23 @@ fn read_new_password(from_stdin: bool, name: &str) -> Result<String> {
     Ok(password)
 }
 
+fn set_disabled(archive: &Archive, accounts: &Accounts, name: &str, disable: bool) -> Result<()> {
+    let changed = accounts.set_disabled(name, disable)?;
+    let state = if disable { "disabled" } else { "enabled" };
+    if changed {
+        record(
+            archive,
+            local(Action::UserChange).detail(serde_json::json!({
+                "change": if disable { "disable" } else { "enable" }, "user": name,
+            })),
+        )?;
+        println!("{name} is now {state}");
+    } else {
+        println!("{name} was already {state}");
+    }
+    Ok(())
+}
+
 pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
     let catalog = archive.catalog()?;
     let accounts = Accounts::new(&catalog);
@@ -212,7 +234,9 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                 println!("No users yet. Add an administrator: arshif user add NAME --role admin");
             } else {
                 for u in users {
-                    let note = if u.must_change_password {
+                    let note = if u.disabled {
+                        "  (disabled)"
+                    } else if u.must_change_password {
                         "  (must change the one-time password)"
                     } else {
                         ""
@@ -221,6 +245,8 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                 }
             }
         }
+        UserCommand::Disable { name } => set_disabled(archive, &accounts, &name, true)?,
+        UserCommand::Enable { name } => set_disabled(archive, &accounts, &name, false)?,
         UserCommand::Passwd {
             name,
             password_stdin,

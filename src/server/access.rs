@@ -360,7 +360,10 @@ pub async fn login(
     let user = blocking(move || {
         let creds = st.with_catalog(|c| Ok(Accounts::new(c).credentials(&n)?))?;
         Ok(match creds {
-            Some((user, hash)) if auth::verify_password(&hash, &password) => Some(user),
+            // A disabled user is refused like a wrong password.
+            Some((user, hash)) if auth::verify_password(&hash, &password) && !user.disabled => {
+                Some(user)
+            }
             Some(_) => None,
             None => {
                 auth::verify_nothing(&password);
