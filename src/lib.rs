@@ -12,6 +12,7 @@ pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod extract;
 pub mod index;

@@ -70,7 +70,7 @@ pub fn document_json(
 }
 
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -258,6 +258,17 @@ impl DocumentRecord {
     }
 }
 
+/// One document as `arshif check` sees it.
+#[derive(Debug, Clone)]
+pub struct CheckRow {
+    pub id: DocId,
+    pub blob: BlobId,
+    pub size: u64,
+    pub indexed: bool,
+    pub first_source: String,
+    pub verified_at: Option<DateTime<Utc>>,
+}
+
 /// Totals for status displays.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct CatalogStats {
@@ -336,4 +347,16 @@ pub trait Catalog: Send {
     fn mark_all_unindexed(&mut self) -> Result<(), CatalogError>;
 
     fn stats(&self) -> Result<CatalogStats, CatalogError>;
+
+    /// What `arshif check` compares with the store and the index: every
+    /// document's blob, size, indexed flag, first source and last
+    /// verification.
+    fn check_rows(&self) -> Result<Vec<CheckRow>, CatalogError>;
+    /// Every (document, page) whose page has text (and so must be indexed).
+    fn text_pages(&self) -> Result<Vec<(DocId, u32)>, CatalogError>;
+    /// Record that a document's blob re-hashed to its name at `at`.
+    fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError>;
+    /// SQLite's own consistency check (`quick_check`, or the thorough
+    /// `integrity_check`): the problems it names, none when sound.
+    fn integrity(&self, thorough: bool) -> Result<Vec<String>, CatalogError>;
 }

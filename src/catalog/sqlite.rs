@@ -9,7 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
     BatchCounts, BatchFile, BatchRecord, BatchStatus, Catalog, CatalogError, CatalogStats,
-    DocumentRecord, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord, SCHEMA_VERSION,
+    CheckRow, DocumentRecord, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
+    SCHEMA_VERSION,
 };
 use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
 
@@ -95,6 +96,8 @@ const MIGRATIONS: &[&str] = &[
     SCHEMA_V4_ACCOUNTS,
     // 5: disabled accounts (staff who left)
     "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
+    // 6: when `check --deep` last re-hashed each document's blob
+    "ALTER TABLE documents ADD COLUMN verified_at TEXT;",
 ];
 
 /// Users, the branches they hold, API tokens and web sessions. The `auth`
@@ -930,6 +933,89 @@ impl Catalog for SqliteCatalog {
             }
         }
         tx.commit().map_err(db)
+    }
+
+    fn check_rows(&self) -> Result<Vec<CheckRow>, CatalogError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT d.id, d.sha256, d.size, d.indexed, d.verified_at,
+                        (SELECT path FROM sources s WHERE s.document_id = d.id ORDER BY s.id LIMIT 1)
+                 FROM documents d ORDER BY d.id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, bool>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sha, size, indexed, verified, source) = row.map_err(self.err())?;
+            out.push(CheckRow {
+                id: DocId(id),
+                blob: sha
+                    .parse()
+                    .map_err(|e: crate::types::BadBlobId| self.bad("documents.sha256", e))?,
+                size: size as u64,
+                indexed,
+                first_source: source.unwrap_or_default(),
+                verified_at: match verified {
+                    Some(t) => Some(self.parse_time(&t)?),
+                    None => None,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    fn text_pages(&self) -> Result<Vec<(DocId, u32)>, CatalogError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT document_id, number FROM pages
+                 WHERE length(trim(text, ' ' || char(9, 10, 13))) > 0
+                 ORDER BY document_id, number",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((DocId(r.get(0)?), r.get::<_, u32>(1)?)))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
+    fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError> {
+        self.conn
+            .execute(
+                "UPDATE documents SET verified_at = ?1 WHERE id = ?2",
+                params![ts(&at), id.0],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn integrity(&self, thorough: bool) -> Result<Vec<String>, CatalogError> {
+        let pragma = if thorough {
+            "PRAGMA integrity_check"
+        } else {
+            "PRAGMA quick_check"
+        };
+        let mut stmt = self.conn.prepare(pragma).map_err(self.err())?;
+        let lines: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        Ok(lines.into_iter().filter(|l| l != "ok").collect())
     }
 
     fn mark_all_unindexed(&mut self) -> Result<(), CatalogError> {

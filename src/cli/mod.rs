@@ -147,8 +147,19 @@ enum Command {
         #[arg(long)]
         searchable: bool,
     },
-    /// Rebuild the search index from the catalog (no OCR).
+    /// Rebuild the search index from the catalog (no OCR). Safe to
+    /// interrupt and run again.
     Reindex,
+    /// Verify that the catalog, the store, the index and the audit log
+    /// agree; each problem with its document, path and repair. Exit 1 when
+    /// anything is damaged.
+    Check {
+        /// Also re-hash every original and run SQLite's full integrity check.
+        #[arg(long)]
+        deep: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Users: add, grant or revoke branches, list, set passwords.
     User {
         #[command(subcommand)]
@@ -516,6 +527,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let n = archive.reindex()?;
             println!("Indexed {n} documents");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { deep, json } => {
+            let archive = open(&cli.archive)?;
+            let report = crate::check::check(&archive, &crate::check::CheckOptions { deep })?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                output::print_check(&report, deep);
+            }
+            Ok(if report.damaged() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::User { command } => accounts::user(&open(&cli.archive)?, command),
         Command::Token { command } => accounts::token(&open(&cli.archive)?, command),

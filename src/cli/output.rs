@@ -358,3 +358,36 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
         println!("{}", p.text);
     }
 }
+
+pub fn print_check(r: &crate::check::CheckReport, deep: bool) {
+    println!(
+        "{} documents, {} originals in the store, {} documents in the index ({} pages with text), {} audit entries",
+        r.documents, r.blobs, r.indexed_documents, r.pages_with_text, r.audit_entries
+    );
+    if deep {
+        println!("{} originals re-hashed", r.verified);
+    }
+    if r.problems.is_empty() {
+        println!("All consistent.");
+        return;
+    }
+    for p in &r.problems {
+        let what = serde_json::to_value(p.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let mut head = format!("{} {what}", if p.damage { "DAMAGE" } else { "pending" });
+        if let Some(d) = p.document {
+            head.push_str(&format!(" document {d}"));
+        }
+        if !p.path.is_empty() {
+            head.push_str(&format!(" {}", p.path));
+        }
+        println!("{head}\n    {}\n    repair: {}", p.detail, p.repair);
+    }
+    let damage = r.problems.iter().filter(|p| p.damage).count();
+    println!(
+        "{damage} damaged, {} pending (work an interrupted import left; its re-run finishes it)",
+        r.problems.len() - damage
+    );
+}

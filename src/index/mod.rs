@@ -127,6 +127,13 @@ pub fn schema() -> (Schema, Fields) {
     )
 }
 
+/// See [`SearchIndex::inventory`].
+#[derive(Debug, Clone, Default)]
+pub struct IndexInventory {
+    pub documents: Vec<(DocId, Vec<u32>)>,
+    pub corrupt_files: Vec<PathBuf>,
+}
+
 /// Whether an opened index can be used as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexState {
@@ -236,6 +243,47 @@ impl SearchIndex {
 
     pub fn analysis(&self) -> AnalysisConfig {
         self.analysis
+    }
+
+    /// What the index holds, for `arshif check`: each document id with the
+    /// page numbers indexed for it (an id seen twice is listed twice), and
+    /// the index files whose checksums do not match their contents.
+    pub fn inventory(&self) -> Result<IndexInventory, IndexError> {
+        use tantivy::schema::Value;
+        let t = |source: tantivy::TantivyError| IndexError::Tantivy {
+            path: self.dir.clone(),
+            source,
+        };
+        let corrupt_files: Vec<PathBuf> = self
+            .index
+            .validate_checksum()
+            .map_err(t)?
+            .into_iter()
+            .collect();
+        let searcher = self.searcher();
+        let mut documents = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| t(tantivy::TantivyError::from(e)))?;
+            for doc in segment.doc_ids_alive() {
+                let d: TantivyDocument = store.get(doc).map_err(t)?;
+                let id = d
+                    .get_first(self.fields.doc_id)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0);
+                let pages: Vec<u32> = d
+                    .get_all(self.fields.page)
+                    .filter_map(|v| v.as_u64())
+                    .map(|n| n as u32)
+                    .collect();
+                documents.push((DocId(id as i64), pages));
+            }
+        }
+        Ok(IndexInventory {
+            documents,
+            corrupt_files,
+        })
     }
 
     pub fn fields(&self) -> &Fields {

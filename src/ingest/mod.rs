@@ -598,7 +598,22 @@ fn stage_one(
     let (blob, _) =
         store::hash_file(path).map_err(|e| failed(format!("unreadable: {}", io_reason(&e))))?;
     match catalog.find_by_blob(&blob) {
-        Ok(Some(doc)) => return Err(Msg::Known { file, doc }),
+        Ok(Some(doc)) => {
+            // Known content. If its stored original was lost (`arshif
+            // check` reports it missing), these same bytes restore it.
+            if !store.contains(&blob).unwrap_or(true) {
+                let restored = store
+                    .stage(path, Some(&blob))
+                    .and_then(|staged| store.commit(staged));
+                if let Err(e) = restored {
+                    return Err(failed(format!(
+                        "the archived original of document {doc} is missing and could not be restored from this file: {e}"
+                    )));
+                }
+                tracing::warn!(%blob, doc = doc.0, path = %shown, "restored a missing original");
+            }
+            return Err(Msg::Known { file, doc });
+        }
         Ok(None) => {}
         Err(e) => return Err(failed(format!("catalog lookup failed: {e}"))),
     }

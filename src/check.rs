@@ -1,0 +1,384 @@
+//! `arshif check`: do the catalog, the store, the index and the audit log
+//! agree? Every problem is named with its document, its path and how to
+//! repair it. `--deep` also re-hashes every blob against its name and
+//! records in the catalog when each was last verified.
+//!
+//! Check runs with the writer lock held, so that an import in progress is
+//! not mistaken for damage (a blob stored a moment before its catalog row
+//! would look orphaned).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::archive::{Archive, ArchiveError};
+use crate::catalog::{Catalog, CatalogError};
+use crate::store::{BlobStore, StoreError};
+use crate::types::{BlobId, DocId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How thorough a check is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Re-hash every blob, run SQLite's full integrity check.
+    pub deep: bool,
+}
+
+/// What kind of problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The catalog's database fails SQLite's own check.
+    CatalogCorrupt,
+    /// A document's original is not in the store.
+    MissingBlob,
+    /// A document's original has another size than recorded.
+    BlobSize,
+    /// A document's original does not hash to its name (`--deep`).
+    BlobCorrupt,
+    /// A blob in the store that no document names.
+    OrphanBlob,
+    /// A document not (yet) in the index.
+    NotIndexed,
+    /// A document whose indexed pages differ from the catalog's.
+    PagesNotIndexed,
+    /// An index entry for a document the catalog does not have.
+    UnknownInIndex,
+    /// A document indexed more than once.
+    DuplicateInIndex,
+    /// The index cannot be opened, or its files fail their checksums.
+    IndexDamaged,
+    /// The audit log's hash chain is broken.
+    AuditChainBroken,
+    /// A blob being written when an import was interrupted (harmless).
+    StagingLeftover,
+}
+
+impl ProblemKind {
+    /// Whether this is damage (non-zero exit), or a harmless leftover.
+    pub fn is_damage(self) -> bool {
+        // Work an interrupted import left for its re-run is named, not
+        // counted as damage.
+        !matches!(
+            self,
+            ProblemKind::StagingLeftover | ProblemKind::NotIndexed | ProblemKind::OrphanBlob
+        )
+    }
+}
+
+/// One problem, with what to do about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<BlobId>,
+    /// The document's first source, or the file concerned.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub path: String,
+    pub detail: String,
+    pub repair: String,
+    pub damage: bool,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CheckReport {
+    pub documents: usize,
+    pub blobs: usize,
+    pub indexed_documents: usize,
+    pub pages_with_text: usize,
+    /// Blobs re-hashed (`--deep`).
+    pub verified: usize,
+    pub audit_entries: i64,
+    pub problems: Vec<Problem>,
+}
+
+impl CheckReport {
+    /// Whether anything is damaged (harmless leftovers aside).
+    pub fn damaged(&self) -> bool {
+        self.problems.iter().any(|p| p.damage)
+    }
+
+    fn add(
+        &mut self,
+        kind: ProblemKind,
+        document: Option<DocId>,
+        sha256: Option<BlobId>,
+        path: impl Into<String>,
+        detail: impl Into<String>,
+        repair: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            kind,
+            document,
+            sha256,
+            path: path.into(),
+            detail: detail.into(),
+            repair: repair.into(),
+            damage: kind.is_damage(),
+        });
+    }
+}
+
+/// Check an archive. Needs the writer lock (an import must not be running).
+pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, CheckError> {
+    let _lock = archive.lock_writer()?;
+    let mut catalog = archive.catalog()?;
+    let store = archive.store();
+    let mut report = CheckReport::default();
+
+    // 1. The catalog's database itself.
+    for line in catalog.integrity(opts.deep)? {
+        report.add(
+            ProblemKind::CatalogCorrupt,
+            None,
+            None,
+            archive.root().join("catalog.sqlite").display().to_string(),
+            line,
+            "restore catalog.sqlite from a backup, or rebuild the archive from an export (arshif import-bag)",
+        );
+    }
+
+    // 2. Every document's blob: present, the right size, (deep) the right hash.
+    let rows = catalog.check_rows()?;
+    report.documents = rows.len();
+    let mut named: HashSet<BlobId> = HashSet::with_capacity(rows.len());
+    for row in &rows {
+        named.insert(row.blob);
+        let blob_path = store
+            .local_path(&row.blob)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        if !store.contains(&row.blob)? {
+            report.add(
+                ProblemKind::MissingBlob,
+                Some(row.id),
+                Some(row.blob),
+                row.first_source.clone(),
+                format!("the original is not in the store ({blob_path})"),
+                format!(
+                    "import the original file again (arshif ingest {:?}): the same bytes restore it under its name",
+                    row.first_source
+                ),
+            );
+            continue;
+        }
+        let size = store.size(&row.blob)?;
+        if size != row.size {
+            report.add(
+                ProblemKind::BlobSize,
+                Some(row.id),
+                Some(row.blob),
+                row.first_source.clone(),
+                format!(
+                    "the stored original is {size} bytes, the catalog says {} ({blob_path})",
+                    row.size
+                ),
+                "move the damaged blob aside and import the original file again",
+            );
+            continue;
+        }
+        if opts.deep {
+            let (actual, _) = crate::store::hash_reader(store.open(&row.blob)?)
+                .map_err(|e| StoreError::io("read", std::path::Path::new(&blob_path), e))?;
+            report.verified += 1;
+            if actual == row.blob {
+                catalog.mark_verified(row.id, Utc::now())?;
+            } else {
+                let last = row
+                    .verified_at
+                    .map(|t| format!("; last verified intact {}", t.format("%Y-%m-%d %H:%M UTC")))
+                    .unwrap_or_default();
+                report.add(
+                    ProblemKind::BlobCorrupt,
+                    Some(row.id),
+                    Some(row.blob),
+                    row.first_source.clone(),
+                    format!("the stored original hashes to {actual}, not to its name ({blob_path}){last}"),
+                    "move the damaged blob aside and import the original file again, or restore the blob from a backup or an export",
+                );
+            }
+        }
+    }
+
+    // 3. Blobs no document names, and staging leftovers.
+    let blobs = store.list()?;
+    report.blobs = blobs.len();
+    for b in blobs.iter().filter(|b| !named.contains(b)) {
+        report.add(
+            ProblemKind::OrphanBlob,
+            None,
+            Some(*b),
+            store
+                .local_path(b)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            "a stored original that no document names (an import interrupted between storing and recording it)",
+            "run the interrupted import again (it adopts the blob), or delete the file if the import is abandoned",
+        );
+    }
+    let staging = archive.root().join("store").join("tmp");
+    if let Ok(entries) = std::fs::read_dir(&staging) {
+        for e in entries.flatten() {
+            report.add(
+                ProblemKind::StagingLeftover,
+                None,
+                None,
+                e.path().display().to_string(),
+                "a partly written blob from an interrupted import",
+                "harmless; the next import removes it, or delete it",
+            );
+        }
+    }
+
+    // 4. The index against the catalog.
+    let index_dir = archive.index_dir();
+    match crate::index::SearchIndex::open_existing(&index_dir).and_then(|i| i.inventory()) {
+        Err(e) => report.add(
+            ProblemKind::IndexDamaged,
+            None,
+            None,
+            index_dir.display().to_string(),
+            format!("the index cannot be read: {e}"),
+            "arshif reindex (rebuilds it from the catalog; no OCR)",
+        ),
+        Ok(inv) => {
+            for f in &inv.corrupt_files {
+                report.add(
+                    ProblemKind::IndexDamaged,
+                    None,
+                    None,
+                    index_dir.join(f).display().to_string(),
+                    "an index file does not match its checksum",
+                    "arshif reindex (rebuilds it from the catalog; no OCR)",
+                );
+            }
+            check_index(&mut report, &rows, &catalog.text_pages()?, inv);
+        }
+    }
+
+    // 5. The audit log's chain.
+    match archive.audit_log().and_then(|log| log.verify()) {
+        Ok(v) => {
+            report.audit_entries = v.entries;
+            if let Some((seq, why)) = v.broken {
+                report.add(
+                    ProblemKind::AuditChainBroken,
+                    None,
+                    None,
+                    archive.root().join("audit.sqlite").display().to_string(),
+                    format!("entry {seq}: {why}"),
+                    "the log was changed outside arshif: keep this copy as evidence and compare with a backup (arshif audit verify)",
+                );
+            }
+        }
+        Err(e) => report.add(
+            ProblemKind::AuditChainBroken,
+            None,
+            None,
+            archive.root().join("audit.sqlite").display().to_string(),
+            format!("the audit log cannot be read: {e}"),
+            "restore audit.sqlite from a backup",
+        ),
+    }
+    Ok(report)
+}
+
+fn check_index(
+    report: &mut CheckReport,
+    rows: &[crate::catalog::CheckRow],
+    text_pages: &[(DocId, u32)],
+    inv: crate::index::IndexInventory,
+) {
+    let reindex = "arshif reindex (rebuilds the index from the catalog; no OCR)";
+    let mut expected: BTreeMap<DocId, BTreeSet<u32>> = BTreeMap::new();
+    for (doc, page) in text_pages {
+        expected.entry(*doc).or_default().insert(*page);
+    }
+    report.pages_with_text = text_pages.len();
+    let mut indexed: BTreeMap<DocId, BTreeSet<u32>> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    let known: HashSet<DocId> = rows.iter().map(|r| r.id).collect();
+    for (doc, pages) in inv.documents {
+        if !seen.insert(doc) {
+            report.add(
+                ProblemKind::DuplicateInIndex,
+                Some(doc),
+                None,
+                "",
+                "the document is in the index more than once",
+                reindex,
+            );
+        }
+        if !known.contains(&doc) {
+            report.add(
+                ProblemKind::UnknownInIndex,
+                Some(doc),
+                None,
+                "",
+                "the index holds a document the catalog does not know",
+                reindex,
+            );
+            continue;
+        }
+        indexed.entry(doc).or_default().extend(pages);
+    }
+    report.indexed_documents = indexed.len();
+    for row in rows {
+        let want = expected.remove(&row.id).unwrap_or_default();
+        match indexed.get(&row.id) {
+            None => {
+                let pending = !row.indexed;
+                report.add(
+                    if pending {
+                        ProblemKind::NotIndexed
+                    } else {
+                        ProblemKind::PagesNotIndexed
+                    },
+                    Some(row.id),
+                    Some(row.blob),
+                    row.first_source.clone(),
+                    if pending {
+                        "not indexed yet (an import or reindex was interrupted)".to_string()
+                    } else {
+                        "recorded as indexed, but missing from the index".to_string()
+                    },
+                    if pending {
+                        "the next import indexes it, or run arshif reindex"
+                    } else {
+                        reindex
+                    },
+                );
+            }
+            Some(got) if *got != want => {
+                let missing: Vec<String> = want.difference(got).map(|n| n.to_string()).collect();
+                let extra: Vec<String> = got.difference(&want).map(|n| n.to_string()).collect();
+                report.add(
+                    ProblemKind::PagesNotIndexed,
+                    Some(row.id),
+                    Some(row.blob),
+                    row.first_source.clone(),
+                    format!(
+                        "indexed pages differ from the catalog's: missing [{}], extra [{}]",
+                        missing.join(", "),
+                        extra.join(", ")
+                    ),
+                    reindex,
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}

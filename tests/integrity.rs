@@ -1,0 +1,260 @@
+//! `arshif check`, repairs, and imports killed at random points: the real
+//! binary on real files.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+
+fn check(a: &TestArchive, deep: bool) -> (Value, i32) {
+    let mut args = vec!["check", "--json"];
+    if deep {
+        args.push("--deep");
+    }
+    let out = a.run(&args);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("check printed no JSON ({e}): {}", stderr(&out)));
+    (v, out.status.code().unwrap_or(-1))
+}
+
+fn kinds(report: &Value) -> Vec<String> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn pdfs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(samples().join("pdf"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+fn blob_path(a: &TestArchive, sha: &str) -> PathBuf {
+    a.dir
+        .join("store/sha256")
+        .join(&sha[..2])
+        .join(&sha[2..4])
+        .join(sha)
+}
+
+fn make_writable(p: &Path) {
+    let mut perm = std::fs::metadata(p).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(p, perm).unwrap();
+}
+
+#[test]
+fn check_finds_damage_names_it_and_repairs_work() {
+    let a = TestArchive::new();
+    let files = pdfs();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let (r, code) = a.ingest(&["--branch", "hofuf"], &refs);
+    assert_eq!(code, 0, "{r}");
+    let (clean, code) = check(&a, true);
+    assert_eq!(code, 0, "{clean}");
+    assert_eq!(clean["documents"], 3);
+    assert_eq!(clean["blobs"], 3);
+    assert_eq!(clean["indexed_documents"], 3);
+    assert_eq!(clean["verified"], 3);
+    assert!(kinds(&clean).is_empty(), "{clean}");
+
+    // A flipped byte: the quick check cannot see it, --deep does, naming the
+    // document and its source.
+    let doc = a.show("1");
+    let sha = doc["sha256"].as_str().unwrap().to_string();
+    let blob = blob_path(&a, &sha);
+    make_writable(&blob);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes[200] ^= 0x01;
+    std::fs::write(&blob, &bytes).unwrap();
+    assert_eq!(check(&a, false).1, 0);
+    let (deep, code) = check(&a, true);
+    assert_eq!(code, 1, "{deep}");
+    assert_eq!(kinds(&deep), ["blob_corrupt"]);
+    let p = &deep["problems"][0];
+    assert_eq!(p["document"], 1);
+    assert_eq!(p["sha256"], sha.as_str());
+    assert_eq!(p["path"], doc["sources"][0]["path"]);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("last verified intact"),
+        "{p}"
+    );
+    assert!(!p["repair"].as_str().unwrap().is_empty());
+
+    // The repair it names: move the blob aside, import the file again.
+    std::fs::rename(&blob, a.tmp.path().join("damaged")).unwrap();
+    let (missing, code) = check(&a, false);
+    assert_eq!(code, 1);
+    assert_eq!(kinds(&missing), ["missing_blob"]);
+    let source = PathBuf::from(doc["sources"][0]["path"].as_str().unwrap());
+    let (r, code) = a.ingest(&[], &[&source]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["duplicates"], 1);
+    let (healed, code) = check(&a, true);
+    assert_eq!(code, 0, "{healed}");
+    assert!(kinds(&healed).is_empty(), "{healed}");
+
+    // A deleted index, and a damaged index file: named; reindex repairs.
+    let index = a.dir.join("index");
+    let segment = std::fs::read_dir(&index)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "store"))
+        .expect("a segment's store file");
+    let len = std::fs::metadata(&segment).unwrap().len();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&segment)
+        .unwrap();
+    f.set_len(len / 2).unwrap();
+    drop(f);
+    let (torn, code) = check(&a, false);
+    assert_eq!(code, 1, "{torn}");
+    assert!(
+        kinds(&torn).contains(&"index_damaged".to_string()),
+        "{torn}"
+    );
+    let out = a.run(&["reindex"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(check(&a, false).1, 0);
+    std::fs::remove_dir_all(&index).unwrap();
+    let (gone, code) = check(&a, false);
+    assert_eq!(code, 1);
+    assert_eq!(kinds(&gone), ["index_damaged"]);
+    // Any command that opens the index rebuilds a missing one.
+    assert_eq!(a.found("hours").len(), 1);
+    assert_eq!(check(&a, false).1, 0);
+
+    // A blob nobody names (an import killed between store and catalog):
+    // named as pending work, not damage.
+    let stray = a.scratch("stray").join("x.bin");
+    std::fs::write(&stray, b"bytes of an interrupted import").unwrap();
+    let sha = sha256_hex(b"bytes of an interrupted import");
+    let dest = blob_path(&a, &sha);
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::copy(&stray, &dest).unwrap();
+    let (orphan, code) = check(&a, false);
+    assert_eq!(code, 0, "{orphan}");
+    assert_eq!(kinds(&orphan), ["orphan_blob"]);
+    assert_eq!(orphan["problems"][0]["damage"], false);
+
+    // The audit chain is part of the check.
+    let conn = rusqlite::Connection::open(a.dir.join("audit.sqlite")).unwrap();
+    conn.execute_batch("DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'x' WHERE seq = 1;")
+        .unwrap();
+    drop(conn);
+    let (broken, code) = check(&a, false);
+    assert_eq!(code, 1);
+    assert!(kinds(&broken).contains(&"audit_chain_broken".to_string()));
+
+    // The human report names the same.
+    let out = a.run(&["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DAMAGE audit_chain_broken"), "{text}");
+    assert!(text.contains("repair:"), "{text}");
+}
+
+/// A tiny deterministic generator (the kill points are reproducible).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+/// kill -9 at 22 random points of real imports (walking, hashing, storing,
+/// catalog writes, index commits), each in a fresh archive: after each kill
+/// `check` finds no damage (only work the re-run finishes), and the re-run
+/// completes it, consistent to the last byte.
+#[test]
+fn imports_killed_at_random_points_leave_no_damage() {
+    let inputs = tempfile::tempdir().unwrap();
+    let dir = inputs.path();
+    // 15 distinct PDFs with text layers (no OCR: the import is quick, so
+    // the kills land in every phase).
+    for (i, src) in pdfs().iter().cycle().take(15).enumerate() {
+        let mut bytes = std::fs::read(src).unwrap();
+        bytes.extend_from_slice(format!("\n% copy {i}\n").as_bytes());
+        std::fs::write(dir.join(format!("doc-{i:02}.pdf")), bytes).unwrap();
+    }
+    let ingest = |a: &TestArchive| {
+        Command::new(bin())
+            .arg("--archive")
+            .arg(&a.dir)
+            .args([
+                "ingest",
+                "--json",
+                "--progress",
+                "none",
+                "--branch",
+                "omran",
+            ])
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // How long a whole import takes here, to spread the kills over it.
+    let probe = TestArchive::new();
+    let t = std::time::Instant::now();
+    assert!(ingest(&probe).wait().unwrap().success());
+    let full = t.elapsed().as_millis().max(100) as u64;
+
+    let mut rng = Lcg(1445);
+    let mut kills = 0;
+    for round in 0..22 {
+        let a = TestArchive::new();
+        let mut child = ingest(&a);
+        let at = rng.next(full);
+        std::thread::sleep(Duration::from_millis(at));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        let (report, code) = check(&a, false);
+        let damage: Vec<&Value> = report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["damage"] == true)
+            .collect();
+        assert!(
+            damage.is_empty() && code == 0,
+            "round {round}, killed at {at} ms of {full}: {report}"
+        );
+        assert!(
+            ingest(&a).wait().unwrap().success(),
+            "round {round}: re-run"
+        );
+        let (done, code) = check(&a, round == 21);
+        assert_eq!(code, 0, "round {round}: {done}");
+        assert!(kinds(&done).is_empty(), "round {round}: {done}");
+        assert_eq!(done["documents"], 15, "round {round}");
+        assert_eq!(done["indexed_documents"], 15, "round {round}");
+        assert_eq!(a.search(&["--limit", "100"], "branch:omran")["total"], 15);
+    }
+    assert!(
+        kills >= 18,
+        "only {kills} of 22 imports were killed mid-way"
+    );
+}
