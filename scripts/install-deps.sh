@@ -16,6 +16,8 @@ PACKAGES=(
   poppler-utils
   # C toolchain for the bundled SQLite and sha2's assembly
   build-essential
+  # the tests validate exported bags with bagit.py (PyPI, in a virtualenv)
+  python3 python3-venv
 )
 if [ "${1:-}" = "eval" ]; then
   # pango-view shapes Arabic; Pillow (Debian's, for /usr/bin/python3) degrades pages
@@ -48,6 +50,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# bagit.py, the Library of Congress's BagIt validator, for the export tests
+# (pinned; installed once into target/bagit-venv).
+BAGIT_VERSION=1.9.0
+VENV="$(cd "$(dirname "$0")/.." && pwd)/target/bagit-venv"
+if ! "$VENV/bin/python" -c "import bagit, sys; sys.exit(bagit.VERSION != '$BAGIT_VERSION')" 2>/dev/null; then
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "bagit==$BAGIT_VERSION"
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod archive;
 pub mod audit;
 pub mod auth;
+pub mod bag;
 pub mod catalog;
 pub mod check;
 pub mod cli;

@@ -150,6 +150,21 @@ enum Command {
     /// Rebuild the search index from the catalog (no OCR). Safe to
     /// interrupt and run again.
     Reindex,
+    /// Export documents as a BagIt bag (RFC 8493): originals, metadata
+    /// JSON, page texts, sha256 manifests.
+    Export {
+        /// The bag to write (a new directory).
+        out: PathBuf,
+        /// Only documents imported under this branch.
+        #[arg(long)]
+        branch: Option<BranchSlug>,
+        /// Only documents first imported on or after this day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+    },
+    /// Restore a bag written by `export` into this archive (no OCR).
+    #[command(name = "import-bag")]
+    ImportBag { bag: PathBuf },
     /// Verify that the catalog, the store, the index and the audit log
     /// agree; each problem with its document, path and repair. Exit 1 when
     /// anything is damaged.
@@ -526,6 +541,61 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let archive = open(&cli.archive)?;
             let n = archive.reindex()?;
             println!("Indexed {n} documents");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { out, branch, since } => {
+            let archive = open(&cli.archive)?;
+            let r = crate::bag::export(
+                &archive,
+                &out,
+                &crate::bag::ExportOptions {
+                    branch: branch.clone(),
+                    since,
+                },
+            )?;
+            accounts::record(
+                &archive,
+                crate::audit::Event::new(
+                    crate::audit::local_actor(),
+                    "local",
+                    crate::audit::Action::Download,
+                )
+                .detail(serde_json::json!({
+                    "what": "export", "bag": out.display().to_string(),
+                    "branch": branch, "since": since, "documents": r.documents,
+                })),
+            )?;
+            println!(
+                "Exported {} documents ({} pages, {} bytes of payload) to the bag {}",
+                r.documents,
+                r.pages,
+                r.bytes,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportBag { bag } => {
+            let archive = open(&cli.archive)?;
+            let r = crate::bag::import(&archive, &bag)?;
+            accounts::record(
+                &archive,
+                crate::audit::Event::new(
+                    crate::audit::local_actor(),
+                    "local",
+                    crate::audit::Action::Import,
+                )
+                .detail(serde_json::json!({
+                    "bag": bag.display().to_string(), "documents": r.documents,
+                    "already_present": r.already_present,
+                })),
+            )?;
+            println!(
+                "Imported {} documents ({} pages; {} were already here) from the bag {}",
+                r.documents,
+                r.pages,
+                r.already_present,
+                bag.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { deep, json } => {
