@@ -258,3 +258,103 @@ fn imports_killed_at_random_points_leave_no_damage() {
         "only {kills} of 22 imports were killed mid-way"
     );
 }
+
+/// `reindex` killed at random points: `check` names the documents still to
+/// index (not damage), and running it again finishes the work.
+#[test]
+fn reindex_is_safe_to_interrupt_and_run_again() {
+    let a = TestArchive::new();
+    let dir = a.scratch("inbox");
+    for (i, src) in pdfs().iter().cycle().take(30).enumerate() {
+        let mut bytes = std::fs::read(src).unwrap();
+        bytes.extend_from_slice(format!("\n% copy {i}\n").as_bytes());
+        std::fs::write(dir.join(format!("doc-{i:02}.pdf")), bytes).unwrap();
+    }
+    let (r, code) = a.ingest(&["--branch", "oyun"], &[&dir]);
+    assert_eq!(code, 0, "{r}");
+    let t = std::time::Instant::now();
+    assert!(a.run(&["reindex"]).status.success());
+    let full = t.elapsed().as_millis().max(50) as u64;
+    let mut rng = Lcg(30);
+    for round in 0..6 {
+        let mut child = Command::new(bin())
+            .arg("--archive")
+            .arg(&a.dir)
+            .arg("reindex")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.next(full)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let (report, code) = check(&a, false);
+        assert_eq!(code, 0, "round {round}: {report}");
+        for k in kinds(&report) {
+            assert!(
+                k == "not_indexed" || k == "staging_leftover",
+                "round {round}: {report}"
+            );
+        }
+    }
+    assert!(a.run(&["reindex"]).status.success());
+    let (done, code) = check(&a, false);
+    assert_eq!(code, 0, "{done}");
+    assert!(kinds(&done).is_empty(), "{done}");
+    assert_eq!(done["indexed_documents"], 30);
+}
+
+/// A newer archive or catalog is refused with a clear message, and a torn
+/// catalog file is reported, never misread.
+#[test]
+fn newer_formats_are_refused_and_a_torn_catalog_is_reported() {
+    let a = TestArchive::new();
+    let (r, code) = a.ingest(&[], &[&pdfs()[0]]);
+    assert_eq!(code, 0, "{r}");
+
+    let meta = a.dir.join("arshif-archive.json");
+    let original = std::fs::read_to_string(&meta).unwrap();
+    let mut v: Value = serde_json::from_str(&original).unwrap();
+    v["version"] = 99.into();
+    std::fs::write(&meta, v.to_string()).unwrap();
+    for args in [
+        &["check"][..],
+        &["search", "hours"],
+        &["ingest", "/nonexistent"],
+    ] {
+        let out = a.run(args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            stderr(&out).contains("upgrade arshif"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    std::fs::write(&meta, &original).unwrap();
+
+    let conn = rusqlite::Connection::open(a.dir.join("catalog.sqlite")).unwrap();
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(conn);
+    let out = a.run(&["check"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("upgrade arshif"), "{}", stderr(&out));
+    let conn = rusqlite::Connection::open(a.dir.join("catalog.sqlite")).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA user_version = {}",
+        arshif::catalog::SCHEMA_VERSION
+    ))
+    .unwrap();
+    drop(conn);
+    assert_eq!(check(&a, true).1, 0);
+
+    // Torn: the catalog file cut short.
+    let db = a.dir.join("catalog.sqlite");
+    let len = std::fs::metadata(&db).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    f.set_len(len / 2).unwrap();
+    drop(f);
+    let out = a.run(&["check", "--deep", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(said.contains("catalog"), "{said}");
+}
