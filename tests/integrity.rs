@@ -358,3 +358,112 @@ fn newer_formats_are_refused_and_a_torn_catalog_is_reported() {
     let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(said.contains("catalog"), "{said}");
 }
+
+/// A full disk during an import fails cleanly: the files that do not fit
+/// fail with the reason, nothing partial is visible under a blob's name,
+/// and `check --deep` finds no damage; what was archived before is intact.
+/// The archive lives on a 1 MiB tmpfs mounted in a private mount namespace
+/// (`unshare -m`, which needs root, as CI runs).
+#[test]
+fn a_full_disk_fails_the_import_cleanly() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    assert!(
+        is_root,
+        "this test mounts a tmpfs and must run as root (as CI and `make test` do here)"
+    );
+    let work = tempfile::tempdir().unwrap();
+    let inputs = work.path().join("inputs");
+    let first = work.path().join("first");
+    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::create_dir_all(&first).unwrap();
+    let text_pdfs: Vec<PathBuf> = pdfs()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("مخالفة"))
+        .collect();
+    std::fs::copy(&text_pdfs[0], first.join("first.pdf")).unwrap();
+    for i in 0..120 {
+        let mut bytes = std::fs::read(&text_pdfs[i % text_pdfs.len()]).unwrap();
+        bytes.extend_from_slice(format!("\n% copy {i}\n").as_bytes());
+        std::fs::write(inputs.join(format!("doc-{i:03}.pdf")), bytes).unwrap();
+    }
+    let mnt = work.path().join("disk");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let script = format!(
+        r#"set -u
+mount -t tmpfs -o size=1m tmpfs "$MNT" || exit 90
+A="$MNT/archive"
+"$BIN" --archive "$A" init >/dev/null || exit 91
+"$BIN" --archive "$A" ingest --progress none --workers 1 "$FIRST" >/dev/null || exit 92
+"$BIN" --archive "$A" ingest --json --progress none --workers 1 "$INPUTS" > "$OUT/full.json" 2> "$OUT/full.err"
+echo $? > "$OUT/full.code"
+for f in "$A"/store/sha256/*/*/*; do sha256sum "$f"; done > "$OUT/blobs-full.txt"
+# The administrator frees space (here: grows the disk).
+mount -o remount,size=16m "$MNT" || exit 93
+"$BIN" --archive "$A" check --deep --json > "$OUT/check.json" 2> "$OUT/check.err"
+echo $? > "$OUT/check.code"
+"$BIN" --archive "$A" search --json hours > "$OUT/search.json" 2>/dev/null
+"$BIN" --archive "$A" ingest --json --progress none --workers 1 "$INPUTS" > "$OUT/rerun.json" 2> "$OUT/rerun.err"
+echo $? > "$OUT/rerun.code"
+"$BIN" --archive "$A" check --json > "$OUT/check2.json" 2>&1
+echo $? > "$OUT/check2.code"
+for f in "$A"/store/sha256/*/*/*; do sha256sum "$f"; done > "$OUT/blobs.txt"
+umount "$MNT"
+"#
+    );
+    let out = work.path();
+    let status = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .env("MNT", &mnt)
+        .env("BIN", bin())
+        .env("FIRST", &first)
+        .env("INPUTS", &inputs)
+        .env("OUT", out)
+        .status()
+        .expect("run unshare");
+    assert!(status.success(), "setup failed: {status:?}");
+    let read = |n: &str| std::fs::read_to_string(out.join(n)).unwrap_or_default();
+
+    // The import failed cleanly, exit 1, saying why: either the files that
+    // did not fit, each with the reason, or (when the catalog itself cannot
+    // grow) the whole import stopped with a message naming the full disk.
+    let code = read("full.code");
+    assert_eq!(code.trim(), "1", "{}", read("full.err"));
+    let said = format!("{}{}", read("full.json"), read("full.err"));
+    assert!(
+        said.contains("No space left") || said.contains("disk is full"),
+        "{said}"
+    );
+    assert!(!said.contains("panicked"), "{said}");
+    // Nothing partial under a blob's name: every stored file hashes to it.
+    for line in read("blobs-full.txt")
+        .lines()
+        .chain(read("blobs.txt").lines())
+    {
+        let (hash, path) = line.split_once("  ").unwrap();
+        assert!(path.ends_with(hash), "{line}");
+    }
+    // And the archive is consistent, the earlier import intact.
+    let check: Value = serde_json::from_str(&read("check.json"))
+        .unwrap_or_else(|e| panic!("{e}: {}", read("check.err")));
+    assert_eq!(read("check.code").trim(), "0", "{check}");
+    assert!(
+        check["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["damage"] == false),
+        "{check}"
+    );
+    let found: Value = serde_json::from_str(&read("search.json")).unwrap();
+    assert!(found["total"].as_u64().unwrap() >= 1, "{found}");
+    // With space again, the same import runs to the end.
+    assert_eq!(read("rerun.code").trim(), "0", "{}", read("rerun.err"));
+    let done: Value = serde_json::from_str(&read("check2.json")).unwrap();
+    assert_eq!(read("check2.code").trim(), "0", "{done}");
+    assert_eq!(done["documents"], 121, "{done}");
+    assert!(done["problems"].as_array().unwrap().is_empty(), "{done}");
+}
