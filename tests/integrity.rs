@@ -392,8 +392,7 @@ fn a_full_disk_fails_the_import_cleanly() {
     }
     let mnt = work.path().join("disk");
     std::fs::create_dir_all(&mnt).unwrap();
-    let script = format!(
-        r#"set -u
+    let script = r#"set -u
 mount -t tmpfs -o size=1m tmpfs "$MNT" || exit 90
 A="$MNT/archive"
 "$BIN" --archive "$A" init >/dev/null || exit 91
@@ -412,8 +411,7 @@ echo $? > "$OUT/rerun.code"
 echo $? > "$OUT/check2.code"
 for f in "$A"/store/sha256/*/*/*; do sha256sum "$f"; done > "$OUT/blobs.txt"
 umount "$MNT"
-"#
-    );
+"#.to_string();
     let out = work.path();
     let status = Command::new("unshare")
         .args(["-m", "sh", "-c", &script])
