@@ -119,7 +119,8 @@ pub fn record(archive: &Archive, event: Event) -> Result<()> {
     Ok(())
 }
 
-fn local(action: Action) -> Event {
+/// An audit entry by the command line's user, from this machine.
+pub fn local(action: Action) -> Event {
     Event::new(audit::local_actor(), "local", action)
 }
 

@@ -431,13 +431,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let results = search::search_with(&index, &req, &catalog)?;
             accounts::record(
                 &archive,
-                crate::audit::Event::new(
-                    crate::audit::local_actor(),
-                    "local",
-                    crate::audit::Action::Search,
-                )
-                .documents(results.hits.iter().map(|h| h.id))
-                .detail(serde_json::json!({"query": req.query, "total": results.total})),
+                accounts::local(crate::audit::Action::Search)
+                    .documents(results.hits.iter().map(|h| h.id))
+                    .detail(serde_json::json!({"query": req.query, "total": results.total})),
             )?;
             if json {
                 println!("{}", serde_json::to_string(&results)?);
@@ -456,12 +452,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let pages = catalog.pages(doc_id)?;
             accounts::record(
                 &archive,
-                crate::audit::Event::new(
-                    crate::audit::local_actor(),
-                    "local",
-                    crate::audit::Action::View,
-                )
-                .documents([doc_id]),
+                accounts::local(crate::audit::Action::View).documents([doc_id]),
             )?;
             if json {
                 println!(
@@ -494,15 +485,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("document {doc_id} vanished"))?;
             accounts::record(
                 &archive,
-                crate::audit::Event::new(
-                    crate::audit::local_actor(),
-                    "local",
-                    crate::audit::Action::Download,
-                )
-                .documents([doc_id])
-                .detail(serde_json::json!({
-                    "what": if searchable { "searchable_pdf" } else { "original" }
-                })),
+                accounts::local(crate::audit::Action::Download)
+                    .documents([doc_id])
+                    .detail(serde_json::json!({
+                        "what": if searchable { "searchable_pdf" } else { "original" }
+                    })),
             )?;
             if searchable {
                 let pdf = crate::searchable::for_document(
@@ -555,12 +542,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )?;
             accounts::record(
                 &archive,
-                crate::audit::Event::new(
-                    crate::audit::local_actor(),
-                    "local",
-                    crate::audit::Action::Download,
-                )
-                .detail(serde_json::json!({
+                accounts::local(crate::audit::Action::Download).detail(serde_json::json!({
                     "what": "export", "bag": out.display().to_string(),
                     "branch": branch, "since": since, "documents": r.documents,
                 })),
@@ -579,12 +561,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let r = crate::bag::import(&archive, &bag)?;
             accounts::record(
                 &archive,
-                crate::audit::Event::new(
-                    crate::audit::local_actor(),
-                    "local",
-                    crate::audit::Action::Import,
-                )
-                .detail(serde_json::json!({
+                accounts::local(crate::audit::Action::Import).detail(serde_json::json!({
                     "bag": bag.display().to_string(), "documents": r.documents,
                     "already_present": r.already_present,
                 })),
@@ -652,16 +629,12 @@ fn record_imports(
         let docs = r.documents(&catalog)?;
         accounts::record(
             archive,
-            crate::audit::Event::new(
-                crate::audit::local_actor(),
-                "local",
-                crate::audit::Action::Import,
-            )
-            .documents(docs)
-            .detail(serde_json::json!({
-                "batch": r.batch, "branch": opts.branch, "doc_type": opts.doc_type,
-                "ingested": r.ingested, "duplicates": r.duplicates, "failed": r.failed,
-            })),
+            accounts::local(crate::audit::Action::Import)
+                .documents(docs)
+                .detail(serde_json::json!({
+                    "batch": r.batch, "branch": opts.branch, "doc_type": opts.doc_type,
+                    "ingested": r.ingested, "duplicates": r.duplicates, "failed": r.failed,
+                })),
         )?;
     }
     Ok(())
