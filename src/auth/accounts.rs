@@ -103,14 +103,14 @@ impl<'c> Accounts<'c> {
         clause: &str,
         arg: &dyn rusqlite::ToSql,
     ) -> Result<Option<User>, AuthError> {
+        // Cached: this runs for every authenticated request.
         let row = self
             .conn
-            .query_row(
-                &format!(
-                    "SELECT id, name, role, must_change, created_at, disabled FROM users WHERE {clause}"
-                ),
-                [arg],
-                |r| {
+            .prepare_cached(&format!(
+                "SELECT id, name, role, must_change, created_at, disabled FROM users WHERE {clause}"
+            ))
+            .and_then(|mut st| {
+                st.query_row([arg], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
@@ -119,9 +119,9 @@ impl<'c> Accounts<'c> {
                         r.get::<_, String>(4)?,
                         r.get::<_, bool>(5)?,
                     ))
-                },
-            )
-            .optional()
+                })
+                .optional()
+            })
             .map_err(self.db())?;
         let Some((id, name, role, must_change, created, disabled)) = row else {
             return Ok(None);
