@@ -6,6 +6,7 @@
 #   scripts/install-deps.sh eval     also what rendering the evaluation corpus needs
 #   scripts/install-deps.sh ui       also what the browser test of the web UI needs
 #   scripts/install-deps.sh bench    also what the HTTP benchmark needs (wrk)
+#   scripts/install-deps.sh api      also what the API fuzzing needs (curl)
 set -euo pipefail
 
 PACKAGES=(
@@ -28,6 +29,9 @@ if [ "${1:-}" = "ui" ]; then
   PACKAGES+=(chromium fonts-hosny-amiri fonts-noto-core fonts-kacst)
   command -v node >/dev/null || PACKAGES+=(nodejs)
   command -v npm >/dev/null || PACKAGES+=(npm)
+fi
+if [ "${1:-}" = "api" ]; then
+  PACKAGES+=(curl)
 fi
 if [ "${1:-}" = "bench" ]; then
   PACKAGES+=(wrk python3-pil)

@@ -14,24 +14,14 @@ OUT="$PWD/target/schemathesis"
 VENV="$PWD/target/schemathesis-venv"
 export OMP_THREAD_LIMIT=1
 
-# ---- python3 with venv (Debian splits it out), then schemathesis as pinned
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1 \
-   || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-  echo "Installing Debian packages: python3 python3-venv"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv
-fi
-command -v curl >/dev/null || {
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl
-}
+# ---- what building needs, python3 with venv and curl (installs only what is
+# missing), then schemathesis as pinned
+./scripts/install-deps.sh api
 if ! "$VENV/bin/st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
-./scripts/install-deps.sh
 
 cargo build --locked
 BIN="$PWD/target/debug/arshif"
