@@ -141,7 +141,8 @@ pub fn fold_other(c: char, out: &mut String) {
 /// ligatures into base letters first (NFKC's effect on those blocks).
 #[inline]
 pub fn expand(c: char, mut f: impl FnMut(char)) {
-    if is_arabic_presentation_form(c) {
+    // Latin ligatures too (ﬁ ﬂ ﬃ): PDF text layers keep the font's glyphs.
+    if is_arabic_presentation_form(c) || ('\u{FB00}'..='\u{FB06}').contains(&c) {
         unicode_normalization::char::decompose_compatible(c, |d| {
             // ﷲ and other ligatures decompose with spaces between words
             f(d)
@@ -198,6 +199,11 @@ mod tests {
         ("shadda+sukun", "مُحَمَّدْ", "محمد"),
         ("hamza above/below marks", "\u{0627}\u{0654}\u{0655}", "ا"),
         ("superscript alef", "هٰذا", "هذا"),
+        (
+            "latin ligatures from PDF text layers",
+            "oﬃce ﬁre",
+            "office fire",
+        ),
         ("tatweel", "بـــلـدية", "بلديه"),
         ("direction marks", "\u{200F}رقم\u{200E}", "رقم"),
         // letter folds

@@ -1,0 +1,408 @@
+//! Days in the two calendars Saudi records are dated in: the Hijri calendar
+//! of Umm al-Qura and the Gregorian calendar.
+//!
+//! A [`Day`] is one day, whichever calendar named it; it converts to the
+//! other through ICU4X's Umm al-Qura tables (`icu_calendar`), which cover
+//! the Hijri years 1300–1600 (1882–2174). [`DateInput`] is a date as staff
+//! type it in a filter or a correction: `1445-03-01h`, `2023-09-16`, or a
+//! whole month or year (`1445-03h`, `2023`), in either kind of digits.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use icu_calendar::cal::Hijri;
+use icu_calendar::{Date, Gregorian};
+use serde::{Deserialize, Serialize};
+
+/// The Hijri years the Umm al-Qura tables cover.
+pub const HIJRI_YEARS: std::ops::RangeInclusive<i32> = 1300..=1600;
+/// The Gregorian years a record's date may fall in.
+pub const GREGORIAN_YEARS: std::ops::RangeInclusive<i32> = 1882..=2174;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Calendar {
+    /// Umm al-Qura.
+    #[default]
+    Hijri,
+    Gregorian,
+}
+
+impl Calendar {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Calendar::Hijri => "hijri",
+            Calendar::Gregorian => "gregorian",
+        }
+    }
+}
+
+impl fmt::Display for Calendar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("{input:?} is not a date: {reason}. Write a Gregorian date as 2023-09-16 and a Hijri one as 1445-03-01h (a month or a year alone also works: 1445-03h, 2023)")]
+    Unreadable { input: String, reason: String },
+    #[error("{input:?} names a whole {what}; give one day, e.g. 1445-03-12h or 2023-09-27")]
+    NotADay { input: String, what: &'static str },
+    #[error("unknown calendar {0:?}: use hijri or gregorian")]
+    UnknownCalendar(String),
+}
+
+impl FromStr for Calendar {
+    type Err = DateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_lowercase().as_str() {
+            "hijri" | "h" | "ah" | "هجري" | "الهجري" | "هـ" => Ok(Calendar::Hijri),
+            "gregorian" | "g" | "ad" | "ميلادي" | "الميلادي" | "م" => {
+                Ok(Calendar::Gregorian)
+            }
+            other => Err(DateError::UnknownCalendar(other.to_string())),
+        }
+    }
+}
+
+/// A Hijri (Umm al-Qura) date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HijriDate {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl fmt::Display for HijriDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// One day. Kept as its Gregorian date; [`Day::hijri`] gives the other name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(NaiveDate);
+
+fn umm_al_qura() -> Hijri<icu_calendar::cal::hijri::UmmAlQura> {
+    Hijri::new_umm_al_qura()
+}
+
+impl Day {
+    /// A Gregorian day; `None` if it does not exist or lies outside
+    /// [`GREGORIAN_YEARS`].
+    pub fn from_gregorian(year: i32, month: u32, day: u32) -> Option<Day> {
+        if !GREGORIAN_YEARS.contains(&year) {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(year, month, day).map(Day)
+    }
+
+    /// An Umm al-Qura day; `None` if it does not exist (a 30th of a 29-day
+    /// month, a 13th month) or lies outside [`HIJRI_YEARS`].
+    pub fn from_hijri(year: i32, month: u8, day: u8) -> Option<Day> {
+        if !HIJRI_YEARS.contains(&year) || !(1..=12).contains(&month) || day == 0 {
+            return None;
+        }
+        let h = Date::try_new_hijri_with_calendar(year, month, day, umm_al_qura()).ok()?;
+        // ICU accepts only days the month has; check it kept the fields.
+        if h.month().ordinal != month || h.day_of_month().0 != day {
+            return None;
+        }
+        let g = h.to_calendar(Gregorian);
+        NaiveDate::from_ymd_opt(
+            g.era_year().year,
+            g.month().ordinal as u32,
+            g.day_of_month().0 as u32,
+        )
+        .map(Day)
+    }
+
+    pub fn from_naive(d: NaiveDate) -> Day {
+        Day(d)
+    }
+
+    pub fn gregorian(&self) -> NaiveDate {
+        self.0
+    }
+
+    pub fn hijri(&self) -> HijriDate {
+        let g = Date::try_new_gregorian(self.0.year(), self.0.month() as u8, self.0.day() as u8)
+            .expect("a chrono date is a valid Gregorian date");
+        let h = g.to_calendar(umm_al_qura());
+        HijriDate {
+            year: h.era_year().year,
+            month: h.month().ordinal,
+            day: h.day_of_month().0,
+        }
+    }
+
+    /// The year in a calendar.
+    pub fn year(&self, calendar: Calendar) -> i32 {
+        match calendar {
+            Calendar::Gregorian => self.0.year(),
+            Calendar::Hijri => self.hijri().year,
+        }
+    }
+
+    /// `{"hijri":"1445-03-12","gregorian":"2023-09-27"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "hijri": self.hijri().to_string(), "gregorian": self.to_string() })
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(&self) -> i64 {
+        (self.0 - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days()
+    }
+
+    pub fn succ(&self) -> Day {
+        Day(self.0.succ_opt().expect("years are bounded"))
+    }
+}
+
+/// The Gregorian ISO form, `2023-09-27`.
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+/// The Gregorian ISO form; an `h` suffix (`1445-03-12h`) reads it as Hijri.
+impl FromStr for Day {
+    type Err = DateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let input = DateInput::parse(s)?;
+        input.single_day().ok_or_else(|| DateError::NotADay {
+            input: s.to_string(),
+            what: match input.span {
+                Span::Month => "month",
+                _ => "year",
+            },
+        })
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How much of the calendar a [`DateInput`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Day,
+    Month,
+    Year,
+}
+
+/// A date as staff type it: a day, a month or a year, in either calendar.
+/// It covers the days `first ..= last`, the same days whichever calendar
+/// they are later shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateInput {
+    pub calendar: Calendar,
+    pub span: Span,
+    pub first: Day,
+    pub last: Day,
+}
+
+impl DateInput {
+    /// Read `1445-03-01h`, `1445/3/1 هـ`, `١٤٤٥-٠٣h`, `1445h`, `2023-09-16`,
+    /// `2023-09`, `2023` (also with a `g` or `م` suffix). A year from 1300
+    /// to 1600 with no suffix is taken as Hijri: no Gregorian record is
+    /// that old.
+    pub fn parse(input: &str) -> Result<DateInput, DateError> {
+        let bad = |reason: &str| DateError::Unreadable {
+            input: input.to_string(),
+            reason: reason.to_string(),
+        };
+        let mut s: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != '\u{0640}' && !c.is_whitespace())
+            .map(|c| crate::analysis::normalize::ascii_digit(c).unwrap_or(c))
+            .collect::<String>()
+            .to_lowercase();
+        let mut calendar = None;
+        for (suffix, cal) in [
+            ("هـ", Calendar::Hijri),
+            ("ه", Calendar::Hijri),
+            ("ah", Calendar::Hijri),
+            ("h", Calendar::Hijri),
+            ("م", Calendar::Gregorian),
+            ("ad", Calendar::Gregorian),
+            ("g", Calendar::Gregorian),
+        ] {
+            if let Some(rest) = s.strip_suffix(suffix) {
+                s = rest.to_string();
+                calendar = Some(cal);
+                break;
+            }
+        }
+        if s.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+        if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+            return Err(bad("use year-month-day"));
+        }
+        let mut nums = Vec::new();
+        for p in &parts {
+            if !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 4 {
+                return Err(bad("only digits and - / separators are expected"));
+            }
+            nums.push(p.parse::<u32>().map_err(|_| bad("not a number"))?);
+        }
+        let year = nums[0] as i32;
+        if parts[0].len() != 4 {
+            return Err(bad("the year comes first, with four digits"));
+        }
+        let calendar = calendar.unwrap_or(if HIJRI_YEARS.contains(&year) {
+            Calendar::Hijri
+        } else {
+            Calendar::Gregorian
+        });
+        let (years, other) = match calendar {
+            Calendar::Hijri => (HIJRI_YEARS, "a Hijri year runs from 1300 to 1600"),
+            Calendar::Gregorian => (GREGORIAN_YEARS, "a Gregorian year runs from 1882 to 2174"),
+        };
+        if !years.contains(&year) {
+            return Err(bad(other));
+        }
+        let month = nums.get(1).copied();
+        if month.is_some_and(|m| !(1..=12).contains(&m)) {
+            return Err(bad("months run from 1 to 12"));
+        }
+        let day_of = |y: i32, m: u32, d: u32| match calendar {
+            Calendar::Hijri => Day::from_hijri(y, m as u8, d as u8),
+            Calendar::Gregorian => Day::from_gregorian(y, m, d),
+        };
+        // The last day of a month: the first of the next, less one.
+        let month_end = |y: i32, m: u32| {
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            day_of(ny, nm, 1)
+                .map(|d| Day(d.0.pred_opt().expect("bounded")))
+                .or_else(|| (28..=31).rev().find_map(|d| day_of(y, m, d)))
+        };
+        let (span, first, last) = match (month, nums.get(2).copied()) {
+            (None, _) => (Span::Year, day_of(year, 1, 1), month_end(year, 12)),
+            (Some(m), None) => (Span::Month, day_of(year, m, 1), month_end(year, m)),
+            (Some(m), Some(d)) => {
+                let day = day_of(year, m, d);
+                (Span::Day, day, day)
+            }
+        };
+        match (first, last) {
+            (Some(first), Some(last)) => Ok(DateInput {
+                calendar,
+                span,
+                first,
+                last,
+            }),
+            _ => Err(bad("that day does not exist in the calendar")),
+        }
+    }
+
+    pub fn single_day(&self) -> Option<Day> {
+        (self.span == Span::Day).then_some(self.first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(s: &str) -> Day {
+        Day(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+    }
+
+    /// Known Umm al-Qura dates (Hijri, Gregorian), from the calendar Saudi
+    /// offices print.
+    #[test]
+    fn umm_al_qura_conversions() {
+        for (h, greg) in [
+            ((1445, 9, 1), "2024-03-11"),  // 1 Ramadan 1445
+            ((1445, 3, 12), "2023-09-27"), // the example
+            ((1445, 3, 1), "2023-09-16"),  // 1 Rabi' al-Awwal 1445
+            ((1445, 1, 1), "2023-07-19"),  // 1 Muharram 1445
+            ((1446, 1, 1), "2024-07-07"),  // 1 Muharram 1446
+            ((1444, 10, 1), "2023-04-21"), // Eid al-Fitr 1444
+            ((1446, 9, 1), "2025-03-01"),  // 1 Ramadan 1446
+            ((1400, 1, 1), "1979-11-21"),
+        ] {
+            let day = Day::from_hijri(h.0, h.1, h.2).unwrap();
+            assert_eq!(day, g(greg), "{h:?}");
+            assert_eq!(
+                g(greg).hijri(),
+                HijriDate {
+                    year: h.0,
+                    month: h.1,
+                    day: h.2
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn days_that_do_not_exist_are_refused() {
+        assert_eq!(Day::from_hijri(1445, 13, 1), None);
+        assert_eq!(Day::from_hijri(1445, 1, 31), None);
+        // Rabi' al-Awwal 1445 has 30 days, Jumada al-Ula 29.
+        assert!(Day::from_hijri(1445, 3, 30).is_some());
+        assert_eq!(Day::from_hijri(1445, 5, 30), None);
+        assert_eq!(Day::from_hijri(1200, 1, 1), None);
+        assert_eq!(Day::from_gregorian(2023, 2, 29), None);
+    }
+
+    #[test]
+    fn inputs_in_either_calendar() {
+        for (input, span, first, last) in [
+            ("2023-09-16", Span::Day, "2023-09-16", "2023-09-16"),
+            ("1445-03-01h", Span::Day, "2023-09-16", "2023-09-16"),
+            ("1445/3/1 هـ", Span::Day, "2023-09-16", "2023-09-16"),
+            ("١٤٤٥-٠٣-٠١هـ", Span::Day, "2023-09-16", "2023-09-16"),
+            ("1445-03h", Span::Month, "2023-09-16", "2023-10-15"),
+            ("1445-03", Span::Month, "2023-09-16", "2023-10-15"),
+            ("1445h", Span::Year, "2023-07-19", "2024-07-06"),
+            ("1445-12h", Span::Month, "2024-06-07", "2024-07-06"),
+            ("2023-09", Span::Month, "2023-09-01", "2023-09-30"),
+            ("2024-02", Span::Month, "2024-02-01", "2024-02-29"),
+            ("2023", Span::Year, "2023-01-01", "2023-12-31"),
+            ("2023-09-16g", Span::Day, "2023-09-16", "2023-09-16"),
+            ("2023-09-16م", Span::Day, "2023-09-16", "2023-09-16"),
+        ] {
+            let d = DateInput::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(
+                (d.span, d.first, d.last),
+                (span, g(first), g(last)),
+                "{input}"
+            );
+        }
+        for bad in [
+            "",
+            "h",
+            "2023-13-01",
+            "1445-02-31h",
+            "12/3/1445",
+            "1445-03-01-02",
+            "tomorrow",
+            "3000",
+            "1700h",
+        ] {
+            assert!(DateInput::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        let e = "1445-03h".parse::<Day>().unwrap_err();
+        assert!(e.to_string().contains("whole month"), "{e}");
+        assert_eq!("1445-03-12h".parse::<Day>().unwrap(), g("2023-09-27"));
+        assert_eq!(g("2023-09-27").to_json()["hijri"], "1445-03-12");
+    }
+}
