@@ -105,6 +105,10 @@ struct DocumentMeta {
     original: String,
     sources: Vec<SourceMeta>,
     pages: Vec<PageMeta>,
+    /// Staff's corrections of date, type and title (absent in bags from
+    /// before there were any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    corrected: Option<crate::metadata::Correction>,
 }
 
 fn extension(media_type: &str) -> &'static str {
@@ -243,7 +247,8 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
         }
         let meta = DocumentMeta {
             sha256: doc.blob,
-            title: doc.title.clone(),
+            title: doc.meta.extracted_title.clone(),
+            corrected: (!doc.meta.correction.is_empty()).then(|| doc.meta.correction.clone()),
             media_type: doc.media_type.clone(),
             size: doc.size,
             branch: doc.branch.clone(),
@@ -486,6 +491,7 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
         let Some(first) = sources.first().cloned() else {
             continue;
         };
+        let extracted = crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
         let (id, created) = catalog.insert_document(&NewDocument {
             blob: meta.sha256,
             size: meta.size,
@@ -493,7 +499,29 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
             title: meta.title.clone(),
             pages,
             source: first.clone(),
+            extracted,
         })?;
+        // The archive's own corrections stand; the bag's fill what it lacks.
+        if let Some(c) = &meta.corrected {
+            let have = catalog
+                .document(id)?
+                .map(|d| d.meta.correction)
+                .unwrap_or_default();
+            let change = crate::metadata::CorrectionChange {
+                date: (have.date.is_none() && c.date.is_some()).then_some(c.date),
+                doc_type: (have.doc_type.is_none() && c.doc_type.is_some())
+                    .then(|| c.doc_type.clone()),
+                title: (have.title.is_none() && c.title.is_some()).then(|| c.title.clone()),
+            };
+            if !change.is_empty() {
+                catalog.correct(
+                    id,
+                    &change,
+                    c.by.as_deref().unwrap_or("bag"),
+                    c.at.unwrap_or_else(Utc::now),
+                )?;
+            }
+        }
         for s in &sources[1..] {
             catalog.add_source(id, s)?;
         }

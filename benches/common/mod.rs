@@ -198,6 +198,7 @@ pub fn corpus(n: usize) -> Vec<(DocumentRecord, Vec<PageRecord>)> {
                     batch: BatchId(1),
                     imported_at: chrono::Utc::now(),
                 }],
+                meta: Default::default(),
             };
             (doc, pages)
         })

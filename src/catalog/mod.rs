@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 pub use sqlite::SqliteCatalog;
 
+use crate::calendar::Day;
+use crate::metadata::{Correction, CorrectionChange, Extracted, TypeSource};
 use crate::types::{BatchId, BlobId, BranchScope, BranchSlug, DocId, DocType, TextSource, Word};
 
 /// How much of each page [`document_json`] includes.
@@ -29,6 +31,7 @@ pub fn document_json(
     detail: PageDetail,
 ) -> serde_json::Value {
     use serde_json::json;
+    let meta = &doc.meta;
     json!({
         "id": doc.id,
         "sha256": doc.blob,
@@ -36,6 +39,26 @@ pub fn document_json(
         "branch": doc.branch,
         "branches": doc.branches(),
         "doc_type": doc.doc_type,
+        "doc_type_source": meta.doc_type_source.map(TypeSource::as_str),
+        "doc_type_confidence": match meta.doc_type_source {
+            Some(TypeSource::Guessed) => meta
+                .extracted
+                .type_guess
+                .as_ref()
+                .map(|g| (g.confidence as f64 * 100.0).round() / 100.0),
+            _ => None,
+        },
+        "document_date": doc.document_date().map(|d| d.to_json()),
+        "document_date_source": doc.document_date_source(),
+        "dates": meta.extracted.dates.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
+        "reference_numbers": meta.extracted.reference_numbers,
+        "corrected": (!meta.correction.is_empty()).then(|| json!({
+            "date": meta.correction.date.map(|d| d.to_json()),
+            "doc_type": meta.correction.doc_type,
+            "title": meta.correction.title,
+            "by": meta.correction.by,
+            "at": meta.correction.at,
+        })),
         "media_type": doc.media_type,
         "size": doc.size,
         "page_count": doc.page_count,
@@ -70,7 +93,7 @@ pub fn document_json(
 }
 
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -202,6 +225,44 @@ pub struct NewDocument {
     pub title: String,
     pub pages: Vec<PageRecord>,
     pub source: SourceRecord,
+    /// What was read from the pages' text (`metadata::extract`).
+    pub extracted: Extracted,
+}
+
+/// What the catalog knows of a document besides its bytes and sources:
+/// what was read from its text, what staff corrected, and where its type
+/// came from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DocMeta {
+    /// Where [`DocumentRecord::doc_type`] came from.
+    pub doc_type_source: Option<TypeSource>,
+    /// The title read from the text (the file name when none was found),
+    /// whatever staff corrected it to.
+    pub extracted_title: String,
+    pub extracted: Extracted,
+    pub correction: Correction,
+    /// Bumped by every change to what the index holds of the document, so
+    /// an index entry written from an older read is never taken as current.
+    pub revision: i64,
+}
+
+/// The type a document has: staff's correction, else the type given at
+/// import, else the guess from its text.
+pub fn effective_type(
+    correction: &Correction,
+    imported: Option<DocType>,
+    extracted: &Extracted,
+) -> (Option<DocType>, Option<TypeSource>) {
+    if let Some(t) = &correction.doc_type {
+        return (Some(t.clone()), Some(TypeSource::Corrected));
+    }
+    if let Some(t) = imported {
+        return (Some(t), Some(TypeSource::Import));
+    }
+    match &extracted.type_guess {
+        Some(g) => (Some(g.doc_type.clone()), Some(TypeSource::Guessed)),
+        None => (None, None),
+    }
 }
 
 /// A document as recorded, without its pages.
@@ -211,17 +272,39 @@ pub struct DocumentRecord {
     pub blob: BlobId,
     pub size: u64,
     pub media_type: String,
+    /// Staff's corrected title, else the one read from the text.
     pub title: String,
     /// The branch of the first import that named one.
     pub branch: Option<BranchSlug>,
-    /// The type of the first import that named one.
+    /// Staff's corrected type, else the type of the first import that named
+    /// one, else the type guessed from the text (see `meta.doc_type_source`).
     pub doc_type: Option<DocType>,
     pub page_count: u32,
     pub created_at: DateTime<Utc>,
     pub sources: Vec<SourceRecord>,
+    pub meta: DocMeta,
 }
 
 impl DocumentRecord {
+    /// Staff's corrected date, else the issue date read from the text.
+    pub fn document_date(&self) -> Option<Day> {
+        self.meta
+            .correction
+            .date
+            .or(self.meta.extracted.document_date)
+    }
+
+    /// `corrected` or `extracted`, for [`DocumentRecord::document_date`].
+    pub fn document_date_source(&self) -> Option<&'static str> {
+        if self.meta.correction.date.is_some() {
+            Some("corrected")
+        } else if self.meta.extracted.document_date.is_some() {
+            Some("extracted")
+        } else {
+            None
+        }
+    }
+
     /// Every branch the document was imported under, sorted and unique.
     pub fn branches(&self) -> Vec<BranchSlug> {
         let mut v: Vec<BranchSlug> = self
@@ -342,7 +425,29 @@ pub trait Catalog: Send {
 
     /// Documents whose index entry is missing or stale.
     fn unindexed(&self) -> Result<Vec<DocId>, CatalogError>;
-    fn mark_indexed(&mut self, ids: &[DocId]) -> Result<(), CatalogError>;
+    /// Record that documents were indexed as they were at the given
+    /// revisions; one changed since stays to be indexed again.
+    fn mark_indexed(&mut self, ids: &[(DocId, i64)]) -> Result<(), CatalogError>;
+    /// Documents whose text was read by an older extractor (or never).
+    fn stale_extractions(&self, version: i64) -> Result<Vec<DocId>, CatalogError>;
+    /// Keep what was read from a document's text (by extractor `version`);
+    /// the document is to be indexed again.
+    fn set_extracted(
+        &mut self,
+        id: DocId,
+        extracted: &Extracted,
+        version: i64,
+    ) -> Result<(), CatalogError>;
+    /// Apply staff's correction of a document's date, type or title, by
+    /// `by` at `at`; returns the corrections before and after. The
+    /// document is to be indexed again.
+    fn correct(
+        &mut self,
+        id: DocId,
+        change: &CorrectionChange,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Correction, Correction), CatalogError>;
     /// Mark every document as needing indexing (before a full rebuild).
     fn mark_all_unindexed(&mut self) -> Result<(), CatalogError>;
 

@@ -9,9 +9,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
     BatchCounts, BatchFile, BatchRecord, BatchStatus, Catalog, CatalogError, CatalogStats,
-    CheckRow, DocumentRecord, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
-    SCHEMA_VERSION,
+    CheckRow, DocMeta, DocumentRecord, FileOutcome, NewBatch, NewDocument, PageRecord,
+    SourceRecord, SCHEMA_VERSION,
 };
+use crate::metadata::{Correction, CorrectionChange, Extracted};
 use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
 
 const SCHEMA_V1: &str = r#"
@@ -98,6 +99,16 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
     // 6: when `check --deep` last re-hashed each document's blob
     "ALTER TABLE documents ADD COLUMN verified_at TEXT;",
+    // 7: what was read from the text (dates, reference numbers, type
+    // guess), staff's corrections, and a revision the index entry follows
+    "ALTER TABLE documents ADD COLUMN extracted TEXT;
+     ALTER TABLE documents ADD COLUMN extracted_version INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE documents ADD COLUMN corrected_date TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_type TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_title TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_by TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_at TEXT;
+     ALTER TABLE documents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Users, the branches they hold, API tokens and web sessions. The `auth`
@@ -673,15 +684,18 @@ impl Catalog for SqliteCatalog {
             return Ok((DocId(id), false));
         }
         tx.execute(
-            "INSERT INTO documents (sha256, size, media_type, title, page_count, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO documents (sha256, size, media_type, title, page_count, created_at,
+                                    extracted, extracted_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 doc.blob.to_hex(),
                 doc.size as i64,
                 doc.media_type,
                 doc.title,
                 doc.pages.len() as i64,
-                ts(&doc.source.imported_at)
+                ts(&doc.source.imported_at),
+                serde_json::to_string(&doc.extracted).expect("serialises"),
+                crate::metadata::EXTRACTOR_VERSION,
             ],
         )
         .map_err(db)?;
@@ -735,43 +749,90 @@ impl Catalog for SqliteCatalog {
 
     fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError> {
         type Row = (String, i64, String, String, String, String, i64, String);
-        let row: Option<Row> = self
+        type Meta = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+        );
+        let row: Option<(Row, Meta)> = self
             .conn
             .prepare_cached(
-                "SELECT sha256, size, media_type, title, branch, doc_type, page_count, created_at
+                "SELECT sha256, size, media_type, title, branch, doc_type, page_count, created_at,
+                        extracted, corrected_date, corrected_type, corrected_title, corrected_by,
+                        corrected_at, revision
                  FROM documents WHERE id = ?1",
             )
             .and_then(|mut s| {
                 s.query_row([id.0], |r| {
                     Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
+                        (
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                        ),
+                        (
+                            r.get(8)?,
+                            r.get(9)?,
+                            r.get(10)?,
+                            r.get(11)?,
+                            r.get(12)?,
+                            r.get(13)?,
+                            r.get(14)?,
+                        ),
                     ))
                 })
                 .optional()
             })
             .map_err(self.err())?;
-        let Some((sha, size, media_type, title, branch, doc_type, page_count, created)) = row
+        let Some((
+            (sha, size, media_type, title, branch, doc_type, page_count, created),
+            (extracted, c_date, c_type, c_title, c_by, c_at, revision),
+        )) = row
         else {
             return Ok(None);
         };
+        let extracted: Extracted = match extracted {
+            Some(json) => serde_json::from_str(&json).map_err(|e| self.bad("extracted", e))?,
+            None => Extracted::default(),
+        };
+        let correction = Correction {
+            date: c_date
+                .map(|d| d.parse().map_err(|e| self.bad("corrected_date", e)))
+                .transpose()?,
+            doc_type: self.slug(c_type.unwrap_or_default())?,
+            title: c_title,
+            by: c_by,
+            at: c_at.map(|t| self.parse_time(&t)).transpose()?,
+        };
+        let (doc_type, doc_type_source) =
+            super::effective_type(&correction, self.slug(doc_type)?, &extracted);
         Ok(Some(DocumentRecord {
             id,
             blob: sha.parse().map_err(|e| self.bad("sha256", e))?,
             size: size as u64,
             media_type,
-            title,
+            title: correction.title.clone().unwrap_or_else(|| title.clone()),
             branch: self.slug(branch)?,
-            doc_type: self.slug(doc_type)?,
+            doc_type,
             page_count: page_count as u32,
             created_at: self.parse_time(&created)?,
             sources: self.sources_of(id)?,
+            meta: DocMeta {
+                doc_type_source,
+                extracted_title: title,
+                extracted,
+                correction,
+                revision,
+            },
         }))
     }
 
@@ -917,7 +978,7 @@ impl Catalog for SqliteCatalog {
         Ok(ids)
     }
 
-    fn mark_indexed(&mut self, ids: &[DocId]) -> Result<(), CatalogError> {
+    fn mark_indexed(&mut self, ids: &[(DocId, i64)]) -> Result<(), CatalogError> {
         let path = self.path.clone();
         let db = |source| CatalogError::Db {
             path: path.clone(),
@@ -925,14 +986,85 @@ impl Catalog for SqliteCatalog {
         };
         let tx = self.conn.savepoint().map_err(db)?;
         {
+            // Only at the revision indexed: a correction made meanwhile
+            // leaves the document to be indexed again.
             let mut stmt = tx
-                .prepare_cached("UPDATE documents SET indexed = 1 WHERE id = ?1")
+                .prepare_cached("UPDATE documents SET indexed = 1 WHERE id = ?1 AND revision = ?2")
                 .map_err(db)?;
-            for id in ids {
-                stmt.execute([id.0]).map_err(db)?;
+            for (id, revision) in ids {
+                stmt.execute([id.0, *revision]).map_err(db)?;
             }
         }
         tx.commit().map_err(db)
+    }
+
+    fn stale_extractions(&self, version: i64) -> Result<Vec<DocId>, CatalogError> {
+        self.query_rows(
+            "SELECT id FROM documents WHERE extracted_version <> ?1 ORDER BY id",
+            Some(version),
+            |r| r.get(0).map(DocId),
+        )
+    }
+
+    fn set_extracted(
+        &mut self,
+        id: DocId,
+        extracted: &Extracted,
+        version: i64,
+    ) -> Result<(), CatalogError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE documents SET extracted = ?2, extracted_version = ?3,
+                        revision = revision + 1, indexed = 0
+                 WHERE id = ?1",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    id.0,
+                    serde_json::to_string(extracted).expect("serialises"),
+                    version
+                ])
+            })
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn correct(
+        &mut self,
+        id: DocId,
+        change: &CorrectionChange,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Correction, Correction), CatalogError> {
+        let old = self
+            .document(id)?
+            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?
+            .meta
+            .correction;
+        let mut new = change.apply(&old);
+        new.by = Some(by.to_string());
+        new.at = Some(at);
+        if new.is_empty() {
+            new.by = None;
+            new.at = None;
+        }
+        self.conn
+            .execute(
+                "UPDATE documents SET corrected_date = ?2, corrected_type = ?3,
+                        corrected_title = ?4, corrected_by = ?5, corrected_at = ?6,
+                        revision = revision + 1, indexed = 0
+                 WHERE id = ?1",
+                params![
+                    id.0,
+                    new.date.map(|d| d.to_string()),
+                    new.doc_type.as_ref().map(|t| t.to_string()),
+                    new.title,
+                    new.by,
+                    new.at.as_ref().map(ts),
+                ],
+            )
+            .map_err(self.err())?;
+        Ok((old, new))
     }
 
     fn check_rows(&self) -> Result<Vec<CheckRow>, CatalogError> {
@@ -1135,6 +1267,7 @@ mod tests {
             title: "t".into(),
             pages: cached,
             source: source(b2, "cabinet/y.tif", None),
+            extracted: Default::default(),
         })
         .unwrap();
         assert!(cat.cached_pages(&blob, "k1").unwrap().is_empty());
@@ -1153,6 +1286,10 @@ mod tests {
             title: "رخصة بناء".into(),
             pages: vec![page(1, "رخصة بناء"), page(2, "second page")],
             source: source(b, "scans/hofuf/رخصة 1234.png", Some("hofuf")),
+            extracted: crate::metadata::extract([(
+                1,
+                "رخصة بناء\nرقم الرخصة: 1234\nتاريخ الإصدار: 1445/03/12هـ",
+            )]),
         };
         let (id, new) = cat.insert_document(&doc).unwrap();
         assert!(new);
@@ -1165,7 +1302,7 @@ mod tests {
         assert_eq!(pages, doc.pages);
 
         // a second source: recorded once, and the document needs re-indexing
-        cat.mark_indexed(&[id]).unwrap();
+        cat.mark_indexed(&[(id, 0)]).unwrap();
         assert!(cat.unindexed().unwrap().is_empty());
         assert!(cat
             .add_source(id, &source(b, "other/name.png", Some("omran")))
@@ -1191,6 +1328,89 @@ mod tests {
     }
 
     #[test]
+    fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current() {
+        let t = tempfile::tempdir().unwrap();
+        let mut cat = SqliteCatalog::create(&t.path().join("c.sqlite")).unwrap();
+        let b = new_batch(&mut cat);
+        let text = "شهادة صحية\nرقم الشهادة: 27507976\nتاريخ الإصدار: 1445/07/12 هـ";
+        let (id, _) = cat
+            .insert_document(&NewDocument {
+                blob: "cd".repeat(32).parse().unwrap(),
+                size: 1,
+                media_type: "image/png".into(),
+                title: "شهادة صحية".into(),
+                pages: vec![page(1, text)],
+                source: source(b, "x.png", Some("hofuf")),
+                extracted: crate::metadata::extract([(1, text)]),
+            })
+            .unwrap();
+        let rec = cat.document(id).unwrap().unwrap();
+        assert_eq!(
+            rec.doc_type.as_ref().unwrap().as_str(),
+            "health-certificate"
+        );
+        assert_eq!(
+            rec.meta.doc_type_source,
+            Some(crate::metadata::TypeSource::Guessed)
+        );
+        assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-24");
+        assert_eq!(rec.meta.extracted.reference_numbers, ["27507976"]);
+
+        // The index reads revision r; a correction lands before it records
+        // that: the document stays to be indexed.
+        let r = rec.meta.revision;
+        let change = CorrectionChange {
+            date: Some(Some("1445-07-13h".parse().unwrap())),
+            doc_type: Some(Some("licence".parse().unwrap())),
+            title: Some(Some("شهادة صحية 27507976".into())),
+        };
+        let (old, new) = cat.correct(id, &change, "sara", Utc::now()).unwrap();
+        assert!(old.is_empty());
+        assert_eq!(new.by.as_deref(), Some("sara"));
+        cat.mark_indexed(&[(id, r)]).unwrap();
+        assert_eq!(cat.unindexed().unwrap(), vec![id]);
+        let rec = cat.document(id).unwrap().unwrap();
+        assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-25");
+        assert_eq!(rec.document_date_source(), Some("corrected"));
+        assert_eq!(rec.doc_type.as_ref().unwrap().as_str(), "licence");
+        assert_eq!(
+            rec.meta.doc_type_source,
+            Some(crate::metadata::TypeSource::Corrected)
+        );
+        assert_eq!(rec.title, "شهادة صحية 27507976");
+        assert_eq!(rec.meta.extracted_title, "شهادة صحية");
+        cat.mark_indexed(&[(id, rec.meta.revision)]).unwrap();
+        assert!(cat.unindexed().unwrap().is_empty());
+
+        // Re-reading the text (a newer extractor) keeps the corrections.
+        assert!(cat
+            .stale_extractions(crate::metadata::EXTRACTOR_VERSION)
+            .unwrap()
+            .is_empty());
+        assert_eq!(cat.stale_extractions(99).unwrap(), vec![id]);
+        cat.set_extracted(id, &crate::metadata::extract([(1, text)]), 99)
+            .unwrap();
+        let rec = cat.document(id).unwrap().unwrap();
+        assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-25");
+
+        // Dropping a correction gives extraction back.
+        let back = CorrectionChange {
+            date: Some(None),
+            doc_type: Some(None),
+            title: Some(None),
+        };
+        let (_, new) = cat.correct(id, &back, "sara", Utc::now()).unwrap();
+        assert!(new.is_empty() && new.by.is_none());
+        let rec = cat.document(id).unwrap().unwrap();
+        assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-24");
+        assert_eq!(
+            rec.meta.doc_type_source,
+            Some(crate::metadata::TypeSource::Guessed)
+        );
+        assert_eq!(rec.title, "شهادة صحية");
+    }
+
+    #[test]
     fn resolve_by_id_and_sha_prefix() {
         let t = tempfile::tempdir().unwrap();
         let mut cat = SqliteCatalog::create(&t.path().join("c.sqlite")).unwrap();
@@ -1205,6 +1425,7 @@ mod tests {
                     title: "t".into(),
                     pages: vec![],
                     source: source(b, &hex, None),
+                    extracted: Default::default(),
                 })
                 .unwrap();
             ids.push(id);

@@ -20,7 +20,7 @@ use crate::types::DocId;
 
 /// Bump when the schema or the analysis changes; an index of another version
 /// is rebuilt from the catalog.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const VERSION_FILE: &str = "arshif-index.json";
 
@@ -60,6 +60,16 @@ pub struct Fields {
     /// The branch each source was imported under ("" for none), in the
     /// order of `source`: hits show only the sources in the caller's scope.
     pub source_branch: Field,
+    /// The document's date (corrected, else read from the text), at
+    /// midnight UTC of the day.
+    pub doc_date: Field,
+    /// Its year in each calendar, for facet counts.
+    pub year_hijri: Field,
+    pub year_gregorian: Field,
+    /// Reference numbers as `metadata::reference_key` forms them, for
+    /// exact lookup; and as printed, for display.
+    pub reference: Field,
+    pub reference_printed: Field,
 }
 
 /// Build the schema. Field order and options are part of the format.
@@ -107,6 +117,18 @@ pub fn schema() -> (Schema, Fields) {
     let source = b.add_text_field("source", analysed(true));
     let page_count = b.add_u64_field("page_count", NumericOptions::default() | STORED);
     let source_branch = b.add_text_field("source_branch", STORED);
+    let doc_date = b.add_date_field(
+        "doc_date",
+        DateOptions::default()
+            .set_indexed()
+            .set_stored()
+            .set_fast()
+            .set_precision(DateTimePrecision::Seconds),
+    );
+    let year_hijri = b.add_text_field("year_hijri", STRING);
+    let year_gregorian = b.add_text_field("year_gregorian", STRING);
+    let reference = b.add_text_field("reference", STRING);
+    let reference_printed = b.add_text_field("reference_printed", STORED);
     (
         b.build(),
         Fields {
@@ -123,6 +145,11 @@ pub fn schema() -> (Schema, Fields) {
             source,
             page_count,
             source_branch,
+            doc_date,
+            year_hijri,
+            year_gregorian,
+            reference,
+            reference_printed,
         },
     )
 }
@@ -351,7 +378,12 @@ pub struct Indexer {
     writer: IndexWriter,
     fields: Fields,
     dir: PathBuf,
-    pending: Vec<DocId>,
+    pending: Vec<(DocId, i64)>,
+}
+
+/// A day as the index keeps it: midnight UTC.
+pub fn day_term_value(day: crate::calendar::Day) -> tantivy::DateTime {
+    tantivy::DateTime::from_timestamp_secs(day.days_since_epoch() * 86_400)
 }
 
 impl Indexer {
@@ -400,13 +432,24 @@ impl Indexer {
             );
         }
         d.add_u64(f.page_count, doc.page_count as u64);
+        if let Some(day) = doc.document_date() {
+            d.add_date(f.doc_date, day_term_value(day));
+            d.add_text(f.year_hijri, day.hijri().year.to_string());
+            d.add_text(f.year_gregorian, day.gregorian().format("%Y").to_string());
+        }
+        for r in &doc.meta.extracted.reference_numbers {
+            if let Some(key) = crate::metadata::reference_key(r) {
+                d.add_text(f.reference, key);
+            }
+            d.add_text(f.reference_printed, r);
+        }
         self.writer
             .add_document(d)
             .map_err(|source| IndexError::Tantivy {
                 path: self.dir.clone(),
                 source,
             })?;
-        self.pending.push(doc.id);
+        self.pending.push((doc.id, doc.meta.revision));
         Ok(())
     }
 
@@ -415,8 +458,9 @@ impl Indexer {
         self.pending.len()
     }
 
-    /// Make the pending documents durable and searchable; returns their ids.
-    pub fn commit(&mut self) -> Result<Vec<DocId>, IndexError> {
+    /// Make the pending documents durable and searchable; returns their ids
+    /// with the revisions indexed.
+    pub fn commit(&mut self) -> Result<Vec<(DocId, i64)>, IndexError> {
         self.writer.commit().map_err(|source| IndexError::Tantivy {
             path: self.dir.clone(),
             source,
@@ -446,13 +490,16 @@ impl Indexer {
 
 /// Bring the index up to date with the catalog: after a rebuild, every
 /// document; otherwise those recorded but not yet indexed (a previous run
-/// stopped between its catalog write and its index commit). Commits in
-/// batches and returns how many documents were indexed.
+/// stopped between its catalog write and its index commit, or staff
+/// corrected them since). Documents whose text an older extractor read are
+/// read again first ([`crate::metadata`]). Commits in batches and returns
+/// how many documents were indexed.
 pub fn catch_up(
     indexer: &mut Indexer,
     catalog: &mut dyn Catalog,
     state: IndexState,
 ) -> Result<usize, IndexError> {
+    reextract(catalog)?;
     if state == IndexState::Rebuilt {
         catalog.mark_all_unindexed()?;
     }
@@ -468,6 +515,25 @@ pub fn catch_up(
         catalog.mark_indexed(&done)?;
     }
     Ok(ids.len())
+}
+
+/// Read again, from their stored text, the dates, reference numbers and
+/// type of documents an older extractor read (or none: archives from
+/// before there was one). Returns how many.
+pub fn reextract(catalog: &mut dyn Catalog) -> Result<usize, IndexError> {
+    let version = crate::metadata::EXTRACTOR_VERSION;
+    let stale = catalog.stale_extractions(version)?;
+    for chunk in stale.chunks(500) {
+        catalog.begin_group()?;
+        for &id in chunk {
+            let pages = catalog.pages(id)?;
+            let extracted =
+                crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
+            catalog.set_extracted(id, &extracted, version)?;
+        }
+        catalog.end_group()?;
+    }
+    Ok(stale.len())
 }
 
 #[cfg(test)]

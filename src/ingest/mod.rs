@@ -485,6 +485,8 @@ fn run_batch(
 
     let ids = indexer.commit()?;
     catalog.mark_indexed(&ids)?;
+    // Documents corrected while this import held the writer lock.
+    index::catch_up(&mut indexer, &mut catalog, index::IndexState::Current)?;
     indexer.finish()?;
     catalog.finish_batch(batch, Utc::now())?;
     Ok(report)
@@ -874,6 +876,7 @@ impl Collector<'_> {
         let (blob, size, format, _) = st.stored.expect("checked above");
         let pages: Vec<PageRecord> = st.pages.into_values().collect();
         let title = derive_title(pages.iter().map(|p| p.text.as_str()), &st.path);
+        let extracted = crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
         let new = NewDocument {
             blob,
             size,
@@ -881,6 +884,7 @@ impl Collector<'_> {
             title,
             pages,
             source: self.source(&st.path),
+            extracted,
         };
         let (doc, created) = self.catalog.insert_document(&new)?;
         let outcome = if created {

@@ -31,6 +31,7 @@ fn index_of(docs: &[(&str, &str, &[&str])]) -> SearchIndex {
                 batch: BatchId(1),
                 imported_at: Utc::now(),
             }],
+            meta: Default::default(),
         };
         let pages: Vec<PageRecord> = pages
             .iter()
