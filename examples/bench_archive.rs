@@ -63,6 +63,8 @@ fn main() {
             })
             .collect();
         let source_path = doc.sources[0].path.clone();
+        let extracted =
+            arshif::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
         let (id, _) = catalog
             .insert_document(&NewDocument {
                 blob,
@@ -75,6 +77,7 @@ fn main() {
                     doc_type: doc.doc_type.clone(),
                     ..doc.sources[0].clone()
                 },
+                extracted,
             })
             .unwrap();
         catalog
