@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Catalog, CatalogError, SqliteCatalog};
 use crate::index::{IndexError, IndexState, SearchIndex};
 use crate::store::{LocalStore, StoreError};
+use crate::types::DocId;
 
 /// The archive format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -237,6 +238,76 @@ impl Archive {
         let n = crate::index::catch_up(&mut w, &mut catalog, IndexState::Rebuilt)?;
         w.finish()?;
         Ok(n)
+    }
+}
+
+/// What a correction changed, and whether search shows it yet.
+#[derive(Debug, Clone)]
+pub struct Corrected {
+    pub before: crate::metadata::Correction,
+    pub after: crate::metadata::Correction,
+    /// False while an import holds the writer lock: the import indexes the
+    /// corrected document when it finishes (and so does any later import,
+    /// `reindex` or `serve`).
+    pub indexed: bool,
+}
+
+impl Corrected {
+    /// Each field the correction changed, before and after (null: what
+    /// was read from the text or given at import), for the audit log.
+    pub fn changes(&self) -> serde_json::Value {
+        let (b, a) = (&self.before, &self.after);
+        let mut changed = serde_json::Map::new();
+        let mut note = |name: &str, from: serde_json::Value, to: serde_json::Value| {
+            if from != to {
+                changed.insert(name.into(), serde_json::json!({"from": from, "to": to}));
+            }
+        };
+        note("date", serde_json::json!(b.date), serde_json::json!(a.date));
+        note(
+            "type",
+            serde_json::json!(b.doc_type),
+            serde_json::json!(a.doc_type),
+        );
+        note(
+            "title",
+            serde_json::json!(b.title),
+            serde_json::json!(a.title),
+        );
+        serde_json::Value::Object(changed)
+    }
+}
+
+impl Archive {
+    /// Apply staff's correction of a document's date, type or title: the
+    /// catalog first (it is the record; a correction survives reindexing),
+    /// then the index, unless an import is writing it.
+    pub fn correct(
+        &self,
+        id: DocId,
+        change: &crate::metadata::CorrectionChange,
+        by: &str,
+    ) -> Result<Corrected, ArchiveError> {
+        let (before, after) = self
+            .catalog()?
+            .correct(id, change, by, chrono::Utc::now())?;
+        let indexed = match self.lock_writer() {
+            Ok(_lock) => {
+                let (idx, state) = self.open_index()?;
+                let mut catalog = self.catalog()?;
+                let mut w = idx.writer()?;
+                crate::index::catch_up(&mut w, &mut catalog, state)?;
+                w.finish()?;
+                true
+            }
+            Err(ArchiveError::Locked { .. }) => false,
+            Err(e) => return Err(e),
+        };
+        Ok(Corrected {
+            before,
+            after,
+            indexed,
+        })
     }
 }
 

@@ -57,11 +57,9 @@ pub enum DateError {
 impl FromStr for Calendar {
     type Err = DateError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_lowercase().as_str() {
-            "hijri" | "h" | "ah" | "هجري" | "الهجري" | "هـ" => Ok(Calendar::Hijri),
-            "gregorian" | "g" | "ad" | "ميلادي" | "الميلادي" | "م" => {
-                Ok(Calendar::Gregorian)
-            }
+        match s {
+            "hijri" => Ok(Calendar::Hijri),
+            "gregorian" => Ok(Calendar::Gregorian),
             other => Err(DateError::UnknownCalendar(other.to_string())),
         }
     }
@@ -215,6 +213,13 @@ pub struct DateInput {
     pub last: Day,
 }
 
+impl FromStr for DateInput {
+    type Err = DateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DateInput::parse(s)
+    }
+}
+
 impl DateInput {
     /// Read `1445-03-01h`, `1445/3/1 هـ`, `١٤٤٥-٠٣h`, `1445h`, `2023-09-16`,
     /// `2023-09`, `2023` (also with a `g` or `م` suffix). A year from 1300
@@ -228,7 +233,7 @@ impl DateInput {
         let mut s: String = input
             .trim()
             .chars()
-            .filter(|c| *c != '\u{0640}' && !c.is_whitespace())
+            .filter(|c| *c != '\u{0640}')
             .map(|c| crate::analysis::normalize::ascii_digit(c).unwrap_or(c))
             .collect::<String>()
             .to_lowercase();
@@ -243,10 +248,13 @@ impl DateInput {
             ("g", Calendar::Gregorian),
         ] {
             if let Some(rest) = s.strip_suffix(suffix) {
-                s = rest.to_string();
+                s = rest.trim_end().to_string();
                 calendar = Some(cal);
                 break;
             }
+        }
+        if s.contains(char::is_whitespace) {
+            return Err(bad("a date has no spaces inside"));
         }
         if s.is_empty() {
             return Err(bad("it is empty"));
@@ -255,6 +263,12 @@ impl DateInput {
         if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
             return Err(bad("use year-month-day"));
         }
+        // Day first, as printed: 12/3/1445.
+        let parts: Vec<&str> = if parts.len() == 3 && parts[2].len() == 4 && parts[0].len() <= 2 {
+            vec![parts[2], parts[1], parts[0]]
+        } else {
+            parts
+        };
         let mut nums = Vec::new();
         for p in &parts {
             if !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 4 {
@@ -379,6 +393,8 @@ mod tests {
             ("2023", Span::Year, "2023-01-01", "2023-12-31"),
             ("2023-09-16g", Span::Day, "2023-09-16", "2023-09-16"),
             ("2023-09-16م", Span::Day, "2023-09-16", "2023-09-16"),
+            ("12/3/1445", Span::Day, "2023-09-27", "2023-09-27"),
+            ("27/09/2023", Span::Day, "2023-09-27", "2023-09-27"),
         ] {
             let d = DateInput::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
             assert_eq!(
@@ -392,7 +408,8 @@ mod tests {
             "h",
             "2023-13-01",
             "1445-02-31h",
-            "12/3/1445",
+            "3/1445",
+            "1445 / 3 / 1h",
             "1445-03-01-02",
             "tomorrow",
             "3000",

@@ -85,6 +85,8 @@ pub enum Action {
     PermissionChange,
     /// An API token created or revoked.
     TokenChange,
+    /// A document's date, type or title corrected by hand.
+    Correct,
 }
 
 impl Action {
@@ -102,6 +104,7 @@ impl Action {
             Action::UserChange => "user_change",
             Action::PermissionChange => "permission_change",
             Action::TokenChange => "token_change",
+            Action::Correct => "correct",
         }
     }
 }

@@ -81,7 +81,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Clerk => matches!(p, Search | Import),
+            Role::Clerk => matches!(p, Search | Import | Correct),
             Role::Staff => matches!(p, Search),
             Role::Auditor => matches!(p, ReadAudit),
         }
@@ -114,6 +114,8 @@ pub enum Permission {
     Search,
     /// Import documents (into branches held).
     Import,
+    /// Correct a document's date, type or title (in scope).
+    Correct,
     /// Read the audit log.
     ReadAudit,
     /// Add users, change roles and branches.
@@ -285,13 +287,13 @@ mod tests {
     fn roles_and_permissions() {
         use Permission::*;
         let table = [
-            (Role::Admin, [true, true, true, true]),
-            (Role::Clerk, [true, true, false, false]),
-            (Role::Staff, [true, false, false, false]),
-            (Role::Auditor, [false, false, true, false]),
+            (Role::Admin, [true, true, true, true, true]),
+            (Role::Clerk, [true, true, true, false, false]),
+            (Role::Staff, [true, false, false, false, false]),
+            (Role::Auditor, [false, false, false, true, false]),
         ];
         for (role, expected) in table {
-            let got = [Search, Import, ReadAudit, ManageUsers].map(|p| role.may(p));
+            let got = [Search, Import, Correct, ReadAudit, ManageUsers].map(|p| role.may(p));
             assert_eq!(got, expected, "{role}");
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }

@@ -114,17 +114,52 @@ enum Command {
         limit: usize,
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// Only documents dated on or after this day, in either calendar:
+        /// 1445-03-01h or 2023-09-16; a month or year means its first day
+        /// (1445-03h, 2023).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only documents dated on or before this day; a month or year
+        /// means its last day (`--from 1445-03h --to 1445-03h` is Rabi'
+        /// al-Awwal 1445).
+        #[arg(long)]
+        to: Option<String>,
         /// Only documents imported on or after this day (YYYY-MM-DD).
         #[arg(long)]
-        from: Option<chrono::NaiveDate>,
+        imported_from: Option<chrono::NaiveDate>,
         /// Only documents imported on or before this day (YYYY-MM-DD).
         #[arg(long)]
-        to: Option<chrono::NaiveDate>,
+        imported_to: Option<chrono::NaiveDate>,
+        /// Also count all the results by branch, type and year.
+        #[arg(long)]
+        facets: bool,
+        /// The calendar of the year counts: hijri or gregorian.
+        #[arg(long, default_value = "hijri")]
+        calendar: crate::calendar::Calendar,
         #[arg(long)]
         json: bool,
-        /// The query; several words may be given without quotes.
-        #[arg(required = true, num_args = 1..)]
+        /// The query; several words may be given without quotes. May be
+        /// empty when a filter is given.
+        #[arg(num_args = 0..)]
         query: Vec<String>,
+    },
+    /// Correct a document's date, type or title by hand. A correction
+    /// beats what was read from the text or given at import, survives
+    /// reindexing and is recorded in the audit log. `auto` drops it.
+    Set {
+        /// Document id or a unique prefix of its sha256.
+        id: String,
+        /// The document's date: 1445-03-12h (Hijri) or 2023-09-27.
+        #[arg(long)]
+        date: Option<String>,
+        /// The document type: licence, health-certificate,
+        /// violation-report, letter, contract, other (or your own).
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
     /// Show a document: metadata, sources and the text of every page.
     Show {
@@ -412,19 +447,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             offset,
             from,
             to,
+            imported_from,
+            imported_to,
+            facets,
+            calendar,
             json,
             query,
         } => {
             let archive = open(&cli.archive)?;
             let index = archive.fresh_index()?;
+            let date = |s: &Option<String>| {
+                s.as_deref()
+                    .map(crate::calendar::DateInput::parse)
+                    .transpose()
+            };
             let req = SearchRequest {
                 query: query.join(" "),
                 branch,
                 doc_type,
                 limit,
                 offset,
-                imported_from: from,
-                imported_to: to,
+                imported_from,
+                imported_to,
+                date_from: date(&from)?.map(|d| d.first),
+                date_to: date(&to)?.map(|d| d.last),
+                facets: facets.then_some(calendar),
                 scope: crate::types::BranchScope::All,
             };
             let catalog = archive.catalog()?;
@@ -521,6 +568,46 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     doc.size,
                     doc.blob
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Set {
+            id,
+            date,
+            doc_type,
+            title,
+            json,
+        } => {
+            let change = crate::metadata::CorrectionChange::parse(
+                date.as_deref(),
+                doc_type.as_deref(),
+                title.as_deref(),
+            )?;
+            let archive = open(&cli.archive)?;
+            let doc_id = archive.catalog()?.resolve(&id)?;
+            let actor = crate::audit::local_actor();
+            let done = archive.correct(doc_id, &change, &actor)?;
+            accounts::record(
+                &archive,
+                accounts::local(crate::audit::Action::Correct)
+                    .documents([doc_id])
+                    .detail(done.changes()),
+            )?;
+            let doc = archive
+                .catalog()?
+                .document(doc_id)?
+                .with_context(|| format!("document {doc_id} vanished"))?;
+            if json {
+                let pages = archive.catalog()?.pages(doc_id)?;
+                let mut v =
+                    crate::catalog::document_json(&doc, &pages, crate::catalog::PageDetail::Text);
+                v["indexed"] = done.indexed.into();
+                println!("{}", serde_json::to_string(&v)?);
+            } else {
+                output::print_show(&doc, &[]);
+                if !done.indexed {
+                    println!("An import is running: search shows the correction when it finishes.");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

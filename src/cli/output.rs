@@ -273,10 +273,23 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
         }
     );
     for (i, h) in r.hits.iter().enumerate() {
-        let meta: Vec<&str> = [h.branch.as_deref(), h.doc_type.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let date = h.document_date.as_ref().map(|d| {
+            format!(
+                "{}h = {}",
+                d["hijri"].as_str().unwrap_or(""),
+                d["gregorian"].as_str().unwrap_or("")
+            )
+        });
+        let refs = (!h.reference_numbers.is_empty()).then(|| h.reference_numbers.join(", "));
+        let meta: Vec<&str> = [
+            h.branch.as_deref(),
+            h.doc_type.as_deref(),
+            date.as_deref(),
+            refs.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         let pages = if h.pages.is_empty() {
             String::new()
         } else {
@@ -307,6 +320,30 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
             println!("     {s}");
         }
     }
+    if let Some(f) = &r.facets {
+        print_facets(f);
+    }
+}
+
+pub fn print_facets(f: &crate::search::Facets) {
+    let line = |name: &str, values: &[crate::search::FacetCount]| {
+        let list: Vec<String> = values
+            .iter()
+            .map(|v| format!("{} {}", v.value, v.count))
+            .collect();
+        println!(
+            "  {name:<12} {}",
+            if list.is_empty() {
+                "-".to_string()
+            } else {
+                list.join(" · ")
+            }
+        );
+    };
+    println!("By branch, type and year ({}):", f.calendar);
+    line("branch", &f.branches);
+    line("type", &f.doc_types);
+    line("year", &f.years);
 }
 
 fn unescape_html(s: &str) -> String {
@@ -326,7 +363,46 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
         println!("  branch     {b}");
     }
     if let Some(t) = &doc.doc_type {
-        println!("  doc type   {t}");
+        let how = match (doc.meta.doc_type_source, &doc.meta.extracted.type_guess) {
+            (Some(crate::metadata::TypeSource::Guessed), Some(g)) => {
+                format!(" (guessed from the text, confidence {:.2})", g.confidence)
+            }
+            (Some(s), _) => format!(" ({})", s.as_str()),
+            _ => String::new(),
+        };
+        println!("  doc type   {t}{how}");
+    }
+    if let Some(d) = doc.document_date() {
+        println!(
+            "  dated      {}h = {} ({})",
+            d.hijri(),
+            d,
+            doc.document_date_source().unwrap_or("")
+        );
+    }
+    for d in &doc.meta.extracted.dates {
+        println!(
+            "  date seen  {:<24} page {}  {}h = {}",
+            d.text,
+            d.page,
+            d.day.hijri(),
+            d.day
+        );
+    }
+    if !doc.meta.extracted.reference_numbers.is_empty() {
+        println!(
+            "  numbers    {}",
+            doc.meta.extracted.reference_numbers.join(", ")
+        );
+    }
+    let c = &doc.meta.correction;
+    if !c.is_empty() {
+        println!(
+            "  corrected  by {} at {}",
+            c.by.as_deref().unwrap_or("?"),
+            c.at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        );
     }
     println!(
         "  imported   {}",

@@ -125,8 +125,8 @@ pub fn schema() -> (Schema, Fields) {
             .set_fast()
             .set_precision(DateTimePrecision::Seconds),
     );
-    let year_hijri = b.add_text_field("year_hijri", STRING);
-    let year_gregorian = b.add_text_field("year_gregorian", STRING);
+    let year_hijri = b.add_text_field("year_hijri", STRING | FAST);
+    let year_gregorian = b.add_text_field("year_gregorian", STRING | FAST);
     let reference = b.add_text_field("reference", STRING);
     let reference_printed = b.add_text_field("reference_printed", STORED);
     (

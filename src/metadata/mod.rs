@@ -150,7 +150,74 @@ pub struct CorrectionChange {
     pub title: Option<Option<String>>,
 }
 
+/// Why a correction was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    #[error(transparent)]
+    Date(#[from] crate::calendar::DateError),
+    #[error(transparent)]
+    Type(#[from] crate::types::BadSlug),
+    #[error("the title is empty; give a title, or `auto` for the one read from the text")]
+    EmptyTitle,
+    #[error("the title is {0} characters long; at most {MAX_TITLE} are kept")]
+    LongTitle(usize),
+    #[error("nothing to correct: give a date, a type or a title")]
+    Nothing,
+}
+
+/// Longest title staff may set, in characters.
+pub const MAX_TITLE: usize = 200;
+
+/// The word that drops a correction (`--date auto`).
+pub const AUTO: &str = "auto";
+
 impl CorrectionChange {
+    /// A change as typed: each of date (`1445-03-12h`, `2023-09-27`), type
+    /// and title either absent, a new value, or `auto` to drop the
+    /// correction.
+    pub fn parse(
+        date: Option<&str>,
+        doc_type: Option<&str>,
+        title: Option<&str>,
+    ) -> Result<Self, CorrectionError> {
+        let auto = |s: &str| s.trim() == AUTO;
+        let change = CorrectionChange {
+            date: date
+                .map(|d| {
+                    if auto(d) {
+                        Ok(None)
+                    } else {
+                        d.parse().map(Some)
+                    }
+                })
+                .transpose()?,
+            doc_type: doc_type
+                .map(|t| {
+                    if auto(t) {
+                        Ok(None)
+                    } else {
+                        t.parse().map(Some)
+                    }
+                })
+                .transpose()?,
+            title: title
+                .map(|t| {
+                    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                    match t.chars().count() {
+                        _ if auto(&t) => Ok(None),
+                        0 => Err(CorrectionError::EmptyTitle),
+                        n if n > MAX_TITLE => Err(CorrectionError::LongTitle(n)),
+                        _ => Ok(Some(t)),
+                    }
+                })
+                .transpose()?,
+        };
+        if change.is_empty() {
+            return Err(CorrectionError::Nothing);
+        }
+        Ok(change)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.date.is_none() && self.doc_type.is_none() && self.title.is_none()
     }

@@ -35,6 +35,9 @@ const FUZZY_RARE: f32 = 20.0;
 const MIN_RARITY: f32 = 0.5;
 /// Words of the archive within the edit distance considered per query word.
 pub const MAX_FUZZY_TERMS: usize = 1024;
+/// A clause matching a document's reference number exactly: far above
+/// any number of words, so the document the number names comes first.
+const REFERENCE: f32 = 100.0 * WORD;
 /// Weight of a stopword relative to other words.
 const STOPWORD_WEIGHT: f32 = 0.1;
 
@@ -162,11 +165,22 @@ fn matches(f: &Fields, c: &AnalyzedClause, fuzzy_terms: Option<&FuzzyExpansion>)
         stemmed(f, c).unwrap_or_else(|| exact(f, c)),
         in_source(f, c),
     ];
+    qs.extend(reference(f, c));
     qs.extend(variant(f, c));
     if fuzzy_terms.is_some() {
         qs.extend(fuzzy(f, c, fuzzy_terms));
     }
     any(qs)
+}
+
+/// The clause as a reference number, matched exactly.
+fn reference(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
+    c.reference.as_ref().map(|key| {
+        Box::new(TermQuery::new(
+            Term::from_field_text(f.reference, key),
+            IndexRecordOption::Basic,
+        )) as Q
+    })
 }
 
 /// BM25 part of a clause's score (exactness is rewarded separately).
@@ -238,6 +252,22 @@ fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)>
                 RegexQuery::from_pattern(&format!("{hex}.*"), f.sha256)
                     .expect("hex is a valid regex"),
             ),
+        ));
+    }
+    if req.date_from.is_some() || req.date_to.is_some() {
+        use std::ops::Bound;
+        let day = |d: crate::calendar::Day| {
+            Term::from_field_date_for_search(f.doc_date, crate::index::day_term_value(d))
+        };
+        let lower = req
+            .date_from
+            .map_or(Bound::Unbounded, |d| Bound::Included(day(d)));
+        let upper = req
+            .date_to
+            .map_or(Bound::Unbounded, |d| Bound::Excluded(day(d.succ())));
+        out.push((
+            Occur::Must,
+            Box::new(tantivy::query::RangeQuery::new(lower, upper)),
         ));
     }
     if req.imported_from.is_some() || req.imported_to.is_some() {
@@ -390,6 +420,9 @@ pub fn ranking_query(
                 &mut score
             };
             score.push(constant(matches(f, c, None), WORD * w));
+            if let Some(r) = reference(f, c) {
+                score.push(constant(r, REFERENCE));
+            }
             if c.kind != Kind::Phrase {
                 // Phrases rank by their stemmed match alone: evaluating
                 // positions a second time doubled phrase latency.

@@ -33,6 +33,9 @@ pub struct AnalyzedClause {
     pub fuzzy: u8,
     /// For a single word: its letter skeleton (see `analysis::rasm`).
     pub rasm: String,
+    /// The clause as a reference number (`metadata::reference_key`), when
+    /// it has digits: `١٤٤٥/٣٢١٧`, `1445-3217` and `1445/3217` alike.
+    pub reference: Option<String>,
 }
 
 /// Edit distance allowed for an OCR-misread word: 1 from four letters, 2 from
@@ -85,6 +88,10 @@ pub fn analyze_clause(c: &Clause, stemmers: &Stemmers) -> Option<AnalyzedClause>
         (vec![], vec![])
     };
     let rasm = analysis::rasm::skeleton(&tokens[0]);
+    let reference = match c {
+        Clause::Prefix(_) => None,
+        _ => crate::metadata::reference_key(c.text()),
+    };
     Some(AnalyzedClause {
         kind,
         tokens,
@@ -94,6 +101,7 @@ pub fn analyze_clause(c: &Clause, stemmers: &Stemmers) -> Option<AnalyzedClause>
         stopword,
         fuzzy,
         rasm,
+        reference,
     })
 }
 

@@ -23,6 +23,7 @@ use tantivy::schema::Value;
 use tantivy::{DocId as TantivyDocId, Score, SegmentReader, TantivyDocument};
 
 use crate::analysis::Stemmers;
+use crate::calendar::{Calendar, Day};
 use crate::index::SearchIndex;
 use crate::types::{BlobId, BranchScope, BranchSlug, DocId, DocType, Word};
 
@@ -61,6 +62,13 @@ pub struct SearchRequest {
     pub imported_from: Option<chrono::NaiveDate>,
     /// Only documents imported on or before this day (UTC).
     pub imported_to: Option<chrono::NaiveDate>,
+    /// Only documents dated (corrected date, else the date read from the
+    /// text) on or after this day.
+    pub date_from: Option<Day>,
+    /// Only documents dated on or before this day.
+    pub date_to: Option<Day>,
+    /// Count the results by branch, type and year (in this calendar).
+    pub facets: Option<Calendar>,
     /// Whose search this is: only documents in scope are found, counted and
     /// shown, and hits name only the branches and sources in scope.
     pub scope: BranchScope,
@@ -76,6 +84,9 @@ impl SearchRequest {
             offset: 0,
             imported_from: None,
             imported_to: None,
+            date_from: None,
+            date_to: None,
+            facets: None,
             scope: BranchScope::All,
         }
     }
@@ -91,6 +102,9 @@ pub struct SearchResults {
     /// How the query was read, when that is worth saying.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// Counts of all the results by branch, type and year, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,6 +115,9 @@ pub struct Hit {
     pub title: String,
     pub branch: Option<String>,
     pub doc_type: Option<String>,
+    /// `{"hijri":"1445-03-12","gregorian":"2023-09-27"}`.
+    pub document_date: Option<serde_json::Value>,
+    pub reference_numbers: Vec<String>,
     pub score: f32,
     /// Page numbers where the query matched.
     pub pages: Vec<u32>,
@@ -142,12 +159,17 @@ impl<C: crate::catalog::Catalog> PageWords for C {
     }
 }
 
-/// The branches and document types of the documents in a scope, each with
-/// how many documents have it, for filters.
+/// The branches, document types and years of a set of documents (those in
+/// a scope, or a search's results), each with how many documents have it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Facets {
     pub branches: Vec<FacetCount>,
     pub doc_types: Vec<FacetCount>,
+    /// The calendar `years` counts in.
+    pub calendar: Calendar,
+    /// Years of the documents' dates, latest first; undated documents are
+    /// not counted.
+    pub years: Vec<FacetCount>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -156,64 +178,148 @@ pub struct FacetCount {
     pub count: usize,
 }
 
-pub fn facets(index: &SearchIndex, scope: &BranchScope) -> Result<Facets, SearchError> {
-    use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
-    let searcher = index.searcher();
-    let f = index.fields();
+/// The facet counts of the documents in a scope (for filter menus).
+pub fn facets(
+    index: &SearchIndex,
+    scope: &BranchScope,
+    calendar: Calendar,
+) -> Result<Facets, SearchError> {
+    use tantivy::query::{AllQuery, Query};
     if matches!(scope, BranchScope::Only(held) if held.is_empty()) {
-        return Ok(Facets {
+        return Ok(FacetCollector::empty(calendar));
+    }
+    let f = index.fields();
+    let query: Box<dyn Query> = build::scope_filter(f, scope).unwrap_or_else(|| Box::new(AllQuery));
+    let counts = index
+        .searcher()
+        .search(&*query, &FacetCollector::new(calendar))?;
+    Ok(FacetCollector::finish(counts, calendar, scope))
+}
+
+/// Counts, in one pass over the matching documents, the values of the
+/// branch, type and year fast fields.
+#[derive(Clone, Copy)]
+struct FacetCollector {
+    fields: [&'static str; 3],
+}
+
+type FacetMaps = [std::collections::BTreeMap<String, usize>; 3];
+
+impl FacetCollector {
+    fn new(calendar: Calendar) -> Self {
+        let year = match calendar {
+            Calendar::Hijri => "year_hijri",
+            Calendar::Gregorian => "year_gregorian",
+        };
+        FacetCollector {
+            fields: ["branch", "doc_type", year],
+        }
+    }
+
+    fn empty(calendar: Calendar) -> Facets {
+        Facets {
             branches: Vec::new(),
             doc_types: Vec::new(),
-        });
-    }
-    let in_scope = build::scope_filter(f, scope);
-    let terms = |field: tantivy::schema::Field| -> Result<Vec<String>, SearchError> {
-        let mut out = std::collections::BTreeSet::new();
-        for seg in searcher.segment_readers() {
-            let inverted = seg.inverted_index(field)?;
-            let mut stream = inverted
-                .terms()
-                .stream()
-                .map_err(tantivy::TantivyError::from)?;
-            while stream.advance() {
-                out.insert(String::from_utf8_lossy(stream.key()).into_owned());
-            }
+            calendar,
+            years: Vec::new(),
         }
-        Ok(out.into_iter().collect())
-    };
-    // Each value counted among the documents in scope; values with no
-    // document in scope (another branch's types, another branch) are left
-    // out, so a count never tells of records the caller cannot see.
-    let counted = |field, values: Vec<String>| -> Result<Vec<FacetCount>, SearchError> {
-        let mut out = Vec::new();
-        for value in values {
-            let term: Box<dyn Query> = Box::new(TermQuery::new(
-                tantivy::Term::from_field_text(field, &value),
-                tantivy::schema::IndexRecordOption::Basic,
-            ));
-            let scope_q: Box<dyn Query> = match &in_scope {
-                Some(q) => q.box_clone(),
-                None => Box::new(AllQuery),
-            };
-            let q = BooleanQuery::new(vec![(Occur::Must, scope_q), (Occur::Must, term)]);
-            let count = searcher.search(&q, &Count)?;
-            if count > 0 {
-                out.push(FacetCount { value, count });
+    }
+
+    /// Values outside the scope (another branch a shared document was
+    /// also imported under) are left out: a count never tells of records
+    /// the caller cannot see.
+    fn finish(maps: FacetMaps, calendar: Calendar, scope: &BranchScope) -> Facets {
+        let [branches, doc_types, years] = maps;
+        let list = |m: std::collections::BTreeMap<String, usize>| -> Vec<FacetCount> {
+            m.into_iter()
+                .map(|(value, count)| FacetCount { value, count })
+                .collect()
+        };
+        let mut years = list(years);
+        years.reverse();
+        Facets {
+            branches: list(branches)
+                .into_iter()
+                .filter(|b| {
+                    b.value
+                        .parse::<BranchSlug>()
+                        .is_ok_and(|s| scope.allows(&s))
+                })
+                .collect(),
+            doc_types: list(doc_types),
+            calendar,
+            years,
+        }
+    }
+}
+
+struct FacetSegment {
+    columns: Vec<Option<tantivy::columnar::StrColumn>>,
+    counts: Vec<Vec<usize>>,
+}
+
+impl tantivy::collector::Collector for FacetCollector {
+    type Fruit = FacetMaps;
+    type Child = FacetSegment;
+
+    fn for_segment(
+        &self,
+        _: tantivy::SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<FacetSegment> {
+        let mut columns = Vec::new();
+        let mut counts = Vec::new();
+        for name in self.fields {
+            let column = segment.fast_fields().str(name)?;
+            counts.push(vec![0; column.as_ref().map_or(0, |c| c.num_terms())]);
+            columns.push(column);
+        }
+        Ok(FacetSegment { columns, counts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetMaps>) -> tantivy::Result<FacetMaps> {
+        let mut out = FacetMaps::default();
+        for fruit in fruits {
+            for (i, map) in fruit.into_iter().enumerate() {
+                for (k, v) in map {
+                    *out[i].entry(k).or_default() += v;
+                }
             }
         }
         Ok(out)
-    };
-    let branches: Vec<String> = terms(f.branch)?
-        .into_iter()
-        .filter(|b| match b.parse::<BranchSlug>() {
-            Ok(slug) => scope.allows(&slug),
-            Err(_) => false,
-        })
-        .collect();
-    Ok(Facets {
-        branches: counted(f.branch, branches)?,
-        doc_types: counted(f.doc_type, terms(f.doc_type)?)?,
-    })
+    }
+}
+
+impl tantivy::collector::SegmentCollector for FacetSegment {
+    type Fruit = FacetMaps;
+
+    fn collect(&mut self, doc: TantivyDocId, _: Score) {
+        for (column, counts) in self.columns.iter().zip(&mut self.counts) {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    counts[ord as usize] += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> FacetMaps {
+        let mut out = FacetMaps::default();
+        for (i, (column, counts)) in self.columns.iter().zip(self.counts).enumerate() {
+            let Some(column) = column else { continue };
+            for (ord, n) in counts.into_iter().enumerate() {
+                let mut value = String::new();
+                if n > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
+                    out[i].insert(value, n);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Boxes of the words matching `matcher` on the given pages of a document.
@@ -285,7 +391,11 @@ pub fn prepare(index: &SearchIndex, req: &SearchRequest) -> Result<Prepared, Sea
         || req.doc_type.is_some()
         || !parsed.branches.is_empty()
         || !parsed.doc_types.is_empty()
-        || parsed.sha256_prefix.is_some();
+        || parsed.sha256_prefix.is_some()
+        || req.date_from.is_some()
+        || req.date_to.is_some()
+        || req.imported_from.is_some()
+        || req.imported_to.is_some();
     if clauses.iter().all(|c| c.stopword) && !has_filter {
         if q.is_empty() {
             return Err(SearchError::EmptyQuery);
@@ -353,6 +463,7 @@ pub fn search_with(
             hits: Vec::new(),
             fuzzy: false,
             notices: prepared.parsed.notices,
+            facets: req.facets.map(FacetCollector::empty),
         });
     }
     let searcher = index.searcher();
@@ -363,8 +474,14 @@ pub fn search_with(
     // documents match every word; if fewer than FEW, search again allowing
     // OCR errors.
     let need = (req.offset + limit).max(FEW);
+    let facet_counter = req.facets.map(FacetCollector::new);
+    let run = |query: &dyn tantivy::query::Query| {
+        let (total, top, facets) =
+            searcher.search(query, &(Count, ranked(need, 0), facet_counter))?;
+        Ok::<_, SearchError>((total, top, facets))
+    };
     let query = build::ranking_query(&f, &prepared, req, None);
-    let (mut total, mut top) = searcher.search(&*query, &(Count, ranked(need, 0)))?;
+    let (mut total, mut top, mut facet_maps) = run(&*query)?;
     let fuzzy_possible = prepared.clauses.iter().any(|c| c.fuzzy > 0 && !c.stopword);
     let all = build::all_words_score(&prepared);
     let full_matches = top.iter().filter(|(Rank(s, _), _)| *s >= all).count();
@@ -372,7 +489,7 @@ pub fn search_with(
     if fuzzy {
         let expansion = build::FuzzyExpansion::of(&searcher, &f, &prepared)?;
         let query = build::ranking_query(&f, &prepared, req, Some(&expansion));
-        (total, top) = searcher.search(&*query, &(Count, ranked(need, 0)))?;
+        (total, top, facet_maps) = run(&*query)?;
     }
     let top: Vec<_> = top.into_iter().skip(req.offset).take(limit).collect();
 
@@ -392,6 +509,10 @@ pub fn search_with(
         hits,
         fuzzy,
         notices: prepared.parsed.notices,
+        facets: req
+            .facets
+            .zip(facet_maps)
+            .map(|(calendar, maps)| FacetCollector::finish(maps, calendar, &req.scope)),
     })
 }
 
@@ -471,6 +592,14 @@ fn make_hit(
         title: first(f.title).unwrap_or_default(),
         branch,
         doc_type: first(f.doc_type),
+        document_date: doc
+            .get_first(f.doc_date)
+            .and_then(|v| v.as_datetime())
+            .and_then(|t| {
+                chrono::DateTime::from_timestamp(t.into_timestamp_secs(), 0)
+                    .map(|t| Day::from_naive(t.date_naive()).to_json())
+            }),
+        reference_numbers: all(f.reference_printed),
         score,
         pages,
         snippet,

@@ -358,7 +358,7 @@ fn scope_limits_hits_facets_and_filters() {
     assert!(run("رخصة branch:omran", &hofuf, None).is_empty());
     assert!(run("رخصة", &BranchScope::Only(vec![]), None).is_empty());
 
-    let f = facets(&idx, &hofuf).unwrap();
+    let f = facets(&idx, &hofuf, crate::calendar::Calendar::Hijri).unwrap();
     let count = |v: &[FacetCount]| -> Vec<(String, usize)> {
         v.iter().map(|c| (c.value.clone(), c.count)).collect()
     };
@@ -367,7 +367,7 @@ fn scope_limits_hits_facets_and_filters() {
         count(&f.doc_types),
         [("letter".to_string(), 1), ("licence".to_string(), 1)]
     );
-    let all = facets(&idx, &BranchScope::All).unwrap();
+    let all = facets(&idx, &BranchScope::All, crate::calendar::Calendar::Hijri).unwrap();
     assert_eq!(
         count(&all.branches),
         [("hofuf".to_string(), 2), ("omran".to_string(), 1)]

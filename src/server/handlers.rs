@@ -10,12 +10,14 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::access::{ApiQuery, Caller};
+use super::access::{ApiJson, ApiQuery, Caller};
 use super::{blocking, ApiError, AppState};
 use crate::audit::Action;
 use crate::auth::{Permission, Role};
+use crate::calendar::{Calendar, DateInput};
 use crate::catalog::{Catalog, DocumentRecord, PageDetail, PageRecord};
 use crate::ingest::{self, IngestReport, SourceNaming};
+use crate::metadata::CorrectionChange;
 use crate::preview;
 use crate::search::{self, SearchRequest};
 use crate::types::{BranchSlug, DocId, DocType};
@@ -66,8 +68,28 @@ pub struct SearchParams {
     doc_type: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    imported_from: Option<String>,
+    imported_to: Option<String>,
+    facets: Option<String>,
+    calendar: Option<String>,
     limit: Option<usize>,
     offset: Option<usize>,
+}
+
+/// A yes/no parameter (`1`/`0`, `true`/`false`, `yes`/`no`).
+fn flag(value: Option<&str>, what: &str) -> Result<bool, ApiError> {
+    match value {
+        Some("1" | "true" | "yes") => Ok(true),
+        None | Some("" | "0" | "false" | "no") => Ok(false),
+        Some(other) => Err(ApiError::bad_request(
+            "bad_parameter",
+            format!("{what} {other:?}: say 1 or 0"),
+        )),
+    }
+}
+
+fn calendar(value: Option<&str>) -> Result<Calendar, ApiError> {
+    Ok(param::<Calendar>(value, "bad_calendar", "calendar")?.unwrap_or_default())
 }
 
 /// A number parameter within its documented range, or a 400 naming it.
@@ -114,8 +136,22 @@ impl SearchParams {
             query: self.q.clone().unwrap_or_default(),
             branch: param::<BranchSlug>(self.branch.as_deref(), "bad_branch", "branch")?,
             doc_type: param::<DocType>(self.doc_type.as_deref(), "bad_type", "document type")?,
-            imported_from: param(self.from.as_deref(), "bad_date", "from (YYYY-MM-DD)")?,
-            imported_to: param(self.to.as_deref(), "bad_date", "to (YYYY-MM-DD)")?,
+            imported_from: param(
+                self.imported_from.as_deref(),
+                "bad_date",
+                "imported_from (YYYY-MM-DD)",
+            )?,
+            imported_to: param(
+                self.imported_to.as_deref(),
+                "bad_date",
+                "imported_to (YYYY-MM-DD)",
+            )?,
+            date_from: param::<DateInput>(self.from.as_deref(), "bad_date", "from")?
+                .map(|d| d.first),
+            date_to: param::<DateInput>(self.to.as_deref(), "bad_date", "to")?.map(|d| d.last),
+            facets: flag(self.facets.as_deref(), "facets")?
+                .then(|| calendar(self.calendar.as_deref()))
+                .transpose()?,
             limit: in_range(self.limit, 1..=100, "limit")?.unwrap_or(10),
             offset: in_range(self.offset, 0..=10_000, "offset")?.unwrap_or(0),
         })
@@ -145,8 +181,10 @@ pub async fn search(
                 "query": req.query,
                 "branch": req.branch,
                 "type": req.doc_type,
-                "from": req.imported_from,
-                "to": req.imported_to,
+                "from": req.date_from,
+                "to": req.date_to,
+                "imported_from": req.imported_from,
+                "imported_to": req.imported_to,
                 "offset": req.offset,
                 "total": results.total,
             })),
@@ -155,11 +193,95 @@ pub async fn search(
     Ok(Json(results).into_response())
 }
 
-pub async fn facets(State(s): Shared, who: Caller) -> Result<Response, ApiError> {
+#[derive(Debug, Deserialize)]
+pub struct FacetParams {
+    calendar: Option<String>,
+}
+
+pub async fn facets(
+    State(s): Shared,
+    who: Caller,
+    ApiQuery(p): ApiQuery<FacetParams>,
+) -> Result<Response, ApiError> {
     who.require(Permission::Search)?;
     let scope = who.user.scope();
-    let f = blocking(move || search::facets(&s.index, &scope).map_err(ApiError::internal)).await?;
+    let cal = calendar(p.calendar.as_deref())?;
+    let f =
+        blocking(move || search::facets(&s.index, &scope, cal).map_err(ApiError::internal)).await?;
     Ok(Json(f).into_response())
+}
+
+/// A field of a correction: absent (leave it), null (back to what was
+/// read or imported), or a value.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectBody {
+    #[serde(default, deserialize_with = "present")]
+    date: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present", alias = "type")]
+    doc_type: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    title: Option<Option<String>>,
+}
+
+impl CorrectBody {
+    fn change(&self) -> Result<CorrectionChange, ApiError> {
+        for (name, f) in [
+            ("date", &self.date),
+            ("doc_type", &self.doc_type),
+            ("title", &self.title),
+        ] {
+            if let Some(Some(v)) = f {
+                if v.trim() != v {
+                    return Err(ApiError::bad_request(
+                        "bad_correction",
+                        format!("{name} {v:?} begins or ends with spaces"),
+                    ));
+                }
+            }
+        }
+        let field = |f: &Option<Option<String>>| {
+            f.as_ref().map(|v| {
+                v.clone()
+                    .unwrap_or_else(|| crate::metadata::AUTO.to_string())
+            })
+        };
+        let (date, doc_type, title) =
+            (field(&self.date), field(&self.doc_type), field(&self.title));
+        CorrectionChange::parse(date.as_deref(), doc_type.as_deref(), title.as_deref())
+            .map_err(|e| ApiError::bad_request("bad_correction", e.to_string()))
+    }
+}
+
+/// Correct a document's date, type or title; answers the document as it
+/// now is, with `indexed` false while an import delays the index update.
+pub async fn correct(
+    State(s): Shared,
+    who: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CorrectBody>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Correct)?;
+    let id = doc_id(&id)?;
+    let change = body.change()?;
+    let (st, w) = (s.clone(), who.clone());
+    let (v, changes) = blocking(move || {
+        // Outside the caller's branches: 404, as if it did not exist.
+        load(&st, id, &w)?;
+        let done = st.archive.correct(id, &change, &w.user.name)?;
+        let (doc, pages) = load(&st, id, &w)?;
+        let mut v = crate::catalog::document_json(&doc, &pages, PageDetail::Text);
+        v["indexed"] = done.indexed.into();
+        Ok((v, done.changes()))
+    })
+    .await?;
+    s.audit(who.event(Action::Correct).documents([id]).detail(changes))
+        .await?;
+    Ok(Json(v).into_response())
 }
 
 fn doc_id(raw: &str) -> Result<DocId, ApiError> {

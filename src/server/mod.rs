@@ -82,6 +82,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/facets"),
     ("POST", "/api/documents"),
     ("GET", "/api/documents/{id}"),
+    ("PATCH", "/api/documents/{id}"),
     ("GET", "/api/documents/{id}/matches"),
     ("GET", "/api/documents/{id}/original"),
     ("GET", "/api/documents/{id}/searchable.pdf"),
@@ -237,7 +238,7 @@ pub fn router(state: Arc<AppState>, max_upload: usize) -> Router {
             "/api/documents",
             post(h::upload).layer(DefaultBodyLimit::max(max_upload)),
         )
-        .route("/api/documents/{id}", get(h::document))
+        .route("/api/documents/{id}", get(h::document).patch(h::correct))
         .route("/api/documents/{id}/matches", get(h::matches))
         .route("/api/documents/{id}/original", get(h::original))
         .route("/api/documents/{id}/searchable.pdf", get(h::searchable_pdf))
