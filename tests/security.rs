@@ -86,7 +86,7 @@ impl World {
             "/api/documents" => "multipart/form-data; boundary=XyZ",
             _ => "application/json",
         };
-        if method == "POST" {
+        if method == "POST" || method == "PATCH" {
             headers.push(("Content-Type", ct));
         }
         self.server.send(method, path, &headers, body)
@@ -172,6 +172,19 @@ fn authorization_matrix() {
         ] {
             rows.push(("GET", route, path, Vec::new(), scoped));
         }
+        // Correcting: clerks and administrators, in their branches.
+        let correcting: [u16; 5] = if label == "own" {
+            [401, 200, 200, 403, 403]
+        } else {
+            [401, 200, 404, 403, 403]
+        };
+        rows.push((
+            "PATCH",
+            "/api/documents/{id}",
+            format!("/api/documents/{id}"),
+            json!({"type": "letter"}).to_string().into_bytes(),
+            correcting,
+        ));
     }
     let public = [200, 200, 200, 200, 200];
     rows.extend([

@@ -60,11 +60,14 @@ fn the_api_serves_search_documents_originals_and_pages() {
     assert_eq!(none["total"], 0, "{none}");
     let (_, by_type) = server.json("/api/search?q=hours&type=circular");
     assert_eq!(by_type["total"], 1, "{by_type}");
-    let (_, old) = server.json(&format!("/api/search?q={}&to=2001-01-01", enc("رخصه")));
+    let (_, old) = server.json(&format!(
+        "/api/search?q={}&imported_to=2001-01-01",
+        enc("رخصه")
+    ));
     assert_eq!(old["total"], 0, "{old}");
     let today = chrono::Utc::now().date_naive();
     let (_, recent) = server.json(&format!(
-        "/api/search?q={}&from={today}&to={today}",
+        "/api/search?q={}&imported_from={today}&imported_to={today}",
         enc("رخصه")
     ));
     assert_eq!(recent["total"], 1, "{recent}");

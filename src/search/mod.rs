@@ -395,7 +395,9 @@ pub fn prepare(index: &SearchIndex, req: &SearchRequest) -> Result<Prepared, Sea
         || req.date_from.is_some()
         || req.date_to.is_some()
         || req.imported_from.is_some()
-        || req.imported_to.is_some();
+        || req.imported_to.is_some()
+        // Counting everything is a fair question.
+        || req.facets.is_some();
     if clauses.iter().all(|c| c.stopword) && !has_filter {
         if q.is_empty() {
             return Err(SearchError::EmptyQuery);
