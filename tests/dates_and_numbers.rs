@@ -149,7 +149,7 @@ fn filters_facets_and_numbers() {
     assert_eq!(v["total"], 0, "{v}");
     // A date filter with words.
     let v = a.search(&["--from", "2024-01-01"], "Mubarraz");
-    assert_eq!(ids(&v), [letter.clone()]);
+    assert_eq!(ids(&v), [letter.as_str()]);
 
     // Facets in the chosen calendar.
     let v = a.search(&["--facets", "--calendar", "hijri"], "");
@@ -197,7 +197,7 @@ fn filters_facets_and_numbers() {
         assert_eq!(v["hits"][0]["reference_numbers"], json!(["1445/3217"]));
     }
     let v = a.search(&["--branch", "omran"], "1445/3217");
-    assert_eq!(ids(&v), [violation.clone()]);
+    assert_eq!(ids(&v), [violation.as_str()]);
     let v = a.search(&[], "cn-2024-77");
     assert_eq!(ids(&v)[0], contract);
     assert_eq!(
@@ -244,14 +244,14 @@ fn corrections_win_survive_reindexing_and_are_audited() {
     };
     check(&a.show(&violation));
     let found = |from: &str| ids(&a.search(&["--from", from, "--to", from], ""));
-    assert_eq!(found("1445-04-02h"), [violation.clone()]);
+    assert_eq!(found("1445-04-02h"), [violation.as_str()]);
     assert!(!found("2023-09-27").contains(&violation));
 
     // Reindexing rebuilds the index from the catalog: the correction stands.
     let out = a.run(&["reindex"]);
     assert!(out.status.success(), "{}", stderr(&out));
     check(&a.show(&violation));
-    assert_eq!(found("2023-10-17"), [violation.clone()]);
+    assert_eq!(found("2023-10-17"), [violation.as_str()]);
     let v = a.search(&["--doc-type", "licence"], "");
     let mut both = vec![licence.clone(), violation.clone()];
     both.sort();
