@@ -139,8 +139,13 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// The query; several words may be given without quotes. May be
-        /// empty when a filter is given.
-        #[arg(num_args = 0..)]
+        /// left out when a filter is given.
+        #[arg(
+            num_args = 0..,
+            required_unless_present_any = [
+                "branch", "doc_type", "from", "to", "imported_from", "imported_to", "facets"
+            ]
+        )]
         query: Vec<String>,
     },
     /// Correct a document's date, type or title by hand. A correction
