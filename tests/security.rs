@@ -407,7 +407,10 @@ fn no_cross_branch_content_in_hits_snippets_or_facets() {
     let none = w.call(Some(&t), "GET", "/api/search?q=1445", b"").json();
     assert_eq!(none["total"], 0, "{none}");
     let nf = w.call(Some(&t), "GET", "/api/facets", b"").json();
-    assert_eq!(nf, json!({"branches": [], "doc_types": []}));
+    assert_eq!(
+        nf,
+        json!({"branches": [], "doc_types": [], "calendar": "hijri", "years": []})
+    );
 }
 
 #[test]

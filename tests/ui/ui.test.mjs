@@ -422,10 +422,12 @@ test('how the server read the query is shown', async () => {
 });
 
 test('filters narrow the results and go in the URL', async () => {
-  // an import date in the future: nothing
-  const tomorrow = new Date(Date.now() + 2 * 86400e3).toISOString().slice(0, 10);
-  await page.fill(testId('date-from'), tomorrow);
-  await page.waitForFunction((d) => location.hash.includes(`from=${d}`), tomorrow);
+  // a document dated far in the future: nothing (the date is typed, and
+  // searched for when committed with Enter)
+  const future = '2100-01-01';
+  await page.fill(testId('date-from'), future);
+  await page.press(testId('date-from'), 'Enter');
+  await page.waitForFunction((d) => location.hash.includes(`from=${d}`), future);
   await waitForResults();
   assert.equal(await page.locator(testId('result')).count(), 0);
   assert.match(await page.textContent(testId('result-count')), /لا توجد نتائج/);
@@ -561,6 +563,299 @@ test('next match crosses pages in a multi-page document', async (t) => {
   await screenshot('viewer-other-page');
 });
 
+// ---- the document's date, facets and corrections. The samples' dates, as
+// read from their text (the server's answer is checked first): the health
+// certificate prints "تاريخ الإصدار: 1445/07/12 هـ" (2024-01-24), the English
+// letter "Date: 15 September 2024" (1446-03-12h); the contract has no date.
+const CERT_FILE = 'شهادة صحية 27507976.jpg';
+const CERT_DAY = { hijri: '1445-07-12', gregorian: '2024-01-24' };
+const CERT_REF = '27507976';
+const LETTER_FILE = 'inspection letter OMR-2024-0917.png';
+const LETTER_DAY = { hijri: '1446-03-12', gregorian: '2024-09-15' };
+
+// Every document of an API search, found by its file's name.
+const bySource = (hits, file) => hits.find((h) => h.sources.some((src) => src.endsWith(file)));
+const resultIds = (p = page) => p.locator(testId('result')).evaluateAll((lis) => lis.map((li) => Number(li.dataset.id)));
+const sorted = (ids) => [...ids].sort((a, b) => a - b);
+
+test('the samples carry the dates read from their text', async () => {
+  const all = (await getJson('/api/search?branch=hofuf&limit=100')).body;
+  const cert = bySource(all.hits, CERT_FILE);
+  const letter = bySource(all.hits, LETTER_FILE);
+  const contract = bySource(all.hits, MULTI_PAGE_FILE);
+  assert.ok(cert && letter && contract, 'the samples are in the archive');
+  assert.deepEqual(cert.document_date, CERT_DAY);
+  assert.ok(cert.reference_numbers.includes(CERT_REF), JSON.stringify(cert.reference_numbers));
+  assert.deepEqual(letter.document_date, LETTER_DAY);
+  assert.equal(contract.document_date, null, 'no date is printed on the contract');
+  state.cert = cert;
+  state.letter = letter;
+  state.contract = contract;
+});
+
+// Type a date into a filter and commit it (Enter); wait for the results.
+async function typeDates(from, to) {
+  await page.fill(testId('date-from'), from);
+  await page.fill(testId('date-to'), to);
+  await page.press(testId('date-to'), 'Enter');
+  await page.waitForFunction(([f, t]) => {
+    const p = new URLSearchParams(location.hash.slice(location.hash.indexOf('?') + 1));
+    return (p.get('from') || '') === f && (p.get('to') || '') === t;
+  }, [from, to]);
+  await waitForResults();
+}
+
+test('a Hijri document date narrows the results, with no words to search for', async () => {
+  await page.goto(`${BASE}/#/`);
+  await waitForSearchScreen(page);
+  assert.equal((await page.textContent(`label:has(${testId('date-from')}) span`)).trim(), 'تاريخ الوثيقة من');
+  assert.equal(await page.getAttribute(testId('date-from'), 'dir'), 'ltr');
+  assert.match(await page.getAttribute(testId('date-from'), 'placeholder'), /1445-03-01هـ.*2023-09-16/);
+  // Rajab 1445 (its first day to the month's last), typed as a clerk types it (هـ), without any query
+  await typeDates('1445-07-01هـ', '1445-07هـ');
+  const h = await hash();
+  assert.ok(h.includes('from=1445-07-01هـ') && h.includes('to=1445-07هـ') && !h.includes('q='), h);
+  const api = (await getJson(`/api/search?from=${encodeURIComponent('1445-07-01h')}&to=${encodeURIComponent('1445-07h')}&limit=100`)).body;
+  assert.ok(api.hits.length >= 1 && api.hits.every((x) => x.document_date && x.document_date.hijri.startsWith('1445-07-')),
+    JSON.stringify(api.hits.map((x) => x.document_date)));
+  assert.deepEqual(sorted(await resultIds()), sorted(api.hits.map((x) => x.id)));
+  assert.ok((await resultIds()).includes(state.cert.id), 'the health certificate is dated in Rajab 1445');
+  assert.ok(!(await resultIds()).includes(state.letter.id), 'the letter is not');
+  assert.ok(await page.isHidden(testId('error')));
+  await screenshot('date-filter-hijri');
+  // the same day in the Gregorian calendar, and a Hijri year
+  await typeDates(CERT_DAY.gregorian, CERT_DAY.gregorian);
+  assert.deepEqual(await resultIds(), [state.cert.id]);
+  await typeDates('1446h', '1446h');
+  const y1446 = (await getJson('/api/search?from=1446h&to=1446h&limit=100')).body;
+  assert.deepEqual(sorted(await resultIds()), sorted(y1446.hits.map((x) => x.id)));
+  assert.ok((await resultIds()).includes(state.letter.id), 'the letter is dated 1446');
+  assert.ok(!(await resultIds()).includes(state.cert.id));
+});
+
+test('each hit shows its document date in both calendars and its reference numbers', async () => {
+  await typeDates(CERT_DAY.gregorian, CERT_DAY.gregorian);
+  const hit = page.locator(`${testId('result')}[data-id="${state.cert.id}"]`);
+  const day = hit.locator(`${testId('hit-date')} .day`);
+  assert.equal(await day.getAttribute('data-hijri'), CERT_DAY.hijri);
+  assert.equal(await day.getAttribute('data-gregorian'), CERT_DAY.gregorian);
+  const text = (await hit.locator(testId('hit-date')).textContent()).replace(/\s+/g, ' ');
+  assert.ok(text.includes('12 رجب 1445هـ') && text.includes('24 يناير 2024م'), text);
+  assert.equal(await day.locator('time').getAttribute('datetime'), CERT_DAY.gregorian);
+  const refs = await hit.locator(`${testId('hit-refs')} ${testId('ref')}`).allTextContents();
+  assert.deepEqual(refs, state.cert.reference_numbers);
+  assert.equal(await hit.locator(`${testId('hit-refs')} ${testId('ref')}`).first().getAttribute('dir'), 'ltr');
+  await screenshot('hit-date-refs');
+});
+
+test('a date the server cannot read shows its message, and the field is marked', async () => {
+  const bad = '1445-13-01h';
+  const api = await getJson(`/api/search?from=${encodeURIComponent(bad)}`);
+  assert.equal(api.status, 400);
+  assert.equal(api.body.error.code, 'bad_date');
+  await typeDates(bad, '');
+  const err = page.locator(testId('error'));
+  await err.waitFor({ state: 'visible' });
+  const text = await err.textContent();
+  assert.ok(text.includes(api.body.error.message), `the server's message is shown: ${text}`);
+  assert.ok(text.includes('تعذّر فهم التاريخ'), text);
+  assert.equal(await page.getAttribute(testId('date-from'), 'aria-invalid'), 'true');
+  assert.equal(await page.getAttribute(testId('date-to'), 'aria-invalid'), null);
+  await screenshot('date-filter-bad');
+  // corrected: the message and the mark go
+  await typeDates('1445h', '');
+  assert.ok(await page.isHidden(testId('error')));
+  assert.equal(await page.getAttribute(testId('date-from'), 'aria-invalid'), null);
+});
+
+test('the facet panel counts the results by branch, type and year; a year narrows them, in either calendar', async () => {
+  const facets = (kind) => page.locator(`${testId('facet-value')}[data-facet="${kind}"]`)
+    .evaluateAll((as) => as.map((a) => ({ value: a.dataset.value, count: Number(a.dataset.count) })));
+  await page.goto(`${BASE}/#/search?branch=hofuf`);
+  await waitForResults();
+  const api = (await getJson('/api/search?branch=hofuf&facets=1&limit=1')).body;
+  assert.equal(api.facets.calendar, 'hijri');
+  assert.ok(await page.isVisible(testId('facets')));
+  assert.deepEqual(await facets('branch'), api.facets.branches);
+  assert.deepEqual(await facets('type'), api.facets.doc_types);
+  assert.deepEqual(await facets('year'), api.facets.years);
+  assert.ok(api.facets.years.some((y) => y.value === '1445'), JSON.stringify(api.facets.years));
+  assert.ok(await page.isChecked(testId('calendar-hijri')), 'Hijri years unless chosen otherwise');
+  const year = page.locator(`${testId('facet-value')}[data-facet="year"][data-value="1445"]`);
+  assert.match((await year.textContent()).replace(/\s+/g, ''), /^1445هـ\d+$/);
+  // the undated documents (the contract) are counted apart
+  const dated = api.facets.years.reduce((n, y) => n + y.count, 0);
+  assert.equal(Number(await page.getAttribute(testId('facet-undated'), 'data-count')), api.total - dated);
+  await screenshot('facets-hijri');
+
+  // a year: from=1445h&to=1445h
+  const count = Number(await year.getAttribute('data-count'));
+  await year.click();
+  await page.waitForFunction(() => /[?&]from=1445h(&|$)/.test(location.hash) && /[?&]to=1445h(&|$)/.test(location.hash));
+  await waitForResults();
+  const in1445 = (await getJson('/api/search?branch=hofuf&from=1445h&to=1445h&limit=100')).body;
+  assert.equal(in1445.total, count);
+  assert.deepEqual(sorted(await resultIds()), sorted(in1445.hits.map((x) => x.id)));
+  const days = await page.locator(`${testId('hit-date')} .day`).evaluateAll((ds) => ds.map((d) => d.dataset.hijri));
+  assert.equal(days.length, count);
+  assert.ok(days.every((d) => d.startsWith('1445-')), days.join());
+  assert.equal(await page.inputValue(testId('date-from')), '1445h');
+  assert.equal(await page.getAttribute(`${testId('facet-value')}[data-facet="year"][data-value="1445"]`, 'aria-current'), 'true');
+
+  // Gregorian years, kept in the address
+  await page.goto(`${BASE}/#/search?branch=hofuf`);
+  await waitForResults();
+  await page.click(testId('calendar-gregorian'));
+  await page.waitForFunction(() => location.hash.includes('calendar=gregorian'));
+  await waitForResults();
+  const g = (await getJson('/api/search?branch=hofuf&facets=1&calendar=gregorian&limit=1')).body;
+  assert.equal(g.facets.calendar, 'gregorian');
+  assert.deepEqual(await facets('year'), g.facets.years);
+  assert.ok(g.facets.years.some((y) => y.value === '2024'), JSON.stringify(g.facets.years));
+  await screenshot('facets-gregorian');
+  const y2024 = page.locator(`${testId('facet-value')}[data-facet="year"][data-value="2024"]`);
+  const count2024 = Number(await y2024.getAttribute('data-count'));
+  await y2024.click();
+  await page.waitForFunction(() => /[?&]from=2024(&|$)/.test(location.hash) && /[?&]to=2024(&|$)/.test(location.hash));
+  await waitForResults();
+  assert.ok((await hash()).includes('calendar=gregorian'), 'the calendar stays chosen');
+  const greg = await page.locator(`${testId('hit-date')} .day`).evaluateAll((ds) => ds.map((d) => d.dataset.gregorian));
+  assert.equal(greg.length, count2024);
+  assert.ok(greg.every((d) => d.startsWith('2024-')), greg.join());
+  assert.ok(greg.includes(CERT_DAY.gregorian) && greg.includes(LETTER_DAY.gregorian));
+  // a type applies the type filter
+  await page.click(`${testId('facet-value')}[data-facet="type"][data-value="licence"]`);
+  await page.waitForFunction(() => location.hash.includes('type=licence'));
+  await waitForResults();
+  assert.equal(await page.inputValue(testId('type-filter')), 'licence');
+});
+
+test('the document view shows its date and where it came from, its reference numbers, its type\'s source and the dates found; staff cannot correct', async () => {
+  await page.goto(`${BASE}/#/doc/${state.cert.id}`);
+  await page.waitForSelector(testId('viewer'), { state: 'visible' });
+  await waitForImage();
+  const doc = (await getJson(`/api/documents/${state.cert.id}`)).body;
+  assert.deepEqual(doc.document_date, CERT_DAY);
+  assert.equal(doc.document_date_source, 'extracted');
+  const day = page.locator(`${testId('doc-date')} .day`);
+  assert.equal(await day.getAttribute('data-hijri'), CERT_DAY.hijri);
+  assert.equal(await day.getAttribute('data-gregorian'), CERT_DAY.gregorian);
+  assert.equal((await page.textContent(testId('doc-date-source'))).trim(), '(مقروء من النص)');
+  assert.deepEqual(await page.locator(`${testId('doc-refs')} ${testId('ref')}`).allTextContents(), doc.reference_numbers);
+  assert.equal(doc.doc_type_source, 'import');
+  assert.equal((await page.textContent(testId('doc-type-source'))).trim(), '(أُدخل عند الاستيراد)');
+  // the dates found, as printed, with their page and both calendars
+  await page.click(`${testId('doc-dates')} summary`);
+  const found = await page.locator(testId('doc-date-found')).evaluateAll((lis) => lis.map((li) => ({
+    text: li.querySelector('.printed bdi').textContent,
+    page: Number(li.dataset.page),
+    hijri: li.querySelector('.day').dataset.hijri,
+    gregorian: li.querySelector('.day').dataset.gregorian,
+  })));
+  assert.deepEqual(found, doc.dates.map((d) => ({ text: d.text, page: d.page, hijri: d.hijri, gregorian: d.gregorian })));
+  assert.ok(found.some((d) => d.text.includes('1445/07/12') && d.hijri === CERT_DAY.hijri), JSON.stringify(found));
+  // staff read, but do not correct
+  assert.ok(await page.isHidden(testId('correct-panel')), 'no correction form for staff');
+  await screenshot('viewer-dates');
+});
+
+test('an administrator corrects a document\'s date and type through the form; the view, the search and the audit log follow', async () => {
+  const { ctx, page: p } = state.admin;
+  const id = state.contract.id;
+  const readDay = () => p.evaluate(() => {
+    const d = document.querySelector('[data-testid="doc-date"] .day');
+    return d ? { hijri: d.dataset.hijri, gregorian: d.dataset.gregorian } : null;
+  });
+  const save = async () => {
+    const [req, res] = await Promise.all([
+      p.waitForRequest((r) => r.method() === 'PATCH'),
+      p.waitForResponse((r) => r.request().method() === 'PATCH'),
+      p.click(testId('correct-save')),
+    ]);
+    return { body: JSON.parse(req.postData()), headers: req.headers(), status: res.status() };
+  };
+  await p.goto(`${BASE}/#/doc/${id}`);
+  await p.waitForSelector(testId('viewer'), { state: 'visible' });
+  await p.waitForSelector(testId('correct-panel'), { state: 'visible' });
+  assert.equal(await readDay(), null, 'no date is read from the contract');
+  assert.equal((await p.textContent(`${testId('doc-date')} dd`)).trim(), 'لم يُعرف');
+  await p.click(`${testId('correct-panel')} summary`);
+  assert.equal(await p.inputValue(testId('correct-date')), '', 'an empty field: the automatic value');
+  assert.equal(await p.inputValue(testId('correct-type')), '');
+  // a date and a type, the title left alone: only those two are sent, with the CSRF token
+  await p.fill(testId('correct-date'), '1445-08-01هـ');
+  await p.selectOption(testId('correct-type'), 'contract');
+  await screenshot('correct-form', p);
+  const me = await apiAs(ctx, '/api/me');
+  const first = await save();
+  assert.equal(first.status, 200);
+  assert.deepEqual(first.body, { date: '1445-08-01هـ', doc_type: 'contract' });
+  assert.equal(first.headers['x-csrf-token'], me.body.csrf_token);
+  await p.waitForSelector(testId('correct-done'), { state: 'visible' });
+  assert.match(await p.textContent(testId('correct-done')), /تم حفظ التصحيح/);
+  assert.deepEqual(await readDay(), { hijri: '1445-08-01', gregorian: '2024-02-11' });
+  assert.equal((await p.textContent(testId('doc-date-source'))).trim(), '(مصحَّح يدويًا)');
+  assert.equal(await p.getAttribute(`${testId('doc-type')} dd > span`, 'data-type'), 'contract');
+  assert.match(await p.textContent(`${testId('doc-type')} dd`), /عقد/);
+  assert.match(await p.textContent(testId('doc-corrected')), new RegExp(ADMIN.user));
+  const doc = (await apiAs(ctx, `/api/documents/${id}`)).body;
+  assert.deepEqual(doc.corrected.date, { hijri: '1445-08-01', gregorian: '2024-02-11' });
+  assert.equal(doc.doc_type_source, 'corrected');
+  await screenshot('corrected', p);
+
+  // a value the server refuses: its message, and nothing changes
+  await p.fill(testId('correct-date'), '1445-13-40');
+  const refused = await save();
+  assert.equal(refused.status, 400);
+  const err = p.locator(testId('correct-error'));
+  await err.waitFor({ state: 'visible' });
+  assert.match(await err.textContent(), /قيمة التصحيح غير صحيحة/);
+  assert.match(await err.textContent(), /1445-13-40/);
+  assert.equal(await p.getAttribute(testId('correct-date'), 'aria-invalid'), 'true');
+  assert.deepEqual(await readDay(), { hijri: '1445-08-01', gregorian: '2024-02-11' });
+  await screenshot('correct-refused', p);
+
+  // search finds it by its corrected date (staff too), once the index's
+  // reader has caught up with the change (moments)
+  for (let i = 0; ; i++) {
+    const r = (await getJson('/api/search?from=1445-08h&to=1445-08h&limit=100')).body;
+    if (r.hits.some((x) => x.id === id)) break;
+    assert.ok(i < 100, 'the search never found the corrected date');
+    await new Promise((ok) => { setTimeout(ok, 100); });
+  }
+  await typeDates('1445-08h', '1445-08h');
+  assert.ok((await resultIds()).includes(id), 'the staff search finds the corrected date');
+
+  // back to automatic: both corrections dropped (sent as null)
+  await p.click(testId('correct-date-reset'));
+  await p.click(testId('correct-type-reset'));
+  assert.equal(await p.inputValue(testId('correct-date')), '');
+  const reset = await save();
+  assert.equal(reset.status, 200);
+  assert.deepEqual(reset.body, { date: null, doc_type: null });
+  await p.waitForSelector(testId('correct-done'), { state: 'visible' });
+  assert.equal(await readDay(), null);
+  assert.equal(await p.getAttribute(`${testId('doc-type')} dd > span`, 'data-type'), state.contract.doc_type);
+  assert.equal((await apiAs(ctx, `/api/documents/${id}`)).body.corrected, null);
+  // nothing to save: no request
+  await p.click(testId('correct-save'));
+  await p.waitForFunction(() => /لم يتغير شيء/.test(document.querySelector('[data-testid="correct-done"]').textContent));
+
+  // the audit log names the corrections
+  await p.evaluate((doc) => { location.hash = `#/audit?doc=${doc}`; }, id);
+  await p.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="audit-table"]');
+    return t.dataset.for === location.hash && !t.hasAttribute('aria-busy');
+  });
+  const corrections = p.locator(`${testId('audit-entry')}[data-action="correct"]`);
+  assert.equal(await corrections.count(), 2, 'two corrections (the refused one is not one)');
+  assert.equal((await corrections.first().locator('td.action').textContent()).trim(), 'تصحيح بيانات وثيقة');
+  const keys = await corrections.last().locator(testId('audit-change')).evaluateAll((cs) => cs.map((c) => c.dataset.key));
+  assert.deepEqual(keys.sort(), ['date', 'type']);
+  assert.match(await corrections.last().locator(`${testId('audit-change')}[data-key="date"]`).textContent(), /2024-02-11/);
+  await screenshot('audit-correct', p);
+});
+
 test('reload and back/forward keep the view', async () => {
   await page.goto(`${BASE}/#/doc/${state.doc.id}?q=${encodeURIComponent(QUERY)}`);
   await waitForImage();
@@ -588,6 +883,8 @@ test('switching to English lays the page out left to right', async () => {
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.equal((await page.textContent(testId('search-button'))).trim(), 'Search');
   assert.match(await page.textContent(testId('result-count')), /result/);
+  assert.equal((await page.textContent(`label:has(${testId('date-from')}) span`)).trim(), 'Document dated from');
+  assert.match(await page.locator(testId('hit-date')).first().textContent(), /^Dated \d+ .+ \d{4} AH — \d+ [A-Z][a-z]+ \d{4}$/);
   // Arabic titles and snippets still read right to left inside the English page
   const dir = await page.locator(testId('snippet')).first().evaluate((e) => getComputedStyle(e).direction);
   assert.equal(dir, 'rtl');

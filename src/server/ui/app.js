@@ -1,12 +1,14 @@
 // arshif — browser UI. Plain ES2020, no framework, no build step.
 // Views are chosen by the URL's hash so that back/forward and reload work:
-//   #/search?q=...&branch=...&type=...&from=YYYY-MM-DD&to=YYYY-MM-DD&page=N
+//   #/search?q=...&branch=...&type=...&from=DATE&to=DATE&calendar=gregorian&page=N
+//        (from/to: the document's date, Hijri 1445-03-01h or Gregorian 2023-09-16,
+//        or a month or a year; calendar: of the year counts, Hijri unless given)
 //   #/doc/ID?q=...&page=N&hit=K      (page and hit are 1-based)
 //   #/audit?user=...&doc=ID&since=YYYY-MM-DD&before=SEQ&limit=N   (admin, auditor)
 //   #/password                        (change one's password)
 // Accounts: on load /api/me says who is logged in (401: the login screen,
 // the hash kept for after). The session is an HttpOnly cookie; its CSRF
-// token is kept in memory only and sent on every POST. Every request goes
+// token is kept in memory only and sent on every POST and PATCH. Every request goes
 // through api(), which turns 401 and 403 password_change_required into the
 // login screen and the change-password form.
 'use strict';
@@ -34,8 +36,35 @@
       docType: 'نوع الوثيقة',
       all: 'الكل',
       facetCount: (label, n) => `${label} (${n})`,
-      dateFrom: 'تاريخ الاستيراد من',
+      dateFrom: 'تاريخ الوثيقة من',
       dateTo: 'إلى',
+      datePlaceholder: '1445-03-01هـ\u200e / 2023-09-16',
+      dateHint: 'تاريخ الوثيقة هجريًا مثل \u20661445-03-01\u2069هـ أو ميلاديًا مثل \u20662023-09-16\u2069؛ يكفي الشهر (\u20661445-03\u2069هـ) أو السنة (2023).',
+      // dates: a day in both calendars
+      hijriMonths: ['محرم', 'صفر', 'ربيع الأول', 'ربيع الآخر', 'جمادى الأولى', 'جمادى الآخرة',
+        'رجب', 'شعبان', 'رمضان', 'شوال', 'ذو القعدة', 'ذو الحجة'],
+      gregorianMonths: ['يناير', 'فبراير', 'مارس', 'أبريل', 'مايو', 'يونيو',
+        'يوليو', 'أغسطس', 'سبتمبر', 'أكتوبر', 'نوفمبر', 'ديسمبر'],
+      hijriDay: (d, m, y) => `${d} ${m} ${y}هـ`,
+      gregorianDay: (d, m, y) => `${d} ${m} ${y}م`,
+      hijriYear: (y) => `${y}هـ`,
+      gregorianYear: (y) => `${y}م`,
+      hijriSuffix: 'هـ',
+      // facets
+      facetsTitle: 'تصنيف النتائج',
+      facetsLabel: 'تصنيف النتائج حسب البلدية والنوع والسنة',
+      facetBranch: 'البلدية الفرعية',
+      facetType: 'نوع الوثيقة',
+      facetYear: 'سنة الوثيقة',
+      calendarLabel: 'التقويم',
+      calendarHijri: 'هجري',
+      calendarGregorian: 'ميلادي',
+      facetUndated: 'بلا تاريخ',
+      facetNoYears: 'لا توجد وثائق مؤرخة بين النتائج.',
+      facetApply: (label, n) => `عرض ${label} فقط (${n})`,
+      facetRemove: (label) => `إزالة التصفية: ${label}`,
+      hitDated: 'بتاريخ',
+      hitRefs: (n) => n === 1 ? 'الرقم المرجعي:' : 'الأرقام المرجعية:',
       clearFilters: 'مسح عوامل التصفية',
       searchHint: 'ابحث بكلمة مكتوبة في الوثيقة (اسم، رقم رخصة، حي، جهة…). لا حاجة إلى التشكيل أو الهمزات.',
       searching: 'جارٍ البحث…',
@@ -61,6 +90,44 @@
       metaMedia: 'نوع الملف',
       metaImported: 'تاريخ الاستيراد',
       metaSha: 'البصمة (SHA-256)',
+      metaDate: 'تاريخ الوثيقة',
+      metaRefs: 'الأرقام المرجعية',
+      metaCorrected: 'آخر تصحيح',
+      noDate: 'لم يُعرف',
+      dateSource: { extracted: 'مقروء من النص', corrected: 'مصحَّح يدويًا' },
+      typeSource: {
+        import: 'أُدخل عند الاستيراد', guessed: 'مستنتج من النص', corrected: 'مصحَّح يدويًا',
+      },
+      typeGuessed: (pct) => `مستنتج من النص، بثقة ${pct}٪`,
+      correctedBy: (who, when) => `${who}، ${when}`,
+      datesFound: 'التواريخ الواردة في النص',
+      datePage: (p) => `صفحة ${p}`,
+      isDocDate: 'تاريخ الوثيقة',
+      // corrections (administrators and clerks)
+      correctTitle: 'تصحيح البيانات',
+      correctIntro: 'صحّح ما قُرئ من الوثيقة خطأً أو لم يُقرأ. الحقل الفارغ يعني القيمة التلقائية: المقروءة من النص أو المُدخلة عند الاستيراد.',
+      correctDate: 'تاريخ الوثيقة',
+      correctDatePlaceholder: '1445-03-12هـ\u200e / 2023-09-27',
+      correctType: 'نوع الوثيقة',
+      correctTitleField: 'العنوان',
+      correctAuto: 'تلقائي',
+      correctDateReset: 'تلقائي: إلغاء تصحيح التاريخ',
+      correctTypeReset: 'تلقائي: إلغاء تصحيح النوع',
+      correctTitleReset: 'تلقائي: إلغاء تصحيح العنوان',
+      correctAutoOption: (v) => v ? `تلقائي (${v})` : 'تلقائي',
+      correctDateAuto: (v) => `فارغ = تلقائي: ${v}`,
+      correctDateAutoNone: 'فارغ = تلقائي: لم يُقرأ تاريخ من النص.',
+      correctDateAutoUnknown: 'فارغ = تلقائي: التاريخ المقروء من النص، إن وُجد.',
+      correctDateFormat: 'يومٌ واحد: هجري مثل \u20661445-03-12\u2069هـ أو ميلادي مثل \u20662023-09-27\u2069.',
+      correctTypeAuto: (v) => `تلقائي: ${v}`,
+      correctTypeAutoUnknown: 'تلقائي: النوع المُدخل عند الاستيراد أو المستنتج من النص.',
+      correctTitleAuto: (v) => `فارغ = تلقائي: ${v}`,
+      correctTitleAutoUnknown: 'فارغ = تلقائي: العنوان المقروء من النص أو المُدخل عند الاستيراد.',
+      correctSave: 'حفظ التصحيح',
+      correctNothing: 'لم يتغير شيء لحفظه.',
+      correctSaved: 'تم حفظ التصحيح.',
+      correctNotIndexed: 'يجري الآن استيراد وثائق، فسيظهر التصحيح في نتائج البحث بعد انتهائه.',
+      correctFailed: 'تعذّر حفظ التصحيح',
       sourceBatch: (b) => `دفعة ${b}`,
       prevPage: 'الصفحة السابقة',
       nextPage: 'الصفحة التالية',
@@ -93,7 +160,9 @@
         no_searchable_text: 'لا يحتوي البحث على حروف أو أرقام.',
         only_exclusions: 'البحث يحدد ما يُستبعد فقط. أضف كلمة للبحث عنها أو عامل تصفية.',
         bad_query: 'تعذّر فهم صيغة البحث.',
-        bad_date: 'التاريخ غير صحيح؛ استخدم الصيغة سنة-شهر-يوم.',
+        bad_date: 'تعذّر فهم التاريخ. اكتبه هجريًا مثل \u20661445-03-01\u2069هـ أو ميلاديًا مثل \u20662023-09-16\u2069.',
+        bad_correction: 'قيمة التصحيح غير صحيحة.',
+        bad_calendar: 'التقويم غير معروف.',
         bad_branch: 'اسم البلدية الفرعية غير صحيح.',
         bad_type: 'نوع الوثيقة غير صحيح.',
         bad_id: 'رقم الوثيقة غير صحيح.',
@@ -111,7 +180,7 @@
       branches: { hofuf: 'الهفوف', mubarraz: 'المبرز', omran: 'العمران', oyun: 'العيون', ahsa: 'الأحساء' },
       docTypes: {
         licence: 'رخصة', 'building-licence': 'رخصة بناء', 'health-certificate': 'شهادة صحية',
-        'violation-report': 'محضر مخالفة', letter: 'خطاب', contract: 'عقد', circular: 'تعميم',
+        'violation-report': 'محضر مخالفة', letter: 'خطاب', contract: 'عقد', circular: 'تعميم', other: 'أخرى',
       },
       // accounts
       navLabel: 'الأقسام',
@@ -179,6 +248,7 @@
         search: 'بحث', view: 'اطلاع على وثيقة', page_image: 'عرض صفحة', download: 'تنزيل', import: 'استيراد',
         login: 'تسجيل دخول', login_failed: 'دخول فاشل', logout: 'تسجيل خروج', password_change: 'تغيير كلمة المرور',
         user_change: 'تعديل مستخدم', permission_change: 'تعديل صلاحيات', token_change: 'تعديل رمز وصول',
+        correct: 'تصحيح بيانات وثيقة',
       },
       detailKeys: {
         query: 'البحث', branch: 'الفرع', type: 'النوع', doc_type: 'النوع', from: 'من', to: 'إلى',
@@ -187,8 +257,11 @@
         reason: 'السبب', change: 'التغيير', user: 'المستخدم', role: 'الدور', branches: 'الفروع',
         one_time_password: 'كلمة مرور لمرة واحدة', token: 'الرمز', label: 'الوصف',
         not_modified: 'دون تغيير', bag: 'الحزمة', since: 'منذ', documents: 'الوثائق',
-        already_present: 'موجودة مسبقًا',
+        already_present: 'موجودة مسبقًا', date: 'التاريخ', title: 'العنوان',
+        imported_from: 'مستوردة منذ', imported_to: 'مستوردة حتى', facets: 'التصنيف', calendar: 'التقويم',
       },
+      changeArrow: ' ← ',
+      auditAuto: 'تلقائي',
       detailValues: {
         original: 'الملف الأصلي', searchable_pdf: 'PDF قابل للبحث', bad_credentials: 'كلمة مرور أو اسم خاطئ',
         throttled: 'محاولات كثيرة', add: 'إضافة', grant: 'منح', revoke: 'سحب', create: 'إنشاء',
@@ -207,8 +280,35 @@
       docType: 'Document type',
       all: 'All',
       facetCount: (label, n) => `${label} (${n})`,
-      dateFrom: 'Imported from',
+      dateFrom: 'Document dated from',
       dateTo: 'to',
+      datePlaceholder: '1445-03-01h / 2023-09-16',
+      dateHint: 'The date on the document, Hijri as 1445-03-01h or Gregorian as 2023-09-16; a month (1445-03h) or a year (2023) will do.',
+      // dates: a day in both calendars
+      hijriMonths: ['Muharram', 'Safar', 'Rabi\u2018 al-Awwal', 'Rabi\u2018 al-Akhir', 'Jumada al-Ula', 'Jumada al-Akhirah',
+        'Rajab', 'Sha\u2018ban', 'Ramadan', 'Shawwal', 'Dhu al-Qa\u2018dah', 'Dhu al-Hijjah'],
+      gregorianMonths: ['January', 'February', 'March', 'April', 'May', 'June',
+        'July', 'August', 'September', 'October', 'November', 'December'],
+      hijriDay: (d, m, y) => `${d} ${m} ${y} AH`,
+      gregorianDay: (d, m, y) => `${d} ${m} ${y}`,
+      hijriYear: (y) => `${y} AH`,
+      gregorianYear: (y) => `${y}`,
+      hijriSuffix: 'h',
+      // facets
+      facetsTitle: 'Refine',
+      facetsLabel: 'Results by branch, type and year',
+      facetBranch: 'Branch',
+      facetType: 'Document type',
+      facetYear: 'Year of the document',
+      calendarLabel: 'Calendar',
+      calendarHijri: 'Hijri',
+      calendarGregorian: 'Gregorian',
+      facetUndated: 'Undated',
+      facetNoYears: 'No dated documents among the results.',
+      facetApply: (label, n) => `Show only ${label} (${n})`,
+      facetRemove: (label) => `Remove the filter: ${label}`,
+      hitDated: 'Dated',
+      hitRefs: (n) => n === 1 ? 'Reference:' : 'References:',
       clearFilters: 'Clear filters',
       searchHint: 'Search for a word printed on the document (a name, a licence number, a district, an office…). Arabic may be typed without diacritics or hamza.',
       searching: 'Searching…',
@@ -234,6 +334,44 @@
       metaMedia: 'File type',
       metaImported: 'Imported',
       metaSha: 'Fingerprint (SHA-256)',
+      metaDate: 'Document date',
+      metaRefs: 'Reference numbers',
+      metaCorrected: 'Last corrected',
+      noDate: 'unknown',
+      dateSource: { extracted: 'read from the text', corrected: 'corrected by hand' },
+      typeSource: {
+        import: 'given at import', guessed: 'guessed from the text', corrected: 'corrected by hand',
+      },
+      typeGuessed: (pct) => `guessed from the text, ${pct}% sure`,
+      correctedBy: (who, when) => `${who}, ${when}`,
+      datesFound: 'Dates found in the text',
+      datePage: (p) => `page ${p}`,
+      isDocDate: 'the document\'s date',
+      // corrections (administrators and clerks)
+      correctTitle: 'Correct the details',
+      correctIntro: 'Correct what was misread from the document or not read at all. An empty field means the automatic value: read from the text or given at import.',
+      correctDate: 'Document date',
+      correctDatePlaceholder: '1445-03-12h / 2023-09-27',
+      correctType: 'Document type',
+      correctTitleField: 'Title',
+      correctAuto: 'Auto',
+      correctDateReset: 'Auto: drop the date correction',
+      correctTypeReset: 'Auto: drop the type correction',
+      correctTitleReset: 'Auto: drop the title correction',
+      correctAutoOption: (v) => v ? `Auto (${v})` : 'Auto',
+      correctDateAuto: (v) => `Empty = auto: ${v}`,
+      correctDateAutoNone: 'Empty = auto: no date was read from the text.',
+      correctDateAutoUnknown: 'Empty = auto: the date read from the text, if any.',
+      correctDateFormat: 'One day: Hijri as 1445-03-12h or Gregorian as 2023-09-27.',
+      correctTypeAuto: (v) => `Auto: ${v}`,
+      correctTypeAutoUnknown: 'Auto: the type given at import or guessed from the text.',
+      correctTitleAuto: (v) => `Empty = auto: ${v}`,
+      correctTitleAutoUnknown: 'Empty = auto: the title read from the text or given at import.',
+      correctSave: 'Save correction',
+      correctNothing: 'Nothing has changed.',
+      correctSaved: 'The correction has been saved.',
+      correctNotIndexed: 'An import is running: search will show the correction when it finishes.',
+      correctFailed: 'Could not save the correction',
       sourceBatch: (b) => `batch ${b}`,
       prevPage: 'Previous page',
       nextPage: 'Next page',
@@ -261,6 +399,8 @@
       matchesFailed: 'Could not locate the matches',
       networkError: 'Could not reach the server. Check the network and try again.',
       errors: {
+        bad_date: 'The date could not be read.',
+        bad_correction: 'The correction is not valid.',
         forbidden: 'Your role does not allow this.',
         not_logged_in: 'Your session has ended; log in again.',
         password_change_required: 'Choose a new password first.',
@@ -269,7 +409,7 @@
       branches: { hofuf: 'Hofuf', mubarraz: 'Mubarraz', omran: 'Omran', oyun: 'Oyun', ahsa: 'Al-Ahsa' },
       docTypes: {
         licence: 'Licence', 'building-licence': 'Building licence', 'health-certificate': 'Health certificate',
-        'violation-report': 'Violation report', letter: 'Letter', contract: 'Contract', circular: 'Circular',
+        'violation-report': 'Violation report', letter: 'Letter', contract: 'Contract', circular: 'Circular', other: 'Other',
       },
       // accounts
       navLabel: 'Sections',
@@ -337,6 +477,7 @@
         search: 'Search', view: 'Viewed document', page_image: 'Page image', download: 'Download', import: 'Import',
         login: 'Log in', login_failed: 'Failed login', logout: 'Log out', password_change: 'Password change',
         user_change: 'User change', permission_change: 'Permission change', token_change: 'API token change',
+        correct: 'Metadata corrected',
       },
       detailKeys: {
         query: 'query', branch: 'branch', type: 'type', doc_type: 'type', from: 'from', to: 'to',
@@ -345,8 +486,11 @@
         reason: 'reason', change: 'change', user: 'user', role: 'role', branches: 'branches',
         one_time_password: 'one-time password', token: 'token', label: 'label',
         not_modified: 'unchanged', bag: 'bag', since: 'since', documents: 'documents',
-        already_present: 'already present',
+        already_present: 'already present', date: 'date', title: 'title',
+        imported_from: 'imported from', imported_to: 'imported to', facets: 'facets', calendar: 'calendar',
       },
+      changeArrow: ' → ',
+      auditAuto: 'automatic',
       detailValues: {
         original: 'original', searchable_pdf: 'searchable PDF', bad_credentials: 'wrong name or password',
         throttled: 'too many attempts', add: 'added', grant: 'granted', revoke: 'revoked', create: 'created',
@@ -389,6 +533,10 @@
     audit: null,           // { params, data, limit, hash, error } of the audit view on screen
     auditSeq: 0,
     facetsSeq: 0,
+    navigatingTo: null,    // the hash just set, until its hashchange arrives
+    correctFor: null,      // id of the document the correction form was filled for
+    correctInit: null,     // { date, type, title }: the form's values as filled
+    correctMsg: null,      // { kind: 'error'|'done', text: () => string } under the form
     lastAppHash: null,     // the last view of the archive shown (the password form returns to it)
     appNoticeFresh: false,
   };
@@ -426,10 +574,40 @@
     }
   }
 
+  // A document's day in both calendars, e.g. {hijri:'1445-03-12', gregorian:'2023-09-27'}:
+  // "12 ربيع الأول 1445هـ — 27 سبتمبر 2023م" / "12 Rabi‘ al-Awwal 1445 AH — 27 September 2023".
+  function dayParts(iso) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ''));
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+  }
+  function hijriText(iso) {
+    const p = dayParts(iso);
+    const months = I18N[state.lang].hijriMonths;
+    return p && months[p[1] - 1] ? t('hijriDay', p[2], months[p[1] - 1], p[0]) : String(iso || '');
+  }
+  function gregorianText(iso) {
+    const p = dayParts(iso);
+    const months = I18N[state.lang].gregorianMonths;
+    return p && months[p[1] - 1] ? t('gregorianDay', p[2], months[p[1] - 1], p[0]) : String(iso || '');
+  }
+  const dayText = (day) => `${hijriText(day.hijri)} — ${gregorianText(day.gregorian)}`;
+  // the same as an element, both days exact in its data (and the Gregorian as <time>)
+  function dayNode(day, attrs = {}) {
+    return el('span', {
+      class: 'day', 'data-hijri': day.hijri, 'data-gregorian': day.gregorian,
+      // isolated, so that an Arabic tooltip keeps each date's digits in order
+      title: `\u2066${day.hijri}\u2069${t('hijriSuffix')} / \u2066${day.gregorian}\u2069`, ...attrs,
+    },
+    el('span', { class: 'hijri', text: hijriText(day.hijri) }),
+    ' — ',
+    el('time', { class: 'gregorian', datetime: day.gregorian, text: gregorianText(day.gregorian) }));
+  }
+
   const roleLabel = (r) => (r && (I18N[state.lang].roles[r] || r)) || '';
   // what a role may do (the server decides; this only shapes the screens)
   const canSearch = () => Boolean(state.me && ['admin', 'clerk', 'staff'].includes(state.me.role));
   const canAudit = () => Boolean(state.me && ['admin', 'auditor'].includes(state.me.role));
+  const canCorrect = () => Boolean(state.me && ['admin', 'clerk'].includes(state.me.role));
 
   // ------------------------------------------------------------------- API
 
@@ -530,6 +708,7 @@
   // Show the view the address names. Nothing is shown to a visitor who is
   // not logged in (the login screen stays; the address is kept for after).
   function route() {
+    state.navigatingTo = null;
     if (!state.me || state.me.must_change_password) return;
     let r = parseHash();
     // a view the role has no use for: go to the one it has
@@ -575,21 +754,43 @@
 
   // ---------------------------------------------------------------- search
 
+  // The year counts' calendar: that of the search on screen (Hijri unless
+  // the address says gregorian).
+  function searchCalendar() {
+    const r = state.route;
+    return r && r.view === 'search' && r.params.get('calendar') === 'gregorian' ? 'gregorian' : 'hijri';
+  }
+
   function formParams(page) {
     const p = new URLSearchParams();
     p.set('q', $('#q').value.trim());
     p.set('branch', $('#branch').value);
     p.set('type', $('#type').value);
-    p.set('from', $('#from').value);
-    p.set('to', $('#to').value);
+    p.set('from', $('#from').value.trim());
+    p.set('to', $('#to').value.trim());
+    if (searchCalendar() === 'gregorian') p.set('calendar', 'gregorian');
     if (page > 1) p.set('page', String(page));
     return p;
   }
 
+  function go(hash) {
+    state.navigatingTo = hash;
+    location.hash = hash;
+  }
+
   function submitSearch(page = 1) {
     const hash = hashFor('search', formParams(page));
-    if (hash === location.hash) route(); // search again on the same query
-    else location.hash = hash;
+    if (hash !== location.hash) go(hash);
+    // the same search again (the button pressed twice), unless it is the
+    // address just set (a date's change event and the form's submit)
+    else if (state.navigatingTo !== hash) route();
+  }
+
+  // A date typed in a filter: search when it is committed (Enter, or
+  // leaving the field), if it changed anything.
+  function dateChanged() {
+    const hash = hashFor('search', formParams(1));
+    if (hash !== location.hash && hash !== state.navigatingTo) go(hash);
   }
 
   // values: [{ value, count }] from /api/facets; an option shows its count,
@@ -621,6 +822,7 @@
     fillFilters(params);
     $('#from').value = params.get('from') || '';
     $('#to').value = params.get('to') || '';
+    markBadDate(null);
 
     const any = ['q', 'branch', 'type', 'from', 'to'].some((k) => params.get(k));
     if (state.searchAbort) state.searchAbort.abort();
@@ -635,6 +837,9 @@
     }
     const apiParams = new URLSearchParams();
     for (const k of ['q', 'branch', 'type', 'from', 'to']) if (params.get(k)) apiParams.set(k, params.get(k));
+    // counts of all the results by branch, type and year, for the facet panel
+    apiParams.set('facets', '1');
+    if (params.get('calendar') === 'gregorian') apiParams.set('calendar', 'gregorian');
     apiParams.set('limit', String(PAGE_SIZE));
     apiParams.set('offset', String((page - 1) * PAGE_SIZE));
 
@@ -647,6 +852,21 @@
     try {
       const data = await api(`/api/search?${apiParams}`, { signal: ctl.signal });
       if (seq !== state.searchSeq) return;
+      // Asked for counts, the server lists every document when the words
+      // leave nothing to search for (only common words, only exclusions):
+      // asked again without them, it says why, as it did before counts.
+      const filtered = ['branch', 'type', 'from', 'to'].some((k) => params.get(k));
+      if (q.trim() && !filtered && listedAll(data)) {
+        const plain = new URLSearchParams(apiParams);
+        plain.delete('facets');
+        plain.delete('calendar');
+        try {
+          await api(`/api/search?${plain}`, { signal: ctl.signal });
+        } catch (e) {
+          if (e.status === 400 || e.name === 'AbortError') throw e;
+        }
+        if (seq !== state.searchSeq) return;
+      }
       state.search = { params, data, page, hash };
       renderResults();
     } catch (e) {
@@ -654,8 +874,27 @@
       state.search = { params, data: null, page, error: e, hash };
       renderResults();
       showError('searchFailed', e);
+      if (e.code === 'bad_date') markBadDate(e.message);
     } finally {
       if (seq === state.searchSeq) $('#results').removeAttribute('aria-busy');
+    }
+  }
+
+  // Results in which no word matched anything: no hit has a matched page,
+  // a matched word or a highlight.
+  function listedAll(data) {
+    const hits = (data && data.hits) || [];
+    return hits.length > 0 && hits.every((h) => !(h.pages || []).length && !(h.matches || []).length
+      && !/<mark>/i.test(h.snippet || ''));
+  }
+
+  // A date the server could not read: its field is marked (the message,
+  // shown above the results, begins with the parameter's name).
+  function markBadDate(message) {
+    const which = message == null ? null : /^\s*to\b/.test(message) ? '#to' : /^\s*from\b/.test(message) ? '#from' : null;
+    for (const id of ['#from', '#to']) {
+      if (id === which || (message != null && !which)) $(id).setAttribute('aria-invalid', 'true');
+      else $(id).removeAttribute('aria-invalid');
     }
   }
 
@@ -683,6 +922,7 @@
     $('#notices').hidden = true;
     $('#no-results').hidden = true;
     $('#pager').hidden = true;
+    renderFacets();
     if (!s) {
       $('#result-count').hidden = true;
       $('#result-count').textContent = '';
@@ -724,6 +964,90 @@
     }
   }
 
+  // The facet panel: the search's results counted by branch, type and year
+  // (all of them, not only this page). A value is a link to the same search
+  // narrowed to it; the value already filtered on links to the search without it.
+  function renderFacets() {
+    const s = state.search;
+    const box = $('#facet-groups');
+    const f = s && s.data && s.data.facets;
+    const aside = $('#facets');
+    if (!f || !(s.data.total > 0)) {
+      aside.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    aside.hidden = false;
+    const params = s.params;
+    const cal = f.calendar === 'gregorian' ? 'gregorian' : 'hijri';
+    const link = (changes) => {
+      const p = new URLSearchParams(params);
+      p.delete('page');
+      for (const [k, v] of Object.entries(changes)) {
+        if (v == null || v === '') p.delete(k); else p.set(k, v);
+      }
+      return hashFor('search', p);
+    };
+    const item = (kind, value, label, count, active, changes) => el('li', {},
+      el('a', {
+        href: link(changes),
+        class: `facet-value${active ? ' active' : ''}`,
+        'data-testid': 'facet-value',
+        'data-facet': kind,
+        'data-value': value,
+        'data-count': String(count),
+        'aria-current': active ? 'true' : null,
+        title: active ? t('facetRemove', label) : t('facetApply', label, count),
+      },
+      el('bdi', { class: 'label', dir: 'auto', text: label }),
+      el('span', { class: 'n', text: String(count) })));
+    const group = (kind, titleKey, items, extra) => el('section', {
+      class: 'facet-group', 'data-testid': `facet-${kind}`, 'aria-labelledby': `facet-title-${kind}`,
+    },
+    el('h3', { id: `facet-title-${kind}`, text: t(titleKey) }),
+    extra || null,
+    items.length ? el('ul', {}, ...items) : null);
+
+    const groups = [];
+    const branch = params.get('branch') || '';
+    const branches = (f.branches || []).map((b) => item('branch', b.value, branchLabel(b.value), b.count,
+      b.value === branch, { branch: b.value === branch ? '' : b.value }));
+    if (branches.length) groups.push(group('branch', 'facetBranch', branches));
+    const type = params.get('type') || '';
+    const types = (f.doc_types || []).map((d) => item('type', d.value, typeLabel(d.value), d.count,
+      d.value === type, { type: d.value === type ? '' : d.value }));
+    if (types.length) groups.push(group('type', 'facetType', types));
+
+    // years, in the calendar chosen beside them: from=1445h&to=1445h, or from=2023&to=2023
+    const from = (params.get('from') || '').trim();
+    const to = (params.get('to') || '').trim();
+    const yearParam = (y) => (cal === 'hijri' ? `${y}h` : String(y));
+    const years = (f.years || []).map((y) => {
+      const v = yearParam(y.value);
+      const active = from === v && to === v;
+      return item('year', y.value, t(cal === 'hijri' ? 'hijriYear' : 'gregorianYear', y.value), y.count,
+        active, active ? { from: '', to: '' } : { from: v, to: v });
+    });
+    const dated = (f.years || []).reduce((n, y) => n + (y.count || 0), 0);
+    const undated = Math.max(0, (s.data.total || 0) - dated);
+    if (undated && years.length) {
+      years.push(el('li', { class: 'facet-undated', 'data-testid': 'facet-undated', 'data-count': String(undated) },
+        el('span', { class: 'label', text: t('facetUndated') }), el('span', { class: 'n', text: String(undated) })));
+    }
+    const choice = el('fieldset', { class: 'calendar-choice', 'data-testid': 'calendar-choice' },
+      el('legend', { class: 'visually-hidden', text: t('calendarLabel') }),
+      ...['hijri', 'gregorian'].map((c) => el('label', {},
+        el('input', {
+          type: 'radio', name: 'calendar', value: c, checked: c === cal, 'data-testid': `calendar-${c}`,
+          onchange: () => go(link({ calendar: c === 'gregorian' ? 'gregorian' : '' })),
+        }),
+        el('span', { text: t(c === 'hijri' ? 'calendarHijri' : 'calendarGregorian') }))));
+    const yearGroup = group('year', 'facetYear', years, choice);
+    if (!years.length) yearGroup.append(el('p', { class: 'hint', text: t('facetNoYears') }));
+    groups.push(yearGroup);
+    box.replaceChildren(...groups);
+  }
+
   function docHash(id, q, page) {
     const p = new URLSearchParams();
     if (q) p.set('q', q);
@@ -751,12 +1075,31 @@
     }
     const src = (h.sources || [])[0];
     if (src) meta.append(el('bdi', { class: 'source', dir: 'auto', title: src, text: fileName(src) }));
+    const about = el('div', { class: 'result-about' });
+    if (h.document_date) {
+      about.append(el('span', { class: 'hit-date', 'data-testid': 'hit-date' },
+        el('span', { class: 'k', text: `${t('hitDated')} ` }), dayNode(h.document_date)));
+    }
+    const refs = h.reference_numbers || [];
+    if (refs.length) about.append(refsNode(refs, 'hit-refs', t('hitRefs', refs.length)));
     return el('li', { class: 'result', 'data-testid': 'result', 'data-id': String(h.id) },
       el('h3', {}, el('a', {
         href: docHash(h.id, q, pages[0]), 'data-testid': 'result-link', dir: 'auto', text: title,
       })),
       meta,
+      about.childNodes.length ? about : null,
       el('p', { class: 'snippet', 'data-testid': 'snippet', dir: 'auto' }, snippetNode(h.snippet)));
+  }
+
+  // Reference numbers, each kept left to right (1445/3217, MC-1445-0088).
+  function refsNode(refs, testid, label) {
+    const span = el('span', { class: 'refs', 'data-testid': testid });
+    if (label) span.append(el('span', { class: 'k', text: `${label} ` }));
+    refs.forEach((r, i) => {
+      if (i) span.append(listSep());
+      span.append(el('bdi', { class: 'ref', dir: 'ltr', 'data-testid': 'ref', text: r }));
+    });
+    return span;
   }
 
   // ---------------------------------------------------------------- viewer
@@ -781,6 +1124,9 @@
       $('#doc-title').textContent = t('loading');
       $('#doc-meta').replaceChildren();
       $('#sources-list').replaceChildren();
+      $('#dates-list').replaceChildren();
+      $('#doc-dates').hidden = true;
+      $('#correct-panel').hidden = true;
       $('#page-text').textContent = '';
       $('#boxes').replaceChildren();
       $('#thumbs').replaceChildren();
@@ -842,6 +1188,8 @@
       state.metaKey = metaKey;
       renderDocMeta();
     }
+    // the correction form is filled once a document (a user's edits survive a re-render)
+    if (state.correctFor !== String(doc.id)) fillCorrectForm(true);
     renderPage(true);
   }
 
@@ -867,17 +1215,43 @@
     $('#download-original').href = `${base}/original`;
     $('#download-pdf').href = `${base}/searchable.pdf`;
 
+    // each row: [label key, text or node, testid]
     const rows = [];
     const branches = (d.branches && d.branches.length ? d.branches : [d.branch]).filter(Boolean);
     if (branches.length) rows.push(['metaBranch', branches.map(branchLabel).join(listSep())]);
-    if (d.doc_type) rows.push(['metaType', typeLabel(d.doc_type)]);
+    // the document's date, and whether it was read from the text or corrected
+    const date = el('span', { 'data-source': d.document_date_source || '' });
+    if (d.document_date) {
+      date.append(dayNode(d.document_date));
+      const src = I18N[state.lang].dateSource[d.document_date_source];
+      if (src) date.append(' ', el('span', { class: 'source-note', 'data-testid': 'doc-date-source', text: `(${src})` }));
+    } else {
+      date.append(el('span', { class: 'muted', text: t('noDate') }));
+    }
+    rows.push(['metaDate', date, 'doc-date']);
+    if (d.doc_type) {
+      const type = el('span', { 'data-source': d.doc_type_source || '', 'data-type': d.doc_type }, typeLabel(d.doc_type));
+      const how = d.doc_type_source === 'guessed' && d.doc_type_confidence != null
+        ? t('typeGuessed', Math.round(d.doc_type_confidence * 100))
+        : I18N[state.lang].typeSource[d.doc_type_source];
+      if (how) type.append(' ', el('span', { class: 'source-note', 'data-testid': 'doc-type-source', text: `(${how})` }));
+      rows.push(['metaType', type, 'doc-type']);
+    }
+    const refs = d.reference_numbers || [];
+    if (refs.length) rows.push(['metaRefs', refsNode(refs, 'doc-refs-list'), 'doc-refs']);
+    if (d.corrected && (d.corrected.by || d.corrected.at)) {
+      rows.push(['metaCorrected', t('correctedBy', d.corrected.by || '?', fmtDate(d.corrected.at)), 'doc-corrected']);
+    }
     if (d.size != null) rows.push(['metaSize', t('bytes', d.size)]);
     rows.push(['metaPages', String(pageCount())]);
     if (d.media_type) rows.push(['metaMedia', d.media_type]);
     if (d.created_at) rows.push(['metaImported', fmtDate(d.created_at)]);
     const dl = $('#doc-meta');
     dl.replaceChildren();
-    for (const [k, v] of rows) dl.append(el('div', {}, el('dt', { text: t(k) }), el('dd', { text: v })));
+    for (const [k, v, id] of rows) {
+      dl.append(el('div', { 'data-testid': id || null },
+        el('dt', { text: t(k) }), typeof v === 'string' ? el('dd', { text: v }) : el('dd', {}, v)));
+    }
     if (d.sha256) {
       dl.append(el('div', {}, el('dt', { text: t('metaSha') }),
         el('dd', {}, el('code', { dir: 'ltr', title: d.sha256, text: `${d.sha256.slice(0, 16)}…` }))));
@@ -894,7 +1268,180 @@
     const summary = $('#doc-sources summary');
     summary.textContent = `${t('sources')} (${sources.length})`;
 
+    // every date found in the text: as printed, where, and in both calendars
+    const dates = d.dates || [];
+    const docDay = d.document_date;
+    $('#dates-list').replaceChildren(...dates.map((x) => {
+      const isDoc = Boolean(docDay && d.document_date_source === 'extracted' && docDay.gregorian === x.gregorian);
+      return el('li', {
+        'data-testid': 'doc-date-found', 'data-calendar': x.calendar, 'data-page': String(x.page),
+        class: isDoc ? 'is-doc-date' : null,
+      },
+      el('span', { class: 'printed' }, t('quoteOpen'), el('bdi', { dir: 'auto', text: x.text }), t('quoteClose')),
+      ' · ', el('a', { href: pageHash(x.page), text: t('datePage', x.page) }),
+      ' · ', dayNode(x),
+      isDoc ? el('span', { class: 'source-note', text: ` (${t('isDocDate')})` }) : null);
+    }));
+    $('#doc-dates').hidden = dates.length === 0;
+    $('#doc-dates summary').textContent = `${t('datesFound')} (${dates.length})`;
+
     renderThumbs();
+    renderCorrectForm();
+  }
+
+  // ------------------------------------------------------------ corrections
+
+  // The form's values for a document: its corrections (empty: automatic).
+  function correctValues(d) {
+    const c = d.corrected || {};
+    return {
+      date: c.date && c.date.hijri ? `${c.date.hijri}${t('hijriSuffix')}` : '',
+      type: c.doc_type || '',
+      title: c.title || '',
+    };
+  }
+
+  // Fill the form from the document on screen (reset: forget the message).
+  function fillCorrectForm(reset) {
+    const d = state.doc;
+    if (!d) return;
+    state.correctFor = String(d.id);
+    const v = correctValues(d);
+    state.correctInit = v;
+    $('#correct-type').replaceChildren(); // its choices are made afresh for this document
+    $('#correct-date').value = v.date;
+    $('#correct-title').value = v.title;
+    $('#correct-date').removeAttribute('aria-invalid');
+    if (reset) state.correctMsg = null;
+    renderCorrectForm();
+    $('#correct-type').value = v.type;
+  }
+
+  // Labels, the type's choices and the automatic values (the values typed stay).
+  function renderCorrectForm() {
+    const d = state.doc;
+    const panel = $('#correct-panel');
+    panel.hidden = !d || !canCorrect();
+    if (panel.hidden) return;
+    const c = d.corrected || {};
+    // the date
+    let dateAuto;
+    if (c.date) dateAuto = t('correctDateAutoUnknown');
+    else if (d.document_date) dateAuto = t('correctDateAuto', dayText(d.document_date));
+    else dateAuto = t('correctDateAutoNone');
+    $('#correct-date-auto').textContent = `${dateAuto} ${t('correctDateFormat')}`;
+    // the type: the known ones, the archive's, and the document's own
+    const select = $('#correct-type');
+    const keep = select.options.length ? select.value : (state.correctInit ? state.correctInit.type : '');
+    const known = ['licence', 'health-certificate', 'violation-report', 'letter', 'contract', 'other'];
+    const types = [...new Set([...known, ...(state.facets.doc_types || []).map((x) => x.value),
+      d.doc_type, c.doc_type, keep].filter(Boolean))];
+    const autoType = !c.doc_type && d.doc_type ? typeLabel(d.doc_type) : '';
+    select.replaceChildren(el('option', { value: '', text: t('correctAutoOption', autoType) }),
+      ...types.map((x) => el('option', { value: x, text: typeLabel(x) })));
+    select.value = keep;
+    $('#correct-type-auto').textContent = autoType
+      ? t('correctTypeAuto', `${autoType} (${I18N[state.lang].typeSource[d.doc_type_source] || ''})`.replace(' ()', ''))
+      : t('correctTypeAutoUnknown');
+    // the title
+    const title = $('#correct-title');
+    if (!c.title && d.title) {
+      title.placeholder = d.title;
+      $('#correct-title-auto').textContent = t('correctTitleAuto', d.title);
+    } else {
+      title.placeholder = '';
+      $('#correct-title-auto').textContent = t('correctTitleAutoUnknown');
+    }
+    renderCorrectMsg();
+  }
+
+  function renderCorrectMsg() {
+    const m = state.correctMsg;
+    const err = $('#correct-error');
+    const done = $('#correct-done');
+    err.hidden = !m || m.kind !== 'error';
+    done.hidden = !m || m.kind !== 'done';
+    if (!m) return;
+    const box = m.kind === 'error' ? err : done;
+    box.replaceChildren(...m.parts());
+  }
+
+  function setCorrectMsg(kind, parts) {
+    state.correctMsg = kind ? { kind, parts } : null;
+    renderCorrectMsg();
+  }
+
+  // What changed since the form was filled: only that is sent; an emptied
+  // field (automatic) is sent as null, which drops its correction.
+  function correctChanges() {
+    const init = state.correctInit || { date: '', type: '', title: '' };
+    const now = {
+      date: $('#correct-date').value.trim(),
+      type: $('#correct-type').value,
+      title: $('#correct-title').value.trim(),
+    };
+    const body = {};
+    if (now.date !== init.date) body.date = now.date || null;
+    if (now.type !== init.type) body.doc_type = now.type || null;
+    if (now.title !== init.title) body.title = now.title || null;
+    return body;
+  }
+
+  async function submitCorrection(ev) {
+    ev.preventDefault();
+    const d = state.doc;
+    if (!d || !canCorrect()) return;
+    const body = correctChanges();
+    if (!Object.keys(body).length) {
+      setCorrectMsg('done', () => [t('correctNothing')]);
+      return;
+    }
+    const button = $('#correct-save');
+    if (button.disabled) return;
+    button.disabled = true;
+    button.textContent = t('saving');
+    setCorrectMsg(null);
+    $('#correct-date').removeAttribute('aria-invalid');
+    const id = d.id;
+    let answer;
+    try {
+      answer = await api(`/api/documents/${encodeURIComponent(id)}`, { method: 'PATCH', json: body });
+    } catch (e) {
+      if (e.handled) return;
+      const known = e.code && I18N[state.lang].errors[e.code];
+      setCorrectMsg('error', () => [
+        el('strong', { text: known || t('correctFailed') }),
+        e.code === 'network' || !e.message ? '' : ' ',
+        e.code === 'network' ? '' : el('bdi', { dir: 'auto', text: e.message || '' })]);
+      if (e.code === 'bad_correction' && 'date' in body && !/type|title/i.test(e.message || '')) {
+        $('#correct-date').setAttribute('aria-invalid', 'true');
+      }
+      return;
+    } finally {
+      button.disabled = false;
+      button.textContent = t('correctSave');
+    }
+    if (!state.doc || String(state.doc.id) !== String(id)) return; // another document since
+    // the answer is the document as it now is (without the words' boxes:
+    // the pages on screen are kept)
+    const { indexed, ...fresh } = answer || {};
+    const doc = { ...state.doc, ...fresh, pages: state.doc.pages };
+    state.doc = doc;
+    for (const key of [...state.docCache.keys()]) {
+      if (key === String(id) || key.startsWith(`${id}?`)) state.docCache.delete(key);
+    }
+    state.docCache.set(state.q ? `${id}?words=1` : String(id), Promise.resolve(doc));
+    renderDocMeta();
+    fillCorrectForm(false);
+    setCorrectMsg('done', () => [t('correctSaved'), indexed === false ? ` ${t('correctNotIndexed')}` : '']);
+  }
+
+  function resetCorrectField(ev) {
+    const field = ev.currentTarget.dataset.field;
+    const input = $(`#correct-${field}`);
+    input.value = '';
+    input.removeAttribute('aria-invalid');
+    input.focus();
   }
 
   function renderThumbs() {
@@ -1190,7 +1737,19 @@
     state.hits = [];
     state.audit = null;
     state.appNotice = null;
-    for (const id of ['#q', '#from', '#to', '#audit-user', '#audit-doc', '#audit-since']) $(id).value = '';
+    state.navigatingTo = null;
+    state.correctFor = null;
+    state.correctInit = null;
+    state.correctMsg = null;
+    for (const id of ['#q', '#from', '#to', '#audit-user', '#audit-doc', '#audit-since',
+      '#correct-date', '#correct-title']) $(id).value = '';
+    markBadDate(null);
+    $('#correct-type').replaceChildren();
+    $('#correct-panel').hidden = true;
+    $('#correct-panel').open = false;
+    $('#facets').hidden = true;
+    $('#facet-groups').replaceChildren();
+    $('#dates-list').replaceChildren();
     fillFilters(new URLSearchParams());
     $('#results').replaceChildren();
     delete $('#results').dataset.for;
@@ -1562,6 +2121,13 @@
     for (const [k, v] of Object.entries(d)) {
       if (k === 'query' || v == null || v === '' || (Array.isArray(v) && !v.length)) continue;
       if (k === 'offset' && v === 0) continue;
+      if (typeof v === 'object' && !Array.isArray(v) && ('from' in v || 'to' in v)) {
+        // a correction: the value before and after (null: the automatic one)
+        parts.push(el('span', { class: 'kv change', 'data-testid': 'audit-change', 'data-key': k },
+          el('span', { class: 'k', text: `${I18N[state.lang].detailKeys[k] || k}: ` }),
+          changeValue(k, v.from), t('changeArrow'), changeValue(k, v.to)));
+        continue;
+      }
       parts.push(el('span', { class: 'kv' },
         el('span', { class: 'k', text: `${I18N[state.lang].detailKeys[k] || k}: ` }),
         el('bdi', { dir: 'auto', text: detailValue(k, v) })));
@@ -1572,6 +2138,11 @@
       out.append(p);
     });
     return out;
+  }
+
+  function changeValue(k, v) {
+    if (v == null || v === '') return el('span', { class: 'auto', text: t('auditAuto') });
+    return el('bdi', { dir: k === 'date' ? 'ltr' : 'auto', text: detailValue(k, v) });
   }
 
   function detailValue(k, v) {
@@ -1702,8 +2273,12 @@
       e.preventDefault();
       submitSearch(1);
     });
-    for (const id of ['#branch', '#type', '#from', '#to']) {
+    for (const id of ['#branch', '#type']) {
       $(id).addEventListener('change', () => submitSearch(1));
+    }
+    for (const id of ['#from', '#to']) {
+      $(id).addEventListener('change', dateChanged);
+      $(id).addEventListener('input', () => $(id).removeAttribute('aria-invalid'));
     }
     $('#clear-filters').addEventListener('click', () => {
       $('#branch').value = '';
@@ -1712,6 +2287,9 @@
       $('#to').value = '';
       submitSearch(1);
     });
+    $('#correct-form').addEventListener('submit', submitCorrection);
+    for (const b of document.querySelectorAll('#correct-form button[data-field]')) b.addEventListener('click', resetCorrectField);
+    $('#correct-date').addEventListener('input', () => $('#correct-date').removeAttribute('aria-invalid'));
     $('#pager-prev').addEventListener('click', () => goSearchPage(-1));
     $('#pager-next').addEventListener('click', () => goSearchPage(1));
     $('[data-testid="lang-switch"]').addEventListener('click', () => setLang(state.lang === 'ar' ? 'en' : 'ar'));
