@@ -214,7 +214,10 @@ impl Archive {
             Ok(_lock) => {
                 let (idx, state) = self.open_index()?;
                 let mut catalog = self.catalog()?;
-                if state == IndexState::Rebuilt || !catalog.unindexed()?.is_empty() {
+                let stale = !catalog
+                    .stale_extractions(crate::metadata::EXTRACTOR_VERSION)?
+                    .is_empty();
+                if state == IndexState::Rebuilt || stale || !catalog.unindexed()?.is_empty() {
                     let mut w = idx.writer()?;
                     crate::index::catch_up(&mut w, &mut catalog, state)?;
                     w.finish()?;

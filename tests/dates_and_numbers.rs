@@ -331,6 +331,50 @@ fn corrections_win_survive_reindexing_and_are_audited() {
     assert_eq!(r.status, 400);
 }
 
+/// A document read before there was an extractor (or by an older one) is
+/// read again from its stored text when the archive is next opened; and a
+/// bag carries corrections to another archive.
+#[test]
+fn older_readings_are_redone_and_bags_carry_corrections() {
+    let (a, [licence, ..]) = archive();
+    {
+        let db = rusqlite::Connection::open(a.dir.join("catalog.sqlite")).unwrap();
+        db.execute_batch("UPDATE documents SET extracted = NULL, extracted_version = 0")
+            .unwrap();
+    }
+    assert_eq!(a.show(&licence)["dates"], json!([]));
+    let v = a.search(&["--from", "1445-03-12h", "--to", "1445-03-12h"], "");
+    assert_eq!(v["total"], 3, "{v}");
+    assert_eq!(a.show(&licence)["reference_numbers"], json!(["1445/3217"]));
+
+    let out = a.run(&[
+        "set",
+        &licence,
+        "--date",
+        "2023-09-28",
+        "--title",
+        "رخصة ١٤٤٥/٣٢١٧",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bag = a.scratch("bag").join("out");
+    let out = a.run(&["export", bag.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let b = TestArchive::new();
+    let out = b.run(&["import-bag", bag.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = b.search(&[], "1445/3217")["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["branch"] == "hofuf")
+        .unwrap()["id"]
+        .to_string();
+    let doc = b.show(&id);
+    assert_eq!(doc["document_date"]["gregorian"], "2023-09-28");
+    assert_eq!(doc["title"], "رخصة ١٤٤٥/٣٢١٧");
+    assert_eq!(doc["dates"][0]["gregorian"], "2023-09-27");
+}
+
 #[test]
 fn search_api_filters_and_counts_in_scope() {
     let (a, [licence, ..]) = archive();
