@@ -823,6 +823,8 @@ test('an administrator corrects a document\'s date and type through the form; th
     assert.ok(i < 100, 'the search never found the corrected date');
     await new Promise((ok) => { setTimeout(ok, 100); });
   }
+  await page.goto(`${BASE}/#/`); // no other filter
+  await waitForResults();
   await typeDates('1445-08h', '1445-08h');
   assert.ok((await resultIds()).includes(id), 'the staff search finds the corrected date');
 

@@ -782,13 +782,17 @@
     const hash = hashFor('search', formParams(page));
     if (hash !== location.hash) go(hash);
     // the same search again (the button pressed twice), unless it is the
-    // address just set (a date's change event and the form's submit)
+    // address just set (a date field left, then the form submitted)
     else if (state.navigatingTo !== hash) route();
   }
 
-  // A date typed in a filter: search when it is committed (Enter, or
-  // leaving the field), if it changed anything.
+  // The dates typed in the filters, once left: search if they differ from
+  // those of the view on screen.
   function dateChanged() {
+    const r = state.route;
+    const shown = r && r.view === 'search' ? r.params : new URLSearchParams();
+    const same = ['from', 'to'].every((k) => $(`#${k}`).value.trim() === (shown.get(k) || '').trim());
+    if (same) return;
     const hash = hashFor('search', formParams(1));
     if (hash !== location.hash && hash !== state.navigatingTo) go(hash);
   }
@@ -2276,8 +2280,18 @@
     for (const id of ['#branch', '#type']) {
       $(id).addEventListener('change', () => submitSearch(1));
     }
+    // The dates are typed: searched for with Enter or the search button (the
+    // form's submit), or on leaving the form (not while the form is being
+    // filled in, nor when the window loses focus, which leaves them focused).
     for (const id of ['#from', '#to']) {
-      $(id).addEventListener('change', dateChanged);
+      $(id).addEventListener('focusout', (e) => {
+        if (e.relatedTarget && $('#search-form').contains(e.relatedTarget)) return;
+        const at = location.hash;
+        setTimeout(() => {
+          if (location.hash !== at) return; // gone elsewhere (a link was followed)
+          if (!['from', 'to'].includes(document.activeElement && document.activeElement.id)) dateChanged();
+        }, 0);
+      });
       $(id).addEventListener('input', () => $(id).removeAttribute('aria-invalid'));
     }
     $('#clear-filters').addEventListener('click', () => {
