@@ -1,7 +1,9 @@
 //! Search latency over a generated 100,000-document archive index: p50 and
 //! p99 of `arshif::search::search` (the whole path: parsing, analysis,
 //! ranking, stored-field loading, matched pages and snippets) for plain,
-//! phrase and fuzzy-fallback queries, one query at a time on one thread.
+//! phrase and fuzzy-fallback queries, reference numbers, and the same plain
+//! queries with facet counts and with a document-date filter, one query at
+//! a time on one thread.
 //!
 //!     cargo bench --bench search_latency            # builds the index once, in target/
 //!     taskset -c 0 cargo bench --bench search_latency
@@ -13,6 +15,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use arshif::calendar::{Calendar, DateInput};
 use arshif::index::{IndexState, SearchIndex};
 use arshif::search::{search, SearchRequest};
 use common::{Rng, ARABIC};
@@ -54,16 +57,24 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn run(idx: &SearchIndex, name: &str, queries: &[String]) {
+    let reqs: Vec<SearchRequest> = queries
+        .iter()
+        .map(|q| SearchRequest::new(q.clone()))
+        .collect();
+    run_requests(idx, name, &reqs)
+}
+
+fn run_requests(idx: &SearchIndex, name: &str, reqs: &[SearchRequest]) {
     // warm up caches once
-    for q in queries.iter().take(20) {
-        let _ = search(idx, &SearchRequest::new(q.clone()));
+    for r in reqs.iter().take(20) {
+        let _ = search(idx, r);
     }
-    let mut times = Vec::with_capacity(queries.len());
+    let mut times = Vec::with_capacity(reqs.len());
     let mut fuzzy = 0;
     let mut hits = 0usize;
-    for q in queries {
+    for q in reqs {
         let t = Instant::now();
-        let r = search(idx, &SearchRequest::new(q.clone())).unwrap();
+        let r = search(idx, q).unwrap();
         times.push(t.elapsed());
         fuzzy += r.fuzzy as usize;
         hits += r.total;
@@ -71,11 +82,11 @@ fn run(idx: &SearchIndex, name: &str, queries: &[String]) {
     times.sort();
     println!(
         "| {name} | {} | {:.2} | {:.2} | {:.2} | {} | {} |",
-        queries.len(),
+        reqs.len(),
         percentile(&times, 0.5).as_secs_f64() * 1e3,
         percentile(&times, 0.99).as_secs_f64() * 1e3,
         times.last().unwrap().as_secs_f64() * 1e3,
-        hits / queries.len(),
+        hits / reqs.len(),
         fuzzy
     );
 }
@@ -113,4 +124,57 @@ fn main() {
     run(&idx, "plain (2 words)", &plain);
     run(&idx, "phrase", &phrase);
     run(&idx, "misread word (fuzzy fallback)", &fuzzy);
+    // Licence numbers as staff type them, half in Arabic-Indic digits.
+    let corpus_years: Vec<String> = (0..QUERIES)
+        .map(|k| {
+            // Document i's licence is `1440 + i % 7` / `i + 1`.
+            let i = rng.below(DOCS);
+            let number = format!("{}/{}", 1440 + i % 7, i + 1);
+            if k % 2 == 0 {
+                number
+            } else {
+                number
+                    .chars()
+                    .map(|c| {
+                        c.to_digit(10)
+                            .map_or(c, |n| char::from_u32(0x0660 + n).unwrap())
+                    })
+                    .collect()
+            }
+        })
+        .collect();
+    run(&idx, "licence number", &corpus_years);
+    let faceted: Vec<SearchRequest> = plain
+        .iter()
+        .map(|q| SearchRequest {
+            facets: Some(Calendar::Hijri),
+            ..SearchRequest::new(q.clone())
+        })
+        .collect();
+    run_requests(&idx, "plain + facet counts", &faceted);
+    let dated: Vec<SearchRequest> = plain
+        .iter()
+        .enumerate()
+        .map(|(k, q)| {
+            let month = DateInput::parse(&format!("{}-{:02}h", 1440 + k % 7, 1 + k % 12)).unwrap();
+            SearchRequest {
+                date_from: Some(month.first),
+                date_to: Some(month.last),
+                ..SearchRequest::new(q.clone())
+            }
+        })
+        .collect();
+    run_requests(&idx, "plain + one Hijri month", &dated);
+    let browse: Vec<SearchRequest> = (0..QUERIES)
+        .map(|k| {
+            let month = DateInput::parse(&format!("{}-{:02}h", 1440 + k % 7, 1 + k % 12)).unwrap();
+            SearchRequest {
+                date_from: Some(month.first),
+                date_to: Some(month.last),
+                facets: Some(Calendar::Gregorian),
+                ..SearchRequest::new("")
+            }
+        })
+        .collect();
+    run_requests(&idx, "a Hijri month, no words, facets", &browse);
 }

@@ -164,10 +164,31 @@ pub fn corpus(n: usize) -> Vec<(DocumentRecord, Vec<PageRecord>)> {
     let mut rng = Rng(0x5eed_1445);
     (0..n)
         .map(|i| {
+            // A licence head, as offices print it: its number and its
+            // Hijri issue date (Arabic-Indic digits on every third).
+            let (y, m, d) = (1440 + i % 7, 1 + rng.below(12), 1 + rng.below(29));
+            let head = format!(
+                "رقم الرخصة: {y}/{}\nتاريخ الإصدار: {y}/{m:02}/{d:02} هـ\n",
+                i + 1
+            );
+            let head = if i % 3 == 0 {
+                head.chars()
+                    .map(|c| match c.to_digit(10) {
+                        Some(n) => char::from_u32(0x0660 + n).unwrap(),
+                        None => c,
+                    })
+                    .collect()
+            } else {
+                head
+            };
             let pages: Vec<PageRecord> = (1..=1 + rng.below(3) as u32)
                 .map(|number| PageRecord {
                     number,
-                    text: page_text(&mut rng, &tail),
+                    text: if number == 1 {
+                        head.clone() + &page_text(&mut rng, &tail)
+                    } else {
+                        page_text(&mut rng, &tail)
+                    },
                     source: TextSource::Ocr,
                     confidence: 0.9,
                     words: vec![],
@@ -198,7 +219,12 @@ pub fn corpus(n: usize) -> Vec<(DocumentRecord, Vec<PageRecord>)> {
                     batch: BatchId(1),
                     imported_at: chrono::Utc::now(),
                 }],
-                meta: Default::default(),
+                meta: arshif::catalog::DocMeta {
+                    extracted: arshif::metadata::extract(
+                        pages.iter().map(|p| (p.number, p.text.as_str())),
+                    ),
+                    ..Default::default()
+                },
             };
             (doc, pages)
         })

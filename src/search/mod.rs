@@ -396,8 +396,9 @@ pub fn prepare(index: &SearchIndex, req: &SearchRequest) -> Result<Prepared, Sea
         || req.date_to.is_some()
         || req.imported_from.is_some()
         || req.imported_to.is_some()
-        // Counting everything is a fair question.
-        || req.facets.is_some();
+        // Counting everything is a fair question (but counts do not make a
+        // query of common words searchable).
+        || (req.facets.is_some() && q.is_empty());
     if clauses.iter().all(|c| c.stopword) && !has_filter {
         if q.is_empty() {
             return Err(SearchError::EmptyQuery);

@@ -273,6 +273,10 @@ pub async fn correct(
         // Outside the caller's branches: 404, as if it did not exist.
         load(&st, id, &w)?;
         let done = st.archive.correct(id, &change, &w.user.name)?;
+        if done.indexed {
+            // Searches right after the answer see the correction.
+            st.index.reload().map_err(ApiError::internal)?;
+        }
         let (doc, pages) = load(&st, id, &w)?;
         let mut v = crate::catalog::document_json(&doc, &pages, PageDetail::Text);
         v["indexed"] = done.indexed.into();
