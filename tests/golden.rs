@@ -83,3 +83,56 @@ fn samples_read_as_their_golden_files() {
         }
     }
 }
+
+/// What `metadata` reads from each sample's golden text — the OCR'd or
+/// text-layer pages as arshif stores them — pinned under
+/// `samples/golden/metadata/`: dates (as printed, in both calendars), the
+/// document date, reference numbers and the type guess.
+#[test]
+fn metadata_read_from_the_golden_texts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/golden");
+    let bless = std::env::var_os("ARSHIF_BLESS").is_some();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(&root).unwrap();
+        if !entry.file_type().is_file() || rel.starts_with("metadata") {
+            continue;
+        }
+        let golden = std::fs::read_to_string(entry.path()).unwrap();
+        // "=== page N (source) ===" starts each page.
+        let mut pages: Vec<(u32, String)> = Vec::new();
+        for line in golden.lines() {
+            if let Some(rest) = line.strip_prefix("=== page ") {
+                let n = rest.split(' ').next().unwrap().parse().unwrap();
+                pages.push((n, String::new()));
+            } else if let Some((_, text)) = pages.last_mut() {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        let e = arshif::metadata::extract(pages.iter().map(|(n, t)| (*n, t.as_str())));
+        let got = serde_json::json!({
+            "document_date": e.document_date.map(|d| d.to_json()),
+            "dates": e.dates.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
+            "reference_numbers": e.reference_numbers,
+            "doc_type": e.type_guess.as_ref().map(|g| g.doc_type.to_string()),
+        });
+        let path = root
+            .join("metadata")
+            .join(rel.with_extension("").with_extension("json"));
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+            continue;
+        }
+        let want: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("{} is missing; bless it", path.display())),
+        )
+        .unwrap();
+        assert_eq!(got, want, "{rel:?}: what is read from the text changed");
+        checked += 1;
+    }
+    assert!(bless || checked >= 7, "only {checked} golden texts");
+}

@@ -84,6 +84,17 @@ const SIGNALS: &[(&str, &[(&str, f32)])] = &[
             ("agreement", 2.0),
         ],
     ),
+    (
+        // Kinds arshif does not name (circulars, memos): evidence for
+        // `other`, so a circular's "Subject:" does not make it a letter.
+        "other",
+        &[
+            ("تعميم", 3.0),
+            ("circular", 3.0),
+            ("memorandum", 3.0),
+            ("مذكره داخليه", 3.0),
+        ],
+    ),
 ];
 
 /// Below this much evidence for the best type, the guess is `other`.
@@ -187,7 +198,8 @@ mod tests {
         ("عقد صيانة\nرقم العقد: MC-1445-0088\nالطرف الأول: بلدية العمران\nالطرف الثاني: مؤسسة النخيل", "contract", 0.6),
         ("MAINTENANCE CONTRACT\nFirst party: Omran Municipality\nSecond party: Al Nakheel", "contract", 0.6),
         ("Health Certificate\nThe holder is medically fit to work in food establishments.", "health-certificate", 0.6),
-        ("أمانة محافظة الأحساء\nتعميم رقم 14/1445\nبشأن نظافة الأسواق الشعبية", "other", 0.8),
+        ("أمانة محافظة الأحساء\nتعميم رقم 14/1445\nبشأن نظافة الأسواق الشعبية", "other", 0.6),
+        ("Al-Ahsa Municipality\nCircular No. 12/1445\nSubject: Opening hours of branch municipalities during Ramadan\nAll branch municipalities will receive citizens.", "other", 0.5),
     ];
 
     #[test]
