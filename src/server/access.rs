@@ -267,17 +267,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// `Json`, with a malformed body answered in the API's error shape.
+/// `Json`, with a malformed body answered in the API's error shape. The
+/// body must be a JSON object (serde would otherwise read a struct from an
+/// array, field by field).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Json(v) = Json::<T>::from_request(req, state)
+        let Json(v) = Json::<serde_json::Value>::from_request(req, state)
             .await
             .map_err(ApiError::from)?;
-        Ok(ApiJson(v))
+        let bad =
+            |message: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_body", message);
+        if !v.is_object() {
+            return Err(bad("the body must be a JSON object".into()));
+        }
+        serde_json::from_value(v)
+            .map(ApiJson)
+            .map_err(|e| bad(format!("the JSON body does not fit: {e}")))
     }
 }
 

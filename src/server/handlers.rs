@@ -61,6 +61,7 @@ pub async fn not_found() -> ApiError {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SearchParams {
     q: Option<String>,
     branch: Option<String>,
@@ -149,9 +150,11 @@ impl SearchParams {
             date_from: param::<DateInput>(self.from.as_deref(), "bad_date", "from")?
                 .map(|d| d.first),
             date_to: param::<DateInput>(self.to.as_deref(), "bad_date", "to")?.map(|d| d.last),
-            facets: flag(self.facets.as_deref(), "facets")?
-                .then(|| calendar(self.calendar.as_deref()))
-                .transpose()?,
+            // A bad calendar is refused even when nothing is counted.
+            facets: {
+                let cal = calendar(self.calendar.as_deref())?;
+                flag(self.facets.as_deref(), "facets")?.then_some(cal)
+            },
             limit: in_range(self.limit, 1..=100, "limit")?.unwrap_or(10),
             offset: in_range(self.offset, 0..=10_000, "offset")?.unwrap_or(0),
         })
@@ -194,6 +197,7 @@ pub async fn search(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FacetParams {
     calendar: Option<String>,
 }
