@@ -108,7 +108,8 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE documents ADD COLUMN corrected_title TEXT;
      ALTER TABLE documents ADD COLUMN corrected_by TEXT;
      ALTER TABLE documents ADD COLUMN corrected_at TEXT;
-     ALTER TABLE documents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
+     ALTER TABLE documents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX documents_extracted_version ON documents (extracted_version);",
 ];
 
 /// Users, the branches they hold, API tokens and web sessions. The `auth`
