@@ -291,13 +291,11 @@ impl Archive {
         change: &crate::metadata::CorrectionChange,
         by: &str,
     ) -> Result<Corrected, ArchiveError> {
-        let (before, after) = self
-            .catalog()?
-            .correct(id, change, by, chrono::Utc::now())?;
+        let mut catalog = self.catalog()?;
+        let (before, after) = catalog.correct(id, change, by, chrono::Utc::now())?;
         let indexed = match self.lock_writer() {
             Ok(_lock) => {
                 let (idx, state) = self.open_index()?;
-                let mut catalog = self.catalog()?;
                 let mut w = idx.writer()?;
                 crate::index::catch_up(&mut w, &mut catalog, state)?;
                 w.finish()?;

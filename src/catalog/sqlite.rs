@@ -112,6 +112,26 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX documents_extracted_version ON documents (extracted_version);",
 ];
 
+/// The columns of staff's corrections, in the order [`CorrectionRow`]
+/// reads them.
+const CORRECTION_COLUMNS: &str =
+    "corrected_date, corrected_type, corrected_title, corrected_by, corrected_at";
+
+/// The correction columns of a row, as stored.
+struct CorrectionRow([Option<String>; 5]);
+
+impl CorrectionRow {
+    fn read(r: &rusqlite::Row, first: usize) -> rusqlite::Result<Self> {
+        Ok(CorrectionRow([
+            r.get(first)?,
+            r.get(first + 1)?,
+            r.get(first + 2)?,
+            r.get(first + 3)?,
+            r.get(first + 4)?,
+        ]))
+    }
+}
+
 /// Users, the branches they hold, API tokens and web sessions. The `auth`
 /// module owns the queries on these tables; the catalog owns the file and
 /// its schema version. (The audit log has its own file: see `audit`.)
@@ -310,6 +330,20 @@ impl SqliteCatalog {
         s.parse::<T>()
             .map(Some)
             .map_err(|e| self.bad("slug", e.to_string()))
+    }
+
+    /// Staff's corrections as stored (see [`CORRECTION_COLUMNS`]).
+    fn correction(&self, row: CorrectionRow) -> Result<Correction, CatalogError> {
+        let [date, doc_type, title, by, at] = row.0;
+        Ok(Correction {
+            date: date
+                .map(|d| d.parse().map_err(|e| self.bad("corrected_date", e)))
+                .transpose()?,
+            doc_type: self.slug(doc_type.unwrap_or_default())?,
+            title,
+            by,
+            at: at.map(|t| self.parse_time(&t)).transpose()?,
+        })
     }
 
     fn sources_of(&self, id: DocId) -> Result<Vec<SourceRecord>, CatalogError> {
@@ -749,55 +783,58 @@ impl Catalog for SqliteCatalog {
     }
 
     fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError> {
-        type Row = (String, i64, String, String, String, String, i64, String);
-        type Meta = (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            i64,
-        );
-        let row: Option<(Row, Meta)> = self
+        struct Row {
+            sha: String,
+            size: i64,
+            media_type: String,
+            title: String,
+            branch: String,
+            doc_type: String,
+            page_count: i64,
+            created: String,
+            extracted: Option<String>,
+            correction: CorrectionRow,
+            revision: i64,
+        }
+        let row: Option<Row> = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT sha256, size, media_type, title, branch, doc_type, page_count, created_at,
-                        extracted, corrected_date, corrected_type, corrected_title, corrected_by,
-                        corrected_at, revision
-                 FROM documents WHERE id = ?1",
-            )
+                        extracted, revision, {CORRECTION_COLUMNS}
+                 FROM documents WHERE id = ?1"
+            ))
             .and_then(|mut s| {
                 s.query_row([id.0], |r| {
-                    Ok((
-                        (
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                        ),
-                        (
-                            r.get(8)?,
-                            r.get(9)?,
-                            r.get(10)?,
-                            r.get(11)?,
-                            r.get(12)?,
-                            r.get(13)?,
-                            r.get(14)?,
-                        ),
-                    ))
+                    Ok(Row {
+                        sha: r.get(0)?,
+                        size: r.get(1)?,
+                        media_type: r.get(2)?,
+                        title: r.get(3)?,
+                        branch: r.get(4)?,
+                        doc_type: r.get(5)?,
+                        page_count: r.get(6)?,
+                        created: r.get(7)?,
+                        extracted: r.get(8)?,
+                        revision: r.get(9)?,
+                        correction: CorrectionRow::read(r, 10)?,
+                    })
                 })
                 .optional()
             })
             .map_err(self.err())?;
-        let Some((
-            (sha, size, media_type, title, branch, doc_type, page_count, created),
-            (extracted, c_date, c_type, c_title, c_by, c_at, revision),
-        )) = row
+        let Some(Row {
+            sha,
+            size,
+            media_type,
+            title,
+            branch,
+            doc_type,
+            page_count,
+            created,
+            extracted,
+            correction,
+            revision,
+        }) = row
         else {
             return Ok(None);
         };
@@ -805,15 +842,7 @@ impl Catalog for SqliteCatalog {
             Some(json) => serde_json::from_str(&json).map_err(|e| self.bad("extracted", e))?,
             None => Extracted::default(),
         };
-        let correction = Correction {
-            date: c_date
-                .map(|d| d.parse().map_err(|e| self.bad("corrected_date", e)))
-                .transpose()?,
-            doc_type: self.slug(c_type.unwrap_or_default())?,
-            title: c_title,
-            by: c_by,
-            at: c_at.map(|t| self.parse_time(&t)).transpose()?,
-        };
+        let correction = self.correction(correction)?;
         let (doc_type, doc_type_source) =
             super::effective_type(&correction, self.slug(doc_type)?, &extracted);
         Ok(Some(DocumentRecord {
@@ -1042,11 +1071,18 @@ impl Catalog for SqliteCatalog {
         by: &str,
         at: DateTime<Utc>,
     ) -> Result<(Correction, Correction), CatalogError> {
-        let old = self
-            .document(id)?
-            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?
-            .meta
-            .correction;
+        let old: Option<CorrectionRow> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {CORRECTION_COLUMNS} FROM documents WHERE id = ?1"
+            ))
+            .and_then(|mut s| {
+                s.query_row([id.0], |r| CorrectionRow::read(r, 0))
+                    .optional()
+            })
+            .map_err(self.err())?;
+        let old =
+            self.correction(old.ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?)?;
         let mut new = change.apply(&old);
         new.by = Some(by.to_string());
         new.at = Some(at);

@@ -589,7 +589,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 title.as_deref(),
             )?;
             let archive = open(&cli.archive)?;
-            let doc_id = archive.catalog()?.resolve(&id)?;
+            let catalog = archive.catalog()?;
+            let doc_id = catalog.resolve(&id)?;
             let actor = crate::audit::local_actor();
             let done = archive.correct(doc_id, &change, &actor)?;
             accounts::record(
@@ -598,12 +599,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .documents([doc_id])
                     .detail(done.changes()),
             )?;
-            let doc = archive
-                .catalog()?
+            let doc = catalog
                 .document(doc_id)?
                 .with_context(|| format!("document {doc_id} vanished"))?;
             if json {
-                let pages = archive.catalog()?.pages(doc_id)?;
+                let pages = catalog.pages(doc_id)?;
                 let mut v =
                     crate::catalog::document_json(&doc, &pages, crate::catalog::PageDetail::Text);
                 v["indexed"] = done.indexed.into();
