@@ -1120,6 +1120,11 @@ test('the administrator\'s audit log links documents to the viewer', async () =>
   assert.ok(await p.isHidden(testId('search-input')), 'the search box is not on the log');
   await p.fill(testId('audit-user'), STAFF.user);
   await p.click(testId('audit-apply'));
+  // The filtered list, not the one shown before it arrived.
+  await p.waitForFunction((user) => {
+    const rows = [...document.querySelectorAll('[data-testid="audit-entry"]')];
+    return rows.length > 0 && rows.every((r) => r.dataset.actor === user);
+  }, STAFF.user);
   const link = p.locator(`${testId('audit-entry')}[data-action="search"] ${testId('audit-doc-link')}`).first();
   await link.waitFor();
   const id = Number(await link.textContent());

@@ -856,21 +856,6 @@
     try {
       const data = await api(`/api/search?${apiParams}`, { signal: ctl.signal });
       if (seq !== state.searchSeq) return;
-      // Asked for counts, the server lists every document when the words
-      // leave nothing to search for (only common words, only exclusions):
-      // asked again without them, it says why, as it did before counts.
-      const filtered = ['branch', 'type', 'from', 'to'].some((k) => params.get(k));
-      if (q.trim() && !filtered && listedAll(data)) {
-        const plain = new URLSearchParams(apiParams);
-        plain.delete('facets');
-        plain.delete('calendar');
-        try {
-          await api(`/api/search?${plain}`, { signal: ctl.signal });
-        } catch (e) {
-          if (e.status === 400 || e.name === 'AbortError') throw e;
-        }
-        if (seq !== state.searchSeq) return;
-      }
       state.search = { params, data, page, hash };
       renderResults();
     } catch (e) {
@@ -882,14 +867,6 @@
     } finally {
       if (seq === state.searchSeq) $('#results').removeAttribute('aria-busy');
     }
-  }
-
-  // Results in which no word matched anything: no hit has a matched page,
-  // a matched word or a highlight.
-  function listedAll(data) {
-    const hits = (data && data.hits) || [];
-    return hits.length > 0 && hits.every((h) => !(h.pages || []).length && !(h.matches || []).length
-      && !/<mark>/i.test(h.snippet || ''));
   }
 
   // A date the server could not read: its field is marked (the message,
@@ -1567,10 +1544,15 @@
       state.imageWidth = want;
       img.src = `/api/documents/${encodeURIComponent(d.id)}/pages/${state.pageNo}/image?width=${want}`;
     } else if (want > state.imageWidth) {
-      // zoomed in: fetch a sharper image; the old one stays shown meanwhile
-      delete img.dataset.loaded;
+      // zoomed in (or the frame grew): fetch a sharper image and show it
+      // once it has loaded; the old one stays shown meanwhile
       state.imageWidth = want;
-      img.src = `/api/documents/${encodeURIComponent(d.id)}/pages/${state.pageNo}/image?width=${want}`;
+      const url = `/api/documents/${encodeURIComponent(d.id)}/pages/${state.pageNo}/image?width=${want}`;
+      const sharper = new Image();
+      sharper.onload = () => {
+        if (img.dataset.page === `${d.id}/${state.pageNo}` && state.imageWidth === want) img.src = url;
+      };
+      sharper.src = url;
     }
     placeBoxes(dispW / pw);
   }
