@@ -3,14 +3,21 @@
 //!
 //! The catalog is the source of truth for everything except the original
 //! bytes (those live in the store). The search index is derived from it and
-//! can always be rebuilt from it. It sits behind the [`Catalog`] trait so that
-//! a shared PostgreSQL catalog can later replace the embedded SQLite one.
+//! can always be rebuilt from it. It sits behind the [`Catalog`] trait:
+//! [`SqliteCatalog`] is the embedded catalog of one archive directory,
+//! [`PgCatalog`] a catalog in PostgreSQL shared by several nodes (each with
+//! its own search index), which also holds the page [`JobQueue`] of the OCR
+//! workers.
 
+mod postgres;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use self::postgres::{
+    url_for_display, url_with_search_path, ChangeListener, PgCatalog, PG_SCHEMA_VERSION,
+};
 pub use sqlite::SqliteCatalog;
 
 use crate::calendar::Day;
@@ -102,6 +109,13 @@ pub enum CatalogError {
         path: String,
         #[source]
         source: rusqlite::Error,
+    },
+    #[error("catalog {url}: {source}")]
+    Pg {
+        /// The catalog's URL, without any password (see [`url_for_display`]).
+        url: String,
+        #[source]
+        source: ::postgres::Error,
     },
     #[error("catalog {path} has schema version {found}, newer than this arshif supports ({supported}); upgrade arshif")]
     NewerSchema {
@@ -464,4 +478,67 @@ pub trait Catalog: Send {
     /// SQLite's own consistency check (`quick_check`, or the thorough
     /// `integrity_check`): the problems it names, none when sound.
     fn integrity(&self, thorough: bool) -> Result<Vec<String>, CatalogError>;
+}
+
+/// One page waiting to be read by a worker.
+#[derive(Debug, Clone)]
+pub struct PageJob {
+    pub doc: DocId,
+    pub page: u32,
+    pub blob: BlobId,
+    pub media_type: String,
+    /// How many times the job was handed out, this time included. Together
+    /// with the worker's name it identifies the lease: a worker whose job
+    /// was handed to another meanwhile can no longer complete it.
+    pub attempts: i32,
+}
+
+/// How many page jobs are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    /// Waiting for a worker (never handed out, given back, or whose lease ran out).
+    pub queued: u64,
+    /// Held by a worker whose lease still runs.
+    pub leased: u64,
+    pub done: u64,
+    pub failed: u64,
+}
+
+/// The work queue of the OCR workers of a shared catalog: one job per page
+/// to read. Workers claim jobs for a lease (a time limit); a worker that
+/// dies leaves its jobs to be claimed again once the lease runs out.
+pub trait JobQueue {
+    /// Register one job per listed page of a recorded document
+    /// (idempotent: a page already queued or done is left alone; a failed
+    /// one is queued again, its attempts counted from zero).
+    fn enqueue(&mut self, doc: DocId, pages: &[u32]) -> Result<(), CatalogError>;
+    /// Claim up to `n` jobs nobody holds (never leased, given back, or
+    /// lease run out), for `lease`, oldest document first. Jobs already
+    /// handed out `max_attempts` times are marked failed instead.
+    fn claim(
+        &mut self,
+        worker: &str,
+        lease: std::time::Duration,
+        n: usize,
+        max_attempts: i32,
+    ) -> Result<Vec<PageJob>, CatalogError>;
+    /// Write a page a worker read, in one transaction: only if this worker
+    /// still holds the job (else `Ok(false)` and nothing changes); replace
+    /// the page, mark the job done, and with the document locked re-read
+    /// all its pages through `extract`, keep the result (as by extractor
+    /// `version`) and bump the revision, so every node indexes it again.
+    fn complete(
+        &mut self,
+        worker: &str,
+        job: &PageJob,
+        page: &PageRecord,
+        extract: &dyn Fn(&[PageRecord]) -> Extracted,
+        version: i64,
+    ) -> Result<bool, CatalogError>;
+    /// Give a job back after an error: another worker may retry it; the
+    /// error is kept. (A job handed out `max_attempts` times is marked
+    /// failed by the next [`JobQueue::claim`].) Does nothing if the worker
+    /// no longer holds the job.
+    fn release(&mut self, worker: &str, job: &PageJob, error: &str) -> Result<(), CatalogError>;
+    fn queue_counts(&self) -> Result<QueueCounts, CatalogError>;
 }
