@@ -8,7 +8,7 @@ export OMP_THREAD_LIMIT := 1
 
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-ui test-api deps build lint bench bench-ingest bench-serve eval ocr-eval clean-archive
+.PHONY: run test test-ui test-api deps build lint bench bench-ingest bench-serve bench-workers eval ocr-eval clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
@@ -17,7 +17,10 @@ run: deps build
 	@echo "Open http://$(ADDR)/ in a browser (Ctrl-C stops the server)"
 	$(BIN) --archive $(ARCHIVE) serve --addr $(ADDR)
 
+# The shared-archive tests start their own PostgreSQL and Garage
+# (scripts/services.sh, data in target/services).
 test: deps
+	@./scripts/install-deps.sh test
 	cargo test --locked
 
 # The web UI driven in headless Chromium (Playwright); screenshots are kept
@@ -59,6 +62,13 @@ bench-serve: build
 	@./scripts/install-deps.sh bench
 	cargo build --release --locked --example bench_archive
 	/usr/bin/python3 scripts/bench_serve.py
+
+# OCR workers of a shared archive: pages/s with one worker and with two,
+# and the per-page costs of the README's capacity model (real PostgreSQL
+# and Garage from scripts/services.sh). Prints a table; see README.
+bench-workers: build
+	@./scripts/install-deps.sh test
+	/usr/bin/python3 scripts/bench_workers.py
 
 # Search quality: render the evaluation corpus (once), import it, run the
 # query classes, print success@10 and MRR per class. See README.

@@ -19,7 +19,6 @@ use std::path::PathBuf;
 
 use arshif::archive::Archive;
 use arshif::catalog::{Catalog, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord};
-use arshif::store::BlobStore;
 use arshif::types::Word;
 
 fn main() {

@@ -7,6 +7,7 @@
 #   scripts/install-deps.sh ui       also what the browser test of the web UI needs
 #   scripts/install-deps.sh bench    also what the HTTP benchmark needs (wrk)
 #   scripts/install-deps.sh api      also what the API fuzzing needs (curl)
+#   scripts/install-deps.sh test     also what the tests need: PostgreSQL, Garage
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +21,10 @@ PACKAGES=(
   # the tests validate exported bags with bagit.py (PyPI, in a virtualenv)
   python3 python3-venv
 )
+if [ "${1:-}" = "test" ]; then
+  # the shared-archive tests run a real PostgreSQL server (on loopback)
+  PACKAGES+=(postgresql)
+fi
 if [ "${1:-}" = "eval" ]; then
   # pango-view shapes Arabic; Pillow (Debian's, for /usr/bin/python3) degrades pages
   PACKAGES+=(pango1.0-tools fonts-hosny-amiri fonts-noto-core fonts-dejavu-core fonts-kacst python3-pil)
@@ -70,3 +75,10 @@ if ! command -v cargo >/dev/null; then
   echo "cargo not found: install Rust (stable) with rustup, https://rustup.rs" >&2
   exit 1
 fi
+
+# Garage, the S3 object store of the shared-archive tests (built once from
+# crates.io, cached in ~/.cache/arshif).
+if [ "${1:-}" = "test" ]; then
+  "$(dirname "$0")/install-garage.sh"
+fi
+

@@ -9,19 +9,37 @@
 //!   index/                tantivy index, derived from the catalog
 //!   lock                  held by the one process that writes
 //! ```
+//!
+//! A node of a shared archive (`init --catalog postgres://… --store
+//! s3://…`) keeps the catalog in PostgreSQL and the originals in an S3
+//! bucket; its directory then holds only what is the node's own:
+//!
+//! ```text
+//! ARCHIVE/
+//!   arshif-archive.json   format version 2, with the catalog and store URLs and the node's name
+//!   store/tmp, store/cache  staged uploads, read cache of originals (each checked by sha256)
+//!   node.sqlite           the node's accounts and sessions
+//!   audit.sqlite          the node's audit log
+//!   index/                the node's tantivy index, derived from the shared catalog
+//!   lock
+//! ```
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, CatalogError, SqliteCatalog};
+use crate::catalog::{Catalog, CatalogError, PgCatalog, SqliteCatalog};
 use crate::index::{IndexError, IndexState, SearchIndex};
-use crate::store::{LocalStore, StoreError};
+use crate::store::{BlobStore, LocalStore, S3Config, S3Store, StoreError};
 use crate::types::DocId;
+use std::sync::Arc;
 
-/// The archive format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest archive format this build reads and writes: 1 is a
+/// self-contained archive, 2 a node of a shared archive (older builds,
+/// which know only 1, refuse to open a node rather than misread it).
+pub const FORMAT_VERSION: u32 = 2;
+const EMBEDDED_FORMAT_VERSION: u32 = 1;
 pub const FORMAT_NAME: &str = "arshif-archive";
 const FORMAT_FILE: &str = "arshif-archive.json";
 
@@ -39,6 +57,12 @@ pub enum ArchiveError {
         found: u32,
         supported: u32,
     },
+    #[error("{dir} is a node of a shared archive; {what}")]
+    Shared { dir: PathBuf, what: &'static str },
+    #[error("{dir} is a self-contained archive; {what}")]
+    NotShared { dir: PathBuf, what: &'static str },
+    #[error("{0}")]
+    BadSetting(String),
     #[error("{path} is not a valid archive format file: {detail}")]
     BadFormatFile { path: PathBuf, detail: String },
     #[error("another arshif process is writing to {dir}; wait for it to finish")]
@@ -62,18 +86,93 @@ pub struct FormatFile {
     pub format: String,
     pub version: u32,
     pub created_at: String,
+    /// A node of a shared archive: the PostgreSQL catalog (URL without
+    /// password; give one in `PGPASSWORD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<String>,
+    /// A node of a shared archive: `s3://BUCKET[/PREFIX]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    /// A node's name in the shared catalog (its index's progress is kept
+    /// under it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+/// Where a new archive keeps its catalog and originals: both local (the
+/// default), or both shared.
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveConfig {
+    /// `postgres://…` (the catalog and the work queue).
+    pub catalog: Option<String>,
+    /// `s3://BUCKET[/PREFIX]` (the originals).
+    pub store: Option<String>,
+}
+
+/// The shared services a node uses.
+#[derive(Debug, Clone)]
+pub struct SharedArchive {
+    pub catalog_url: String,
+    pub store_url: String,
+    pub node: String,
 }
 
 /// An opened archive.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Archive {
     root: PathBuf,
-    store: LocalStore,
+    store: Arc<dyn BlobStore>,
+    shared: Option<SharedArchive>,
+}
+
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive")
+            .field("root", &self.root)
+            .field("shared", &self.shared)
+            .finish()
+    }
+}
+
+/// The catalog URL with PGPASSWORD added when the URL names none.
+fn catalog_url_with_password(url: &str) -> String {
+    match std::env::var("PGPASSWORD") {
+        Ok(pw) if !pw.is_empty() => match url::Url::parse(url) {
+            Ok(mut u) if u.password().is_none() => {
+                let _ = u.set_password(Some(&pw));
+                u.to_string()
+            }
+            _ => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+/// A name for a new node: the host's name and random digits.
+fn new_node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let mut r = [0u8; 4];
+    let _ = getrandom::fill(&mut r);
+    let hex: String = r.iter().map(|b| format!("{b:02x}")).collect();
+    if host.is_empty() {
+        format!("node-{hex}")
+    } else {
+        format!("{host}-{hex}")
+    }
 }
 
 impl Archive {
-    /// Create a new archive in `root` (which must be absent or empty).
+    /// Create a new self-contained archive in `root` (which must be absent or empty).
     pub fn init(root: &Path) -> Result<Archive, ArchiveError> {
+        Self::init_with(root, &ArchiveConfig::default())
+    }
+
+    /// Create a new archive in `root`: self-contained, or a node of a
+    /// shared archive when `config` names a catalog and a store (the
+    /// catalog's tables are created or migrated, the bucket must exist).
+    pub fn init_with(root: &Path, config: &ArchiveConfig) -> Result<Archive, ArchiveError> {
         let io = |path: &Path, source| ArchiveError::Io {
             path: path.to_path_buf(),
             source,
@@ -91,15 +190,58 @@ impl Archive {
                 });
             }
         }
+        let shared = match (&config.catalog, &config.store) {
+            (None, None) => None,
+            (Some(c), Some(s)) => {
+                if !(c.starts_with("postgres://") || c.starts_with("postgresql://")) {
+                    return Err(ArchiveError::BadSetting(format!(
+                        "--catalog {c:?}: give a postgres://USER@HOST[:PORT]/DATABASE URL"
+                    )));
+                }
+                crate::store::S3Location::parse(s)?;
+                Some(SharedArchive {
+                    catalog_url: crate::catalog::url_for_display(c),
+                    store_url: s.clone(),
+                    node: new_node_name(),
+                })
+            }
+            _ => {
+                return Err(ArchiveError::BadSetting(
+                    "a shared archive needs both --catalog postgres://… and --store s3://…".into(),
+                ))
+            }
+        };
         std::fs::create_dir_all(root).map_err(|e| io(root, e))?;
-        LocalStore::create(&root.join("store"))?;
-        drop(SqliteCatalog::create(&root.join("catalog.sqlite"))?);
+        match &shared {
+            None => {
+                LocalStore::create(&root.join("store"))?;
+                drop(SqliteCatalog::create(&root.join("catalog.sqlite"))?);
+            }
+            Some(sh) => {
+                let store =
+                    S3Store::open(&S3Config::from_env(&sh.store_url)?, &root.join("store"))?;
+                // Reach the bucket now, so a wrong setting fails here.
+                store.list_probe()?;
+                drop(PgCatalog::create_or_open(
+                    &catalog_url_with_password(config.catalog.as_deref().unwrap_or_default()),
+                    &sh.node,
+                )?);
+                drop(SqliteCatalog::create(&root.join("node.sqlite"))?);
+            }
+        }
         SearchIndex::open_or_rebuild(&root.join("index"))?;
         // The format file goes last: its presence means the archive is complete.
         let format = FormatFile {
             format: FORMAT_NAME.into(),
-            version: FORMAT_VERSION,
+            version: if shared.is_some() {
+                FORMAT_VERSION
+            } else {
+                EMBEDDED_FORMAT_VERSION
+            },
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            catalog: shared.as_ref().map(|s| s.catalog_url.clone()),
+            store: shared.as_ref().map(|s| s.store_url.clone()),
+            node: shared.as_ref().map(|s| s.node.clone()),
         };
         let tmp = root.join(format!("{FORMAT_FILE}.tmp"));
         let body = serde_json::to_string_pretty(&format).expect("serialises") + "\n";
@@ -145,24 +287,89 @@ impl Archive {
                 supported: FORMAT_VERSION,
             });
         }
-        let store = LocalStore::open(&root.join("store"))?;
+        let shared = match (format.catalog, format.store, format.node) {
+            (Some(catalog_url), Some(store_url), Some(node)) => Some(SharedArchive {
+                catalog_url,
+                store_url,
+                node,
+            }),
+            (None, None, None) => None,
+            _ => {
+                return Err(ArchiveError::BadFormatFile {
+                    path,
+                    detail: "a node needs catalog, store and node all set".into(),
+                })
+            }
+        };
+        let store: Arc<dyn BlobStore> = match &shared {
+            None => Arc::new(LocalStore::open(&root.join("store"))?),
+            Some(sh) => Arc::new(S3Store::open(
+                &S3Config::from_env(&sh.store_url)?,
+                &root.join("store"),
+            )?),
+        };
         Ok(Archive {
             root: root.to_path_buf(),
             store,
+            shared,
         })
+    }
+
+    /// The shared services, when this is a node of a shared archive.
+    pub fn shared(&self) -> Option<&SharedArchive> {
+        self.shared.as_ref()
+    }
+
+    /// A connection to the shared catalog's work queue.
+    pub fn queue(&self) -> Result<PgCatalog, ArchiveError> {
+        match &self.shared {
+            Some(sh) => Ok(PgCatalog::open(
+                &catalog_url_with_password(&sh.catalog_url),
+                &sh.node,
+            )?),
+            None => Err(ArchiveError::NotShared {
+                dir: self.root.clone(),
+                what: "the work queue needs a shared PostgreSQL catalog (init --catalog postgres://… --store s3://…)",
+            }),
+        }
+    }
+
+    /// A listener for changes to the shared catalog.
+    pub fn change_listener(&self) -> Result<Option<crate::catalog::ChangeListener>, ArchiveError> {
+        match &self.shared {
+            Some(sh) => Ok(Some(crate::catalog::ChangeListener::new(
+                &catalog_url_with_password(&sh.catalog_url),
+            )?)),
+            None => Ok(None),
+        }
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    pub fn store(&self) -> &LocalStore {
-        &self.store
+    pub fn store(&self) -> &dyn BlobStore {
+        self.store.as_ref()
     }
 
     /// A new connection to the catalog (one per thread).
-    pub fn catalog(&self) -> Result<SqliteCatalog, ArchiveError> {
-        Ok(SqliteCatalog::open(&self.root.join("catalog.sqlite"))?)
+    pub fn catalog(&self) -> Result<Box<dyn Catalog>, ArchiveError> {
+        Ok(match &self.shared {
+            None => Box::new(SqliteCatalog::open(&self.root.join("catalog.sqlite"))?),
+            Some(sh) => Box::new(PgCatalog::open(
+                &catalog_url_with_password(&sh.catalog_url),
+                &sh.node,
+            )?),
+        })
+    }
+
+    /// The database of accounts and sessions: the catalog's own in a
+    /// self-contained archive, the node's (`node.sqlite`) on a node.
+    pub fn accounts_db(&self) -> Result<SqliteCatalog, ArchiveError> {
+        Ok(match &self.shared {
+            None => SqliteCatalog::open(&self.root.join("catalog.sqlite"))?,
+            Some(_) => SqliteCatalog::open(&self.root.join("node.sqlite"))?,
+        })
     }
 
     /// The audit log (`ARCHIVE/audit.sqlite`, created on first use).
@@ -228,6 +435,30 @@ impl Archive {
             Err(ArchiveError::Locked { .. }) => Ok(SearchIndex::open_existing(&self.index_dir())?),
             Err(e) => Err(e),
         }
+    }
+
+    /// Bring this node's index up to date with the catalog (documents
+    /// added or changed by other nodes and workers). Returns how many
+    /// documents were indexed; 0 when another process of this node holds
+    /// the writer lock (it indexes what it writes).
+    pub fn sync_index(&self) -> Result<usize, ArchiveError> {
+        let _lock = match self.lock_writer() {
+            Ok(l) => l,
+            Err(ArchiveError::Locked { .. }) => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let (idx, state) = self.open_index()?;
+        let mut catalog = self.catalog()?;
+        let stale = !catalog
+            .stale_extractions(crate::metadata::EXTRACTOR_VERSION)?
+            .is_empty();
+        if state != IndexState::Rebuilt && !stale && catalog.unindexed()?.is_empty() {
+            return Ok(0);
+        }
+        let mut w = idx.writer()?;
+        let n = crate::index::catch_up(&mut w, &mut catalog, state)?;
+        w.finish()?;
+        Ok(n)
     }
 
     /// Rebuild the whole index from the catalog. Returns the number of

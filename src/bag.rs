@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{Catalog, CatalogError, NewBatch, NewDocument, PageRecord, SourceRecord};
-use crate::store::{BlobStore, StoreError};
+use crate::store::StoreError;
 use crate::types::{BlobId, BranchScope, BranchSlug, DocType, TextSource, Word};
 
 #[derive(Debug, thiserror::Error)]

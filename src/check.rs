@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{Catalog, CatalogError};
-use crate::store::{BlobStore, StoreError};
+use crate::store::StoreError;
 use crate::types::{BlobId, DocId};
 
 #[derive(Debug, thiserror::Error)]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{DocumentRecord, PageRecord};
 use crate::extract::{self, ExtractConfig, ExtractError};
-use crate::store::{BlobStore, LocalStore};
+use crate::store::BlobStore;
 use crate::types::BlobId;
 
 /// Narrowest and widest image served.
@@ -25,8 +25,8 @@ pub const DEFAULT_WIDTH: u32 = 1200;
 pub enum PreviewError {
     #[error("document {doc} has no page {page}")]
     NoPage { doc: i64, page: u32 },
-    #[error("the original {0} is not in a local store")]
-    NotLocal(BlobId),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("cannot read page {page} of {blob}: {source}")]
     Extract {
         blob: BlobId,
@@ -76,7 +76,7 @@ impl PreviewCache {
     /// [`width_step`]), from the cache or rendered now and cached.
     pub fn page_jpeg(
         &self,
-        store: &LocalStore,
+        store: &dyn BlobStore,
         doc: &DocumentRecord,
         page: &PageRecord,
         width: u32,
@@ -104,14 +104,13 @@ impl PreviewCache {
 }
 
 fn render(
-    store: &LocalStore,
+    store: &dyn BlobStore,
     doc: &DocumentRecord,
     page: &PageRecord,
     width: u32,
 ) -> Result<Vec<u8>, PreviewError> {
     let original = store
-        .local_path(&doc.blob)
-        .ok_or(PreviewError::NotLocal(doc.blob))?;
+        .local_copy(&doc.blob)?;
     let extract_err = |source| PreviewError::Extract {
         blob: doc.blob,
         page: page.number,

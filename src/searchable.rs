@@ -33,8 +33,8 @@ pub enum SearchableError {
     Pdf(#[from] lopdf::Error),
     #[error("the glyphless font {0} is missing; install the tesseract-ocr package")]
     NoFont(PathBuf),
-    #[error("the original {0} is not in a local store")]
-    NotLocal(crate::types::BlobId),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("the original has {found} pages but the catalog {recorded}")]
     PageCount { found: u32, recorded: usize },
 }
@@ -42,14 +42,12 @@ pub enum SearchableError {
 /// A searchable PDF of an archived document, built from its stored original
 /// and the pages the catalog recorded.
 pub fn for_document(
-    store: &crate::store::LocalStore,
+    store: &dyn crate::store::BlobStore,
     doc: &crate::catalog::DocumentRecord,
     pages: &[PageRecord],
 ) -> Result<Vec<u8>, SearchableError> {
-    use crate::store::BlobStore;
     let path = store
-        .local_path(&doc.blob)
-        .ok_or(SearchableError::NotLocal(doc.blob))?;
+        .local_copy(&doc.blob)?;
     let format = extract::sniff(&extract::read_head(&path)?)?;
     let font = glyphless_font(&crate::ocr::OcrConfig::default().datapath);
     let mut out = Vec::new();

@@ -218,6 +218,8 @@ pub enum TextSource {
     Ocr,
     /// Taken from the PDF's own text layer.
     PdfText,
+    /// Waiting for an OCR worker (imported with `ingest --queue`).
+    Pending,
 }
 
 impl TextSource {
@@ -225,6 +227,7 @@ impl TextSource {
         match self {
             TextSource::Ocr => "ocr",
             TextSource::PdfText => "pdf-text",
+            TextSource::Pending => "pending",
         }
     }
 
@@ -232,6 +235,7 @@ impl TextSource {
         match s {
             "ocr" => Some(TextSource::Ocr),
             "pdf-text" => Some(TextSource::PdfText),
+            "pending" => Some(TextSource::Pending),
             _ => None,
         }
     }

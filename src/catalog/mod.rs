@@ -9,6 +9,7 @@
 //! its own search index), which also holds the page [`JobQueue`] of the OCR
 //! workers.
 
+mod boxed;
 mod postgres;
 mod sqlite;
 
@@ -476,7 +477,9 @@ pub trait Catalog: Send {
     /// Record that a document's blob re-hashed to its name at `at`.
     fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError>;
     /// SQLite's own consistency check (`quick_check`, or the thorough
-    /// `integrity_check`): the problems it names, none when sound.
+    /// `integrity_check`): the problems it names, none when sound. (A
+    /// PostgreSQL catalog checks that the server answers and the schema is
+    /// current.)
     fn integrity(&self, thorough: bool) -> Result<Vec<String>, CatalogError>;
 }
 

@@ -166,7 +166,7 @@ fn set_disabled(archive: &Archive, accounts: &Accounts, name: &str, disable: boo
 }
 
 pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
-    let catalog = archive.catalog()?;
+    let catalog = archive.accounts_db()?;
     let accounts = Accounts::new(&catalog);
     match cmd {
         UserCommand::Add {
@@ -284,7 +284,7 @@ fn branches_note(u: &auth::User) -> String {
 }
 
 pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
-    let catalog = archive.catalog()?;
+    let catalog = archive.accounts_db()?;
     let accounts = Accounts::new(&catalog);
     match cmd {
         TokenCommand::Create { name, label } => {

@@ -14,7 +14,6 @@ use crate::archive::Archive;
 use crate::catalog::Catalog;
 use crate::ingest::{self, IngestOptions};
 use crate::search::{self, SearchRequest};
-use crate::store::BlobStore;
 use crate::types::{BranchSlug, DocType};
 
 #[derive(Parser, Debug)]
@@ -41,8 +40,18 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Create a new, empty archive.
-    Init,
+    /// Create a new, empty archive: self-contained (the default), or a
+    /// node of a shared archive with --catalog and --store.
+    Init {
+        /// The shared catalog and work queue: postgres://USER@HOST[:PORT]/DATABASE
+        /// (a password is taken from PGPASSWORD and never written to disk).
+        #[arg(long, requires = "store")]
+        catalog: Option<String>,
+        /// The shared originals: s3://BUCKET[/PREFIX]. Settings from
+        /// AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+        #[arg(long, requires = "catalog")]
+        store: Option<String>,
+    },
     /// Import files and folders (folders are walked recursively).
     Ingest {
         /// Branch municipality the files belong to, e.g. hofuf.
@@ -64,8 +73,33 @@ enum Command {
         /// of PATHS).
         #[arg(long, conflicts_with = "paths")]
         retry_failed: bool,
+        /// Store the originals and record their text layers, and leave the
+        /// page images to OCR workers (`arshif worker`, on any node):
+        /// returns without OCR. Needs a shared archive.
+        #[arg(long)]
+        queue: bool,
         #[arg(required_unless_present = "retry_failed")]
         paths: Vec<PathBuf>,
+    },
+    /// Read pages queued by `ingest --queue` (on any node of a shared
+    /// archive): claim a page, fetch its original, OCR it, write the text.
+    Worker {
+        /// Pages read at once, one OCR engine each.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Exit once no page is queued or being read (instead of waiting for more).
+        #[arg(long)]
+        until_idle: bool,
+        /// Seconds a claimed page stays this worker's; a killed worker's
+        /// pages go to another worker after this long.
+        #[arg(long, default_value_t = 300.0)]
+        lease: f64,
+        /// OCR languages, as for ingest.
+        #[arg(long, default_value = "auto")]
+        languages: crate::ocr::LanguagePlan,
+        /// Print one JSON report at the end.
+        #[arg(long)]
+        json: bool,
     },
     /// Import what a scanner drops into a folder, as it arrives. Imported
     /// files move to DIR/.done/, failed ones to DIR/.failed/ with a
@@ -355,9 +389,60 @@ fn open(cli_archive: &std::path::Path) -> Result<Archive> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Init => {
-            Archive::init(&cli.archive)?;
-            println!("Created an empty archive in {}", cli.archive.display());
+        Command::Init { catalog, store } => {
+            let config = crate::archive::ArchiveConfig { catalog, store };
+            let archive = Archive::init_with(&cli.archive, &config)?;
+            match archive.shared() {
+                None => println!("Created an empty archive in {}", cli.archive.display()),
+                Some(sh) => println!(
+                    "Made {} node {} of the shared archive (catalog {}, store {})",
+                    cli.archive.display(),
+                    sh.node,
+                    sh.catalog_url,
+                    sh.store_url
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker {
+            threads,
+            until_idle,
+            lease,
+            languages,
+            json,
+        } => {
+            let archive = open(&cli.archive)?;
+            if lease.is_nan() || lease < 1.0 {
+                bail!("--lease must be at least 1 second");
+            }
+            let mut config = crate::ingest::queue::WorkerConfig {
+                threads: threads.max(1),
+                until_idle,
+                lease: std::time::Duration::from_secs_f64(lease),
+                ..Default::default()
+            };
+            config.ocr.languages = languages;
+            let report = crate::ingest::queue::run(&archive, &config, &|e| match e {
+                crate::ingest::queue::WorkerEvent::Read { job, seconds } => {
+                    if !json {
+                        println!(
+                            "document {} page {}: read in {seconds:.1} s",
+                            job.doc, job.page
+                        );
+                    }
+                }
+                crate::ingest::queue::WorkerEvent::Error { job, error } => {
+                    eprintln!("document {} page {}: {error}", job.doc, job.page);
+                }
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "{} pages read in {:.1} s ({} errors, {} lost leases)",
+                    report.pages, report.seconds, report.errors, report.lost_leases
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest {
@@ -367,10 +452,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             reading,
             progress,
             retry_failed,
+            queue,
             paths,
         } => {
             let archive = open(&cli.archive)?;
-            let opts = reading.options(branch, doc_type)?;
+            let mut opts = reading.options(branch, doc_type)?;
+            if queue {
+                opts.isolation = crate::ingest::Isolation::Queue;
+            }
             let mode = if json && progress == output::ProgressMode::Auto {
                 output::ProgressMode::None
             } else {

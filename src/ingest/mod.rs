@@ -21,6 +21,7 @@
 //! Each import is a batch; running the same import again after a crash
 //! resumes the unfinished batch and skips the files it already recorded.
 
+pub mod queue;
 mod title;
 pub mod watch;
 pub mod worker;
@@ -370,6 +371,13 @@ fn run_batch(
     progress: &dyn Progress,
     on_begin: impl FnOnce((BatchId, &mut dyn Catalog)) -> Result<(), CatalogError>,
 ) -> Result<IngestReport, IngestError> {
+    if matches!(opts.isolation, worker::Isolation::Queue) && archive.shared().is_none() {
+        return Err(ArchiveError::NotShared {
+            dir: archive.root().to_path_buf(),
+            what: "--queue needs a shared archive (init --catalog postgres://… --store s3://…), whose workers read the pages",
+        }
+        .into());
+    }
     let _lock = archive.lock_writer()?;
     archive
         .store()

@@ -33,6 +33,10 @@ pub enum Isolation {
     InProcess,
     /// In child processes running `exe __read-worker`.
     Process(ProcessLimits),
+    /// Text layers here; page images left to OCR workers: recorded as
+    /// pending pages, each with a job in the shared work queue
+    /// (`ingest --queue`, then `arshif worker`).
+    Queue,
 }
 
 /// Limits on a reading process.
@@ -529,5 +533,61 @@ pub fn reader(
     match isolation {
         Isolation::InProcess => Box::new(InProcessReader::new(ocr.clone(), extract.clone())),
         Isolation::Process(limits) => Box::new(ProcessReader::new(limits.clone(), ocr.clone())),
+        Isolation::Queue => Box::new(QueueReader {
+            extract: extract.clone(),
+        }),
+    }
+}
+
+/// A page waiting for an OCR worker, as the catalog records it.
+pub fn pending_page(number: u32) -> PageRecord {
+    PageRecord {
+        number,
+        text: String::new(),
+        source: crate::types::TextSource::Pending,
+        confidence: 0.0,
+        words: Vec::new(),
+        rotation: 0,
+        skew: 0.0,
+        width: 0,
+        height: 0,
+        language: String::new(),
+    }
+}
+
+/// Reads text layers and leaves page images to the work queue: no OCR
+/// engine is started. A text layer with a few undecodable glyphs is kept
+/// without them (an OCR worker reads whole pages only).
+pub struct QueueReader {
+    extract: ExtractConfig,
+}
+
+impl FileReader for QueueReader {
+    fn read(
+        &mut self,
+        req: &Request,
+        emit: &mut dyn FnMut(PageRecord) -> bool,
+    ) -> Result<ReadStats, String> {
+        let head = extract::read_head(&req.path).map_err(|e| e.to_string())?;
+        let format = extract::sniff(&head).map_err(|e| e.to_string())?;
+        let pages =
+            extract::extract_pages(&req.path, format, &self.extract, &mut |number, content| {
+                if req.skip.contains(&number) {
+                    return true;
+                }
+                emit(match content {
+                    PageContent::Text(t) => super::text_layer_page(number, t),
+                    PageContent::TextWithHoles(mut t, _) => {
+                        t.drop_holes();
+                        super::text_layer_page(number, t)
+                    }
+                    PageContent::Image(_) => pending_page(number),
+                })
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(ReadStats {
+            pages,
+            tesseract_ns: 0,
+        })
     }
 }

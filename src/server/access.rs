@@ -188,7 +188,7 @@ impl FromRequestParts<Arc<AppState>> for Authenticated {
         let session = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string);
         let st = state.clone();
         let found = blocking(move || {
-            st.with_catalog(|c| {
+            st.with_accounts(|c| {
                 let accounts = Accounts::new(c);
                 if let Some(t) = token {
                     return Ok(accounts
@@ -324,7 +324,7 @@ fn start_session(
     old: Option<Secret>,
     client: &Client,
 ) -> Result<Response, ApiError> {
-    let (id, csrf) = s.with_catalog(|c| {
+    let (id, csrf) = s.with_accounts(|c| {
         let accounts = Accounts::new(c);
         if let Some(old) = &old {
             accounts.end_session(old)?;
@@ -367,7 +367,7 @@ pub async fn login(
     let st = s.clone();
     let (n, password) = (name.clone(), body.password);
     let user = blocking(move || {
-        let creds = st.with_catalog(|c| Ok(Accounts::new(c).credentials(&n)?))?;
+        let creds = st.with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?;
         Ok(match creds {
             // A disabled user is refused like a wrong password.
             Some((user, hash)) if auth::verify_password(&hash, &password) && !user.disabled => {
@@ -407,7 +407,7 @@ pub async fn logout(
 ) -> Result<Response, ApiError> {
     if let Credential::Session { id, .. } = &who.credential {
         let (st, id) = (s.clone(), id.clone());
-        blocking(move || st.with_catalog(|c| Ok(Accounts::new(c).end_session(&id)?))).await?;
+        blocking(move || st.with_accounts(|c| Ok(Accounts::new(c).end_session(&id)?))).await?;
     }
     s.audit(Event::new(
         &who.user.name,
@@ -461,7 +461,7 @@ pub async fn password(
     let n = name.clone();
     let ok = blocking(move || {
         let (_, hash) = st
-            .with_catalog(|c| Ok(Accounts::new(c).credentials(&n)?))?
+            .with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?
             .ok_or_else(not_logged_in)?;
         if !auth::verify_password(&hash, &body.current) {
             return Ok(false);
@@ -473,7 +473,7 @@ pub async fn password(
             ));
         }
         let new_hash = auth::hash_password(&body.new)?;
-        st.with_catalog(|c| Ok(Accounts::new(c).set_password(&n, &new_hash, false)?))?;
+        st.with_accounts(|c| Ok(Accounts::new(c).set_password(&n, &new_hash, false)?))?;
         Ok(true)
     })
     .await?;
@@ -493,7 +493,7 @@ pub async fn password(
     let st = s.clone();
     blocking(move || {
         let user = st
-            .with_catalog(|c| Ok(Accounts::new(c).user(&name)?))?
+            .with_accounts(|c| Ok(Accounts::new(c).user(&name)?))?
             .ok_or_else(not_logged_in)?;
         match who.credential {
             Credential::Session { .. } => start_session(&st, &user, None, &who.client),

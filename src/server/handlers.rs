@@ -451,7 +451,6 @@ pub async fn original(
     who: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    use crate::store::BlobStore;
     who.require(Permission::Search)?;
     let id = doc_id(&id)?;
     let (st, scope) = (s.clone(), who.user.scope());
@@ -465,8 +464,8 @@ pub async fn original(
     let path = s
         .archive
         .store()
-        .local_path(&doc.blob)
-        .ok_or_else(|| ApiError::internal(format!("{} is not in a local store", doc.blob)))?;
+        .local_copy(&doc.blob)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::archive::{Archive, ArchiveError};
-use crate::catalog::SqliteCatalog;
+use crate::catalog::{Catalog, SqliteCatalog};
 use crate::index::SearchIndex;
 use crate::ingest::IngestOptions;
 use crate::preview::PreviewCache;
@@ -94,7 +94,8 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub struct AppState {
     archive: Archive,
     index: SearchIndex,
-    catalogs: Mutex<Vec<SqliteCatalog>>,
+    catalogs: Mutex<Vec<Box<dyn Catalog>>>,
+    accounts: Mutex<Vec<SqliteCatalog>>,
     previews: PreviewCache,
     ingest: IngestOptions,
     /// Searches run at once: two per core (one per core left cores idle
@@ -179,6 +180,7 @@ impl AppState {
             archive,
             index,
             catalogs: Mutex::new(Vec::new()),
+            accounts: Mutex::new(Vec::new()),
             ingest,
             searching: tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -206,7 +208,7 @@ impl AppState {
     /// none is free).
     fn with_catalog<T>(
         &self,
-        f: impl FnOnce(&mut SqliteCatalog) -> Result<T, ApiError>,
+        f: impl FnOnce(&mut Box<dyn Catalog>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let pooled = self.catalogs.lock().expect("pool lock").pop();
         let mut catalog = match pooled {
@@ -215,6 +217,21 @@ impl AppState {
         };
         let r = f(&mut catalog);
         self.catalogs.lock().expect("pool lock").push(catalog);
+        r
+    }
+
+    /// Run `f` with a connection to the accounts database from the pool.
+    fn with_accounts<T>(
+        &self,
+        f: impl FnOnce(&SqliteCatalog) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let pooled = self.accounts.lock().expect("pool lock").pop();
+        let db = match pooled {
+            Some(c) => c,
+            None => self.archive.accounts_db()?,
+        };
+        let r = f(&db);
+        self.accounts.lock().expect("pool lock").push(db);
         r
     }
 }
@@ -289,7 +306,7 @@ async fn blocking<T: Send + 'static>(
 /// password printed here once: it works only to choose a new password.
 fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
     use crate::auth::{self, Accounts, Role};
-    let catalog = archive.catalog()?;
+    let catalog = archive.accounts_db()?;
     let accounts = Accounts::new(&catalog);
     if accounts.has_admin()? {
         return Ok(());
@@ -322,6 +339,9 @@ fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
 /// Serve the archive until interrupted (Ctrl-C or SIGTERM).
 pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerError> {
     ensure_admin(&archive)?;
+    if archive.shared().is_some() {
+        follow_shared_catalog(archive.clone());
+    }
     let state = Arc::new(AppState::new(archive, config.ingest.clone())?.with_proxy(config.proxy));
     let app = router(state, config.max_upload);
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -343,6 +363,53 @@ pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerEr
     .with_graceful_shutdown(shutdown())
     .await
     .map_err(ServerError::Serve)
+}
+
+/// On a node of a shared archive, keep this node's index following the
+/// shared catalog: woken by the catalog's change notifications, and every
+/// 30 s regardless (a notification missed while disconnected is caught up
+/// by the next look). Searches see new commits as they land
+/// (`follow_commits`).
+fn follow_shared_catalog(archive: Archive) {
+    std::thread::Builder::new()
+        .name("arshif-follow".into())
+        .spawn(move || {
+            let mut listener = None;
+            let mut wait = std::time::Duration::from_secs(1);
+            loop {
+                if listener.is_none() {
+                    match archive.change_listener() {
+                        Ok(l) => {
+                            listener = l;
+                            wait = std::time::Duration::from_secs(1);
+                        }
+                        Err(e) => {
+                            tracing::warn!("cannot listen for catalog changes ({e}); retrying");
+                            std::thread::sleep(wait);
+                            wait = (wait * 2).min(std::time::Duration::from_secs(30));
+                            continue;
+                        }
+                    }
+                }
+                if let Some(l) = listener.as_mut() {
+                    if let Err(e) = l.wait(std::time::Duration::from_secs(30)) {
+                        tracing::warn!("catalog change listener lost ({e}); reconnecting");
+                        listener = None;
+                    }
+                }
+                match archive.sync_index() {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(documents = n, "indexed changes from the shared catalog")
+                    }
+                    Err(e) => {
+                        tracing::warn!("cannot follow the shared catalog ({e}); retrying");
+                        std::thread::sleep(std::time::Duration::from_secs(2));
+                    }
+                }
+            }
+        })
+        .expect("start the catalog follower thread");
 }
 
 async fn shutdown() {

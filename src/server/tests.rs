@@ -11,7 +11,7 @@ use super::*;
 fn app() -> (tempfile::TempDir, Router, String) {
     let t = tempfile::tempdir().unwrap();
     let archive = Archive::init(&t.path().join("a")).unwrap();
-    let catalog = archive.catalog().unwrap();
+    let catalog = archive.accounts_db().unwrap();
     let accounts = crate::auth::Accounts::new(&catalog);
     accounts
         .add_user("root", crate::auth::Role::Admin, &[], "unused", false)

@@ -60,9 +60,7 @@ impl LocalStore {
             .join(hex)
     }
 
-    /// Remove staged files left by a process that died. Only call this while
-    /// holding the archive's writer lock, when no other stage can be in flight.
-    pub fn clean_staging(&self) -> Result<usize, StoreError> {
+    fn clean_staging_dir(&self) -> Result<usize, StoreError> {
         let tmp = self.root.join("tmp");
         let mut n = 0;
         let entries = fs::read_dir(&tmp).map_err(|e| StoreError::io("read directory", &tmp, e))?;
@@ -170,6 +168,10 @@ impl BlobStore for LocalStore {
         let _ = fs::remove_file(&staged.path);
         staged.committed = true;
         Ok(Committed::New)
+    }
+
+    fn clean_staging(&self) -> Result<usize, StoreError> {
+        self.clean_staging_dir()
     }
 
     fn contains(&self, id: &BlobId) -> Result<bool, StoreError> {

@@ -9,11 +9,13 @@
 //! without ever replacing an existing blob.
 
 mod local;
+mod s3;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use local::LocalStore;
+pub use s3::{S3Config, S3Location, S3Store};
 
 use crate::types::BlobId;
 
@@ -38,6 +40,21 @@ pub enum StoreError {
     },
     #[error("blob {0} is not in the store")]
     NotFound(BlobId),
+    #[error("object store: {op} {key}: {source}")]
+    S3 {
+        op: &'static str,
+        key: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("{location} holds bytes that are not blob {id} (they hash to {actual})")]
+    Corrupt {
+        id: BlobId,
+        actual: BlobId,
+        location: PathBuf,
+    },
+    #[error("store settings: {0}")]
+    Config(String),
 }
 
 impl StoreError {
@@ -105,8 +122,19 @@ pub trait BlobStore: Send + Sync {
     fn size(&self, id: &BlobId) -> Result<u64, StoreError>;
     /// A local file holding the blob, when the backend has one (the local store does).
     fn local_path(&self, id: &BlobId) -> Option<PathBuf>;
+    /// A local file holding the blob: the blob itself in a local store, a
+    /// verified copy in the node's read cache for a remote one.
+    fn local_copy(&self, id: &BlobId) -> Result<PathBuf, StoreError> {
+        match self.local_path(id) {
+            Some(p) if p.is_file() => Ok(p),
+            _ => Err(StoreError::NotFound(*id)),
+        }
+    }
     /// Every blob id in the store.
     fn list(&self) -> Result<Vec<BlobId>, StoreError>;
+    /// Remove staged files left by a process that died. Only call this while
+    /// holding the archive's writer lock, when no other stage can be in flight.
+    fn clean_staging(&self) -> Result<usize, StoreError>;
 }
 
 /// Hash a file with streaming reads; returns its sha256 and size.

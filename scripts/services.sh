@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Start (or find running) the shared-archive services the tests use: a real
+# PostgreSQL (Debian's package) and a real Garage S3 node, both on loopback,
+# with their data under $ARSHIF_SERVICES (default: target/services).
+#
+#   scripts/services.sh start    start what is not running; print the settings
+#   scripts/services.sh env      print the settings (as shell assignments)
+#   scripts/services.sh stop     stop both
+#   scripts/services.sh stop-garage | start-garage   (outage tests)
+#
+# Settings printed: ARSHIF_TEST_PG (a postgres:// URL), AWS_ENDPOINT_URL,
+# AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, ARSHIF_TEST_BUCKET.
+# Garage's binary comes from scripts/install-garage.sh (built once, cached).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DIR="${ARSHIF_SERVICES:-$ROOT/target/services}"
+PG_PORT="${ARSHIF_PG_PORT:-54329}"
+S3_PORT="${ARSHIF_S3_PORT:-39900}"
+RPC_PORT="${ARSHIF_GARAGE_RPC_PORT:-39901}"
+ADMIN_PORT="${ARSHIF_GARAGE_ADMIN_PORT:-39903}"
+PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+BUCKET=arshif-test
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+as_pg() {
+  # PostgreSQL refuses to run as root: run its tools as the postgres user.
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+  local data="$DIR/pg"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    rm -rf "$data"; mkdir -p "$data"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$data" && chmod 700 "$data"
+    # the postgres user must be able to reach the data directory
+    [ "$(id -u)" -eq 0 ] && chmod o+x "$ROOT" "$ROOT/target" "$DIR" 2>/dev/null || true
+    as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/pg-initdb.log"
+  fi
+  if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+      -o "-p $PG_PORT -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+  fi
+}
+
+garage_bin() {
+  "$ROOT/scripts/install-garage.sh" path
+}
+
+garage_conf() {
+  local d="$DIR/garage"
+  mkdir -p "$d/meta" "$d/data"
+  if [ ! -f "$d/garage.toml" ]; then
+    cat >"$d/garage.toml" <<EOF
+metadata_dir = "$d/meta"
+data_dir = "$d/data"
+db_engine = "sqlite"
+replication_factor = 1
+rpc_bind_addr = "127.0.0.1:$RPC_PORT"
+rpc_public_addr = "127.0.0.1:$RPC_PORT"
+rpc_secret = "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+[s3_api]
+s3_region = "garage"
+api_bind_addr = "127.0.0.1:$S3_PORT"
+
+[admin]
+api_bind_addr = "127.0.0.1:$ADMIN_PORT"
+EOF
+  fi
+}
+
+garage() { "$(garage_bin)" -c "$DIR/garage/garage.toml" "$@"; }
+
+garage_running() {
+  [ -f "$DIR/garage/pid" ] && kill -0 "$(cat "$DIR/garage/pid")" 2>/dev/null
+}
+
+garage_start() {
+  garage_conf
+  if ! garage_running; then
+    nohup "$(garage_bin)" -c "$DIR/garage/garage.toml" server >>"$DIR/garage/server.log" 2>&1 &
+    echo $! >"$DIR/garage/pid"
+  fi
+  for _ in $(seq 1 100); do
+    garage status >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  if [ ! -f "$DIR/garage/keys.env" ]; then
+    local node
+    node="$(garage node id -q | cut -d@ -f1)"
+    garage layout assign -z dc1 -c 1G "$node" >/dev/null
+    garage layout apply --version 1 >/dev/null
+    garage bucket create "$BUCKET" >/dev/null
+    local out
+    out="$(garage key create arshif-test)"
+    local id secret
+    id="$(echo "$out" | awk '/Key ID:/ {print $3}')"
+    secret="$(echo "$out" | awk '/Secret key:/ {print $3}')"
+    garage bucket allow --read --write --owner "$BUCKET" --key arshif-test >/dev/null
+    printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' "$id" "$secret" >"$DIR/garage/keys.env"
+  fi
+  # wait until the S3 endpoint answers
+  for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/$S3_PORT) 2>/dev/null && break
+    sleep 0.1
+  done
+}
+
+garage_stop() {
+  if garage_running; then
+    kill "$(cat "$DIR/garage/pid")" 2>/dev/null || true
+    for _ in $(seq 1 100); do garage_running || break; sleep 0.1; done
+  fi
+  rm -f "$DIR/garage/pid"
+}
+
+print_env() {
+  echo "ARSHIF_TEST_PG=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  echo "AWS_ENDPOINT_URL=http://127.0.0.1:$S3_PORT"
+  cat "$DIR/garage/keys.env" 2>/dev/null || true
+  echo "AWS_REGION=garage"
+  echo "ARSHIF_TEST_BUCKET=$BUCKET"
+}
+
+case "${1:-start}" in
+  start)
+    pg_start
+    garage_start
+    print_env
+    ;;
+  start-pg) pg_start ;;
+  start-garage) garage_start ;;
+  stop-garage) garage_stop ;;
+  env) print_env ;;
+  stop)
+    garage_stop
+    as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast stop >/dev/null 2>&1 || true
+    ;;
+  *) echo "usage: $0 start|env|stop|start-pg|start-garage|stop-garage" >&2; exit 2 ;;
+esac

@@ -1,0 +1,411 @@
+//! Many nodes, one archive: nodes initialised against one real PostgreSQL
+//! and one real Garage S3 node (both on loopback, started by
+//! `scripts/services.sh`), with separate `arshif` processes standing in
+//! for separate machines: one node imports with `--queue`, workers OCR the
+//! pages, another node finds everything and hands back the originals byte
+//! for byte; a worker killed mid-batch loses nothing; an object-store
+//! outage during an import pauses it, and it completes once the store is
+//! back.
+//!
+//! The tests of this file run one at a time (one of them stops Garage).
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::{bin, repo, samples, stderr, walk_files};
+use serde_json::Value;
+
+/// The services' settings (database URL, S3 endpoint and keys).
+fn services() -> &'static HashMap<String, String> {
+    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let out = Command::new(repo().join("scripts/services.sh"))
+            .arg("start")
+            .output()
+            .expect("run scripts/services.sh");
+        assert!(
+            out.status.success(),
+            "scripts/services.sh start failed (PostgreSQL and Garage are needed; `make deps` installs them):\n{}",
+            stderr(&out)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    })
+}
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}_{}_{nanos}", std::process::id())
+}
+
+/// One shared archive (its own database and bucket prefix) and a temp
+/// directory for its nodes.
+struct Shared {
+    tmp: tempfile::TempDir,
+    catalog: String,
+    store: String,
+}
+
+impl Shared {
+    fn new() -> Shared {
+        let env = services();
+        let admin = &env["ARSHIF_TEST_PG"];
+        let db = unique("arshif_e2e");
+        let mut client = postgres::Client::connect(admin, postgres::NoTls).expect("connect");
+        client
+            .batch_execute(&format!("CREATE DATABASE {db}"))
+            .expect("create database");
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        Shared {
+            tmp: tempfile::tempdir().unwrap(),
+            catalog: format!("{base}/{db}"),
+            store: format!("s3://{}/{}", env["ARSHIF_TEST_BUCKET"], unique("e2e")),
+        }
+    }
+
+    fn node_dir(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    /// `arshif --archive NODE …` with the services' environment.
+    fn cmd(&self, node: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("--archive")
+            .arg(self.node_dir(node))
+            .args(args)
+            .envs(services())
+            .env("OMP_THREAD_LIMIT", "1");
+        c
+    }
+
+    fn run(&self, node: &str, args: &[&str]) -> Output {
+        self.cmd(node, args).output().expect("run arshif")
+    }
+
+    fn ok(&self, node: &str, args: &[&str]) -> Output {
+        let out = self.run(node, args);
+        assert!(
+            out.status.success(),
+            "arshif {args:?} on {node} failed:\n{}",
+            stderr(&out)
+        );
+        out
+    }
+
+    fn json(&self, node: &str, args: &[&str]) -> Value {
+        let out = self.ok(node, args);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    fn init(&self, node: &str) {
+        self.ok(
+            node,
+            &["init", "--catalog", &self.catalog, "--store", &self.store],
+        );
+    }
+
+    fn spawn(&self, node: &str, args: &[&str]) -> Child {
+        self.cmd(node, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn arshif")
+    }
+
+    /// Pages still waiting for OCR, and pages in all, over every document.
+    fn pending_pages(&self, node: &str) -> (usize, usize) {
+        let mut pending = 0;
+        let mut all = 0;
+        for id in self.document_ids(node) {
+            let doc = self.json(node, &["show", "--json", &id.to_string()]);
+            for p in doc["pages"].as_array().unwrap() {
+                all += 1;
+                if p["source"] == "pending" {
+                    pending += 1;
+                }
+            }
+        }
+        (pending, all)
+    }
+
+    fn document_ids(&self, node: &str) -> Vec<i64> {
+        let out = self.ok(node, &["batches", "--json"]);
+        let batches: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ids = vec![];
+        for b in batches.as_array().unwrap() {
+            let id = b["id"].as_i64().unwrap().to_string();
+            let one: Value = self.json(node, &["batches", "--json", &id]);
+            let one = if one.is_array() { one[0].clone() } else { one };
+            for f in one["files"].as_array().unwrap() {
+                if let Some(d) = f["document"].as_i64() {
+                    if !ids.contains(&d) {
+                        ids.push(d);
+                    }
+                }
+            }
+        }
+        ids
+    }
+}
+
+fn wait_output(child: Child, limit: Duration) -> Output {
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("wait"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &id.to_string()]).status();
+            panic!("process {id} did not finish within {limit:?}");
+        }
+    }
+}
+
+/// Every sample file, by path.
+fn sample_files() -> Vec<PathBuf> {
+    walk_files(&samples())
+}
+
+fn report_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            stderr(out)
+        )
+    })
+}
+
+fn ingest_queued(s: &Shared, node: &str, paths: &[&Path]) -> Value {
+    let mut args = vec![
+        "ingest",
+        "--json",
+        "--queue",
+        "--branch",
+        "hofuf",
+        "--progress",
+        "none",
+    ];
+    let owned: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    args.extend(owned.iter().map(String::as_str));
+    let out = s.run(node, &args);
+    assert!(out.status.success(), "ingest --queue: {}", stderr(&out));
+    report_of(&out)
+}
+
+#[test]
+fn nodes_share_one_archive_workers_read_the_queue() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("a");
+    s.init("b");
+    let files = sample_files();
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+
+    // Node A imports without reading: the originals are stored and the
+    // page images queued.
+    let report = ingest_queued(&s, "a", &paths);
+    assert_eq!(report["ingested"], files.len() as u64, "{report}");
+    let (pending, pages) = s.pending_pages("a");
+    assert!(
+        pending >= 6,
+        "image pages wait for workers: {pending} of {pages}"
+    );
+    assert!(
+        pending < pages,
+        "the text-layer PDFs' pages are read at import"
+    );
+
+    // Two workers, on two nodes, read the pages.
+    let w1 = s.spawn("a", &["worker", "--until-idle", "--json"]);
+    let w2 = s.spawn("b", &["worker", "--until-idle", "--json"]);
+    let r1 = report_of(&wait_output(w1, Duration::from_secs(600)));
+    let r2 = report_of(&wait_output(w2, Duration::from_secs(600)));
+    let read = r1["pages"].as_u64().unwrap() + r2["pages"].as_u64().unwrap();
+    assert_eq!(read, pending as u64, "every page read once: {r1} {r2}");
+    assert_eq!(r1["lost_leases"], 0);
+    assert_eq!(r2["lost_leases"], 0);
+    assert_eq!(s.pending_pages("b").0, 0);
+
+    // Node B, which imported nothing, finds every document by what its
+    // pages say, as staff type it.
+    for (query, file) in [
+        ("4451234", "رخصة بناء 4451234.png"),
+        ("ابراهيم", "رخصة بناء 4451234.png"),
+        ("27507976", "شهادة صحية 27507976.jpg"),
+        ("OMR-2024-0917", "inspection letter OMR-2024-0917.png"),
+        ("MC-1445-0088", "عقد صيانة MC-1445-0088.tif"),
+        ("المنشأة", "محضر مخالفة 1445-552.pdf"),
+        ("Opening hours", "circular 12-1445 opening hours.pdf"),
+    ] {
+        let r = s.json("b", &["search", "--json", query]);
+        let hits = r["hits"].as_array().unwrap();
+        assert!(
+            hits.iter().any(|h| h["sources"].to_string().contains(file)),
+            "node B searching {query:?} finds {file}: {r}"
+        );
+    }
+
+    // And hands back every original byte for byte.
+    for id in s.document_ids("b") {
+        let doc = s.json("b", &["show", "--json", &id.to_string()]);
+        let out = s.node_dir("b").join(format!("out-{id}"));
+        s.ok(
+            "b",
+            &["get", &id.to_string(), "--output", out.to_str().unwrap()],
+        );
+        let source = doc["sources"][0]["path"].as_str().unwrap();
+        let original = files
+            .iter()
+            .find(|f| f.display().to_string() == source || f.ends_with(source))
+            .unwrap_or_else(|| panic!("{source} is a sample"));
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(original).unwrap(),
+            "document {id} from node B"
+        );
+    }
+}
+
+#[test]
+fn a_worker_killed_mid_batch_loses_nothing() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("a");
+    s.init("w");
+    let files = sample_files();
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    ingest_queued(&s, "a", &paths);
+    let (pending, _) = s.pending_pages("a");
+
+    // The first worker is killed once it has finished a page (so it was
+    // mid-batch, and most likely mid-page).
+    let mut doomed = s.spawn("w", &["worker", "--lease", "5"]);
+    let started = Instant::now();
+    let stdout = doomed.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let first = lines.next().expect("the worker reports a page").unwrap();
+    assert!(first.contains("read in"), "{first}");
+    doomed.kill().unwrap();
+    doomed.wait().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(300));
+    let (left, _) = s.pending_pages("a");
+    assert!(
+        left >= 1 && left < pending,
+        "killed mid-batch: {left} of {pending} left"
+    );
+
+    // The other worker finishes everything, including the page the killed
+    // one held (once its lease ran out).
+    let survivor = s.spawn("a", &["worker", "--until-idle", "--json", "--lease", "5"]);
+    let r = report_of(&wait_output(survivor, Duration::from_secs(600)));
+    assert_eq!(r["pages"], left as u64, "{r}");
+    assert_eq!(s.pending_pages("a").0, 0);
+    // Every document is findable, with text on every page.
+    for id in s.document_ids("a") {
+        let doc = s.json("a", &["show", "--json", &id.to_string()]);
+        for p in doc["pages"].as_array().unwrap() {
+            assert!(!p["text"].as_str().unwrap().trim().is_empty(), "{id}: {p}");
+        }
+    }
+}
+
+#[test]
+fn an_object_store_outage_pauses_an_import_which_then_completes() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("a");
+    s.init("b");
+    let files = sample_files();
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let services_sh = repo().join("scripts/services.sh");
+    let garage = |what: &str| {
+        let st = Command::new(&services_sh)
+            .arg(what)
+            .status()
+            .expect("services.sh");
+        assert!(st.success(), "services.sh {what}");
+    };
+
+    garage("stop-garage");
+    let mut args = vec!["ingest", "--json", "--queue", "--progress", "none"];
+    let owned: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    args.extend(owned.iter().map(String::as_str));
+    let ingest = s.spawn("a", &args);
+    std::thread::sleep(Duration::from_secs(3));
+    garage("start-garage");
+    let out = wait_output(ingest, Duration::from_secs(300));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = report_of(&out);
+    assert_eq!(report["ingested"], files.len() as u64, "{report}");
+    assert_eq!(report["failed"], 0, "{report}");
+    assert!(
+        stderr(&out).contains("retrying"),
+        "the import waited for the store: {}",
+        stderr(&out)
+    );
+
+    // Everything it stored is there, byte for byte, for another node.
+    for id in s.document_ids("b") {
+        let doc = s.json("b", &["show", "--json", &id.to_string()]);
+        let out = s.node_dir("b").join(format!("out-{id}"));
+        s.ok(
+            "b",
+            &["get", &id.to_string(), "--output", out.to_str().unwrap()],
+        );
+        let sha = doc["sha256"].as_str().unwrap();
+        assert_eq!(common::sha256_hex(&std::fs::read(&out).unwrap()), sha);
+    }
+}
+
+#[test]
+fn init_refuses_half_a_shared_archive_and_plain_http_to_other_hosts() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    let out = s.run("x", &["init", "--catalog", &s.catalog]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--store"), "{}", stderr(&out));
+    let out = s
+        .cmd("y", &["init", "--catalog", &s.catalog, "--store", &s.store])
+        .env("AWS_ENDPOINT_URL", "http://192.0.2.7:3900")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
+    // a self-contained archive has no queue
+    let local = s.node_dir("local");
+    let out = common::run(&local, &["init"]);
+    assert!(out.status.success());
+    let out = Command::new(bin())
+        .arg("--archive")
+        .arg(&local)
+        .args(["ingest", "--queue"])
+        .arg(samples().join("en"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("shared archive"), "{}", stderr(&out));
+}
