@@ -9,7 +9,6 @@
 //! its own search index), which also holds the page [`JobQueue`] of the OCR
 //! workers.
 
-mod boxed;
 mod postgres;
 mod sqlite;
 

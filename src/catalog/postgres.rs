@@ -814,17 +814,31 @@ impl PgCatalog {
         } else {
             ("BEGIN", "COMMIT", "ROLLBACK")
         };
-        let mut db = self.db.borrow_mut();
-        db.batch(begin).map_err(|e| self.fail(e))?;
-        match f(&mut db) {
-            Ok(v) => {
-                db.batch(commit).map_err(|e| self.fail(e))?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = db.batch(rollback);
-                Err(self.fail(e))
-            }
+        let mut tx = Open {
+            db: self.db.borrow_mut(),
+            rollback: None,
+        };
+        tx.db.batch(begin).map_err(|e| self.fail(e))?;
+        tx.rollback = Some(rollback);
+        let v = f(&mut tx.db).map_err(|e| self.fail(e))?;
+        tx.rollback = None;
+        tx.db.batch(commit).map_err(|e| self.fail(e))?;
+        Ok(v)
+    }
+}
+
+/// A transaction (or savepoint) in progress: rolled back when dropped
+/// before it is committed, by an error or a panic (in `complete`'s
+/// `extract`, say), so none of its writes is committed by a later one.
+struct Open<'a> {
+    db: std::cell::RefMut<'a, Db>,
+    rollback: Option<&'static str>,
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if let Some(sql) = self.rollback.take() {
+            let _ = self.db.batch(sql);
         }
     }
 }
@@ -844,10 +858,14 @@ impl Catalog for PgCatalog {
     fn end_group(&mut self) -> Result<(), CatalogError> {
         if self.in_group {
             self.in_group = false;
-            self.db
-                .get_mut()
-                .batch("COMMIT")
-                .map_err(|e| into_catalog(&self.url, e))?;
+            let db = self.db.get_mut();
+            // COMMIT of a transaction a failed statement aborted rolls it
+            // back without an error; a statement run first fails instead.
+            if let Err(e) = db.batch("SELECT 1") {
+                let _ = db.batch("ROLLBACK");
+                return Err(into_catalog(&self.url, e));
+            }
+            db.batch("COMMIT").map_err(|e| into_catalog(&self.url, e))?;
         }
         Ok(())
     }
@@ -2467,6 +2485,32 @@ mod tests {
             .unwrap());
         let rec = cat.document(doc).unwrap().unwrap();
         assert_eq!((rec.page_count, rec.meta.revision), (3, 2));
+    }
+
+    #[test]
+    fn a_write_interrupted_by_a_panic_leaves_nothing_behind() {
+        let t = TestDb::new();
+        let mut cat = t.open("n1");
+        let doc = insert(&mut cat, &"aa".repeat(32), vec![page(1, "")]);
+        cat.enqueue(doc, &[1]).unwrap();
+        let job = cat
+            .claim("w", Duration::from_secs(60), 1, 3)
+            .unwrap()
+            .remove(0);
+        let panicking = |_: &[PageRecord]| -> Extracted { panic!("extractor bug") };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cat.complete("w", &job, &page(1, "read"), &panicking, 7)
+        }));
+        assert!(r.is_err());
+        // The next write commits only itself.
+        let b = new_batch(&mut cat);
+        assert!(cat.batch(b).unwrap().is_some());
+        assert_eq!(cat.pages(doc).unwrap()[0].text, "");
+        assert_eq!(cat.queue_counts().unwrap().leased, 1);
+        assert!(cat
+            .complete("w", &job, &page(1, "read"), &read_text, 7)
+            .unwrap());
+        assert_eq!(cat.pages(doc).unwrap()[0].text, "read");
     }
 
     #[test]
