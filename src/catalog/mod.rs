@@ -9,6 +9,7 @@
 //! its own search index), which also holds the page [`JobQueue`] of the OCR
 //! workers.
 
+mod boxed;
 mod postgres;
 mod sqlite;
 
