@@ -109,8 +109,7 @@ fn render(
     page: &PageRecord,
     width: u32,
 ) -> Result<Vec<u8>, PreviewError> {
-    let original = store
-        .local_copy(&doc.blob)?;
+    let original = store.local_copy(&doc.blob)?;
     let extract_err = |source| PreviewError::Extract {
         blob: doc.blob,
         page: page.number,

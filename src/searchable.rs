@@ -46,8 +46,7 @@ pub fn for_document(
     doc: &crate::catalog::DocumentRecord,
     pages: &[PageRecord],
 ) -> Result<Vec<u8>, SearchableError> {
-    let path = store
-        .local_copy(&doc.blob)?;
+    let path = store.local_copy(&doc.blob)?;
     let format = extract::sniff(&extract::read_head(&path)?)?;
     let font = glyphless_font(&crate::ocr::OcrConfig::default().datapath);
     let mut out = Vec::new();

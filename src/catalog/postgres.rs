@@ -99,7 +99,7 @@ CREATE TABLE sources (
 CREATE TABLE pages (
     document_id bigint NOT NULL REFERENCES documents (id),
     number      integer NOT NULL,
-    source      text NOT NULL CHECK (source IN ('ocr', 'pdf-text')),
+    source      text NOT NULL CHECK (source IN ('ocr', 'pdf-text', 'pending')),
     text        text NOT NULL,
     confidence  real NOT NULL,
     words       jsonb NOT NULL,
@@ -1108,6 +1108,22 @@ impl Catalog for PgCatalog {
             let id = DocId(row.try_get(0)?);
             for p in &doc.pages {
                 put_page(db, INSERT_PAGE, id, p)?;
+            }
+            // Pages left to OCR workers (`ingest --queue`) get their jobs
+            // in the same transaction: a recorded pending page always has one.
+            let pending: Vec<i32> = doc
+                .pages
+                .iter()
+                .filter(|p| p.source == TextSource::Pending)
+                .map(|p| p.number as i32)
+                .collect();
+            if !pending.is_empty() {
+                db.execute(
+                    "INSERT INTO page_jobs (doc_id, page)
+                     SELECT $1::bigint, p FROM unnest($2::int[]) AS p
+                     ON CONFLICT (doc_id, page) DO NOTHING",
+                    &[&id.0, &pending],
+                )?;
             }
             insert_source(db, id, &doc.source, false)?;
             db.execute("DELETE FROM page_cache WHERE sha256 = $1", &[&hex])?;
