@@ -21,7 +21,7 @@ run: deps build
 # (scripts/services.sh, data in target/services).
 test: deps
 	@./scripts/install-deps.sh test
-	cargo test --locked
+	set -a && eval "$$(./scripts/services.sh start)" && set +a && cargo test --locked
 
 # The web UI driven in headless Chromium (Playwright); screenshots are kept
 # in target/ui-artifacts/.

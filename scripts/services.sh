@@ -6,7 +6,7 @@
 #   scripts/services.sh start    start what is not running; print the settings
 #   scripts/services.sh env      print the settings (as shell assignments)
 #   scripts/services.sh stop     stop both
-#   scripts/services.sh stop-garage | start-garage   (outage tests)
+#   scripts/services.sh stop-garage | start-garage | stop-pg | start-pg   (outage tests)
 #
 # Settings printed: ARSHIF_TEST_PG (a postgres:// URL), AWS_ENDPOINT_URL,
 # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, ARSHIF_TEST_BUCKET.
@@ -130,6 +130,7 @@ case "${1:-start}" in
     print_env
     ;;
   start-pg) pg_start ;;
+  stop-pg) as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w stop >/dev/null ;;
   start-garage) garage_start ;;
   stop-garage) garage_stop ;;
   env) print_env ;;

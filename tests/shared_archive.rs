@@ -409,3 +409,43 @@ fn init_refuses_half_a_shared_archive_and_plain_http_to_other_hosts() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("shared archive"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_catalog_outage_pauses_workers_which_then_finish() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("a");
+    let files = sample_files();
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    ingest_queued(&s, "a", &paths);
+    let (pending, _) = s.pending_pages("a");
+    let services_sh = repo().join("scripts/services.sh");
+    let pg = |what: &str| {
+        let st = Command::new(&services_sh)
+            .arg(what)
+            .status()
+            .expect("services.sh");
+        assert!(st.success(), "services.sh {what}");
+    };
+
+    let mut worker = s.spawn("a", &["worker", "--until-idle"]);
+    let stdout = worker.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let first = lines.next().expect("the worker reports a page").unwrap();
+    assert!(first.contains("read in"), "{first}");
+    // PostgreSQL goes away mid-batch and comes back.
+    pg("stop-pg");
+    std::thread::sleep(Duration::from_secs(3));
+    pg("start-pg");
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let out = wait_output(worker, Duration::from_secs(300));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("retrying"), "{}", stderr(&out));
+    let summary = rest.last().expect("a summary line");
+    assert!(
+        summary.starts_with(&format!("{pending} pages read")),
+        "every page read once: {summary}"
+    );
+    assert!(summary.contains("0 lost leases"), "{summary}");
+    assert_eq!(s.pending_pages("a").0, 0);
+}

@@ -173,7 +173,14 @@ fn is_outage(e: &IngestError) -> bool {
         })) => source,
         _ => return false,
     };
-    pg.is_closed() || pg.code().is_none()
+    // No SQLSTATE: the connection failed or was refused. Class 08
+    // (connection exception) and 57 (operator intervention: the server
+    // shutting down or restarting) are outages too.
+    pg.is_closed()
+        || match pg.code() {
+            None => true,
+            Some(c) => c.code().starts_with("08") || c.code().starts_with("57"),
+        }
 }
 
 fn worker_thread(
