@@ -71,6 +71,7 @@ def run_case(env, workers, files, tmp):
     for n in nodes:
         subprocess.run([BIN, "--archive", n, "init", "--catalog", catalog, "--store", store],
                        check=True, env=penv, capture_output=True)
+    empty_db = int(psql(admin, f"SELECT pg_database_size('{db}')"))
     t0 = time.monotonic()
     r = subprocess.run([BIN, "--archive", nodes[0], "ingest", "--queue", "--json",
                         "--progress", "none"] + files, check=True, env=penv,
@@ -92,15 +93,26 @@ def run_case(env, workers, files, tmp):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     pages = sum(x["pages"] for x in reports)
+    # Bytes of the rows a page adds (pg_column_size: the page with its text
+    # and word boxes, its job, its share of the document, source and
+    # node_index rows), and the database's growth from empty (at this small
+    # size dominated by the 8 KiB minimum of each table and index).
+    row_bytes = int(psql(catalog, "SELECT (SELECT coalesce(sum(pg_column_size(t.*)),0) FROM pages t)"
+                                  " + (SELECT coalesce(sum(pg_column_size(t.*)),0) FROM documents t)"
+                                  " + (SELECT coalesce(sum(pg_column_size(t.*)),0) FROM sources t)"
+                                  " + (SELECT coalesce(sum(pg_column_size(t.*)),0) FROM page_jobs t)"
+                                  " + (SELECT coalesce(sum(pg_column_size(t.*)),0) FROM node_index t)"))
+    words_bytes = int(psql(catalog, "SELECT coalesce(sum(pg_column_size(words)),0) FROM pages"))
     db_bytes = int(psql(admin, f"SELECT pg_database_size('{db}')"))
-    empty = int(psql(admin, "SELECT pg_database_size('template1')"))
     stored = sum(os.path.getsize(f) for f in files)
     return {
         "workers": workers, "files": len(files), "pages": pages,
         "ingest_s": t_ingest, "ingest_files_per_s": len(files) / t_ingest,
         "worker_wall_s": wall, "pages_per_s": pages / wall,
         "cpu_s_per_page": cpu / pages, "lost_leases": sum(x["lost_leases"] for x in reports),
-        "catalog_bytes_per_page": (db_bytes - empty) / max(report["pages"], 1),
+        "catalog_row_bytes_per_page": row_bytes / max(report["pages"], 1),
+        "word_box_bytes_per_page": words_bytes / max(report["pages"], 1),
+        "catalog_growth_bytes_per_page": (db_bytes - empty_db) / max(report["pages"], 1),
         "store_bytes_per_file": stored / len(files),
     }
 
@@ -116,11 +128,13 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{'workers':>7} {'pages':>5} {'pages/s':>8} {'CPU s/page':>10} "
-          f"{'import files/s':>14} {'catalog B/page':>14} {'store B/file':>12} {'lost':>4}")
+          f"{'import files/s':>14} {'row B/page':>10} {'boxes B/page':>12} "
+          f"{'db growth B/page':>16} {'store B/file':>12} {'lost':>4}")
     for r in rows:
         print(f"{r['workers']:>7} {r['pages']:>5} {r['pages_per_s']:>8.2f} "
               f"{r['cpu_s_per_page']:>10.2f} {r['ingest_files_per_s']:>14.1f} "
-              f"{r['catalog_bytes_per_page']:>14.0f} {r['store_bytes_per_file']:>12.0f} "
+              f"{r['catalog_row_bytes_per_page']:>10.0f} {r['word_box_bytes_per_page']:>12.0f} "
+              f"{r['catalog_growth_bytes_per_page']:>16.0f} {r['store_bytes_per_file']:>12.0f} "
               f"{r['lost_leases']:>4}")
     print(f"two workers / one: {rows[1]['pages_per_s'] / rows[0]['pages_per_s']:.2f}x")
     print(json.dumps(rows))

@@ -14,10 +14,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${ARSHIF_SERVICES:-$ROOT/target/services}"
-PG_PORT="${ARSHIF_PG_PORT:-54329}"
-S3_PORT="${ARSHIF_S3_PORT:-39900}"
-RPC_PORT="${ARSHIF_GARAGE_RPC_PORT:-39901}"
-ADMIN_PORT="${ARSHIF_GARAGE_ADMIN_PORT:-39903}"
+# Ports derived from the checkout's path, so two checkouts (a CI clone
+# beside a working copy) never collide.
+OFF=$(( $(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 500 ))
+PG_PORT="${ARSHIF_PG_PORT:-$((54000 + OFF))}"
+S3_PORT="${ARSHIF_S3_PORT:-$((40000 + OFF * 4))}"
+RPC_PORT="${ARSHIF_GARAGE_RPC_PORT:-$((40001 + OFF * 4))}"
+ADMIN_PORT="${ARSHIF_GARAGE_ADMIN_PORT:-$((40003 + OFF * 4))}"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 BUCKET=arshif-test
 mkdir -p "$DIR"
@@ -28,13 +31,19 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# As root, PostgreSQL runs as the postgres user, who may not be able to
+# reach the checkout: its data then lives under /tmp.
+if [ "$(id -u)" -eq 0 ]; then
+  PGDATA_DIR="${ARSHIF_PG_DATA:-/tmp/arshif-pg-$OFF-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)}"
+else
+  PGDATA_DIR="${ARSHIF_PG_DATA:-$DIR/pg}"
+fi
+
 pg_start() {
-  local data="$DIR/pg"
+  local data="$PGDATA_DIR"
   if [ ! -f "$data/PG_VERSION" ]; then
     rm -rf "$data"; mkdir -p "$data"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$data" && chmod 700 "$data"
-    # the postgres user must be able to reach the data directory
-    [ "$(id -u)" -eq 0 ] && chmod o+x "$ROOT" "$ROOT/target" "$DIR" 2>/dev/null || true
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$data"; chmod 700 "$data"; fi
     as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/pg-initdb.log"
   fi
   if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
@@ -130,13 +139,13 @@ case "${1:-start}" in
     print_env
     ;;
   start-pg) pg_start ;;
-  stop-pg) as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w stop >/dev/null ;;
+  stop-pg) as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null ;;
   start-garage) garage_start ;;
   stop-garage) garage_stop ;;
   env) print_env ;;
   stop)
     garage_stop
-    as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast stop >/dev/null 2>&1 || true
+    as_pg "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast stop >/dev/null 2>&1 || true
     ;;
   *) echo "usage: $0 start|env|stop|start-pg|start-garage|stop-garage" >&2; exit 2 ;;
 esac

@@ -449,3 +449,90 @@ fn a_catalog_outage_pauses_workers_which_then_finish() {
     assert!(summary.contains("0 lost leases"), "{summary}");
     assert_eq!(s.pending_pages("a").0, 0);
 }
+
+#[test]
+fn any_node_serves_the_whole_archive_and_follows_it() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("a");
+    s.init("b");
+    let add_user = |name: &str, role: &str, branch: Option<&str>| {
+        let mut args = vec!["user", "add", name, "--role", role, "--password-stdin"];
+        if let Some(b) = branch {
+            args.extend(["--branch", b]);
+        }
+        let mut c = s.cmd("b", &args);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"a-long-password-1\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "user add: {}", stderr(&out));
+        let out = s.ok("b", &["token", "create", name]);
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let admin = add_user("root", "admin", None);
+    let omran = add_user("omran-clerk", "clerk", Some("omran"));
+
+    // Node B serves before anything is imported anywhere.
+    let mut server = common::http::Server::spawn(s.cmd("b", &[]), &[]);
+    server.token = Some(admin.clone());
+    let hits = |server: &common::http::Server, q: &str| -> Vec<Value> {
+        let (status, v) = server.json(&format!("/api/search?q={q}"));
+        assert_eq!(status, 200, "{v}");
+        v["hits"].as_array().unwrap().clone()
+    };
+    assert!(hits(&server, "4451234").is_empty());
+
+    // Node A imports, a worker on a third node reads the pages.
+    s.init("w");
+    let files = sample_files();
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    ingest_queued(&s, "a", &paths);
+    let worker = s.spawn("w", &["worker", "--until-idle", "--json"]);
+    report_of(&wait_output(worker, Duration::from_secs(600)));
+
+    // B's index follows the shared catalog: the OCR'd text is searchable
+    // there within seconds, without a restart.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let found = loop {
+        let h = hits(&server, "%D8%A7%D8%A8%D8%B1%D8%A7%D9%87%D9%8A%D9%85"); // ابراهيم
+        if !h.is_empty() {
+            break h;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node B never saw the worker's pages"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let id = found[0]["id"].as_i64().unwrap();
+    let sha = found[0]["sha256"].as_str().unwrap().to_string();
+
+    // The original, from the bucket, byte for byte.
+    let (status, _, body) = server.get(&format!("/api/documents/{id}/original"));
+    assert_eq!(status, 200);
+    assert_eq!(common::sha256_hex(&body), sha);
+    // A page image is rendered from it.
+    let (status, _, _) = server.get(&format!("/api/documents/{id}/pages/1/image"));
+    assert_eq!(status, 200);
+
+    // Branch scopes hold: a clerk of Omran sees nothing imported for Hofuf.
+    server.token = Some(omran);
+    assert!(hits(&server, "4451234").is_empty());
+    let (status, _, _) = server.get(&format!("/api/documents/{id}"));
+    assert_eq!(status, 404);
+
+    // And node B's audit log recorded who looked.
+    server.token = Some(admin);
+    let (status, log) = server.json(&format!("/api/audit?doc={id}"));
+    assert_eq!(status, 200, "{log}");
+    assert!(log.to_string().contains("\"download\""), "{log}");
+}

@@ -168,6 +168,17 @@ impl AuditWriter {
     }
 }
 
+impl Drop for AppState {
+    /// A PostgreSQL catalog connection owns a small runtime, which may not
+    /// be dropped on an async thread: the pool is emptied on a plain one.
+    fn drop(&mut self) {
+        let pool = std::mem::take(&mut *self.catalogs.lock().unwrap_or_else(|e| e.into_inner()));
+        if !pool.is_empty() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
+}
+
 impl AppState {
     pub fn new(archive: Archive, ingest: IngestOptions) -> Result<Self, ServerError> {
         let mut index = archive.fresh_index()?;
@@ -342,7 +353,14 @@ pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerEr
     if archive.shared().is_some() {
         follow_shared_catalog(archive.clone());
     }
-    let state = Arc::new(AppState::new(archive, config.ingest.clone())?.with_proxy(config.proxy));
+    // Opening the index catches it up with the catalog: blocking work (and
+    // a PostgreSQL catalog's client runs its own runtime), kept off the
+    // async threads.
+    let ingest = config.ingest.clone();
+    let state = tokio::task::spawn_blocking(move || AppState::new(archive, ingest))
+        .await
+        .map_err(|e| ServerError::Serve(std::io::Error::other(e)))??;
+    let state = Arc::new(state.with_proxy(config.proxy));
     let app = router(state, config.max_upload);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

@@ -525,6 +525,73 @@ impl BlobStore for S3Store {
 mod tests {
     use super::*;
 
+    /// A store on the test Garage node (`scripts/services.sh start`), under
+    /// a prefix of its own.
+    fn test_store(local: &Path) -> S3Store {
+        let bucket = std::env::var("ARSHIF_TEST_BUCKET").expect(
+            "ARSHIF_TEST_BUCKET and the AWS_* settings are unset: run `scripts/services.sh start` and export what it prints (make test does)",
+        );
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let url = format!("s3://{bucket}/unit-{}-{nanos}", std::process::id());
+        S3Store::open(&S3Config::from_env(&url).unwrap(), local).unwrap()
+    }
+
+    #[test]
+    fn a_large_blob_goes_up_in_parts_and_comes_back_whole() {
+        let t = tempfile::tempdir().unwrap();
+        let store = test_store(&t.path().join("node"));
+        // 20 MiB of varied bytes: above the multipart threshold.
+        let src = t.path().join("big.bin");
+        let mut bytes = Vec::with_capacity(20 << 20);
+        let mut x: u32 = 1;
+        while bytes.len() < 20 << 20 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        std::fs::write(&src, &bytes).unwrap();
+        assert!(bytes.len() as u64 > MULTIPART_THRESHOLD);
+        let staged = store.stage(&src, None).unwrap();
+        let id = staged.id();
+        assert_eq!(store.commit(staged).unwrap(), Committed::New);
+        assert_eq!(store.size(&id).unwrap(), bytes.len() as u64);
+        let (back, n) = super::super::hash_reader(store.open(&id).unwrap()).unwrap();
+        assert_eq!((back, n), (id, bytes.len() as u64));
+        // The verified cache holds the same bytes.
+        let cached = store.local_copy(&id).unwrap();
+        assert_eq!(std::fs::read(cached).unwrap(), bytes);
+        assert_eq!(store.list().unwrap(), vec![id]);
+    }
+
+    #[test]
+    fn a_blob_is_never_overwritten_and_a_missing_one_is_not_found() {
+        let t = tempfile::tempdir().unwrap();
+        let store = test_store(&t.path().join("node"));
+        let src = t.path().join("a.txt");
+        std::fs::write(&src, "رخصة بناء 4451234").unwrap();
+        let staged = store.stage(&src, None).unwrap();
+        let id = staged.id();
+        assert_eq!(store.commit(staged).unwrap(), Committed::New);
+        let key = store.key(&id);
+        let first = store.block_on(store.client.head(&key)).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        // The same bytes again: found, not uploaded again.
+        let again = store.stage(&src, None).unwrap();
+        assert_eq!(store.commit(again).unwrap(), Committed::AlreadyStored);
+        let second = store.block_on(store.client.head(&key)).unwrap();
+        assert_eq!(first.last_modified, second.last_modified);
+        assert_eq!(first.e_tag, second.e_tag);
+        // Nothing staged is left behind.
+        assert_eq!(store.clean_staging().unwrap(), 0);
+
+        let missing = BlobId::from_bytes([7; 32]);
+        assert!(!store.contains(&missing).unwrap());
+        assert!(matches!(store.open(&missing), Err(StoreError::NotFound(_))));
+        assert!(matches!(store.size(&missing), Err(StoreError::NotFound(_))));
+    }
+
     #[test]
     fn locations_parse() {
         let l = S3Location::parse("s3://arshif/hasa/main").unwrap();

@@ -42,9 +42,15 @@ impl Server {
     }
 
     pub fn start_with(archive: &TestArchive, flags: &[&str]) -> Server {
-        let mut child = Command::new(bin())
-            .arg("--archive")
-            .arg(&archive.dir)
+        let mut cmd = Command::new(bin());
+        cmd.arg("--archive").arg(&archive.dir);
+        Self::spawn(cmd, flags)
+    }
+
+    /// `serve` on a loopback port from a prepared command (`arshif
+    /// --archive DIR`, with its environment).
+    pub fn spawn(mut cmd: Command, flags: &[&str]) -> Server {
+        let mut child = cmd
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(flags)
             .stdout(Stdio::null())
