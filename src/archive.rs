@@ -173,6 +173,30 @@ impl Archive {
     /// shared archive when `config` names a catalog and a store (the
     /// catalog's tables are created or migrated, the bucket must exist).
     pub fn init_with(root: &Path, config: &ArchiveConfig) -> Result<Archive, ArchiveError> {
+        let existed = root.exists();
+        let r = Self::init_inner(root, config);
+        // A failed init (a wrong URL, an unreachable service) leaves
+        // nothing behind, so the same command can simply be run again.
+        if matches!(
+            r,
+            Err(ref e) if !matches!(e, ArchiveError::AlreadyInitialised { .. } | ArchiveError::NotEmpty { .. })
+        ) && !root.join(FORMAT_FILE).exists()
+        {
+            if existed {
+                if let Ok(entries) = std::fs::read_dir(root) {
+                    for e in entries.flatten() {
+                        let _ = std::fs::remove_dir_all(e.path())
+                            .or_else(|_| std::fs::remove_file(e.path()));
+                    }
+                }
+            } else {
+                let _ = std::fs::remove_dir_all(root);
+            }
+        }
+        r
+    }
+
+    fn init_inner(root: &Path, config: &ArchiveConfig) -> Result<Archive, ArchiveError> {
         let io = |path: &Path, source| ArchiveError::Io {
             path: path.to_path_buf(),
             source,

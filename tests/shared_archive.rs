@@ -395,6 +395,21 @@ fn init_refuses_half_a_shared_archive_and_plain_http_to_other_hosts() {
         .unwrap();
     assert!(!out.status.success());
     assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
+    assert!(!s.node_dir("y").exists(), "a failed init leaves nothing");
+    // an unreachable catalog: named, and nothing left behind
+    let out = s.run(
+        "z",
+        &[
+            "init",
+            "--catalog",
+            "postgres://postgres@127.0.0.1:9/none",
+            "--store",
+            &s.store,
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("127.0.0.1:9"), "{}", stderr(&out));
+    assert!(!s.node_dir("z").exists(), "a failed init leaves nothing");
     // a self-contained archive has no queue
     let local = s.node_dir("local");
     let out = common::run(&local, &["init"]);
