@@ -269,6 +269,31 @@ fn nodes_share_one_archive_workers_read_the_queue() {
         );
     }
 
+    // A node without --queue reads its own imports, as one machine does;
+    // the other node finds them.
+    let extra = s.node_dir("extra.png");
+    let mut bytes =
+        std::fs::read(samples().join("en/inspection letter OMR-2024-0917.png")).unwrap();
+    bytes.extend_from_slice(b"\0another copy");
+    std::fs::write(&extra, &bytes).unwrap();
+    let out = s.ok(
+        "b",
+        &[
+            "ingest",
+            "--json",
+            "--branch",
+            "omran",
+            extra.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(report_of(&out)["ingested"], 1);
+    let r = s.json(
+        "a",
+        &["search", "--json", "--branch", "omran", "OMR-2024-0917"],
+    );
+    assert_eq!(r["hits"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(s.pending_pages("a").0, 0);
+
     // And hands back every original byte for byte.
     for id in s.document_ids("b") {
         let doc = s.json("b", &["show", "--json", &id.to_string()]);
@@ -280,6 +305,7 @@ fn nodes_share_one_archive_workers_read_the_queue() {
         let source = doc["sources"][0]["path"].as_str().unwrap();
         let original = files
             .iter()
+            .chain(std::iter::once(&extra))
             .find(|f| f.display().to_string() == source || f.ends_with(source))
             .unwrap_or_else(|| panic!("{source} is a sample"));
         assert_eq!(
