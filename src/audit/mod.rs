@@ -2,25 +2,39 @@
 //! what, and changed which account, when and from where.
 //!
 //! Append-only: arshif has no way to change or remove an entry, and the
-//! table refuses `UPDATE` and `DELETE` (SQLite triggers). Each entry carries
-//! the sha256 of the one before it, and its own hash covers every field and
-//! that link, so an entry changed, removed or inserted by other means breaks
-//! the chain, which [`AuditLog::verify`] finds. Removing entries from the
-//! end leaves a shorter valid chain: to detect that, keep the head that
-//! `arshif audit verify` prints somewhere else and compare.
+//! table refuses `UPDATE` and `DELETE` (and, in PostgreSQL, `TRUNCATE`)
+//! with triggers. Each entry carries the sha256 of the one before it, and
+//! its own hash covers every field and that link, so an entry changed,
+//! removed or inserted by other means breaks the chain, which
+//! [`AuditLog::verify`] finds. Removing entries from the end leaves a
+//! shorter valid chain: to detect that, keep the head that `arshif audit
+//! verify` prints somewhere else and compare.
 //!
-//! The log is its own SQLite file, `ARCHIVE/audit.sqlite`, apart from the
-//! catalog: a busy server appends to it for every look, and appends there
-//! must not disturb the catalog that every search reads.
+//! Two backends keep the same entries, chained and hashed the same way:
+//!
+//! * **SQLite** ([`AuditLog::open`], [`sqlite`]): its own file,
+//!   `ARCHIVE/audit.sqlite`, apart from the catalog: a busy server appends
+//!   to it for every look, and appends there must not disturb the catalog
+//!   that every search reads.
+//! * **PostgreSQL** ([`AuditLog::open_pg`], [`postgres`]): the table `audit`
+//!   beside a shared catalog, one log for every node of a shared archive.
+//!   Appends from all nodes take one lock in turn, so the chain stays one
+//!   gapless sequence.
+//!
+//! Both store every field as the exact text its hash covers (timestamps as
+//! RFC 3339 text to the millisecond, document ids and detail as JSON text),
+//! so an entry reads back, lists and verifies the same in either.
 
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::types::DocId;
+
+pub mod postgres;
+pub mod sqlite;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
@@ -30,6 +44,19 @@ pub enum AuditError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A PostgreSQL audit log's database failed.
+    #[error("audit log in {url}: {source}")]
+    Pg {
+        /// The database URL, without any password (see
+        /// [`crate::catalog::url_for_display`]).
+        url: String,
+        #[source]
+        source: ::postgres::Error,
+    },
+    /// A PostgreSQL audit log cannot be set up as asked (no schema named,
+    /// a bad stored version).
+    #[error("audit log in {url}: {detail}")]
+    Setup { url: String, detail: String },
     #[error("audit entry {seq}: bad stored value: {detail}")]
     BadEntry { seq: i64, detail: String },
     #[error("audit log {path} has schema version {found}, newer than this arshif supports ({supported}); upgrade arshif")]
@@ -40,28 +67,12 @@ pub enum AuditError {
     },
 }
 
-/// The audit database's schema version (`PRAGMA user_version`).
+/// The SQLite audit database's schema version (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 1;
 
-const SCHEMA_V1: &str = r#"
-CREATE TABLE audit (
-    seq         INTEGER PRIMARY KEY,
-    at          TEXT NOT NULL,
-    actor       TEXT NOT NULL,
-    address     TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    documents   TEXT NOT NULL,
-    detail      TEXT NOT NULL,
-    prev        TEXT NOT NULL,
-    hash        TEXT NOT NULL
-);
-CREATE INDEX audit_actor ON audit (actor, seq);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-PRAGMA user_version = 1;
-"#;
+/// The PostgreSQL audit table's schema version (`audit_schema_version` in
+/// `arshif_meta`; its own sequence).
+pub const PG_SCHEMA_VERSION: i64 = postgres::PG_SCHEMA_VERSION;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -206,84 +217,224 @@ fn entry_hash(fields: [&str; 8]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The audit log: one connection to its database.
-pub struct AuditLog {
-    conn: Connection,
-    path: String,
+/// An entry as stored, in either backend: every field as the text its hash
+/// covers.
+#[derive(Debug, Clone, PartialEq)]
+struct Record {
+    seq: i64,
+    at: String,
+    actor: String,
+    address: String,
+    action: String,
+    documents: String,
+    detail: String,
+    prev: String,
+    hash: String,
 }
 
-type Row = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+/// NUL cannot be stored in PostgreSQL text (and SQLite's functions stop at
+/// it): a name or address that carries one (a login form can send any
+/// name) is stored with U+FFFD in its place, in both backends alike.
+fn storable(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+impl Record {
+    /// The hash the record's fields call for.
+    fn computed_hash(&self) -> String {
+        entry_hash([
+            &self.seq.to_string(),
+            &self.at,
+            &self.actor,
+            &self.address,
+            &self.action,
+            &self.documents,
+            &self.detail,
+            &self.prev,
+        ])
+    }
+
+    /// The entry after `last` (the last stored entry's seq and hash, none
+    /// for the first), for `event` at time `at`: the record to store, and
+    /// the entry the append returns.
+    fn next(last: Option<(i64, &str)>, event: &Event, at: DateTime<Utc>) -> (Record, Entry) {
+        let (seq, prev) = match last {
+            Some((s, h)) => (s + 1, h.to_string()),
+            None => (1, GENESIS.to_string()),
+        };
+        let documents: Vec<i64> = event.documents.iter().map(|d| d.0).collect();
+        let mut record = Record {
+            seq,
+            at: at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            actor: storable(&event.actor),
+            address: storable(&event.address),
+            action: event.action.as_str().to_string(),
+            documents: serde_json::to_string(&documents).unwrap_or_else(|_| "[]".into()),
+            detail: event.detail.to_string(),
+            prev,
+            hash: String::new(),
+        };
+        record.hash = record.computed_hash();
+        let entry = Entry {
+            seq,
+            at: record.at.clone(),
+            actor: record.actor.clone(),
+            address: record.address.clone(),
+            action: record.action.clone(),
+            documents,
+            detail: event.detail.clone(),
+            prev: record.prev.clone(),
+            hash: record.hash.clone(),
+        };
+        (record, entry)
+    }
+
+    /// The records for `events` in order after `last`, each stamped by
+    /// `now`.
+    fn chain(
+        last: Option<(i64, String)>,
+        events: &[Event],
+        now: &mut dyn FnMut() -> DateTime<Utc>,
+    ) -> (Vec<Record>, Vec<Entry>) {
+        let mut records: Vec<Record> = Vec::with_capacity(events.len());
+        let mut entries = Vec::with_capacity(events.len());
+        for event in events {
+            let last = match records.last() {
+                Some(r) => Some((r.seq, r.hash.as_str())),
+                None => last.as_ref().map(|(s, h)| (*s, h.as_str())),
+            };
+            let (record, entry) = Record::next(last, event, now());
+            records.push(record);
+            entries.push(entry);
+        }
+        (records, entries)
+    }
+
+    /// The entry as listed.
+    fn into_entry(self) -> Result<Entry, AuditError> {
+        let seq = self.seq;
+        let bad = |detail: String| AuditError::BadEntry { seq, detail };
+        Ok(Entry {
+            seq,
+            documents: serde_json::from_str(&self.documents).map_err(|e| bad(e.to_string()))?,
+            detail: serde_json::from_str(&self.detail).map_err(|e| bad(e.to_string()))?,
+            at: self.at,
+            actor: self.actor,
+            address: self.address,
+            action: self.action,
+            prev: self.prev,
+            hash: self.hash,
+        })
+    }
+}
+
+/// The walk of [`AuditLog::verify`]: fed the stored records in `seq` order.
+struct ChainCheck {
+    expected_seq: i64,
+    prev_hash: String,
+    entries: i64,
+    broken: Option<(i64, String)>,
+}
+
+impl ChainCheck {
+    fn new() -> Self {
+        ChainCheck {
+            expected_seq: 1,
+            prev_hash: GENESIS.to_string(),
+            entries: 0,
+            broken: None,
+        }
+    }
+
+    fn push(&mut self, record: Record) {
+        self.entries += 1;
+        if self.broken.is_none() {
+            let problem = if record.seq != self.expected_seq {
+                Some(format!(
+                    "expected entry {} here: entries are missing",
+                    self.expected_seq
+                ))
+            } else if record.prev != self.prev_hash {
+                Some("it does not link to the entry before it".to_string())
+            } else if record.computed_hash() != record.hash {
+                Some("its content does not match its hash: it was changed".to_string())
+            } else {
+                None
+            };
+            if let Some(p) = problem {
+                self.broken = Some((record.seq, p));
+            }
+        }
+        self.expected_seq = record.seq + 1;
+        self.prev_hash = record.hash;
+    }
+
+    fn finish(self) -> Verification {
+        Verification {
+            entries: self.entries,
+            head: (self.entries > 0).then(|| (self.expected_seq - 1, self.prev_hash)),
+            broken: self.broken,
+        }
+    }
+}
+
+/// The audit log: one connection to its database.
+pub struct AuditLog {
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(sqlite::SqliteLog),
+    Pg(Box<postgres::PgLog>),
+}
 
 impl AuditLog {
     /// Open the log at `path`, creating it (and its schema) if missing.
     /// WAL mode with full fsync: an entry whose append returned survives a
     /// crash or a power cut.
     pub fn open(path: &Path) -> Result<Self, AuditError> {
-        let p = path.display().to_string();
-        let db = |source| AuditError::Db {
-            path: p.clone(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(db)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;",
-        )
-        .map_err(db)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db)?;
-        if version > SCHEMA_VERSION {
-            return Err(AuditError::NewerSchema {
-                path: p,
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        if version == 0 {
-            conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA_V1} COMMIT;"))
-                .or_else(|e| {
-                    // Another process created it meanwhile.
-                    let _ = conn.execute_batch("ROLLBACK");
-                    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-                    if v == SCHEMA_VERSION {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
-                .map_err(db)?;
-        }
-        Ok(AuditLog { conn, path: p })
+        Ok(AuditLog {
+            backend: Backend::Sqlite(sqlite::SqliteLog::open(path)?),
+        })
     }
 
-    /// The connection (tests use it to play the tamperer).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// Open the shared log in PostgreSQL at `url`: the table `audit` in the
+    /// connection's schema (the first of its `search_path`, as for
+    /// [`crate::catalog::PgCatalog`]), created (with the schema) or
+    /// migrated if needed. Every node of a shared archive opening the same
+    /// URL appends to the same chain. An entry whose append returned is
+    /// committed (durable as the server's `synchronous_commit` makes it).
+    /// A connection found closed (the server restarted) is opened again.
+    ///
+    /// The client is synchronous and runs its own small runtime: call this,
+    /// use the log and drop it off async threads (in `spawn_blocking` or a
+    /// thread of its own).
+    pub fn open_pg(url: &str) -> Result<Self, AuditError> {
+        Ok(AuditLog {
+            backend: Backend::Pg(Box::new(postgres::PgLog::open(url)?)),
+        })
     }
 
-    fn db(&self) -> impl Fn(rusqlite::Error) -> AuditError + '_ {
-        move |source| AuditError::Db {
-            path: self.path.to_string(),
-            source,
+    /// The SQLite connection (tests use it to play the tamperer).
+    ///
+    /// # Panics
+    ///
+    /// For a PostgreSQL log, which has no SQLite connection (its tests use
+    /// a client of their own).
+    pub fn connection(&self) -> &rusqlite::Connection {
+        match &self.backend {
+            Backend::Sqlite(s) => s.connection(),
+            Backend::Pg(p) => panic!(
+                "AuditLog::connection: the audit log in {} is in PostgreSQL, not SQLite",
+                p.display_url()
+            ),
         }
     }
 
     /// Append an entry, durably, linked to the one before. Safe with other
-    /// writers in this or other processes: the read of the last hash and the
-    /// insert are one write transaction.
+    /// writers in this or other processes (or, in PostgreSQL, other nodes):
+    /// the read of the last hash and the insert are one write transaction
+    /// under the log's write lock.
     pub fn append(&self, event: &Event) -> Result<Entry, AuditError> {
         let mut entries = self.append_all(std::slice::from_ref(event))?;
         Ok(entries.pop().expect("one entry per event"))
@@ -292,206 +443,52 @@ impl AuditLog {
     /// Append several entries, in order, in one transaction: one durable
     /// commit for all (group commit, for a busy server).
     pub fn append_all(&self, events: &[Event]) -> Result<Vec<Entry>, AuditError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(self.db())?;
-        let r = events
-            .iter()
-            .map(|e| self.append_in_transaction(e))
-            .collect::<Result<Vec<_>, _>>();
-        let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        if let Err(e) = self.conn.execute_batch(end) {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            return Err(self.db()(e));
+        self.append_all_at(events, &mut Utc::now)
+    }
+
+    /// [`AuditLog::append_all`] with the entries' times from `now` (tests
+    /// give both backends the same clock).
+    fn append_all_at(
+        &self,
+        events: &[Event],
+        now: &mut dyn FnMut() -> DateTime<Utc>,
+    ) -> Result<Vec<Entry>, AuditError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
-        r
-    }
-
-    fn append_in_transaction(&self, event: &Event) -> Result<Entry, AuditError> {
-        let last: Option<(i64, String)> = self
-            .conn
-            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-            .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-            .map_err(self.db())?;
-        let (seq, prev) = match last {
-            Some((s, h)) => (s + 1, h),
-            None => (1, GENESIS.to_string()),
-        };
-        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-        let documents: Vec<i64> = event.documents.iter().map(|d| d.0).collect();
-        let docs_text = serde_json::to_string(&documents).unwrap_or_else(|_| "[]".into());
-        let detail_text = event.detail.to_string();
-        let action = event.action.as_str();
-        let hash = entry_hash([
-            &seq.to_string(),
-            &at,
-            &event.actor,
-            &event.address,
-            action,
-            &docs_text,
-            &detail_text,
-            &prev,
-        ]);
-        self.conn
-            .prepare_cached(
-                "INSERT INTO audit (seq, at, actor, address, action, documents, detail, prev, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    seq,
-                    at,
-                    event.actor,
-                    event.address,
-                    action,
-                    docs_text,
-                    detail_text,
-                    prev,
-                    hash
-                ])
-            })
-            .map_err(self.db())?;
-        Ok(Entry {
-            seq,
-            at,
-            actor: event.actor.clone(),
-            address: event.address.clone(),
-            action: action.to_string(),
-            documents,
-            detail: event.detail.clone(),
-            prev,
-            hash,
-        })
-    }
-
-    fn entry(row: Row) -> Result<Entry, AuditError> {
-        let (seq, at, actor, address, action, documents, detail, prev, hash) = row;
-        let bad = |detail: String| AuditError::BadEntry { seq, detail };
-        Ok(Entry {
-            seq,
-            at,
-            actor,
-            address,
-            action,
-            documents: serde_json::from_str(&documents).map_err(|e| bad(e.to_string()))?,
-            detail: serde_json::from_str(&detail).map_err(|e| bad(e.to_string()))?,
-            prev,
-            hash,
-        })
+        match &self.backend {
+            Backend::Sqlite(s) => s.append_all(events, now),
+            Backend::Pg(p) => p.append_all(events, now),
+        }
     }
 
     /// Entries matching `filter`, newest first.
     pub fn list(&self, filter: &AuditFilter) -> Result<Vec<Entry>, AuditError> {
-        let since = filter
-            .since
-            .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT seq, at, actor, address, action, documents, detail, prev, hash
-                 FROM audit
-                 WHERE (?1 IS NULL OR actor = ?1)
-                   AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(audit.documents) WHERE value = ?2))
-                   AND (?3 IS NULL OR at >= ?3)
-                   AND (?4 IS NULL OR seq < ?4)
-                 ORDER BY seq DESC LIMIT ?5",
-            )
-            .map_err(self.db())?;
-        let rows = st
-            .query_map(
-                params![
-                    filter.actor,
-                    filter.document.map(|d| d.0),
-                    since,
-                    filter.before,
-                    filter.limit as i64
-                ],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    ))
-                },
-            )
-            .map_err(self.db())?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(Self::entry(r.map_err(self.db())?)?);
-        }
-        Ok(out)
+        let records = match &self.backend {
+            Backend::Sqlite(s) => s.list(filter)?,
+            Backend::Pg(p) => p.list(filter)?,
+        };
+        records.into_iter().map(Record::into_entry).collect()
     }
 
     /// Walk the whole chain: sequence numbers without gaps from 1, each
     /// entry linked to the one before, each hash matching its fields.
     pub fn verify(&self) -> Result<Verification, AuditError> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT seq, at, actor, address, action, documents, detail, prev, hash
-                 FROM audit ORDER BY seq",
-            )
-            .map_err(self.db())?;
-        let mut rows = st.query([]).map_err(self.db())?;
-        let mut expected_seq = 1i64;
-        let mut prev_hash = GENESIS.to_string();
-        let mut entries = 0i64;
-        let mut broken = None;
-        while let Some(r) = rows.next().map_err(self.db())? {
-            let row: Row = (
-                r.get(0).map_err(self.db())?,
-                r.get(1).map_err(self.db())?,
-                r.get(2).map_err(self.db())?,
-                r.get(3).map_err(self.db())?,
-                r.get(4).map_err(self.db())?,
-                r.get(5).map_err(self.db())?,
-                r.get(6).map_err(self.db())?,
-                r.get(7).map_err(self.db())?,
-                r.get(8).map_err(self.db())?,
-            );
-            entries += 1;
-            let (seq, at, actor, address, action, documents, detail, prev, hash) = row;
-            if broken.is_none() {
-                let problem = if seq != expected_seq {
-                    Some(format!(
-                        "expected entry {expected_seq} here: entries are missing"
-                    ))
-                } else if prev != prev_hash {
-                    Some("it does not link to the entry before it".to_string())
-                } else if entry_hash([
-                    &seq.to_string(),
-                    &at,
-                    &actor,
-                    &address,
-                    &action,
-                    &documents,
-                    &detail,
-                    &prev,
-                ]) != hash
-                {
-                    Some("its content does not match its hash: it was changed".to_string())
-                } else {
-                    None
-                };
-                if let Some(p) = problem {
-                    broken = Some((seq, p));
-                }
-            }
-            expected_seq = seq + 1;
-            prev_hash = hash;
+        let mut check = ChainCheck::new();
+        match &self.backend {
+            Backend::Sqlite(s) => s.walk(&mut |r| check.push(r))?,
+            Backend::Pg(p) => p.walk(&mut |r| check.push(r))?,
         }
-        Ok(Verification {
-            entries,
-            head: (entries > 0).then(|| (expected_seq - 1, prev_hash)),
-            broken,
-        })
+        Ok(check.finish())
     }
+}
+
+/// The filter's `since` as stored times compare: RFC 3339 text to the
+/// millisecond, in UTC.
+fn since_text(filter: &AuditFilter) -> Option<String> {
+    filter
+        .since
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
 #[cfg(test)]

@@ -1,0 +1,978 @@
+//! The shared audit log in PostgreSQL: the table `audit` in the schema of a
+//! shared archive's catalog (the first of the connection's `search_path`),
+//! one log that every node appends to.
+//!
+//! The rows are those of the SQLite log, field for field and as the same
+//! text, so that the hash chain reads the same: `at` is RFC 3339 text to
+//! the millisecond (compared as bytes, `COLLATE "C"`), `documents` and
+//! `detail` JSON text. Listing by document casts `documents` to `jsonb`
+//! (and a GIN index on that cast serves it).
+//!
+//! **One chain for all nodes.** An append takes a transaction-level
+//! advisory lock (one key per schema), reads the last entry, inserts the
+//! new ones after it and commits: nodes append one after another, and the
+//! sequence numbers stay gapless. The primary key on `seq` refuses any
+//! second entry with the same number should a writer skip the lock.
+//!
+//! **Append-only.** Statement triggers refuse `UPDATE`, `DELETE` and
+//! `TRUNCATE`. The table's owner (or a superuser) can still disable them:
+//! the hash chain is what shows that.
+//!
+//! The schema's version is the row `audit_schema_version` of the catalog's
+//! `arshif_meta` table (created if absent); opening creates or migrates
+//! under the same advisory lock as the catalog's migration, so nodes, and
+//! the catalog and the audit log, opening a new schema at once do not race.
+
+use std::sync::Mutex;
+
+use ::postgres::{Client, IsolationLevel, NoTls, Row, Statement};
+use chrono::{DateTime, Utc};
+
+use super::{since_text, storable, AuditError, AuditFilter, Entry, Event, Record};
+use crate::catalog::url_for_display;
+
+/// The PostgreSQL audit table's schema version this build reads and writes.
+pub const PG_SCHEMA_VERSION: i64 = 1;
+
+/// The key of the version row in `arshif_meta`.
+const VERSION_KEY: &str = "audit_schema_version";
+
+const SCHEMA_V1: &str = r#"
+CREATE TABLE audit (
+    seq       bigint PRIMARY KEY CHECK (seq > 0),
+    at        text COLLATE "C" NOT NULL,
+    actor     text NOT NULL,
+    address   text NOT NULL,
+    action    text NOT NULL,
+    documents text NOT NULL,
+    detail    text NOT NULL,
+    prev      text NOT NULL,
+    hash      text NOT NULL
+);
+CREATE INDEX audit_actor ON audit (actor, seq);
+CREATE INDEX audit_documents ON audit USING gin ((documents::jsonb) jsonb_path_ops);
+CREATE FUNCTION arshif_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only (% refused)', TG_OP;
+END
+$$;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION arshif_audit_append_only();
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION arshif_audit_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION arshif_audit_append_only();
+"#;
+
+/// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+
+/// The lock every migration of the schema takes: the catalog's own
+/// (`PgCatalog::create_or_open`), so that the two never race to create the
+/// schema or `arshif_meta`.
+const MIGRATION_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(hashtext('arshif catalog ' || current_setting('search_path')))";
+
+/// The lock an append holds until it commits: one per schema's log.
+const APPEND_LOCK: &str =
+    "SELECT pg_advisory_xact_lock(hashtext('arshif audit ' || current_schema()))";
+
+const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash";
+
+/// Rows read at a time when walking the chain.
+const WALK_BATCH: i32 = 5000;
+
+/// A failed database call.
+enum Fail {
+    /// Nothing was committed: on a connection found closed it may be tried
+    /// again on a new one.
+    Retry(::postgres::Error),
+    /// Failed at the commit: the entries may be stored or not.
+    Final(::postgres::Error),
+}
+
+/// One connection and the statements prepared on it.
+struct Conn {
+    client: Client,
+    last: Statement,
+    insert: Statement,
+}
+
+impl Conn {
+    fn connect(url: &str) -> Result<Self, ::postgres::Error> {
+        Self::new(Client::connect(url, NoTls)?)
+    }
+
+    fn new(mut client: Client) -> Result<Self, ::postgres::Error> {
+        let last = client.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?;
+        let insert = client.prepare(&format!(
+            "INSERT INTO audit ({COLUMNS})
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[], $9::text[])"
+        ))?;
+        Ok(Conn {
+            client,
+            last,
+            insert,
+        })
+    }
+}
+
+/// The log in PostgreSQL: one connection (opened again when found closed).
+pub(super) struct PgLog {
+    /// Not connected: `None` (a reconnection failed; the next call tries
+    /// again).
+    conn: Mutex<Option<Conn>>,
+    /// The URL to connect to (with any password).
+    url: String,
+    /// The URL without password, for messages.
+    display: String,
+}
+
+fn record(row: &Row) -> Result<Record, ::postgres::Error> {
+    Ok(Record {
+        seq: row.try_get(0)?,
+        at: row.try_get(1)?,
+        actor: row.try_get(2)?,
+        address: row.try_get(3)?,
+        action: row.try_get(4)?,
+        documents: row.try_get(5)?,
+        detail: row.try_get(6)?,
+        prev: row.try_get(7)?,
+        hash: row.try_get(8)?,
+    })
+}
+
+/// The schema names of a `search_path` setting, unquoted (and folded to
+/// lower case when unquoted, as PostgreSQL does).
+fn search_path_schemas(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = path.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else {
+            break;
+        };
+        let mut name = String::new();
+        if first == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        name.push('"');
+                    } else {
+                        break;
+                    }
+                } else {
+                    name.push(c);
+                }
+            }
+            while chars.peek().is_some_and(|c| *c != ',') {
+                chars.next();
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                name.push(c);
+                chars.next();
+            }
+            name = name.trim().to_lowercase();
+        }
+        out.push(name);
+    }
+    out
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl PgLog {
+    pub(super) fn open(url: &str) -> Result<Self, AuditError> {
+        let log = PgLog {
+            conn: Mutex::new(None),
+            url: url.to_string(),
+            display: url_for_display(url),
+        };
+        let mut client = Client::connect(url, NoTls).map_err(|e| log.pg(e))?;
+        log.migrate(&mut client)?;
+        let conn = Conn::new(client).map_err(|e| log.pg(e))?;
+        *log.conn.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn);
+        Ok(log)
+    }
+
+    /// The URL without password.
+    pub(super) fn display_url(&self) -> &str {
+        &self.display
+    }
+
+    fn pg(&self, source: ::postgres::Error) -> AuditError {
+        AuditError::Pg {
+            url: self.display.clone(),
+            source,
+        }
+    }
+
+    fn connect(&self) -> Result<Conn, AuditError> {
+        Conn::connect(&self.url).map_err(|e| self.pg(e))
+    }
+
+    /// Create (or bring up to date) the schema and the table, in one
+    /// transaction under the migration lock.
+    fn migrate(&self, client: &mut Client) -> Result<(), AuditError> {
+        let mut tx = client.transaction().map_err(|e| self.pg(e))?;
+        tx.batch_execute(MIGRATION_LOCK).map_err(|e| self.pg(e))?;
+        let row = tx
+            .query_one(
+                "SELECT current_schema(), current_setting('search_path')",
+                &[],
+            )
+            .map_err(|e| self.pg(e))?;
+        let current: Option<String> = row.try_get(0).map_err(|e| self.pg(e))?;
+        if current.is_none() {
+            let path: String = row.try_get(1).map_err(|e| self.pg(e))?;
+            let schema = search_path_schemas(&path)
+                .into_iter()
+                .find(|s| s != "$user")
+                .ok_or_else(|| AuditError::Setup {
+                    url: self.display.clone(),
+                    detail: "the search_path names no schema to keep the audit log in \
+                             (give one: options=-c search_path=NAME)"
+                        .into(),
+                })?;
+            tx.batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                quote_ident(&schema)
+            ))
+            .map_err(|e| self.pg(e))?;
+        }
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS arshif_meta (key text PRIMARY KEY, value text NOT NULL)",
+        )
+        .map_err(|e| self.pg(e))?;
+        let version = match tx
+            .query_opt(
+                "SELECT value FROM arshif_meta WHERE key = $1",
+                &[&VERSION_KEY],
+            )
+            .map_err(|e| self.pg(e))?
+        {
+            Some(row) => {
+                let v: String = row.try_get(0).map_err(|e| self.pg(e))?;
+                v.trim().parse::<i64>().map_err(|e| AuditError::Setup {
+                    url: self.display.clone(),
+                    detail: format!("arshif_meta.{VERSION_KEY} is {v:?}: {e}"),
+                })?
+            }
+            None => 0,
+        };
+        if version > PG_SCHEMA_VERSION {
+            return Err(AuditError::NewerSchema {
+                path: self.display.clone(),
+                found: version,
+                supported: PG_SCHEMA_VERSION,
+            });
+        }
+        if version == PG_SCHEMA_VERSION {
+            return tx.commit().map_err(|e| self.pg(e));
+        }
+        for step in MIGRATIONS.iter().skip(version.max(0) as usize) {
+            tx.batch_execute(step).map_err(|e| self.pg(e))?;
+        }
+        tx.execute(
+            "INSERT INTO arshif_meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[&VERSION_KEY, &PG_SCHEMA_VERSION.to_string()],
+        )
+        .map_err(|e| self.pg(e))?;
+        tx.commit().map_err(|e| self.pg(e))
+    }
+
+    /// Run `op` on the connection, connecting first if there is none or it
+    /// was found closed. When `op` fails with nothing committed and the
+    /// connection turns out closed (the server restarted, the connection
+    /// was cut), it runs once more on a new connection.
+    fn run<T>(&self, mut op: impl FnMut(&mut Conn) -> Result<T, Fail>) -> Result<T, AuditError> {
+        let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = match guard.as_ref() {
+            Some(c) if !c.client.is_closed() => false,
+            _ => {
+                *guard = None;
+                *guard = Some(self.connect()?);
+                true
+            }
+        };
+        let Some(conn) = guard.as_mut() else {
+            unreachable!("connected above");
+        };
+        match op(conn) {
+            Ok(v) => Ok(v),
+            Err(Fail::Retry(e)) if !fresh && conn.client.is_closed() => {
+                tracing::warn!(
+                    "audit log in {}: the connection was lost ({e}); connecting again",
+                    self.display
+                );
+                *guard = None;
+                let conn = guard.insert(self.connect()?);
+                op(conn).map_err(|f| self.fail(f))
+            }
+            Err(f) => Err(self.fail(f)),
+        }
+    }
+
+    fn fail(&self, f: Fail) -> AuditError {
+        match f {
+            Fail::Retry(e) | Fail::Final(e) => self.pg(e),
+        }
+    }
+
+    /// Append in one transaction under the append lock: the last entry is
+    /// read after the lock is held, so it is the last committed by any node.
+    pub(super) fn append_all(
+        &self,
+        events: &[Event],
+        now: &mut dyn FnMut() -> DateTime<Utc>,
+    ) -> Result<Vec<Entry>, AuditError> {
+        self.run(|conn| {
+            let Conn {
+                client,
+                last,
+                insert,
+            } = conn;
+            let mut tx = client.transaction().map_err(Fail::Retry)?;
+            tx.batch_execute(APPEND_LOCK).map_err(Fail::Retry)?;
+            let last = match tx.query_opt(&*last, &[]).map_err(Fail::Retry)? {
+                Some(row) => Some((
+                    row.try_get::<_, i64>(0).map_err(Fail::Retry)?,
+                    row.try_get::<_, String>(1).map_err(Fail::Retry)?,
+                )),
+                None => None,
+            };
+            let (records, entries) = Record::chain(last, events, now);
+            let column = |f: fn(&Record) -> &String| -> Vec<&str> {
+                records.iter().map(|r| f(r).as_str()).collect()
+            };
+            let seqs: Vec<i64> = records.iter().map(|r| r.seq).collect();
+            tx.execute(
+                &*insert,
+                &[
+                    &seqs,
+                    &column(|r| &r.at),
+                    &column(|r| &r.actor),
+                    &column(|r| &r.address),
+                    &column(|r| &r.action),
+                    &column(|r| &r.documents),
+                    &column(|r| &r.detail),
+                    &column(|r| &r.prev),
+                    &column(|r| &r.hash),
+                ],
+            )
+            .map_err(Fail::Retry)?;
+            tx.commit().map_err(Fail::Final)?;
+            Ok(entries)
+        })
+    }
+
+    /// The records matching `filter`, newest first: the conditions of the
+    /// SQLite query, only those the filter sets (so each query is planned
+    /// for its own values).
+    pub(super) fn list(&self, filter: &AuditFilter) -> Result<Vec<Record>, AuditError> {
+        let actor = filter.actor.as_deref().map(storable);
+        let document = filter.document.map(|d| d.0);
+        let since = since_text(filter);
+        // No limit beyond i64 (usize::MAX): NULL is LIMIT ALL.
+        let limit = i64::try_from(filter.limit).ok();
+        let mut conditions = Vec::new();
+        let mut params: Vec<&(dyn ::postgres::types::ToSql + Sync)> = Vec::new();
+        if let Some(a) = &actor {
+            params.push(a);
+            conditions.push(format!("actor = ${}::text", params.len()));
+        }
+        if let Some(d) = &document {
+            params.push(d);
+            conditions.push(format!(
+                "documents::jsonb @> jsonb_build_array(${}::bigint)",
+                params.len()
+            ));
+        }
+        if let Some(s) = &since {
+            params.push(s);
+            conditions.push(format!("at >= ${}::text", params.len()));
+        }
+        if let Some(b) = &filter.before {
+            params.push(b);
+            conditions.push(format!("seq < ${}::bigint", params.len()));
+        }
+        params.push(&limit);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit {} ORDER BY seq DESC LIMIT ${}::bigint",
+            if conditions.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conditions.join(" AND "))
+            },
+            params.len()
+        );
+        self.run(|conn| {
+            let rows = conn.client.query(&sql, &params).map_err(Fail::Retry)?;
+            rows.iter()
+                .map(|r| record(r).map_err(Fail::Retry))
+                .collect()
+        })
+    }
+
+    /// Every record in `seq` order, to `each`: read in batches, all from
+    /// one snapshot (entries appended meanwhile are not seen).
+    pub(super) fn walk(&self, each: &mut dyn FnMut(Record)) -> Result<(), AuditError> {
+        let mut started = false;
+        // Failures before the first record is given out may be retried;
+        // after, a retry would give records twice.
+        self.run(|conn| {
+            let mut tx = conn
+                .client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .map_err(Fail::Retry)?;
+            let portal = tx
+                .bind(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"), &[])
+                .map_err(Fail::Retry)?;
+            loop {
+                let rows = tx.query_portal(&portal, WALK_BATCH).map_err(|e| {
+                    if started {
+                        Fail::Final(e)
+                    } else {
+                        Fail::Retry(e)
+                    }
+                })?;
+                if rows.is_empty() {
+                    break;
+                }
+                for r in &rows {
+                    started = true;
+                    each(record(r).map_err(Fail::Final)?);
+                }
+            }
+            tx.commit().map_err(Fail::Final)?;
+            Ok(())
+        })
+    }
+
+    /// The server's process id for this log's connection (tests cut it).
+    #[cfg(test)]
+    fn backend_pid(&self) -> i32 {
+        self.run(|conn| {
+            conn.client
+                .query_one("SELECT pg_backend_pid()", &[])
+                .and_then(|r| r.try_get(0))
+                .map_err(Fail::Final)
+        })
+        .unwrap()
+    }
+}
+
+impl Drop for PgLog {
+    /// The client runs a small runtime of its own, which may not be
+    /// dropped on an async thread: if this is one, it is dropped on a
+    /// plain thread.
+    fn drop(&mut self) {
+        let conn = self
+            .conn
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(conn) = conn {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::spawn(move || drop(conn)).join();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Barrier};
+
+    use chrono::TimeZone;
+
+    use super::super::{Action, AuditLog, Backend, Verification};
+    use super::*;
+    use crate::catalog::url_with_search_path;
+    use crate::types::DocId;
+
+    /// A schema of its own on the test server, dropped at the end.
+    struct TestDb {
+        base: String,
+        schema: String,
+        url: String,
+    }
+
+    impl TestDb {
+        fn new() -> Self {
+            let base = std::env::var("ARSHIF_TEST_PG")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "ARSHIF_TEST_PG is not set: the PostgreSQL audit log tests need a server. \
+                         Run `scripts/services.sh start` and export the ARSHIF_TEST_PG it prints \
+                         (e.g. ARSHIF_TEST_PG=postgres://postgres@127.0.0.1:54329/postgres)"
+                    )
+                });
+            static N: AtomicU64 = AtomicU64::new(0);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos();
+            let schema = format!(
+                "audit_t_{}_{}_{}",
+                std::process::id(),
+                nanos,
+                N.fetch_add(1, Ordering::Relaxed)
+            );
+            let url = url_with_search_path(&base, &schema);
+            TestDb { base, schema, url }
+        }
+
+        fn open(&self) -> AuditLog {
+            AuditLog::open_pg(&self.url).unwrap()
+        }
+
+        /// A plain connection to the test schema (the tamperer's).
+        fn client(&self) -> Client {
+            Client::connect(&self.url, NoTls).unwrap()
+        }
+    }
+
+    impl Drop for TestDb {
+        fn drop(&mut self) {
+            if let Ok(mut c) = Client::connect(&self.base, NoTls) {
+                let _ = c.batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {} CASCADE",
+                    quote_ident(&self.schema)
+                ));
+            }
+        }
+    }
+
+    fn sqlite() -> (tempfile::TempDir, AuditLog) {
+        let dir = tempfile::tempdir().unwrap();
+        let a = AuditLog::open(&dir.path().join("audit.sqlite")).unwrap();
+        (dir, a)
+    }
+
+    /// The same clock for both backends: a minute and a few milliseconds
+    /// apart from one entry to the next.
+    fn clock() -> impl FnMut() -> DateTime<Utc> {
+        let start = Utc.with_ymd_and_hms(2024, 3, 1, 9, 30, 0).unwrap();
+        let mut n = 0i64;
+        move || {
+            n += 1;
+            start + chrono::Duration::milliseconds(n * 60_007)
+        }
+    }
+
+    /// The same entries, one by one and in groups, at the same times.
+    fn fill(a: &AuditLog) -> Vec<Entry> {
+        let mut now = clock();
+        let mut out = Vec::new();
+        let mut append = |events: &[Event]| {
+            out.extend(a.append_all_at(events, &mut now).unwrap());
+        };
+        append(&[Event::new("sara", "10.0.0.5", Action::Search)
+            .documents([DocId(3), DocId(7)])
+            .detail(serde_json::json!({"query": "رخصة بناء", "page": 1, "a": [1, 2.5, null]}))]);
+        append(&[Event::new("sara", "10.0.0.5", Action::View).documents([DocId(7)])]);
+        append(&[
+            Event::new("omar", "10.0.0.6", Action::LoginFailed)
+                .detail(serde_json::json!({"reason": "password"})),
+            Event::new("om\0ar", "10.0.0.6", Action::LoginFailed),
+            Event::new("local:root", "local", Action::Import).documents([
+                DocId(70),
+                DocId(7),
+                DocId(17),
+            ]),
+        ]);
+        append(&[Event::new("sara", "10.0.0.5", Action::Download)
+            .documents([DocId(17)])
+            .detail(serde_json::json!({"what": "original", "quote": "\"x\"\n"}))]);
+        append(&[Event::new("omar", "10.0.0.6", Action::PageImage).documents([DocId(3)])]);
+        out
+    }
+
+    fn filters() -> Vec<AuditFilter> {
+        let start = Utc.with_ymd_and_hms(2024, 3, 1, 9, 30, 0).unwrap();
+        let f = |actor: Option<&str>,
+                 document: Option<i64>,
+                 since_ms: Option<i64>,
+                 before: Option<i64>,
+                 limit: usize| AuditFilter {
+            actor: actor.map(String::from),
+            document: document.map(DocId),
+            since: since_ms.map(|ms| start + chrono::Duration::milliseconds(ms)),
+            before,
+            limit,
+        };
+        vec![
+            f(None, None, None, None, 100),
+            f(None, None, None, None, usize::MAX),
+            f(None, None, None, None, 0),
+            f(None, None, None, None, 2),
+            f(Some("sara"), None, None, None, 100),
+            f(Some("omar"), None, None, None, 100),
+            f(Some("om\0ar"), None, None, None, 100),
+            f(Some("nobody"), None, None, None, 100),
+            f(None, Some(7), None, None, 100),
+            f(None, Some(3), None, None, 100),
+            f(None, Some(17), None, None, 100),
+            f(None, Some(1), None, None, 100),
+            // since: exactly the third entry's time, then just after it
+            f(None, None, Some(3 * 60_007), None, 100),
+            f(None, None, Some(3 * 60_007 + 1), None, 100),
+            f(None, None, None, Some(4), 100),
+            f(None, None, None, Some(1), 100),
+            f(Some("sara"), Some(7), Some(60_008), Some(3), 100),
+            f(Some("sara"), Some(7), None, None, 1),
+        ]
+    }
+
+    fn same_verification(a: &Verification, b: &Verification) {
+        assert_eq!(a.entries, b.entries);
+        assert_eq!(a.head, b.head);
+        assert_eq!(a.broken, b.broken);
+    }
+
+    /// The same events give the same entries, hashes included, and list
+    /// and verify alike, in PostgreSQL and in SQLite.
+    #[test]
+    fn entries_list_and_verify_as_in_sqlite() {
+        let db = TestDb::new();
+        let pg = db.open();
+        let (_d, lite) = sqlite();
+        let from_pg = fill(&pg);
+        let from_lite = fill(&lite);
+        assert_eq!(from_pg, from_lite);
+        assert_eq!(from_pg.len(), 7);
+        assert_eq!(
+            from_pg.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            (1..=7).collect::<Vec<_>>()
+        );
+        assert_eq!(from_pg[3].actor, "om\u{FFFD}ar");
+        for filter in filters() {
+            let p = pg.list(&filter).unwrap();
+            let l = lite.list(&filter).unwrap();
+            assert_eq!(p, l, "{filter:?}");
+        }
+        // What append returned is what is listed.
+        let mut all = pg
+            .list(&AuditFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .unwrap();
+        all.reverse();
+        assert_eq!(all, from_pg);
+        // A few answers checked by hand, not only against SQLite.
+        let seqs = |f: &AuditFilter| {
+            pg.list(f)
+                .unwrap()
+                .iter()
+                .map(|e| e.seq)
+                .collect::<Vec<_>>()
+        };
+        let f = filters();
+        assert_eq!(seqs(&f[8]), [5, 2, 1], "document 7");
+        assert_eq!(seqs(&f[6]), [4], "the actor with NUL");
+        assert_eq!(seqs(&f[12]), [7, 6, 5, 4, 3], "since the third");
+        assert_eq!(seqs(&f[13]), [7, 6, 5, 4], "since after the third");
+        assert_eq!(seqs(&f[16]), [2], "combined");
+        assert_eq!(seqs(&f[2]), Vec::<i64>::new(), "limit 0");
+
+        let v = pg.verify().unwrap();
+        assert_eq!(v.entries, 7);
+        assert!(v.broken.is_none(), "{:?}", v.broken);
+        assert_eq!(v.head, Some((7, from_pg[6].hash.clone())));
+        same_verification(&v, &lite.verify().unwrap());
+
+        // Reopening finds the same log and goes on with the chain.
+        drop(pg);
+        let pg = db.open();
+        let e = pg
+            .append(&Event::new("sara", "10.0.0.5", Action::Logout))
+            .unwrap();
+        assert_eq!(e.seq, 8);
+        assert_eq!(e.prev, from_pg[6].hash);
+        assert!(pg.verify().unwrap().broken.is_none());
+    }
+
+    /// Two nodes (two logs on the same database), each used by several
+    /// threads, and more writers with logs of their own, all at once: one
+    /// gapless chain, every entry once.
+    #[test]
+    fn nodes_appending_at_once_keep_one_chain() {
+        let db = TestDb::new();
+        let nodes: Vec<_> = (0..2).map(|_| Arc::new(Mutex::new(db.open()))).collect();
+        let lone = 2;
+        let per_node = 3;
+        let writers = nodes.len() * per_node + lone;
+        let start = Arc::new(Barrier::new(writers));
+        let mut threads = Vec::new();
+        for w in 0..writers {
+            let node = nodes.get(w / per_node).cloned();
+            let url = db.url.clone();
+            let start = start.clone();
+            threads.push(std::thread::spawn(move || {
+                let own = node.is_none().then(|| AuditLog::open_pg(&url).unwrap());
+                start.wait();
+                let mut seqs = Vec::new();
+                for i in 0..20 {
+                    let e =
+                        Event::new(format!("w{w}"), "local", Action::View).documents([DocId(i)]);
+                    let events = if i % 5 == 0 {
+                        vec![e.clone(), e.clone(), e]
+                    } else {
+                        vec![e]
+                    };
+                    let appended = match (&own, &node) {
+                        (Some(log), _) => log.append_all(&events).unwrap(),
+                        (None, Some(n)) => n.lock().unwrap().append_all(&events).unwrap(),
+                        (None, None) => unreachable!(),
+                    };
+                    // A group's entries follow one another.
+                    for pair in appended.windows(2) {
+                        assert_eq!(pair[1].seq, pair[0].seq + 1);
+                        assert_eq!(pair[1].prev, pair[0].hash);
+                    }
+                    seqs.extend(appended.iter().map(|e| e.seq));
+                }
+                seqs
+            }));
+        }
+        let mut seen = BTreeSet::new();
+        for t in threads {
+            for s in t.join().unwrap() {
+                assert!(seen.insert(s), "entry {s} given twice");
+            }
+        }
+        let total = writers as i64 * (16 + 4 * 3);
+        assert_eq!(seen, (1..=total).collect::<BTreeSet<_>>());
+        for node in &nodes {
+            let v = node.lock().unwrap().verify().unwrap();
+            assert_eq!(v.entries, total);
+            assert!(v.broken.is_none(), "{:?}", v.broken);
+            assert_eq!(v.head.as_ref().map(|h| h.0), Some(total));
+        }
+        let w0 = nodes[0]
+            .lock()
+            .unwrap()
+            .list(&AuditFilter {
+                actor: Some("w0".into()),
+                limit: usize::MAX,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(w0.len(), 28);
+    }
+
+    fn refused(c: &mut Client, sql: &str) -> String {
+        let e = c.batch_execute(sql).expect_err(sql);
+        e.as_db_error()
+            .map(|d| d.message().to_string())
+            .unwrap_or_else(|| e.to_string())
+    }
+
+    #[test]
+    fn the_table_refuses_changes() {
+        let db = TestDb::new();
+        let a = db.open();
+        let entries = fill(&a);
+        let mut c = db.client();
+        for sql in [
+            "UPDATE audit SET actor = 'x' WHERE seq = 1",
+            "UPDATE audit SET actor = 'x' WHERE false",
+            "DELETE FROM audit WHERE seq = 2",
+            "DELETE FROM audit",
+            "TRUNCATE audit",
+        ] {
+            let e = refused(&mut c, sql);
+            assert!(e.contains("append-only"), "{sql}: {e}");
+        }
+        let v = a.verify().unwrap();
+        assert_eq!(v.entries, entries.len() as i64);
+        assert!(v.broken.is_none());
+        // The error names the log without its password.
+        let e = AuditLog::open_pg("postgres://postgres:s3cret@127.0.0.1:1/postgres")
+            .err()
+            .expect("nothing listens on port 1");
+        assert!(matches!(e, AuditError::Pg { .. }), "{e}");
+        let shown = e.to_string();
+        assert!(
+            shown.contains("postgres://postgres@127.0.0.1:1/postgres"),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    /// Tampering by other means (the guard disabled by the table's owner)
+    /// is found by verify, where and as it is on SQLite.
+    #[test]
+    fn tampering_breaks_the_chain_as_in_sqlite() {
+        for (sql, seq, why) in [
+            (
+                "UPDATE audit SET detail = '{\"query\":\"x\"}' WHERE seq = 1",
+                1,
+                "changed",
+            ),
+            ("DELETE FROM audit WHERE seq = 2", 3, "missing"),
+            (
+                "UPDATE audit SET actor = 'nobody', hash = 'f' WHERE seq = 2",
+                2,
+                "changed",
+            ),
+            (
+                "UPDATE audit SET documents = '[7]' WHERE seq = 5",
+                5,
+                "changed",
+            ),
+            ("DELETE FROM audit WHERE seq = 1", 2, "missing"),
+        ] {
+            let db = TestDb::new();
+            let pg = db.open();
+            fill(&pg);
+            let mut c = db.client();
+            c.batch_execute(
+                "ALTER TABLE audit DISABLE TRIGGER audit_no_update;
+                 ALTER TABLE audit DISABLE TRIGGER audit_no_delete;",
+            )
+            .unwrap();
+            c.batch_execute(sql).unwrap();
+            let v = pg.verify().unwrap();
+            let (at, reason) = v.broken.clone().expect(sql);
+            assert_eq!(at, seq, "{sql}: {reason}");
+            assert!(reason.contains(why), "{sql}: {reason}");
+
+            let (_d, lite) = sqlite();
+            fill(&lite);
+            let conn = lite.connection();
+            conn.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
+                .unwrap();
+            conn.execute(sql, []).unwrap();
+            same_verification(&v, &lite.verify().unwrap());
+        }
+    }
+
+    /// Nodes and the catalog opening a new schema at once: created once,
+    /// each its own version row in `arshif_meta`. A newer log is refused.
+    #[test]
+    fn opening_at_once_migrates_once_and_a_newer_log_is_refused() {
+        let db = TestDb::new();
+        let start = Arc::new(Barrier::new(5));
+        let mut threads = Vec::new();
+        for i in 0..5 {
+            let url = db.url.clone();
+            let start = start.clone();
+            threads.push(std::thread::spawn(move || {
+                start.wait();
+                if i == 0 {
+                    crate::catalog::PgCatalog::create_or_open(&url, "node-a")
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                } else {
+                    AuditLog::open_pg(&url).map(drop).map_err(|e| e.to_string())
+                }
+            }));
+        }
+        for t in threads {
+            t.join().unwrap().unwrap();
+        }
+        let mut c = db.client();
+        let rows = c
+            .query("SELECT key, value FROM arshif_meta ORDER BY key", &[])
+            .unwrap();
+        let meta: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        assert_eq!(
+            meta,
+            [
+                ("audit_schema_version".to_string(), "1".to_string()),
+                (
+                    "schema_version".to_string(),
+                    crate::catalog::PG_SCHEMA_VERSION.to_string()
+                )
+            ]
+        );
+        let a = db.open();
+        a.append(&Event::new("sara", "local", Action::Login))
+            .unwrap();
+        drop(a);
+
+        c.batch_execute("UPDATE arshif_meta SET value = '9' WHERE key = 'audit_schema_version'")
+            .unwrap();
+        let e = AuditLog::open_pg(&db.url).err().expect("refused");
+        assert!(matches!(e, AuditError::NewerSchema { found: 9, .. }), "{e}");
+        assert!(e.to_string().contains("upgrade arshif"), "{e}");
+    }
+
+    /// A connection cut under the log (a server restart, a failover) is
+    /// replaced: the next append succeeds, once.
+    #[test]
+    fn a_lost_connection_is_opened_again() {
+        let db = TestDb::new();
+        let a = db.open();
+        a.append(&Event::new("sara", "local", Action::Login))
+            .unwrap();
+        let pid = |a: &AuditLog| match &a.backend {
+            Backend::Pg(p) => p.backend_pid(),
+            Backend::Sqlite(_) => unreachable!(),
+        };
+        let first = pid(&a);
+        let mut c = db.client();
+        let killed: bool = c
+            .query_one("SELECT pg_terminate_backend($1)", &[&first])
+            .unwrap()
+            .get(0);
+        assert!(killed);
+        // Give the server time to close the connection.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let e = a
+            .append(&Event::new("sara", "local", Action::View))
+            .unwrap();
+        assert_eq!(e.seq, 2);
+        assert_ne!(pid(&a), first, "a new connection");
+        let v = a.verify().unwrap();
+        assert_eq!(v.entries, 2);
+        assert!(v.broken.is_none());
+        assert_eq!(
+            a.list(&AuditFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
+            2
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "is in PostgreSQL")]
+    fn a_pg_log_has_no_sqlite_connection() {
+        let db = TestDb::new();
+        let a = db.open();
+        let _ = a.connection();
+    }
+
+    #[test]
+    fn search_path_names() {
+        assert_eq!(
+            search_path_schemas(r#""$user", Public, "Odd""Name",x"#),
+            ["$user", "public", "Odd\"Name", "x"]
+        );
+    }
+}

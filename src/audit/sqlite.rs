@@ -1,0 +1,200 @@
+//! The audit log in its own SQLite file (`ARCHIVE/audit.sqlite`).
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{since_text, storable, AuditError, AuditFilter, Entry, Event, Record, SCHEMA_VERSION};
+
+const SCHEMA_V1: &str = r#"
+CREATE TABLE audit (
+    seq         INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    documents   TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    prev        TEXT NOT NULL,
+    hash        TEXT NOT NULL
+);
+CREATE INDEX audit_actor ON audit (actor, seq);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+PRAGMA user_version = 1;
+"#;
+
+const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash";
+
+/// The log in a SQLite file: one connection.
+pub(super) struct SqliteLog {
+    conn: Connection,
+    path: String,
+}
+
+fn record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
+    Ok(Record {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        address: r.get(3)?,
+        action: r.get(4)?,
+        documents: r.get(5)?,
+        detail: r.get(6)?,
+        prev: r.get(7)?,
+        hash: r.get(8)?,
+    })
+}
+
+impl SqliteLog {
+    pub(super) fn open(path: &Path) -> Result<Self, AuditError> {
+        let p = path.display().to_string();
+        let db = |source| AuditError::Db {
+            path: p.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(db)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;",
+        )
+        .map_err(db)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        if version > SCHEMA_VERSION {
+            return Err(AuditError::NewerSchema {
+                path: p,
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version == 0 {
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA_V1} COMMIT;"))
+                .or_else(|e| {
+                    // Another process created it meanwhile.
+                    let _ = conn.execute_batch("ROLLBACK");
+                    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                    if v == SCHEMA_VERSION {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(db)?;
+        }
+        Ok(SqliteLog { conn, path: p })
+    }
+
+    pub(super) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn db(&self) -> impl Fn(rusqlite::Error) -> AuditError + '_ {
+        move |source| AuditError::Db {
+            path: self.path.to_string(),
+            source,
+        }
+    }
+
+    /// Append in one `BEGIN IMMEDIATE` transaction: SQLite's write lock
+    /// orders the writers.
+    pub(super) fn append_all(
+        &self,
+        events: &[Event],
+        now: &mut dyn FnMut() -> DateTime<Utc>,
+    ) -> Result<Vec<Entry>, AuditError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.db())?;
+        let r = self.append_in_transaction(events, now);
+        let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        if let Err(e) = self.conn.execute_batch(end) {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(self.db()(e));
+        }
+        r
+    }
+
+    fn append_in_transaction(
+        &self,
+        events: &[Event],
+        now: &mut dyn FnMut() -> DateTime<Utc>,
+    ) -> Result<Vec<Entry>, AuditError> {
+        let last: Option<(i64, String)> = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(self.db())?;
+        let (records, entries) = Record::chain(last, events, now);
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ))
+            .map_err(self.db())?;
+        for r in &records {
+            st.execute(params![
+                r.seq,
+                r.at,
+                r.actor,
+                r.address,
+                r.action,
+                r.documents,
+                r.detail,
+                r.prev,
+                r.hash
+            ])
+            .map_err(self.db())?;
+        }
+        Ok(entries)
+    }
+
+    /// The records matching `filter`, newest first.
+    pub(super) fn list(&self, filter: &AuditFilter) -> Result<Vec<Record>, AuditError> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS}
+                 FROM audit
+                 WHERE (?1 IS NULL OR actor = ?1)
+                   AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(audit.documents) WHERE value = ?2))
+                   AND (?3 IS NULL OR at >= ?3)
+                   AND (?4 IS NULL OR seq < ?4)
+                 ORDER BY seq DESC LIMIT ?5"
+            ))
+            .map_err(self.db())?;
+        let rows = st
+            .query_map(
+                params![
+                    filter.actor.as_deref().map(storable),
+                    filter.document.map(|d| d.0),
+                    since_text(filter),
+                    filter.before,
+                    // Beyond i64 (usize::MAX) wraps negative: no limit.
+                    filter.limit as i64
+                ],
+                record,
+            )
+            .map_err(self.db())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
+    }
+
+    /// Every record in `seq` order, to `each`.
+    pub(super) fn walk(&self, each: &mut dyn FnMut(Record)) -> Result<(), AuditError> {
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))
+            .map_err(self.db())?;
+        let mut rows = st.query([]).map_err(self.db())?;
+        while let Some(r) = rows.next().map_err(self.db())? {
+            each(record(r).map_err(self.db())?);
+        }
+        Ok(())
+    }
+}
