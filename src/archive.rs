@@ -18,8 +18,7 @@
 //! ARCHIVE/
 //!   arshif-archive.json   format version 2, with the catalog and store URLs and the node's name
 //!   store/tmp, store/cache  staged uploads, read cache of originals (each checked by sha256)
-//!   node.sqlite           the node's accounts and sessions
-//!   audit.sqlite          the node's audit log
+//!   node.sqlite           the node's accounts and sessions (the audit log is shared, in PostgreSQL)
 //!   index/                the node's tantivy index, derived from the shared catalog
 //!   lock
 //! ```
@@ -396,9 +395,16 @@ impl Archive {
         })
     }
 
-    /// The audit log (`ARCHIVE/audit.sqlite`, created on first use).
+    /// The audit log: `ARCHIVE/audit.sqlite` (created on first use), or on
+    /// a node the shared archive's log in PostgreSQL.
     pub fn audit_log(&self) -> Result<crate::audit::AuditLog, crate::audit::AuditError> {
-        crate::audit::AuditLog::open(&self.root.join("audit.sqlite"))
+        match &self.shared {
+            // One log for the whole shared archive, in its database.
+            Some(sh) => {
+                crate::audit::AuditLog::open_pg(&catalog_url_with_password(&sh.catalog_url))
+            }
+            None => crate::audit::AuditLog::open(&self.root.join("audit.sqlite")),
+        }
     }
 
     pub fn index_dir(&self) -> PathBuf {

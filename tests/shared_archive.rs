@@ -571,9 +571,18 @@ fn any_node_serves_the_whole_archive_and_follows_it() {
     let (status, _, _) = server.get(&format!("/api/documents/{id}"));
     assert_eq!(status, 404);
 
-    // And node B's audit log recorded who looked.
+    // And the archive's audit log recorded who looked: one log, seen from
+    // every node, its chain intact.
     server.token = Some(admin);
     let (status, log) = server.json(&format!("/api/audit?doc={id}"));
     assert_eq!(status, 200, "{log}");
     assert!(log.to_string().contains("\"download\""), "{log}");
+    let out = s.ok("a", &["audit", "--json"]);
+    let seen_from_a = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(seen_from_a.contains("\"download\""), "{seen_from_a}");
+    assert!(
+        seen_from_a.contains("\"import\""),
+        "A's import: {seen_from_a}"
+    );
+    s.ok("b", &["audit", "verify"]);
 }

@@ -349,7 +349,11 @@ fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
 
 /// Serve the archive until interrupted (Ctrl-C or SIGTERM).
 pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerError> {
-    ensure_admin(&archive)?;
+    // Blocking setup (a PostgreSQL client runs its own runtime) off the
+    // async threads.
+    let archive = tokio::task::spawn_blocking(move || ensure_admin(&archive).map(|()| archive))
+        .await
+        .map_err(|e| ServerError::Serve(std::io::Error::other(e)))??;
     if archive.shared().is_some() {
         follow_shared_catalog(archive.clone());
     }
