@@ -29,7 +29,7 @@ use ::postgres::{Client, IsolationLevel, NoTls, Row, Statement};
 use chrono::{DateTime, Utc};
 
 use super::{since_text, storable, AuditError, AuditFilter, Entry, Event, Record};
-use crate::catalog::url_for_display;
+use crate::catalog::{quote_ident, search_path_schemas, url_for_display};
 
 /// The PostgreSQL audit table's schema version this build reads and writes.
 pub const PG_SCHEMA_VERSION: i64 = 1;
@@ -141,55 +141,6 @@ fn record(row: &Row) -> Result<Record, ::postgres::Error> {
         prev: row.try_get(7)?,
         hash: row.try_get(8)?,
     })
-}
-
-/// The schema names of a `search_path` setting, unquoted (and folded to
-/// lower case when unquoted, as PostgreSQL does).
-fn search_path_schemas(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = path.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
-            chars.next();
-        }
-        let Some(&first) = chars.peek() else {
-            break;
-        };
-        let mut name = String::new();
-        if first == '"' {
-            chars.next();
-            while let Some(c) = chars.next() {
-                if c == '"' {
-                    if chars.peek() == Some(&'"') {
-                        chars.next();
-                        name.push('"');
-                    } else {
-                        break;
-                    }
-                } else {
-                    name.push(c);
-                }
-            }
-            while chars.peek().is_some_and(|c| *c != ',') {
-                chars.next();
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' {
-                    break;
-                }
-                name.push(c);
-                chars.next();
-            }
-            name = name.trim().to_lowercase();
-        }
-        out.push(name);
-    }
-    out
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 impl PgLog {

@@ -387,7 +387,7 @@ fn target_schema(db: &mut Db) -> Res<Option<String>> {
 
 /// The schema names of a `search_path` setting, unquoted (and folded to
 /// lower case when unquoted, as PostgreSQL does).
-fn search_path_schemas(path: &str) -> Vec<String> {
+pub(crate) fn search_path_schemas(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = path.chars().peekable();
     loop {
@@ -430,7 +430,8 @@ fn search_path_schemas(path: &str) -> Vec<String> {
     out
 }
 
-fn quote_ident(name: &str) -> String {
+/// An SQL identifier, quoted.
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
