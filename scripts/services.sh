@@ -21,7 +21,7 @@ PG_PORT="${ARSHIF_PG_PORT:-$((54000 + OFF))}"
 S3_PORT="${ARSHIF_S3_PORT:-$((40000 + OFF * 4))}"
 RPC_PORT="${ARSHIF_GARAGE_RPC_PORT:-$((40001 + OFF * 4))}"
 ADMIN_PORT="${ARSHIF_GARAGE_ADMIN_PORT:-$((40003 + OFF * 4))}"
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+PGBIN="$( (ls -d /usr/lib/postgresql/*/bin 2>/dev/null || true) | sort -V | tail -1)"
 BUCKET=arshif-test
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
