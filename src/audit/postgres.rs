@@ -449,68 +449,19 @@ impl Drop for PgLog {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Barrier};
 
     use chrono::TimeZone;
 
     use super::super::{Action, AuditLog, Backend, Verification};
     use super::*;
-    use crate::catalog::url_with_search_path;
     use crate::types::DocId;
 
-    /// A schema of its own on the test server, dropped at the end.
-    struct TestDb {
-        base: String,
-        schema: String,
-        url: String,
-    }
+    use crate::catalog::test_schema::TestSchema as TestDb;
 
     impl TestDb {
-        fn new() -> Self {
-            let base = std::env::var("ARSHIF_TEST_PG")
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-                .unwrap_or_else(|| {
-                    panic!(
-                        "ARSHIF_TEST_PG is not set: the PostgreSQL audit log tests need a server. \
-                         Run `scripts/services.sh start` and export the ARSHIF_TEST_PG it prints \
-                         (e.g. ARSHIF_TEST_PG=postgres://postgres@127.0.0.1:54329/postgres)"
-                    )
-                });
-            static N: AtomicU64 = AtomicU64::new(0);
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos();
-            let schema = format!(
-                "audit_t_{}_{}_{}",
-                std::process::id(),
-                nanos,
-                N.fetch_add(1, Ordering::Relaxed)
-            );
-            let url = url_with_search_path(&base, &schema);
-            TestDb { base, schema, url }
-        }
-
-        fn open(&self) -> AuditLog {
+        fn open_log(&self) -> AuditLog {
             AuditLog::open_pg(&self.url).unwrap()
-        }
-
-        /// A plain connection to the test schema (the tamperer's).
-        fn client(&self) -> Client {
-            Client::connect(&self.url, NoTls).unwrap()
-        }
-    }
-
-    impl Drop for TestDb {
-        fn drop(&mut self) {
-            if let Ok(mut c) = Client::connect(&self.base, NoTls) {
-                let _ = c.batch_execute(&format!(
-                    "DROP SCHEMA IF EXISTS {} CASCADE",
-                    quote_ident(&self.schema)
-                ));
-            }
         }
     }
 
@@ -606,7 +557,7 @@ mod tests {
     #[test]
     fn entries_list_and_verify_as_in_sqlite() {
         let db = TestDb::new();
-        let pg = db.open();
+        let pg = db.open_log();
         let (_d, lite) = sqlite();
         let from_pg = fill(&pg);
         let from_lite = fill(&lite);
@@ -655,7 +606,7 @@ mod tests {
 
         // Reopening finds the same log and goes on with the chain.
         drop(pg);
-        let pg = db.open();
+        let pg = db.open_log();
         let e = pg
             .append(&Event::new("sara", "10.0.0.5", Action::Logout))
             .unwrap();
@@ -670,7 +621,9 @@ mod tests {
     #[test]
     fn nodes_appending_at_once_keep_one_chain() {
         let db = TestDb::new();
-        let nodes: Vec<_> = (0..2).map(|_| Arc::new(Mutex::new(db.open()))).collect();
+        let nodes: Vec<_> = (0..2)
+            .map(|_| Arc::new(Mutex::new(db.open_log())))
+            .collect();
         let lone = 2;
         let per_node = 3;
         let writers = nodes.len() * per_node + lone;
@@ -743,7 +696,7 @@ mod tests {
     #[test]
     fn the_table_refuses_changes() {
         let db = TestDb::new();
-        let a = db.open();
+        let a = db.open_log();
         let entries = fill(&a);
         let mut c = db.client();
         for sql in [
@@ -796,7 +749,7 @@ mod tests {
             ("DELETE FROM audit WHERE seq = 1", 2, "missing"),
         ] {
             let db = TestDb::new();
-            let pg = db.open();
+            let pg = db.open_log();
             fill(&pg);
             let mut c = db.client();
             c.batch_execute(
@@ -859,7 +812,7 @@ mod tests {
                 )
             ]
         );
-        let a = db.open();
+        let a = db.open_log();
         a.append(&Event::new("sara", "local", Action::Login))
             .unwrap();
         drop(a);
@@ -876,7 +829,7 @@ mod tests {
     #[test]
     fn a_lost_connection_is_opened_again() {
         let db = TestDb::new();
-        let a = db.open();
+        let a = db.open_log();
         a.append(&Event::new("sara", "local", Action::Login))
             .unwrap();
         let pid = |a: &AuditLog| match &a.backend {
@@ -915,7 +868,7 @@ mod tests {
     #[should_panic(expected = "is in PostgreSQL")]
     fn a_pg_log_has_no_sqlite_connection() {
         let db = TestDb::new();
-        let a = db.open();
+        let a = db.open_log();
         let _ = a.connection();
     }
 

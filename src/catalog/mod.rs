@@ -16,6 +16,8 @@ mod sqlite;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
+pub(crate) use self::postgres::test_schema;
 pub(crate) use self::postgres::{quote_ident, search_path_schemas};
 pub use self::postgres::{
     url_for_display, url_with_search_path, ChangeListener, PgCatalog, PG_SCHEMA_VERSION,

@@ -1774,31 +1774,33 @@ impl ChangeListener {
     }
 }
 
+/// A schema of its own on the test server (`ARSHIF_TEST_PG`), dropped
+/// afterwards, so tests run in parallel without meeting. Shared by the
+/// tests of every PostgreSQL backend.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_schema {
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    use super::*;
-    use crate::metadata::TypeSource;
+    use postgres::{Client, NoTls};
 
-    /// A schema of its own in the test server, dropped afterwards, so tests
-    /// run in parallel without meeting.
-    struct TestDb {
+    use super::{quote_ident, url_with_search_path};
+
+    pub(crate) struct TestSchema {
         base: String,
-        schema: String,
-        url: String,
+        pub(crate) schema: String,
+        pub(crate) url: String,
     }
 
-    impl TestDb {
-        fn new() -> Self {
+    impl TestSchema {
+        pub(crate) fn new() -> Self {
             let base = std::env::var("ARSHIF_TEST_PG")
                 .ok()
                 .filter(|u| !u.trim().is_empty())
                 .unwrap_or_else(|| {
                     panic!(
-                        "ARSHIF_TEST_PG is not set: the PostgreSQL catalog tests need a server. \
-                         Run `scripts/services.sh start` and export the ARSHIF_TEST_PG it prints \
-                         (e.g. ARSHIF_TEST_PG=postgres://postgres@127.0.0.1:54329/postgres)"
+                        "ARSHIF_TEST_PG is not set: the PostgreSQL tests need a server. \
+                         Run `scripts/services.sh start` and export what it prints \
+                         (make test does)"
                     )
                 });
             static N: AtomicU64 = AtomicU64::new(0);
@@ -1813,20 +1815,16 @@ mod tests {
                 N.fetch_add(1, Ordering::Relaxed)
             );
             let url = url_with_search_path(&base, &schema);
-            TestDb { base, schema, url }
-        }
-
-        fn open(&self, node: &str) -> PgCatalog {
-            PgCatalog::create_or_open(&self.url, node).unwrap()
+            TestSchema { base, schema, url }
         }
 
         /// A plain connection to the test schema.
-        fn client(&self) -> Client {
+        pub(crate) fn client(&self) -> Client {
             Client::connect(&self.url, NoTls).unwrap()
         }
     }
 
-    impl Drop for TestDb {
+    impl Drop for TestSchema {
         fn drop(&mut self) {
             if let Ok(mut c) = Client::connect(&self.base, NoTls) {
                 let _ = c.batch_execute(&format!(
@@ -1834,6 +1832,20 @@ mod tests {
                     quote_ident(&self.schema)
                 ));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::TypeSource;
+
+    use super::test_schema::TestSchema as TestDb;
+
+    impl TestDb {
+        fn open(&self, node: &str) -> PgCatalog {
+            PgCatalog::create_or_open(&self.url, node).unwrap()
         }
     }
 
