@@ -548,3 +548,51 @@ pub trait JobQueue {
     fn release(&mut self, worker: &str, job: &PageJob, error: &str) -> Result<(), CatalogError>;
     fn queue_counts(&self) -> Result<QueueCounts, CatalogError>;
 }
+
+/// Records for the catalog backends' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use chrono::Utc;
+
+    use super::{Catalog, NewBatch, PageRecord, SourceRecord};
+    use crate::types::{BatchId, TextSource, Word};
+
+    pub(crate) fn page(n: u32, text: &str) -> PageRecord {
+        PageRecord {
+            number: n,
+            text: text.into(),
+            source: TextSource::Ocr,
+            confidence: 0.91,
+            words: vec![Word {
+                text: text.split_whitespace().next().unwrap_or("").into(),
+                bbox: [10, 20, 30, 40],
+                confidence: 0.875,
+            }],
+            rotation: 0,
+            skew: 0.0,
+            width: 2480,
+            height: 3508,
+            language: "ara".into(),
+        }
+    }
+
+    pub(crate) fn source(batch: BatchId, path: &str, branch: Option<&str>) -> SourceRecord {
+        SourceRecord {
+            path: path.into(),
+            branch: branch.map(|b| b.parse().unwrap()),
+            doc_type: None,
+            batch,
+            imported_at: Utc::now(),
+        }
+    }
+
+    pub(crate) fn new_batch(cat: &mut dyn Catalog) -> BatchId {
+        cat.begin_batch(&NewBatch {
+            started_at: Utc::now(),
+            branch: None,
+            doc_type: None,
+            inputs: vec!["scans".into()],
+        })
+        .unwrap()
+    }
+}

@@ -1222,44 +1222,7 @@ impl Catalog for SqliteCatalog {
 mod tests {
     use super::*;
 
-    fn page(n: u32, text: &str) -> PageRecord {
-        PageRecord {
-            number: n,
-            text: text.into(),
-            source: TextSource::Ocr,
-            confidence: 0.91,
-            words: vec![Word {
-                text: text.split_whitespace().next().unwrap_or("").into(),
-                bbox: [10, 20, 30, 40],
-                confidence: 0.875,
-            }],
-            rotation: 0,
-            skew: 0.0,
-            width: 2480,
-            height: 3508,
-            language: "ara".into(),
-        }
-    }
-
-    fn source(batch: BatchId, path: &str, branch: Option<&str>) -> SourceRecord {
-        SourceRecord {
-            path: path.into(),
-            branch: branch.map(|b| b.parse().unwrap()),
-            doc_type: None,
-            batch,
-            imported_at: Utc::now(),
-        }
-    }
-
-    fn new_batch(cat: &mut SqliteCatalog) -> BatchId {
-        cat.begin_batch(&NewBatch {
-            started_at: Utc::now(),
-            branch: None,
-            doc_type: None,
-            inputs: vec!["scans".into()],
-        })
-        .unwrap()
-    }
+    use super::super::fixtures::{new_batch, page, source};
 
     #[test]
     fn interrupted_batches_resume_and_cached_pages_last_until_recorded() {
