@@ -81,9 +81,12 @@ eval:
 # OCR quality: CER, word and number accuracy per class, beside plain
 # `tesseract -l ara+eng` on the same pages. See README.
 OCR_EVAL_DIR ?= target/ocr-eval
+# pages per class; e.g. `make ocr-eval OCR_EVAL_DIR=target/ocr-eval-24 OCR_EVAL_PAGES=24`
+OCR_EVAL_PAGES ?= 8
 ocr-eval:
 	@./scripts/install-deps.sh eval
-	@test -d $(OCR_EVAL_DIR)/pages || /usr/bin/python3 samples/eval/make_ocr_eval.py $(OCR_EVAL_DIR)
+	@test "$$(cat $(OCR_EVAL_DIR)/VERSION 2>/dev/null)" = "$$(sed -n 's/^VERSION = //p' samples/eval/make_ocr_eval.py) $(OCR_EVAL_PAGES)" \
+		|| (rm -rf $(OCR_EVAL_DIR) && /usr/bin/python3 samples/eval/make_ocr_eval.py $(OCR_EVAL_DIR) $(OCR_EVAL_PAGES))
 	cargo run --release --locked --example ocr_eval -- $(OCR_EVAL_DIR) samples
 
 clean-archive:

@@ -7,7 +7,8 @@
 //! `tesseract -l ara+eng` (PDFs rendered with `pdftoppm -r 300` first) are
 //! compared with the true text. Prints character error rate (CER), word
 //! accuracy (1 − WER) and number accuracy (share of the true numbers read
-//! exactly, whatever digits) per class, and per page with `--pages`.
+//! exactly, whatever digits) per class, and per page with `--pages`;
+//! `--class=low-dpi,clean` limits it to those classes.
 //! With `samples` as a second argument, also the sample scans.
 
 use std::collections::BTreeMap;
@@ -167,6 +168,11 @@ fn main() {
     arshif::cli::ensure_omp_thread_limit();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_pages = args.iter().any(|a| a == "--pages");
+    // `--class=low-dpi,clean`: only those classes (for quick comparisons)
+    let only: Option<Vec<String>> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--class="))
+        .map(|c| c.split(',').map(str::to_string).collect());
     let dirs: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let root = PathBuf::from(
         dirs.first()
@@ -206,6 +212,9 @@ fn main() {
                 ));
             }
         }
+    }
+    if let Some(only) = &only {
+        jobs.retain(|(class, _, _)| only.contains(class));
     }
     jobs.sort();
     let queue = Mutex::new(jobs.clone());

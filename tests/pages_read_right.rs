@@ -148,3 +148,67 @@ fn turned_and_skewed_pages_are_read_upright() {
         assert!(pdftotext(&out).contains("Following the inspection campaign"));
     }
 }
+
+/// A clearly printed line that Tesseract's line finder drops (the title of
+/// `tests/data/dropped-line/`) is read again as a raw line and lands in the
+/// text, the word boxes and the searchable PDF in its place.
+#[test]
+fn a_line_the_line_finder_drops_is_read_again() {
+    let a = TestArchive::new();
+    let file = repo().join("tests/data/dropped-line/violation-report-200dpi.png");
+    let (r, code) = a.ingest(&[], &[&file]);
+    assert_eq!((code, r["ingested"].as_u64()), (0, Some(1)), "{r}");
+    let hits = a.search(&[], "محضر ضبط مخالفه")["hits"].clone();
+    assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
+    let id = hits[0]["id"].to_string();
+    let out = a.run(&["show", "--json", "--words", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let page = &doc["pages"][0];
+    let text = page["text"].as_str().unwrap();
+    // in reading order: under the municipality, above the report's number
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("{s:?} not in the text:\n{text}"))
+    };
+    assert!(at("بلدية العيون") < at("محضر ضبط مخالفة"), "{text}");
+    assert!(at("محضر ضبط مخالفة") < at("رقم المحضر"), "{text}");
+    // its words have boxes between those lines
+    let words = page["words"].as_array().expect("word boxes");
+    let top = |t: &str| {
+        words
+            .iter()
+            .find(|w| w["text"] == t)
+            .unwrap_or_else(|| panic!("no word {t:?}: {words:?}"))["box"][1]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(top("العيون") < top("ضبط") && top("ضبط") < top("المحضر:"));
+    let out_pdf = a.scratch("out").join("report.pdf");
+    let o = a.run(&["get", &id, "--searchable", "-o", out_pdf.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(pdftotext(&out_pdf).contains("محضر ضبط مخالفة"));
+}
+
+/// A short turned form on which Tesseract's orientation detection gives up
+/// with its default letter count (`tests/data/osd-few-letters/`) is still
+/// found turned and read upright.
+#[test]
+fn a_short_turned_form_is_read_upright() {
+    let a = TestArchive::new();
+    let file = repo().join("tests/data/osd-few-letters/licence-turned-90.png");
+    let (r, code) = a.ingest(&[], &[&file]);
+    assert_eq!((code, r["ingested"].as_u64()), (0, Some(1)), "{r}");
+    let hits = a.search(&[], "سلطان البلوي")["hits"].clone();
+    assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
+    let page = &a.show(&hits[0]["id"].to_string())["pages"][0];
+    assert_eq!(page["rotation"], 90, "{page}");
+    let text = page["text"].as_str().unwrap();
+    for line in [
+        "أمانة محافظة الأحساء",
+        "رخصة محل تجاري",
+        "اسم المالك: سلطان علي البلوي",
+    ] {
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+}

@@ -160,6 +160,15 @@ const BLOCK_CHECK_BELOW: f32 = 0.85;
 /// Below this confidence a median-filtered page is also read unfiltered.
 const SMOOTHING_CHECK_BELOW: f32 = 0.80;
 
+/// A line read again by [`OcrEngine::recover_dropped_lines`] keeps its words
+/// from this confidence (below it, a raw line's words are mostly wrong: a
+/// word read backwards came at 0.13), and is kept itself when their mean
+/// reaches `RECOVERED_LINE_MIN`.
+const RECOVERED_WORD_MIN: f32 = 0.3;
+const RECOVERED_LINE_MIN: f32 = 0.6;
+/// Dark pixels a recovered word's box must hold to count as read from ink.
+const MIN_WORD_INK: u32 = 8;
+
 /// Largest skew corrected, in degrees.
 const MAX_SKEW: f32 = 5.0;
 /// Skew below this is left alone.
@@ -168,7 +177,7 @@ const MIN_SKEW: f32 = 0.3;
 /// Version of arshif's reading procedure (clean-up, turning, levelling,
 /// language choice, number re-reading). Bump it when a change would read a
 /// page differently, so cached readings are not reused.
-pub const READING_VERSION: u32 = 2;
+pub const READING_VERSION: u32 = 3;
 
 impl OcrConfig {
     /// What a cached reading depends on: the reading procedure, the
@@ -203,6 +212,8 @@ impl OcrConfig {
 
 /// Orientation detection runs on pages reduced towards this resolution.
 const OSD_MIN_DPI: u32 = 150;
+/// Letters OSD needs on a page before it answers (Tesseract's default: 50).
+const OSD_MIN_CHARACTERS: &str = "30";
 
 /// Resolution assumed when a file records none (or an implausible one).
 const DEFAULT_DPI: u32 = 300;
@@ -390,6 +401,7 @@ impl OcrEngine {
                 result = block;
             }
         }
+        self.recover_dropped_lines(&level, dpi, &mut result)?;
         if result.languages.split('+').any(|l| l == "ara") {
             self.reread_numbers(&level, dpi, &mut result);
         }
@@ -405,6 +417,12 @@ impl OcrEngine {
                 && api.init(&self.config.datapath, "osd").is_ok()
                 && {
                     quiet(&api);
+                    // OSD gives up on a page with fewer than 50 letter
+                    // blobs it trusts ("Too few characters"), which a short
+                    // form in a light Arabic face can be: 3 of 24 turned
+                    // licences came back with no answer, and all three were
+                    // found at 30.
+                    let _ = api.set_variable("min_characters_to_try", OSD_MIN_CHARACTERS);
                     true
                 }
                 && api.set_page_seg_mode(TessPageSegMode::PSM_OSD_ONLY).is_ok();
@@ -557,6 +575,132 @@ impl OcrEngine {
         let _ = api.set_page_seg_mode(TessPageSegMode::PSM_AUTO);
         self.busy += took;
         text.map(|t| tidy(&t).replace('\n', " "))
+    }
+
+    /// Read again, each as one raw line, the bands of ink that look like a
+    /// text line but hold no word of the reading. Tesseract's line finder
+    /// sometimes drops a whole, clearly printed line: a title set close
+    /// under another one on a 200 dpi page came back empty from the page,
+    /// as a block and as a single line (PSM 7), yet reads right as a raw
+    /// line (PSM 13). Only confident lines are kept, so specks, rules and
+    /// stamps add nothing.
+    fn recover_dropped_lines(
+        &mut self,
+        level: &GrayImage,
+        dpi: Option<u32>,
+        page: &mut OcrPage,
+    ) -> Result<(), OcrError> {
+        let mut heights: Vec<u32> = page
+            .words
+            .iter()
+            .filter(|w| w.text.chars().count() >= 2)
+            .map(|w| w.bbox[3])
+            .collect();
+        if heights.len() < 3 {
+            return Ok(());
+        }
+        heights.sort_unstable();
+        let line_h = heights[heights.len() / 2];
+        let (w, h) = level.dimensions();
+        let covered = |b: &[u32; 4]| {
+            page.words.iter().any(|wd| {
+                let top = wd.bbox[1].max(b[1]);
+                let bottom = (wd.bbox[1] + wd.bbox[3]).min(b[1] + b[3]);
+                bottom > top && (bottom - top) * 3 >= b[3].min(wd.bbox[3])
+            })
+        };
+        let missing: Vec<[u32; 4]> = prep::ink_bands(level, 2)
+            .into_iter()
+            .filter(|b| {
+                // a line's height, and at least a word's width of ink
+                b[3] * 2 >= line_h && b[3] <= line_h * 2 && b[2] >= line_h * 2 && !covered(b)
+            })
+            .collect();
+        for b in missing {
+            let pad_y = b[3] / 3 + 2;
+            let pad_x = b[3];
+            let (x0, y0) = (b[0].saturating_sub(pad_x), b[1].saturating_sub(pad_y));
+            let (x1, y1) = ((b[0] + b[2] + pad_x).min(w), (b[1] + b[3] + pad_y).min(h));
+            let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
+            // the page's model, and for Arabic also the script model, which
+            // often reads such lines better (see below for which reading wins)
+            let mut models = vec![page.languages.clone()];
+            if page.languages.split('+').any(|l| l == "ara")
+                && self.config.datapath.join("Arabic.traineddata").is_file()
+            {
+                models.push("Arabic".to_string());
+            }
+            let ink = prep::otsu_threshold(&crop);
+            let mut best: Option<(f32, Vec<Word>)> = None;
+            for model in models {
+                let read =
+                    self.recognize_segmented(&crop, dpi, &model, TessPageSegMode::PSM_RAW_LINE)?;
+                // A raw line's recogniser can "read" a character in the
+                // blank margin: a word with no ink under it is dropped, as
+                // are the least confident.
+                let words: Vec<Word> = read
+                    .words
+                    .into_iter()
+                    .filter(|wd| {
+                        wd.confidence >= RECOVERED_WORD_MIN
+                            && prep::ink_in(&crop, wd.bbox, ink) >= MIN_WORD_INK
+                    })
+                    .collect();
+                let letters: usize = words
+                    .iter()
+                    .map(|wd| wd.text.chars().filter(|c| c.is_alphanumeric()).count())
+                    .sum();
+                let total: f32 = words.iter().map(|wd| wd.confidence).sum();
+                let mean = total / words.len().max(1) as f32;
+                // confident enough as a line; then the most words read
+                // confidently (the sum) wins over a few read very surely
+                if letters >= 3
+                    && mean >= RECOVERED_LINE_MIN
+                    && best.as_ref().is_none_or(|(t, _)| total > *t)
+                {
+                    best = Some((total, words));
+                }
+            }
+            let Some((_, mut kept)) = best else {
+                continue;
+            };
+            for wd in &mut kept {
+                wd.bbox[0] += x0;
+                wd.bbox[1] += y0;
+            }
+            let text = kept
+                .iter()
+                .map(|wd| wd.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            tracing::debug!(%text, band = ?b, "line recovered");
+            // into the text before the first line that lies below it
+            let below = page.lines.iter().position(|(_, lb)| lb[1] >= b[1] + b[3]);
+            let at = below
+                .and_then(|i| page.text.find(page.lines[i].0.as_str()))
+                .unwrap_or(page.text.len());
+            if at == page.text.len() {
+                if !page.text.is_empty() {
+                    page.text.push('\n');
+                }
+                page.text.push_str(&text);
+            } else {
+                page.text.insert_str(at, &format!("{text}\n"));
+            }
+            let line_box = [x0, b[1], x1 - x0, b[3]];
+            page.lines
+                .insert(below.unwrap_or(page.lines.len()), (text, line_box));
+            // and its words before the first word below it (reading order)
+            let at = page
+                .words
+                .iter()
+                .position(|wd| wd.bbox[1] >= b[1] + b[3])
+                .unwrap_or(page.words.len());
+            page.words.splice(at..at, kept);
+            page.confidence =
+                page.words.iter().map(|wd| wd.confidence).sum::<f32>() / page.words.len() as f32;
+        }
+        Ok(())
     }
 
     /// Read the lines holding numbers again with the Arabic script model and

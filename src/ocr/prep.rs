@@ -196,7 +196,8 @@ fn med3(a: u8, b: u8, c: u8) -> u8 {
 /// Noise share above which a page counts as grainy.
 const NOISY: f32 = 0.008;
 
-/// Otsu's threshold: the grey level that best separates ink from paper.
+/// Otsu's threshold: the grey level that best separates ink from paper. Ink
+/// is at or below it (on a page of pure black and white it is 0).
 pub fn otsu_threshold(img: &GrayImage) -> u8 {
     let mut hist = [0u64; 256];
     for p in img.as_raw() {
@@ -491,7 +492,7 @@ pub fn estimate_skew(img: &GrayImage, max_deg: f32) -> f32 {
     let (sw, sh) = small.dimensions();
     let ink: Vec<(f32, f32)> = small
         .enumerate_pixels()
-        .filter(|(_, _, p)| p[0] < t)
+        .filter(|(_, _, p)| p[0] <= t)
         .map(|(x, y, _)| (x as f32 - sw as f32 / 2.0, y as f32 - sh as f32 / 2.0))
         .collect();
     if ink.len() < 200 || ink.len() > (sw * sh / 2) as usize {
@@ -592,6 +593,68 @@ pub fn unrotate_box(b: [u32; 4], deg: f32, w: u32, h: u32) -> [u32; 4] {
     [x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0)]
 }
 
+/// Boxes `[x, y, w, h]` of the horizontal bands of ink across an image:
+/// runs of rows holding ink, separated by blank rows, each narrowed to the
+/// columns its ink spans. A text line is one band (a dot or a mark above or
+/// below a line can make a thin band of its own). Rows with fewer than
+/// `min_ink` dark pixels count as blank, so scattered specks do not join
+/// bands.
+pub fn ink_bands(img: &GrayImage, min_ink: u32) -> Vec<[u32; 4]> {
+    let (w, h) = img.dimensions();
+    let t = otsu_threshold(img);
+    let raw = img.as_raw();
+    let wu = w as usize;
+    let row_ink = |y: usize| {
+        raw[y * wu..(y + 1) * wu]
+            .iter()
+            .filter(|p| **p <= t)
+            .count() as u32
+    };
+    let mut runs = Vec::new();
+    let mut start = None;
+    for y in 0..h as usize {
+        match (row_ink(y) >= min_ink.max(1), start) {
+            (true, None) => start = Some(y),
+            (false, Some(s)) => {
+                runs.push((s, y));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push((s, h as usize));
+    }
+    runs.into_iter()
+        .filter_map(|(y0, y1)| {
+            let (mut x0, mut x1) = (usize::MAX, 0);
+            for y in y0..y1 {
+                let row = &raw[y * wu..(y + 1) * wu];
+                if let Some(first) = row.iter().position(|p| *p <= t) {
+                    let last = row.iter().rposition(|p| *p <= t).unwrap_or(first);
+                    x0 = x0.min(first);
+                    x1 = x1.max(last + 1);
+                }
+            }
+            (x1 > x0).then(|| [x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32])
+        })
+        .collect()
+}
+
+/// Ink pixels (at or below `threshold`, as [`otsu_threshold`] splits them)
+/// inside the box `[x, y, w, h]` (clipped to the image).
+pub fn ink_in(img: &GrayImage, b: [u32; 4], threshold: u8) -> u32 {
+    let (w, h) = img.dimensions();
+    let (x1, y1) = ((b[0] + b[2]).min(w), (b[1] + b[3]).min(h));
+    let mut n = 0;
+    for y in b[1].min(y1)..y1 {
+        for x in b[0].min(x1)..x1 {
+            n += u32::from(img.get_pixel(x, y)[0] <= threshold);
+        }
+    }
+    n
+}
+
 /// Top row of the `band_h`-row horizontal band holding the most ink.
 pub fn inkiest_band(img: &GrayImage, band_h: u32) -> u32 {
     let (w, h) = img.dimensions();
@@ -607,7 +670,7 @@ pub fn inkiest_band(img: &GrayImage, band_h: u32) -> u32 {
             raw[y * wu..(y + 1) * wu]
                 .iter()
                 .step_by(4)
-                .filter(|p| **p < t)
+                .filter(|p| **p <= t)
                 .count() as u32
         })
         .collect();
@@ -770,6 +833,24 @@ mod geometry_tests {
         let turned = unrotate_box(b, 3.0, 1200, 1600);
         assert!(turned[2] >= 100 && turned[3] >= 40);
         assert!((turned[0] as i32 - 500).abs() < 60);
+    }
+
+    #[test]
+    fn ink_bands_are_the_lines() {
+        let page = lines_page();
+        let bands = ink_bands(&page, 2);
+        assert_eq!(bands.len(), 20);
+        for (line, b) in bands.iter().enumerate() {
+            assert_eq!(b[1], 200 + line as u32 * 60);
+            assert_eq!(b[3], 18);
+            assert_eq!((b[0], b[0] + b[2]), (150, 1050));
+        }
+        // specks alone make no band
+        let mut blank = GrayImage::from_pixel(300, 200, image::Luma([255]));
+        for k in 0..20 {
+            blank.put_pixel(7 + k * 13, 5 + k * 9, image::Luma([0]));
+        }
+        assert!(ink_bands(&blank, 2).is_empty());
     }
 
     #[test]
