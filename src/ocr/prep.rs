@@ -199,9 +199,23 @@ const NOISY: f32 = 0.008;
 /// Otsu's threshold: the grey level that best separates ink from paper. Ink
 /// is at or below it (on a page of pure black and white it is 0).
 pub fn otsu_threshold(img: &GrayImage) -> u8 {
+    // four partial histograms: consecutive pixels of the same grey (most of
+    // a page) would otherwise wait on each other's increment
+    let mut parts = [[0u32; 256]; 4];
+    let raw = img.as_raw();
+    let mut quads = raw.chunks_exact(4);
+    for q in &mut quads {
+        parts[0][q[0] as usize] += 1;
+        parts[1][q[1] as usize] += 1;
+        parts[2][q[2] as usize] += 1;
+        parts[3][q[3] as usize] += 1;
+    }
+    for p in quads.remainder() {
+        parts[0][*p as usize] += 1;
+    }
     let mut hist = [0u64; 256];
-    for p in img.as_raw() {
-        hist[*p as usize] += 1;
+    for (i, h) in hist.iter_mut().enumerate() {
+        *h = parts.iter().map(|part| part[i] as u64).sum();
     }
     let total: u64 = hist.iter().sum();
     let sum_all: f64 = hist
