@@ -149,18 +149,28 @@ fn turned_and_skewed_pages_are_read_upright() {
     }
 }
 
+/// Import one page from `tests/data/` into an empty archive and return the
+/// id of the one document `query` finds.
+fn import_and_find(a: &TestArchive, rel: &str, query: &str) -> String {
+    let file = repo().join("tests/data").join(rel);
+    let (r, code) = a.ingest(&[], &[&file]);
+    assert_eq!((code, r["ingested"].as_u64()), (0, Some(1)), "{r}");
+    let hits = a.search(&[], query)["hits"].clone();
+    assert_eq!(hits.as_array().map(Vec::len), Some(1), "{query}: {hits}");
+    hits[0]["id"].to_string()
+}
+
 /// A clearly printed line that Tesseract's line finder drops (the title of
 /// `tests/data/dropped-line/`) is read again as a raw line and lands in the
 /// text, the word boxes and the searchable PDF in its place.
 #[test]
 fn a_line_the_line_finder_drops_is_read_again() {
     let a = TestArchive::new();
-    let file = repo().join("tests/data/dropped-line/violation-report-200dpi.png");
-    let (r, code) = a.ingest(&[], &[&file]);
-    assert_eq!((code, r["ingested"].as_u64()), (0, Some(1)), "{r}");
-    let hits = a.search(&[], "محضر ضبط مخالفه")["hits"].clone();
-    assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
-    let id = hits[0]["id"].to_string();
+    let id = import_and_find(
+        &a,
+        "dropped-line/violation-report-200dpi.png",
+        "محضر ضبط مخالفه",
+    );
     let out = a.run(&["show", "--json", "--words", &id]);
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -196,12 +206,8 @@ fn a_line_the_line_finder_drops_is_read_again() {
 #[test]
 fn a_short_turned_form_is_read_upright() {
     let a = TestArchive::new();
-    let file = repo().join("tests/data/osd-few-letters/licence-turned-90.png");
-    let (r, code) = a.ingest(&[], &[&file]);
-    assert_eq!((code, r["ingested"].as_u64()), (0, Some(1)), "{r}");
-    let hits = a.search(&[], "سلطان البلوي")["hits"].clone();
-    assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
-    let page = &a.show(&hits[0]["id"].to_string())["pages"][0];
+    let id = import_and_find(&a, "osd-few-letters/licence-turned-90.png", "سلطان البلوي");
+    let page = &a.show(&id)["pages"][0];
     assert_eq!(page["rotation"], 90, "{page}");
     let text = page["text"].as_str().unwrap();
     for line in [
