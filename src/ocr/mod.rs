@@ -622,91 +622,74 @@ impl OcrEngine {
             let (x0, y0) = (b[0].saturating_sub(pad_x), b[1].saturating_sub(pad_y));
             let (x1, y1) = ((b[0] + b[2] + pad_x).min(w), (b[1] + b[3] + pad_y).min(h));
             let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
-            // the page's model, and for Arabic also the script model, which
-            // often reads such lines better (see below for which reading wins)
-            let mut models = vec![page.languages.clone()];
-            if page.languages.split('+').any(|l| l == "ara")
-                && self.config.datapath.join("Arabic.traineddata").is_file()
-            {
-                models.push("Arabic".to_string());
-            }
-            let ink = prep::otsu_threshold(&crop);
-            let mut best: Option<(f32, Vec<Word>)> = None;
-            for model in models {
-                let read =
-                    self.recognize_segmented(&crop, dpi, &model, TessPageSegMode::PSM_RAW_LINE)?;
-                // A raw line's recogniser can "read" a character in the
-                // blank margin: a word with no ink under it is dropped, as
-                // are the least confident.
-                let words: Vec<Word> = read
-                    .words
-                    .into_iter()
-                    .filter(|wd| {
-                        wd.confidence >= RECOVERED_WORD_MIN
-                            && prep::ink_in(&crop, wd.bbox, ink) >= MIN_WORD_INK
-                    })
-                    .collect();
-                let letters: usize = words
-                    .iter()
-                    .map(|wd| wd.text.chars().filter(|c| c.is_alphanumeric()).count())
-                    .sum();
-                let total: f32 = words.iter().map(|wd| wd.confidence).sum();
-                let mean = total / words.len().max(1) as f32;
-                // confident enough as a line; then the most words read
-                // confidently (the sum) wins over a few read very surely
-                if letters >= 3
-                    && mean >= RECOVERED_LINE_MIN
-                    && best.as_ref().is_none_or(|(t, _)| total > *t)
-                {
-                    best = Some((total, words));
-                }
-            }
-            let Some((_, mut kept)) = best else {
+            let languages = page.languages.clone();
+            let Some(mut words) = self.read_raw_line(&crop, dpi, &languages)? else {
                 continue;
             };
-            for wd in &mut kept {
+            for wd in &mut words {
                 wd.bbox[0] += x0;
                 wd.bbox[1] += y0;
             }
-            let text = kept
-                .iter()
-                .map(|wd| wd.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            tracing::debug!(%text, band = ?b, "line recovered");
-            // into the text before the first line that lies below it
-            let below = page.lines.iter().position(|(_, lb)| lb[1] >= b[1] + b[3]);
-            let at = below
-                .and_then(|i| page.text.find(page.lines[i].0.as_str()))
-                .unwrap_or(page.text.len());
-            if at == page.text.len() {
-                if !page.text.is_empty() {
-                    page.text.push('\n');
-                }
-                page.text.push_str(&text);
-            } else {
-                page.text.insert_str(at, &format!("{text}\n"));
-            }
-            let line_box = [x0, b[1], x1 - x0, b[3]];
-            page.lines
-                .insert(below.unwrap_or(page.lines.len()), (text, line_box));
-            // and its words before the first word below it (reading order)
-            let at = page
-                .words
-                .iter()
-                .position(|wd| wd.bbox[1] >= b[1] + b[3])
-                .unwrap_or(page.words.len());
-            page.words.splice(at..at, kept);
-            page.confidence =
-                page.words.iter().map(|wd| wd.confidence).sum::<f32>() / page.words.len() as f32;
+            insert_line(page, words, [x0, b[1], x1 - x0, b[3]]);
         }
         Ok(())
+    }
+
+    /// Read a crop holding one line as a raw line (PSM 13) with `languages`
+    /// and, for Arabic, also the script model, which often reads such lines
+    /// better. Returns the words of the better reading, if one is confident.
+    fn read_raw_line(
+        &mut self,
+        crop: &GrayImage,
+        dpi: Option<u32>,
+        languages: &str,
+    ) -> Result<Option<Vec<Word>>, OcrError> {
+        let mut models = vec![languages];
+        if languages.split('+').any(|l| l == "ara") && self.has_script_model() {
+            models.push("Arabic");
+        }
+        let ink = prep::otsu_threshold(crop);
+        let mut best: Option<(f32, Vec<Word>)> = None;
+        for model in models {
+            let read = self.recognize_segmented(crop, dpi, model, TessPageSegMode::PSM_RAW_LINE)?;
+            // A raw line's recogniser can "read" a character in the blank
+            // margin: a word with no ink under it is dropped, as are the
+            // least confident.
+            let words: Vec<Word> = read
+                .words
+                .into_iter()
+                .filter(|wd| {
+                    wd.confidence >= RECOVERED_WORD_MIN
+                        && prep::ink_in(crop, wd.bbox, ink) >= MIN_WORD_INK
+                })
+                .collect();
+            let letters: usize = words
+                .iter()
+                .map(|wd| wd.text.chars().filter(|c| c.is_alphanumeric()).count())
+                .sum();
+            let total: f32 = words.iter().map(|wd| wd.confidence).sum();
+            let mean = total / words.len().max(1) as f32;
+            // confident enough as a line; then the most words read
+            // confidently (the sum) wins over a few read very surely
+            if letters >= 3
+                && mean >= RECOVERED_LINE_MIN
+                && best.as_ref().is_none_or(|(t, _)| total > *t)
+            {
+                best = Some((total, words));
+            }
+        }
+        Ok(best.map(|(_, words)| words))
+    }
+
+    /// Whether Debian's Arabic script model (`Arabic.traineddata`) is there.
+    fn has_script_model(&self) -> bool {
+        self.config.datapath.join("Arabic.traineddata").is_file()
     }
 
     /// Read the lines holding numbers again with the Arabic script model and
     /// take its numbers where they are better formed (see [`numbers`]).
     fn reread_numbers(&mut self, level: &GrayImage, dpi: Option<u32>, page: &mut OcrPage) {
-        if !self.config.datapath.join("Arabic.traineddata").is_file() {
+        if !self.has_script_model() {
             return;
         }
         let (w, h) = level.dimensions();
@@ -789,6 +772,39 @@ impl OcrEngine {
             }
         }
     }
+}
+
+/// Put a line read apart (its words, in reading order, and its box) into a
+/// reading: the text before the first line that lies below it, the words
+/// before the first word below it.
+fn insert_line(page: &mut OcrPage, words: Vec<Word>, line_box: [u32; 4]) {
+    let bottom = line_box[1] + line_box[3];
+    let text = words
+        .iter()
+        .map(|wd| wd.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    tracing::debug!(%text, ?line_box, "line recovered");
+    let below = page.lines.iter().position(|(_, lb)| lb[1] >= bottom);
+    match below.and_then(|i| page.text.find(page.lines[i].0.as_str())) {
+        Some(at) => page.text.insert_str(at, &format!("{text}\n")),
+        None => {
+            if !page.text.is_empty() {
+                page.text.push('\n');
+            }
+            page.text.push_str(&text);
+        }
+    }
+    page.lines
+        .insert(below.unwrap_or(page.lines.len()), (text, line_box));
+    let at = page
+        .words
+        .iter()
+        .position(|wd| wd.bbox[1] >= bottom)
+        .unwrap_or(page.words.len());
+    page.words.splice(at..at, words);
+    page.confidence =
+        page.words.iter().map(|wd| wd.confidence).sum::<f32>() / page.words.len() as f32;
 }
 
 /// Send Tesseract's own diagnostics ("Detected 13 diacritics", "Invalid
