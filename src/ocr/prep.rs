@@ -607,6 +607,23 @@ pub fn unrotate_box(b: [u32; 4], deg: f32, w: u32, h: u32) -> [u32; 4] {
     [x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0)]
 }
 
+/// Ink pixels in each row (every `step`th pixel of it), and the Otsu
+/// threshold that told ink from paper.
+fn row_ink(img: &GrayImage, step: usize) -> (Vec<u32>, u8) {
+    let t = otsu_threshold(img);
+    let (raw, w) = (img.as_raw(), img.width() as usize);
+    let rows = (0..img.height() as usize)
+        .map(|y| {
+            raw[y * w..(y + 1) * w]
+                .iter()
+                .step_by(step)
+                .filter(|p| **p <= t)
+                .count() as u32
+        })
+        .collect();
+    (rows, t)
+}
+
 /// Boxes `[x, y, w, h]` of the horizontal bands of ink across an image:
 /// runs of rows holding ink, separated by blank rows, each narrowed to the
 /// columns its ink spans. A text line is one band (a dot or a mark above or
@@ -615,19 +632,13 @@ pub fn unrotate_box(b: [u32; 4], deg: f32, w: u32, h: u32) -> [u32; 4] {
 /// bands.
 pub fn ink_bands(img: &GrayImage, min_ink: u32) -> Vec<[u32; 4]> {
     let (w, h) = img.dimensions();
-    let t = otsu_threshold(img);
+    let (rows, t) = row_ink(img, 1);
     let raw = img.as_raw();
     let wu = w as usize;
-    let row_ink = |y: usize| {
-        raw[y * wu..(y + 1) * wu]
-            .iter()
-            .filter(|p| **p <= t)
-            .count() as u32
-    };
     let mut runs = Vec::new();
     let mut start = None;
-    for y in 0..h as usize {
-        match (row_ink(y) >= min_ink.max(1), start) {
+    for (y, ink) in rows.iter().enumerate() {
+        match (*ink >= min_ink.max(1), start) {
             (true, None) => start = Some(y),
             (false, Some(s)) => {
                 runs.push((s, y));
@@ -671,23 +682,12 @@ pub fn ink_in(img: &GrayImage, b: [u32; 4], threshold: u8) -> u32 {
 
 /// Top row of the `band_h`-row horizontal band holding the most ink.
 pub fn inkiest_band(img: &GrayImage, band_h: u32) -> u32 {
-    let (w, h) = img.dimensions();
+    let h = img.height();
     if band_h >= h {
         return 0;
     }
-    let t = otsu_threshold(img);
-    let raw = img.as_raw();
-    let wu = w as usize;
     // ink per row, sampling every 4th pixel
-    let rows: Vec<u32> = (0..h as usize)
-        .map(|y| {
-            raw[y * wu..(y + 1) * wu]
-                .iter()
-                .step_by(4)
-                .filter(|p| **p <= t)
-                .count() as u32
-        })
-        .collect();
+    let (rows, _) = row_ink(img, 4);
     let bh = band_h as usize;
     let mut sum: u32 = rows[..bh].iter().sum();
     let (mut best, mut best_top) = (sum, 0usize);
