@@ -10,8 +10,20 @@
 //! exactly, whatever digits) per class, and per page with `--pages`;
 //! `--class=low-dpi,clean` limits it to those classes.
 //! With `samples` as a second argument, also the sample scans.
+//!
+//! The number pages (`numbers`, and the same pages `numbers-noisy`,
+//! `numbers-150dpi`, `numbers-blurred`, `numbers-rotated`, and in held-out
+//! fonts `numbers-heldout` and `numbers-heldout-noisy`) are also read by
+//! stock `tesseract -l ara` and `tesseract -l Arabic` and, when the
+//! environment variable ARSHIF_BEFORE names an arshif binary (an older
+//! release), by that binary: a fresh archive, `init`, `ingest PAGE`, `show
+//! --json 1`, so its pages go through the same `ingest::read_page`. A second
+//! table gives, per level, the true numbers read exactly by each reader,
+//! printed in Arabic-Indic digits and in Western digits apart. (Only the
+//! `numbers` level is in the first table, read by `tesseract -l ara+eng`.)
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -72,15 +84,8 @@ impl Score {
         let tc: Vec<char> = t.chars().collect();
         let rw: Vec<&str> = r.split(' ').collect();
         let tw: Vec<&str> = t.split(' ').collect();
-        // numbers: every maximal run of digits and / in the truth
-        let runs = |s: &str| -> Vec<String> {
-            s.split(|c: char| !(c.is_ascii_digit() || c == '/'))
-                .map(|x| x.trim_matches('/').to_string())
-                .filter(|x| x.chars().filter(|c| c.is_ascii_digit()).count() >= 3)
-                .collect()
-        };
-        let truth_numbers = runs(&t);
-        let read_numbers = runs(&r);
+        let truth_numbers = number_runs(&t);
+        let read_numbers = number_runs(&r);
         Score {
             char_errors: levenshtein(&rc, &tc),
             chars: tc.len(),
@@ -121,6 +126,170 @@ impl Score {
     }
 }
 
+/// The numbers of a canonical text: every maximal run of digits and `/`
+/// holding at least 3 digits, `/` trimmed from its ends.
+fn number_runs(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_ascii_digit() || c == '/'))
+        .map(|x| x.trim_matches('/').to_string())
+        .filter(|x| x.chars().filter(|c| c.is_ascii_digit()).count() >= 3)
+        .collect()
+}
+
+/// The digits a number is printed in: 0 Arabic-Indic (or Extended
+/// Arabic-Indic), 1 Western.
+const DIGITS: [&str; 2] = ["Arabic-Indic", "Western"];
+
+/// The numbers of a true text as `number_runs` finds them in its canonical
+/// form (the value in ASCII digits, separators as printed, so a Hijri date's
+/// هـ is not part of it), each with the digits it is printed in.
+fn printed_numbers(truth: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut run = String::new();
+    let mut indic = false;
+    let mut flush = |run: &mut String, indic: &mut bool| {
+        let value = run.trim_matches('/');
+        if value.chars().filter(|c| c.is_ascii_digit()).count() >= 3 {
+            out.push((value.to_string(), if *indic { 0 } else { 1 }));
+        }
+        run.clear();
+        *indic = false;
+    };
+    for c in truth.chars() {
+        if let Some(d) = normalize::ascii_digit(c) {
+            run.push(d);
+            indic |= d != c;
+        } else if c == '/' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut indic);
+        }
+    }
+    flush(&mut run, &mut indic);
+    out
+}
+
+/// True numbers read exactly, by the digits they are printed in: `[0]`
+/// Arabic-Indic, `[1]` Western. A number is read exactly when its value is
+/// one of the reading's numbers (`number_runs` of its canonical text, digits
+/// as values: ٤ is 4), as the "numbers" column of the class table counts.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    right: [usize; 2],
+    total: [usize; 2],
+}
+
+impl Tally {
+    fn of(read: &str, truth: &[(String, usize)]) -> Tally {
+        let read = number_runs(&canon(read));
+        let mut t = Tally::default();
+        for (value, digits) in truth {
+            t.total[*digits] += 1;
+            t.right[*digits] += usize::from(read.contains(value));
+        }
+        t
+    }
+    fn add(&mut self, o: Tally) {
+        for d in 0..2 {
+            self.right[d] += o.right[d];
+            self.total[d] += o.total[d];
+        }
+    }
+    fn show(&self, digits: usize) -> String {
+        let (r, n) = (self.right[digits], self.total[digits]);
+        if n == 0 {
+            "–".into()
+        } else {
+            format!("{:.2} ({r}/{n})", r as f64 / n as f64)
+        }
+    }
+}
+
+/// The number pages' levels: (row name, class).
+const LEVELS: [(&str, &str); 7] = [
+    ("clean", "numbers"),
+    ("noisy", "numbers-noisy"),
+    ("150 dpi", "numbers-150dpi"),
+    ("blurred", "numbers-blurred"),
+    ("rotated", "numbers-rotated"),
+    ("held-out clean", "numbers-heldout"),
+    ("held-out noisy", "numbers-heldout-noisy"),
+];
+
+/// The readers compared on the number pages, beside arshif itself.
+enum Reader {
+    /// An older arshif binary (ARSHIF_BEFORE).
+    Before(PathBuf),
+    /// Stock Tesseract with this `-l`.
+    Tesseract(&'static str),
+}
+
+impl Reader {
+    fn name(&self) -> String {
+        match self {
+            Reader::Before(_) => "arshif before".into(),
+            Reader::Tesseract(l) => format!("tesseract {l}"),
+        }
+    }
+    fn read(&self, page: &Path, languages: Option<&str>) -> String {
+        match self {
+            Reader::Before(bin) => binary_read(bin, page, languages),
+            Reader::Tesseract(l) => tesseract_read(page, l),
+        }
+    }
+}
+
+/// A page read by an arshif binary as an import reads it: into a fresh
+/// archive, then the text of its pages from `show --json`.
+fn binary_read(bin: &Path, page: &Path, languages: Option<&str>) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("archive");
+    let run = |args: &[&OsStr]| -> Option<Vec<u8>> {
+        let out = Command::new(bin)
+            .arg("--archive")
+            .arg(&archive)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+        if out.status.success() {
+            Some(out.stdout)
+        } else {
+            eprintln!(
+                "{} {:?} on {}: {}\n{}",
+                bin.display(),
+                args,
+                page.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            None
+        }
+    };
+    let os = OsStr::new;
+    run(&[os("init")]).unwrap();
+    let mut ingest = vec![os("ingest")];
+    if let Some(l) = languages {
+        ingest.extend([os("--languages"), os(l)]);
+    }
+    ingest.push(page.as_os_str());
+    if run(&ingest).is_none() {
+        return String::new();
+    }
+    let Some(json) = run(&[os("show"), os("--json"), os("1")]) else {
+        return String::new();
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    doc["pages"]
+        .as_array()
+        .map(|pages| {
+            pages
+                .iter()
+                .map(|p| p["text"].as_str().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
 fn arshif_read(engine: &mut OcrEngine, path: &Path) -> String {
     let head = extract::read_head(path).unwrap();
     let format = extract::sniff(&head).unwrap();
@@ -141,7 +310,7 @@ fn arshif_read(engine: &mut OcrEngine, path: &Path) -> String {
     texts.join("\n")
 }
 
-fn tesseract_read(path: &Path) -> String {
+fn tesseract_read(path: &Path, languages: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let image = if path.extension().is_some_and(|e| e == "pdf") {
         let prefix = tmp.path().join("p");
@@ -157,7 +326,7 @@ fn tesseract_read(path: &Path) -> String {
     };
     let out = Command::new("tesseract")
         .arg(&image)
-        .args(["-", "-l", "ara+eng"])
+        .args(["-", "-l", languages])
         .env("OMP_THREAD_LIMIT", "1")
         .output()
         .unwrap();
@@ -217,13 +386,26 @@ fn main() {
         jobs.retain(|(class, _, _)| only.contains(class));
     }
     jobs.sort();
+    let languages = std::env::var("OCR_EVAL_LANGUAGES").ok();
+    let mut readers = Vec::new();
+    if let Some(bin) = std::env::var_os("ARSHIF_BEFORE").filter(|b| !b.is_empty()) {
+        let bin = PathBuf::from(bin);
+        assert!(
+            bin.is_file(),
+            "ARSHIF_BEFORE={} is not a file",
+            bin.display()
+        );
+        readers.push(Reader::Before(bin));
+    }
+    readers.push(Reader::Tesseract("ara"));
+    readers.push(Reader::Tesseract("Arabic"));
     let queue = Mutex::new(jobs.clone());
-    let results: Mutex<Vec<(String, String, Score, Score)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<PageResult>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| {
                 let mut cfg = OcrConfig::default();
-                if let Ok(l) = std::env::var("OCR_EVAL_LANGUAGES") {
+                if let Some(l) = &languages {
                     cfg.languages = l.parse().unwrap();
                 }
                 let mut engine = OcrEngine::new(&cfg).unwrap();
@@ -234,22 +416,48 @@ fn main() {
                     let truth = std::fs::read_to_string(&truth)
                         .unwrap()
                         .replace('\u{c}', "\n");
-                    let ours = Score::of(&arshif_read(&mut engine, &page), &truth);
-                    let theirs = Score::of(&tesseract_read(&page), &truth);
+                    let read = arshif_read(&mut engine, &page);
+                    let ours = Score::of(&read, &truth);
+                    // the class table's levels (the numbers pages' other
+                    // levels are only in the numbers table)
+                    let theirs = (!class.starts_with("numbers-"))
+                        .then(|| Score::of(&tesseract_read(&page, "ara+eng"), &truth));
+                    let mut numbers = Vec::new();
+                    if LEVELS.iter().any(|(_, c)| *c == class) {
+                        let truth = printed_numbers(&truth);
+                        numbers.push(Tally::of(&read, &truth));
+                        for r in &readers {
+                            let read = r.read(&page, languages.as_deref());
+                            numbers.push(Tally::of(&read, &truth));
+                        }
+                    }
                     let name = page.file_name().unwrap().to_string_lossy().into_owned();
-                    results.lock().unwrap().push((class, name, ours, theirs));
+                    results.lock().unwrap().push(PageResult {
+                        class,
+                        name,
+                        ours,
+                        theirs,
+                        numbers,
+                    });
                 }
             });
         }
     });
     let mut results = results.into_inner().unwrap();
-    results.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    results.sort_by(|a, b| (&a.class, &a.name).cmp(&(&b.class, &b.name)));
+    let columns: Vec<String> = std::iter::once("arshif".to_string())
+        .chain(readers.iter().map(Reader::name))
+        .collect();
     if show_pages {
         println!("| page | arshif CER | tesseract CER | arshif words | tesseract words | arshif numbers | tesseract numbers |");
         println!("|---|---:|---:|---:|---:|---:|---:|");
-        for (_, name, o, t) in &results {
+        for r in &results {
+            let (o, Some(t)) = (&r.ours, &r.theirs) else {
+                continue;
+            };
             println!(
-                "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
+                "| {} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} |",
+                r.name,
                 o.cer(),
                 t.cer(),
                 o.word_acc(),
@@ -259,13 +467,21 @@ fn main() {
             );
         }
         println!();
+        print_numbers_header("page", false, &columns);
+        for r in results.iter().filter(|r| !r.numbers.is_empty()) {
+            print_numbers_row(&r.name, None, &r.numbers);
+        }
+        println!();
     }
     let mut by: BTreeMap<&str, (usize, Score, Score)> = BTreeMap::new();
-    for (class, _, o, t) in &results {
-        let e = by.entry(class.as_str()).or_default();
+    for r in &results {
+        let Some(t) = r.theirs else {
+            continue;
+        };
+        let e = by.entry(r.class.as_str()).or_default();
         e.0 += 1;
-        e.1.add(*o);
-        e.2.add(*t);
+        e.1.add(r.ours);
+        e.2.add(t);
     }
     println!("| class | pages | arshif CER | tesseract CER | arshif word acc. | tesseract word acc. | arshif numbers | tesseract numbers |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -293,4 +509,67 @@ fn main() {
             );
         }
     }
+    // numbers read exactly, per level and digits
+    let mut levels: BTreeMap<&str, (usize, Vec<Tally>)> = BTreeMap::new();
+    for r in results.iter().filter(|r| !r.numbers.is_empty()) {
+        let e = levels
+            .entry(r.class.as_str())
+            .or_insert_with(|| (0, vec![Tally::default(); r.numbers.len()]));
+        e.0 += 1;
+        for (sum, t) in e.1.iter_mut().zip(&r.numbers) {
+            sum.add(*t);
+        }
+    }
+    if !levels.is_empty() {
+        println!();
+        print_numbers_header("level", true, &columns);
+        for (level, class) in LEVELS {
+            if let Some((n, tallies)) = levels.get(class) {
+                print_numbers_row(level, Some(*n), tallies);
+            }
+        }
+    }
+}
+
+/// The numbers table's head: each reader's numbers read exactly, printed in
+/// Arabic-Indic digits and in Western digits.
+fn print_numbers_header(first: &str, pages: bool, readers: &[String]) {
+    let mut head = format!("| {first} |");
+    let mut rule = "|---|".to_string();
+    if pages {
+        head += " pages |";
+        rule += "---:|";
+    }
+    for r in readers {
+        for d in DIGITS {
+            head += &format!(" {r} {d} |");
+            rule += "---:|";
+        }
+    }
+    println!("{head}\n{rule}");
+}
+
+fn print_numbers_row(first: &str, pages: Option<usize>, tallies: &[Tally]) {
+    let mut row = format!("| {first} |");
+    if let Some(n) = pages {
+        row += &format!(" {n} |");
+    }
+    for t in tallies {
+        for d in 0..DIGITS.len() {
+            row += &format!(" {} |", t.show(d));
+        }
+    }
+    println!("{row}");
+}
+
+/// One page's readings scored: arshif's and `tesseract -l ara+eng`'s
+/// against the true text (the latter not on the number pages' other
+/// levels), and the numbers read exactly by each reader (arshif first, then
+/// the others in order; empty but on number pages).
+struct PageResult {
+    class: String,
+    name: String,
+    ours: Score,
+    theirs: Option<Score>,
+    numbers: Vec<Tally>,
 }

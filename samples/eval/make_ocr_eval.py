@@ -16,6 +16,16 @@ different condition, so a class's CER against the clean class's measures the
 condition, not which fonts and templates happened to land in the class.
 (Before pairing, 24 rotated pages read 2.1× worse than 24 clean ones while
 each read exactly as well as itself turned upright.)
+
+The numbers pages (`numbers`, clean at 300 dpi, in the five evaluation
+fonts) are paired the same way with number pages under other conditions:
+`numbers-noisy` (as the noisy class), `numbers-150dpi`, `numbers-blurred`
+(Gaussian blur 1.4 at 300 dpi, make_eval's "blurred"), `numbers-rotated`
+(90, 180, 270), and the same pages in font families the number reader was
+not trained on (samples/numbers/render_lines.py's HELDOUT), clean and noisy:
+`numbers-heldout`, `numbers-heldout-noisy`. The truth holds each number in
+the digits printed: KacstOne draws Western digits after Arabic words as
+Arabic-Indic ones, so its pages are written in Arabic-Indic digits.
 """
 import os
 import random
@@ -30,7 +40,32 @@ import make_eval as ev  # noqa: E402  (the search corpus's templates and fonts)
 
 PER_CLASS = 8
 # 2: the scanned classes are paired (see above)
-VERSION = 2
+# 3: numbers pages under more conditions and in held-out fonts
+VERSION = 3
+
+# Font families the number reader never saw in training (as in
+# samples/numbers/render_lines.py; pango's names), at sizes whose digits
+# stand as tall as the evaluation fonts' (Arabic-Indic 34-39 px at 300 dpi
+# against 36-42). The flag: the font draws Western digits after Arabic
+# words as Arabic-Indic ones (its `locl`), so they are printed, and written
+# in the truth, as Arabic-Indic.
+HELDOUT_FONTS = [("Scheherazade 19", False), ("Noto Kufi Arabic 13", False),
+                 ("KacstOne 15", True), ("Harmattan 16", False), ("Granada 12", False)]
+
+
+def render_in(text, font):
+    """ev.render's page (same layout) in a font of our choosing."""
+    fonts = ev.AR_FONTS
+    ev.AR_FONTS = [font]
+    try:
+        return ev.render(text, True, 0)
+    finally:
+        ev.AR_FONTS = fonts
+
+
+def save(page, dpi, pages, truth, name, text):
+    page.save(os.path.join(pages, name + ".png"), dpi=(dpi, dpi))
+    open(os.path.join(truth, name + ".png.txt"), "w", encoding="utf-8").write(text + "\n")
 
 
 def main():
@@ -99,6 +134,7 @@ def main():
     # Numbers: licence, certificate and report numbers and Hijri dates as
     # offices print them, mostly in Arabic-Indic digits, one field per line.
     labels = ["رقم الرخصة", "رقم الشهادة", "رقم المحضر", "الرقم", "تاريخ الإصدار", "تاريخ الانتهاء"]
+    numbers = []  # (text, clean page) of every numbers page
     for k in range(per_class):
         lines = []
         for j in range(14):
@@ -116,9 +152,30 @@ def main():
         text = "\n".join(lines)
         name = "numbers-%02d-ar" % (k + 1)
         page = ev.render(text, True, k)
-        page.save(os.path.join(pages, name + ".png"), dpi=(300, 300))
-        open(os.path.join(truth, name + ".png.txt"), "w", encoding="utf-8").write(text + "\n")
+        save(page, 300, pages, truth, name, text)
         n += 1
+        numbers.append((text, page))
+    # The same number pages under the other conditions (no draw from `rng`:
+    # the pages above stay as they were).
+    for k, (text, page) in enumerate(numbers):
+        tag = "%02d-ar" % (k + 1)
+        noisy, _, _ = ev.degrade(page, "noisy", random.Random(n))
+        save(noisy, 300, pages, truth, "numbers-noisy-" + tag, text)
+        low, _, dpi = ev.degrade(page, "lowdpi", None)
+        save(low, dpi, pages, truth, "numbers-150dpi-" + tag, text)
+        blurred, _, _ = ev.degrade(page, "blurred", None)
+        save(blurred, 300, pages, truth, "numbers-blurred-" + tag, text)
+        turn = [90, 180, 270][k % 3]
+        save(page.rotate(turn, expand=True), 300, pages, truth,
+             "numbers-rotated-%s-%d" % (tag, turn), text)
+        font, indic = HELDOUT_FONTS[k % len(HELDOUT_FONTS)]
+        printed = text.translate(ev.AI) if indic else text
+        held = render_in(printed, font)
+        family = font.rsplit(" ", 1)[0].replace(" ", "")
+        save(held, 300, pages, truth, "numbers-heldout-%s-%s" % (tag, family), printed)
+        noisy, _, _ = ev.degrade(held, "noisy", random.Random(n + 1))
+        save(noisy, 300, pages, truth, "numbers-heldout-noisy-%s-%s" % (tag, family), printed)
+        n += 6
     # `make ocr-eval` renders again when either changes
     open(os.path.join(out, "VERSION"), "w").write("%d %d\n" % (VERSION, per_class))
     print("wrote %d pages to %s" % (n, os.path.abspath(out)))
