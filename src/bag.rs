@@ -6,7 +6,7 @@
 //! * `metadata/<sha256>.json` — the document: title, type, media type,
 //!   size, branch, sources (path, branch, type, import time, import batch)
 //!   and each page's reading (source, confidence, rotation, skew, size,
-//!   language, word boxes);
+//!   language, word boxes, and the numbers read on it when there are any);
 //! * `text/<sha256>/page-NNNN.txt` — each page's text.
 //!
 //! Everything is named by content, and nothing local to one archive (ids)
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{Catalog, CatalogError, NewBatch, NewDocument, PageRecord, SourceRecord};
+use crate::ocr::digits::NumberReading;
 use crate::store::StoreError;
 use crate::types::{BlobId, BranchScope, BranchSlug, DocType, TextSource, Word};
 
@@ -92,6 +93,10 @@ struct PageMeta {
     height: u32,
     language: String,
     words: Vec<Word>,
+    /// Numbers the number reader read (absent when none, as in bags from
+    /// before there were any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    numbers: Vec<NumberReading>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -281,6 +286,7 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
                     height: p.height,
                     language: p.language.clone(),
                     words: p.words.clone(),
+                    numbers: p.numbers.clone(),
                 })
                 .collect(),
         };
@@ -462,6 +468,7 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
                 width: p.width,
                 height: p.height,
                 language: p.language.clone(),
+                numbers: p.numbers.clone(),
             });
         }
         let mut sources = Vec::new();
@@ -550,4 +557,73 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
     crate::index::catch_up(&mut w, &mut catalog, state)?;
     w.finish()?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::fixtures::{new_batch, page, page_with_numbers, source};
+
+    /// An archive with one document whose first page has numbers.
+    fn archive_with_numbers(root: &Path) -> Archive {
+        let archive = Archive::init(root).unwrap();
+        let file = root.join("scan.png");
+        std::fs::write(&file, b"not really a png, but bytes to keep").unwrap();
+        let staged = archive.store().stage(&file, None).unwrap();
+        let (blob, size) = (staged.id(), staged.size());
+        archive.store().commit(staged).unwrap();
+        let mut catalog = archive.catalog().unwrap();
+        let b = new_batch(&mut *catalog);
+        let pages = vec![
+            page_with_numbers(1, "رخصة بناء رقم ٤٤٥١٢٨٤"),
+            page(2, "second page"),
+        ];
+        let extracted = crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
+        catalog
+            .insert_document(&NewDocument {
+                blob,
+                size,
+                media_type: "image/png".into(),
+                title: "رخصة بناء".into(),
+                pages,
+                source: source(b, "scans/scan.png", Some("hofuf")),
+                extracted,
+            })
+            .unwrap();
+        archive
+    }
+
+    #[test]
+    fn numbers_cross_a_bag_and_a_round_trip_changes_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let first = archive_with_numbers(&t.path().join("a"));
+        let bag = t.path().join("bag");
+        export(&first, &bag, &ExportOptions::default()).unwrap();
+
+        let metadata = std::fs::read_dir(bag.join("data/metadata"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(metadata).unwrap()).unwrap();
+        let numbers = &meta["pages"][0]["numbers"];
+        assert_eq!(numbers[1]["value"], "4451284");
+        assert_eq!(numbers[1]["alternatives"][0], "4451234");
+        assert_eq!(numbers[1]["box"], serde_json::json!([420, 200, 210, 38]));
+        // a page without numbers says nothing of them
+        assert!(meta["pages"][1].get("numbers").is_none());
+
+        let second = Archive::init(&t.path().join("b")).unwrap();
+        import(&second, &bag).unwrap();
+        let (c1, c2) = (first.catalog().unwrap(), second.catalog().unwrap());
+        let (id1, id2) = (c1.document_ids().unwrap()[0], c2.document_ids().unwrap()[0]);
+        assert_eq!(c2.pages(id2).unwrap(), c1.pages(id1).unwrap());
+
+        let again = t.path().join("again");
+        export(&second, &again, &ExportOptions::default()).unwrap();
+        let manifest = |b: &Path| std::fs::read_to_string(b.join("manifest-sha256.txt")).unwrap();
+        assert_eq!(manifest(&again), manifest(&bag));
+    }
 }

@@ -197,6 +197,7 @@ pub fn corpus(n: usize) -> Vec<(DocumentRecord, Vec<PageRecord>)> {
                     width: 2480,
                     height: 3508,
                     language: "ara".into(),
+                    numbers: Vec::new(),
                 })
                 .collect();
             let mut blob = [0u8; 32];

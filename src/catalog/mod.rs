@@ -93,6 +93,7 @@ pub fn document_json(
                 "height": p.height,
                 "language": p.language,
             });
+            v["numbers"] = json!(p.numbers.iter().map(number_json).collect::<Vec<_>>());
             if detail == PageDetail::TextAndWords {
                 v["words"] = json!(p.words.iter().map(|w| json!({
                     "text": w.text, "box": w.bbox, "confidence": w.confidence
@@ -103,8 +104,20 @@ pub fn document_json(
     })
 }
 
+/// A number read on a page, as [`document_json`] gives it.
+fn number_json(n: &crate::ocr::digits::NumberReading) -> serde_json::Value {
+    serde_json::json!({
+        "text": n.text,
+        "value": n.value,
+        "kind": n.kind,
+        "confidence": (n.confidence as f64 * 1000.0).round() / 1000.0,
+        "alternatives": n.alternatives,
+        "box": n.bbox,
+    })
+}
+
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -160,6 +173,12 @@ pub struct PageRecord {
     pub height: u32,
     /// Tesseract language string used (`ara`, `eng`, `ara+eng`), empty for text layers.
     pub language: String,
+    /// Numbers arshif's number reader read on the page, boxes in the frame
+    /// of the word boxes (empty for text layers and pending pages). Absent
+    /// from page-cache entries and reading-process replies written before
+    /// there were any.
+    #[serde(default)]
+    pub numbers: Vec<crate::ocr::digits::NumberReading>,
 }
 
 /// A new import batch.
@@ -573,6 +592,33 @@ pub(crate) mod fixtures {
             width: 2480,
             height: 3508,
             language: "ara".into(),
+            numbers: Vec::new(),
+        }
+    }
+
+    /// A page with numbers read on it: one sure, one with alternatives.
+    pub(crate) fn page_with_numbers(n: u32, text: &str) -> PageRecord {
+        use crate::ocr::digits::{NumberKind, NumberReading};
+        PageRecord {
+            numbers: vec![
+                NumberReading {
+                    text: "١٤٤٥/٠٣/١٢هـ".into(),
+                    value: "1445/03/12".into(),
+                    kind: NumberKind::Date,
+                    confidence: 0.975,
+                    alternatives: vec![],
+                    bbox: [100, 200, 300, 40],
+                },
+                NumberReading {
+                    text: "٤٤٥١٢٨٤".into(),
+                    value: "4451284".into(),
+                    kind: NumberKind::Number,
+                    confidence: 0.62,
+                    alternatives: vec!["4451234".into(), "4451204".into()],
+                    bbox: [420, 200, 210, 38],
+                },
+            ],
+            ..page(n, text)
         }
     }
 

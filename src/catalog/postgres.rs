@@ -44,7 +44,7 @@ use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word
 
 /// The PostgreSQL catalog schema version this build reads and writes (kept
 /// in `arshif_meta`; its own sequence, apart from the SQLite catalog's).
-pub const PG_SCHEMA_VERSION: i64 = 1;
+pub const PG_SCHEMA_VERSION: i64 = 2;
 
 /// The channel document changes are announced on.
 const CHANNEL: &str = "arshif_changes";
@@ -161,7 +161,11 @@ CREATE TRIGGER documents_changed AFTER INSERT OR UPDATE ON documents
 "#;
 
 /// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_V1,
+    // 2: the numbers arshif's number reader read on each page
+    "ALTER TABLE pages ADD COLUMN numbers jsonb NOT NULL DEFAULT '[]'",
+];
 
 /// The columns of staff's corrections, in the order [`correction_from`]
 /// reads them.
@@ -584,7 +588,7 @@ fn correction_from(row: &Row, first: usize) -> Res<Correction> {
 }
 
 const PAGE_COLUMNS: &str =
-    "number, source, text, confidence, words, rotation, width, height, language, skew";
+    "number, source, text, confidence, words, rotation, width, height, language, skew, numbers";
 
 fn page_from(row: &Row) -> Res<PageRecord> {
     let source: String = row.try_get(1)?;
@@ -599,6 +603,7 @@ fn page_from(row: &Row) -> Res<PageRecord> {
         height: int("pages.height", row.try_get(7)?)?,
         language: row.try_get(8)?,
         skew: row.try_get(9)?,
+        numbers: serde_json::from_value(row.try_get(10)?).map_err(|e| bad("page numbers", e))?,
     })
 }
 
@@ -629,22 +634,24 @@ fn put_page(db: &mut Db, sql: &str, doc: DocId, p: &PageRecord) -> Res<()> {
             &i64::from(p.height),
             &p.language,
             &p.skew,
+            &json(&p.numbers),
         ],
     )?;
     Ok(())
 }
 
 const INSERT_PAGE: &str = "INSERT INTO pages (document_id, number, source, text, confidence,
-                                words, rotation, width, height, language, skew)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                                words, rotation, width, height, language, skew, numbers)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 const UPSERT_PAGE: &str = "INSERT INTO pages (document_id, number, source, text, confidence,
-                                words, rotation, width, height, language, skew)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                words, rotation, width, height, language, skew, numbers)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (document_id, number) DO UPDATE SET
         source = EXCLUDED.source, text = EXCLUDED.text, confidence = EXCLUDED.confidence,
         words = EXCLUDED.words, rotation = EXCLUDED.rotation, width = EXCLUDED.width,
-        height = EXCLUDED.height, language = EXCLUDED.language, skew = EXCLUDED.skew";
+        height = EXCLUDED.height, language = EXCLUDED.language, skew = EXCLUDED.skew,
+        numbers = EXCLUDED.numbers";
 
 fn sources_of(db: &mut Db, id: DocId) -> Res<Vec<SourceRecord>> {
     db.query(
@@ -1849,7 +1856,7 @@ mod tests {
         }
     }
 
-    use super::super::fixtures::{new_batch, page, source};
+    use super::super::fixtures::{new_batch, page, page_with_numbers, source};
 
     fn insert(cat: &mut PgCatalog, hex: &str, pages: Vec<PageRecord>) -> DocId {
         let b = new_batch(cat);
@@ -2477,6 +2484,97 @@ mod tests {
             .unwrap());
         let rec = cat.document(doc).unwrap().unwrap();
         assert_eq!((rec.page_count, rec.meta.revision), (3, 2));
+    }
+
+    #[test]
+    fn page_numbers_round_trip_through_pages_the_page_cache_and_a_completed_job() {
+        let t = TestDb::new();
+        let mut cat = t.open("n1");
+        let read = vec![
+            page_with_numbers(1, "رخصة بناء رقم ٤٤٥١٢٨٤"),
+            page(2, "second page"),
+        ];
+        assert_eq!(read[0].numbers.len(), 2);
+
+        // Cached while the file is read, then recorded.
+        let hex = "ef".repeat(32);
+        let blob: BlobId = hex.parse().unwrap();
+        for p in &read {
+            cat.cache_page(&blob, "k", p).unwrap();
+        }
+        let cached = cat.cached_pages(&blob, "k").unwrap();
+        assert_eq!(cached, read);
+        let doc = insert(&mut cat, &hex, cached);
+        assert_eq!(cat.pages(doc).unwrap(), read);
+        let row = t
+            .client()
+            .query_one(
+                "SELECT numbers -> 1 ->> 'value', numbers -> 1 -> 'alternatives' ->> 0,
+                        numbers -> 1 ->> 'kind', (numbers -> 1 -> 'box')::text
+                 FROM pages WHERE document_id = $1 AND number = 1",
+                &[&doc.0],
+            )
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "4451284");
+        assert_eq!(row.get::<_, String>(1), "4451234");
+        assert_eq!(row.get::<_, String>(2), "number");
+        assert_eq!(row.get::<_, String>(3), "[420, 200, 210, 38]");
+        let plain: serde_json::Value = t
+            .client()
+            .query_one(
+                "SELECT numbers FROM pages WHERE document_id = $1 AND number = 2",
+                &[&doc.0],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(plain, serde_json::json!([]));
+
+        // A queued page read by a worker lands with its numbers.
+        let queued = insert(&mut cat, &"fa".repeat(32), vec![page(1, "")]);
+        cat.enqueue(queued, &[1]).unwrap();
+        let mut worker = t.open("worker");
+        let jobs = worker.claim("w1", Duration::from_secs(60), 1, 3).unwrap();
+        assert_eq!(jobs.len(), 1);
+        let done = page_with_numbers(1, "رخصة بناء رقم ٤٤٥١٢٨٤");
+        assert!(worker
+            .complete("w1", &jobs[0], &done, &read_text, 7)
+            .unwrap());
+        assert_eq!(cat.pages(queued).unwrap(), vec![done]);
+    }
+
+    #[test]
+    fn pages_of_a_version_1_catalog_have_no_numbers() {
+        let t = TestDb::new();
+        {
+            // the first schema, with a page recorded before numbers were read
+            let mut c = t.client();
+            c.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(&t.schema)))
+                .unwrap();
+            c.batch_execute(SCHEMA_V1).unwrap();
+            c.batch_execute(
+                "CREATE TABLE arshif_meta (key text PRIMARY KEY, value text NOT NULL);
+                 INSERT INTO arshif_meta VALUES ('schema_version', '1');
+                 INSERT INTO documents (id, sha256, size, media_type, title, page_count, created_at)
+                   VALUES (1, 'abababababababababababababababababababababababababababababababab',
+                           1, 'image/png', 't', 1, now());
+                 INSERT INTO pages (document_id, number, source, text, confidence, words)
+                   VALUES (1, 1, 'ocr', 'نص', 0.9, '[]');",
+            )
+            .unwrap();
+        }
+        let cat = t.open("n1");
+        let pages = cat.pages(DocId(1)).unwrap();
+        assert_eq!(pages[0].text, "نص");
+        assert!(pages[0].numbers.is_empty());
+        let version: String = t
+            .client()
+            .query_one(
+                "SELECT value FROM arshif_meta WHERE key = 'schema_version'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(version, PG_SCHEMA_VERSION.to_string());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::{
     SourceRecord, SCHEMA_VERSION,
 };
 use crate::metadata::{Correction, CorrectionChange, Extracted};
+use crate::ocr::digits::NumberReading;
 use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
 
 const SCHEMA_V1: &str = r#"
@@ -110,6 +111,8 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE documents ADD COLUMN corrected_at TEXT;
      ALTER TABLE documents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
      CREATE INDEX documents_extracted_version ON documents (extracted_version);",
+    // 8: the numbers arshif's number reader read on each page
+    "ALTER TABLE pages ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// The columns of staff's corrections, in the order [`CorrectionRow`]
@@ -210,6 +213,16 @@ fn words_from_json(s: &str) -> Result<Vec<Word>, String> {
             confidence: c as f32 / 1000.0,
         })
         .collect())
+}
+
+/// A page's numbers are stored as their JSON (`[{"text", "value", "kind",
+/// "confidence", "alternatives", "box"}, ...]`).
+fn numbers_to_json(numbers: &[NumberReading]) -> String {
+    serde_json::to_string(numbers).expect("numbers serialise")
+}
+
+fn numbers_from_json(s: &str) -> Result<Vec<NumberReading>, String> {
+    serde_json::from_str(s).map_err(|e| e.to_string())
 }
 
 impl SqliteCatalog {
@@ -739,8 +752,8 @@ impl Catalog for SqliteCatalog {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO pages (document_id, number, source, text, confidence, words,
-                                        rotation, width, height, language, skew)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                        rotation, width, height, language, skew, numbers)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(db)?;
             for p in &doc.pages {
@@ -755,7 +768,8 @@ impl Catalog for SqliteCatalog {
                     p.width,
                     p.height,
                     p.language,
-                    p.skew as f64
+                    p.skew as f64,
+                    numbers_to_json(&p.numbers)
                 ])
                 .map_err(db)?;
             }
@@ -888,11 +902,24 @@ impl Catalog for SqliteCatalog {
     }
 
     fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError> {
-        type Row = (u32, String, String, f64, String, u16, u32, u32, String, f64);
+        type Row = (
+            u32,
+            String,
+            String,
+            f64,
+            String,
+            u16,
+            u32,
+            u32,
+            String,
+            f64,
+            String,
+        );
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT number, source, text, confidence, words, rotation, width, height, language, skew
+                "SELECT number, source, text, confidence, words, rotation, width, height, language, skew,
+                        numbers
                  FROM pages WHERE document_id = ?1 ORDER BY number",
             )
             .map_err(self.err())?;
@@ -909,6 +936,7 @@ impl Catalog for SqliteCatalog {
                     r.get(7)?,
                     r.get(8)?,
                     r.get(9)?,
+                    r.get(10)?,
                 ))
             })
             .map_err(self.err())?
@@ -927,6 +955,7 @@ impl Catalog for SqliteCatalog {
                     height,
                     language,
                     skew,
+                    numbers,
                 )| {
                     Ok(PageRecord {
                         number,
@@ -940,6 +969,8 @@ impl Catalog for SqliteCatalog {
                         width,
                         height,
                         language,
+                        numbers: numbers_from_json(&numbers)
+                            .map_err(|e| self.bad("page numbers", e))?,
                     })
                 },
             )
@@ -1222,7 +1253,7 @@ impl Catalog for SqliteCatalog {
 mod tests {
     use super::*;
 
-    use super::super::fixtures::{new_batch, page, source};
+    use super::super::fixtures::{new_batch, page, page_with_numbers, source};
 
     #[test]
     fn interrupted_batches_resume_and_cached_pages_last_until_recorded() {
@@ -1330,6 +1361,89 @@ mod tests {
         assert_eq!((again, new), (id, false));
         assert_eq!(cat.document(id).unwrap().unwrap().sources.len(), 3);
         assert_eq!(cat.stats().unwrap().pages, 2);
+    }
+
+    #[test]
+    fn page_numbers_round_trip_through_pages_and_the_page_cache() {
+        let t = tempfile::tempdir().unwrap();
+        let mut cat = SqliteCatalog::create(&t.path().join("c.sqlite")).unwrap();
+        let b = new_batch(&mut cat);
+        let blob: BlobId = "ef".repeat(32).parse().unwrap();
+        let read = vec![
+            page_with_numbers(1, "رخصة بناء رقم ٤٤٥١٢٨٤"),
+            page(2, "second page"),
+        ];
+        assert_eq!(read[0].numbers.len(), 2);
+
+        // Cached while the file is read, numbers and all.
+        for p in &read {
+            cat.cache_page(&blob, "k", p).unwrap();
+        }
+        let cached = cat.cached_pages(&blob, "k").unwrap();
+        assert_eq!(cached, read);
+        // A cache entry written before pages had numbers reads as none.
+        let mut old = serde_json::to_value(page(3, "third")).unwrap();
+        old.as_object_mut().unwrap().remove("numbers");
+        cat.conn
+            .execute(
+                "INSERT INTO page_cache (sha256, settings, number, page) VALUES (?1, 'k', 3, ?2)",
+                params![blob.to_hex(), old.to_string()],
+            )
+            .unwrap();
+        let cached = cat.cached_pages(&blob, "k").unwrap();
+        assert_eq!(cached[2], page(3, "third"));
+
+        // Recorded from the cache: the pages come back as they were read.
+        let (id, _) = cat
+            .insert_document(&NewDocument {
+                blob,
+                size: 1,
+                media_type: "image/tiff".into(),
+                title: "t".into(),
+                pages: cached.clone(),
+                source: source(b, "scans/x.tif", None),
+                extracted: Default::default(),
+            })
+            .unwrap();
+        assert_eq!(cat.pages(id).unwrap(), cached);
+        let stored: String = cat
+            .conn
+            .query_row(
+                "SELECT numbers FROM pages WHERE document_id = ?1 AND number = 1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let stored: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        assert_eq!(stored[1]["value"], "4451284");
+        assert_eq!(stored[1]["kind"], "number");
+        assert_eq!(stored[1]["alternatives"][0], "4451234");
+        assert_eq!(stored[1]["box"], serde_json::json!([420, 200, 210, 38]));
+    }
+
+    #[test]
+    fn pages_of_an_older_catalog_have_no_numbers() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("c.sqlite");
+        {
+            // a version-7 catalog, with a page recorded before numbers were read
+            let conn = Connection::open(&p).unwrap();
+            for step in &MIGRATIONS[..7] {
+                conn.execute_batch(step).unwrap();
+            }
+            conn.execute_batch(
+                "PRAGMA user_version = 7;
+                 INSERT INTO documents (id, sha256, size, media_type, title, page_count, created_at)
+                   VALUES (1, 'abababababababababababababababababababababababababababababababab', 1, 'image/png', 't', 1, '2026-11-29T00:00:00.000Z');
+                 INSERT INTO pages (document_id, number, source, text, confidence, words)
+                   VALUES (1, 1, 'ocr', 'نص', 0.9, '[]');",
+            )
+            .unwrap();
+        }
+        let cat = SqliteCatalog::open(&p).unwrap();
+        let pages = cat.pages(DocId(1)).unwrap();
+        assert_eq!(pages[0].text, "نص");
+        assert!(pages[0].numbers.is_empty());
     }
 
     #[test]

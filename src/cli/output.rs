@@ -432,7 +432,29 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
             p.confidence
         );
         println!("{}", p.text);
+        if let Some(line) = numbers_line(&p.numbers) {
+            println!("{line}");
+        }
     }
+}
+
+/// The numbers read on a page, in one line (`None` when there are none):
+/// `numbers read: 1445/03/12 · 4451284 (uncertain: 4451234 | 4451264)`.
+fn numbers_line(numbers: &[crate::ocr::digits::NumberReading]) -> Option<String> {
+    if numbers.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = numbers
+        .iter()
+        .map(|n| {
+            if n.alternatives.is_empty() {
+                n.value.clone()
+            } else {
+                format!("{} (uncertain: {})", n.value, n.alternatives.join(" | "))
+            }
+        })
+        .collect();
+    Some(format!("numbers read: {}", each.join(" · ")))
 }
 
 pub fn print_check(r: &crate::check::CheckReport, deep: bool) {
@@ -466,4 +488,19 @@ pub fn print_check(r: &crate::check::CheckReport, deep: bool) {
         "{damage} damaged, {} pending (work an interrupted import left; its re-run finishes it)",
         r.problems.len() - damage
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_shows_its_numbers_marking_the_uncertain_ones() {
+        let page = crate::catalog::fixtures::page_with_numbers(1, "رخصة");
+        assert_eq!(
+            numbers_line(&page.numbers).as_deref(),
+            Some("numbers read: 1445/03/12 · 4451284 (uncertain: 4451234 | 4451204)")
+        );
+        assert_eq!(numbers_line(&[]), None);
+    }
 }

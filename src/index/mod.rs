@@ -20,7 +20,7 @@ use crate::types::DocId;
 
 /// Bump when the schema or the analysis changes; an index of another version
 /// is rebuilt from the catalog.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 const VERSION_FILE: &str = "arshif-index.json";
 
@@ -70,6 +70,10 @@ pub struct Fields {
     /// exact lookup; and as printed, for display.
     pub reference: Field,
     pub reference_printed: Field,
+    /// The other values the number reader gave for the numbers it was
+    /// unsure of, on any page, as [`number_key`] forms them: what the
+    /// number may be besides what the text says, for exact lookup only.
+    pub number_alt: Field,
 }
 
 /// Build the schema. Field order and options are part of the format.
@@ -129,6 +133,7 @@ pub fn schema() -> (Schema, Fields) {
     let year_gregorian = b.add_text_field("year_gregorian", STRING | FAST);
     let reference = b.add_text_field("reference", STRING);
     let reference_printed = b.add_text_field("reference_printed", STORED);
+    let number_alt = b.add_text_field("number_alt", STRING);
     (
         b.build(),
         Fields {
@@ -150,6 +155,7 @@ pub fn schema() -> (Schema, Fields) {
             year_gregorian,
             reference,
             reference_printed,
+            number_alt,
         },
     )
 }
@@ -381,6 +387,31 @@ pub struct Indexer {
     pending: Vec<(DocId, i64)>,
 }
 
+/// The form the alternative readings of a number are indexed and looked up
+/// by (`number_alt`): its [`crate::metadata::reference_key`], with the
+/// leading zeros of each group of digits dropped as the text analyzer drops
+/// them, so that `1445/3/12` finds a date read `1445/03/12`.
+pub fn number_key(text: &str) -> Option<String> {
+    crate::metadata::reference_key(text).map(|k| number_key_of_reference(&k))
+}
+
+/// [`number_key`] of a text whose reference key is `key`.
+pub fn number_key_of_reference(key: &str) -> String {
+    key.split('/')
+        .map(|g| {
+            if !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()) {
+                match g.trim_start_matches('0') {
+                    "" => "0",
+                    t => t,
+                }
+            } else {
+                g
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A day as the index keeps it: midnight UTC.
 pub fn day_term_value(day: crate::calendar::Day) -> tantivy::DateTime {
     tantivy::DateTime::from_timestamp_secs(day.days_since_epoch() * 86_400)
@@ -442,6 +473,13 @@ impl Indexer {
                 d.add_text(f.reference, key);
             }
             d.add_text(f.reference_printed, r);
+        }
+        let mut alternatives = std::collections::BTreeSet::new();
+        for n in pages.iter().flat_map(|p| &p.numbers) {
+            alternatives.extend(n.alternatives.iter().filter_map(|a| number_key(a)));
+        }
+        for key in alternatives {
+            d.add_text(f.number_alt, key);
         }
         self.writer
             .add_document(d)
@@ -541,6 +579,17 @@ mod tests {
     use super::*;
 
     /// The checked-in schema file is what the code builds.
+    #[test]
+    fn number_keys_fold_digits_separators_and_leading_zeros() {
+        assert_eq!(number_key("4451234").as_deref(), Some("4451234"));
+        assert_eq!(number_key("١٤٤٥/٠٣/١٢").as_deref(), Some("1445/3/12"));
+        assert_eq!(number_key("1445-03-12").as_deref(), Some("1445/3/12"));
+        assert_eq!(number_key("MC-1445-0088").as_deref(), Some("mc/1445/88"));
+        assert_eq!(number_key("0/007").as_deref(), Some("0/7"));
+        assert_eq!(number_key("no digits"), None);
+        assert_eq!(number_key_of_reference("1445/03/12"), "1445/3/12");
+    }
+
     #[test]
     fn schema_matches_index_schema_file() {
         let (schema, _) = schema();

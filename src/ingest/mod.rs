@@ -252,6 +252,7 @@ pub(crate) fn text_layer_page(number: u32, t: crate::extract::TextLayerPage) -> 
         width: t.width,
         height: t.height,
         language: String::new(),
+        numbers: Vec::new(),
     }
 }
 
@@ -287,6 +288,7 @@ pub fn read_page(
                 width: r.width,
                 height: r.height,
                 language: r.languages,
+                numbers: r.numbers,
             })
         }
     }

@@ -552,6 +552,7 @@ pub fn pending_page(number: u32) -> PageRecord {
         width: 0,
         height: 0,
         language: String::new(),
+        numbers: Vec::new(),
     }
 }
 

@@ -38,6 +38,12 @@ pub const MAX_FUZZY_TERMS: usize = 1024;
 /// A clause matching a document's reference number exactly: far above
 /// any number of words, so the document the number names comes first.
 const REFERENCE: f32 = 100.0 * WORD;
+/// A number clause matching only an alternative reading of a number the
+/// number reader was unsure of (`number_alt`), in a document where the
+/// clause matches nothing else: an approximate match, like a fuzzy one,
+/// so the document is found but ranks below every document where the
+/// number was read as typed (those score at least WORD + EXACT_WORD).
+const NUMBER_ALT: f32 = FUZZY_MATCH;
 /// Weight of a stopword relative to other words.
 const STOPWORD_WEIGHT: f32 = 0.1;
 
@@ -183,6 +189,24 @@ fn reference(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
     })
 }
 
+/// The clause as a number one of whose alternative readings it is, in a
+/// document where it matches nothing else (exactly, never by distance).
+fn alternative_reading(f: &Fields, c: &AnalyzedClause) -> Option<Q> {
+    c.reference.as_ref().map(|key| {
+        let key = crate::index::number_key_of_reference(key);
+        Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.number_alt, &key),
+                    IndexRecordOption::Basic,
+                )) as Q,
+            ),
+            (Occur::MustNot, matches(f, c, None)),
+        ])) as Q
+    })
+}
+
 /// BM25 part of a clause's score (exactness is rewarded separately).
 fn relevance(f: &Fields, c: &AnalyzedClause) -> Q {
     stemmed(f, c).unwrap_or_else(|| exact(f, c))
@@ -317,7 +341,8 @@ fn required(p: &Prepared) -> impl Iterator<Item = &AnalyzedClause> {
 /// within that, an exact match adds [`EXACT_WORD`], an article variant
 /// [`VARIANT_WORD`], and BM25 orders the rest. In the fuzzy pass a word
 /// matched only approximately contributes [`FUZZY_MATCH`] (half a word), so
-/// approximate matches rank below exact and stemmed ones. A document that
+/// approximate matches rank below exact and stemmed ones; so does a number
+/// matched only as an alternative reading ([`NUMBER_ALT`]). A document that
 /// matches every required word therefore scores at least
 /// `WORD × required words` ([`all_words_score`]).
 /// Words of the archive within a query word's edit distance, with the
@@ -422,6 +447,9 @@ pub fn ranking_query(
             score.push(constant(matches(f, c, None), WORD * w));
             if let Some(r) = reference(f, c) {
                 score.push(constant(r, REFERENCE));
+            }
+            if let Some(a) = alternative_reading(f, c) {
+                score.push(constant(a, NUMBER_ALT * w));
             }
             if c.kind != Kind::Phrase {
                 // Phrases rank by their stemmed match alone: evaluating

@@ -4,6 +4,8 @@
 //! Ranking, from the top:
 //! 1. documents matching every word (exactly or by stem),
 //! 2. in the fuzzy pass, documents matching every word allowing OCR errors,
+//!    or a number only as an alternative reading of one the number reader
+//!    was unsure of (these join in on the first pass: never by distance),
 //! 3. the rest, by how many words they match;
 //!
 //! and within each tier an exact (normalised) match of a word outranks a

@@ -9,6 +9,39 @@ use crate::types::{BatchId, TextSource};
 
 /// Index documents given as (branch, doc type, pages) and return the index.
 fn index_of(docs: &[(&str, &str, &[&str])]) -> SearchIndex {
+    let docs: Vec<(&str, &str, Vec<PageRecord>)> = docs
+        .iter()
+        .map(|(branch, doc_type, pages)| {
+            let pages = pages
+                .iter()
+                .enumerate()
+                .map(|(n, t)| text_page(n as u32 + 1, t))
+                .collect();
+            (*branch, *doc_type, pages)
+        })
+        .collect();
+    index_pages(&docs)
+}
+
+/// A page of OCR'd text.
+fn text_page(number: u32, text: &str) -> PageRecord {
+    PageRecord {
+        number,
+        text: text.to_string(),
+        source: TextSource::Ocr,
+        confidence: 0.9,
+        words: vec![],
+        rotation: 0,
+        skew: 0.0,
+        width: 0,
+        height: 0,
+        language: "ara".into(),
+        numbers: vec![],
+    }
+}
+
+/// Index documents given as (branch, doc type, page records).
+fn index_pages(docs: &[(&str, &str, Vec<PageRecord>)]) -> SearchIndex {
     let idx = SearchIndex::create_in_ram(AnalysisConfig::default()).unwrap();
     let mut w = idx.writer().unwrap();
     for (i, (branch, doc_type, pages)) in docs.iter().enumerate() {
@@ -33,23 +66,7 @@ fn index_of(docs: &[(&str, &str, &[&str])]) -> SearchIndex {
             }],
             meta: Default::default(),
         };
-        let pages: Vec<PageRecord> = pages
-            .iter()
-            .enumerate()
-            .map(|(n, t)| PageRecord {
-                number: n as u32 + 1,
-                text: t.to_string(),
-                source: TextSource::Ocr,
-                confidence: 0.9,
-                words: vec![],
-                rotation: 0,
-                skew: 0.0,
-                width: 0,
-                height: 0,
-                language: "ara".into(),
-            })
-            .collect();
-        w.upsert(&doc, &pages).unwrap();
+        w.upsert(&doc, pages).unwrap();
     }
     w.commit().unwrap();
     idx.reload().unwrap();
@@ -372,4 +389,72 @@ fn scope_limits_hits_facets_and_filters() {
         count(&all.branches),
         [("hofuf".to_string(), 2), ("omran".to_string(), 1)]
     );
+}
+
+/// A number the number reader read on a page.
+fn number(value: &str, alternatives: &[&str]) -> crate::ocr::digits::NumberReading {
+    crate::ocr::digits::NumberReading {
+        text: value.into(),
+        value: value.into(),
+        kind: if value.contains('/') {
+            crate::ocr::digits::NumberKind::Date
+        } else {
+            crate::ocr::digits::NumberKind::Number
+        },
+        confidence: if alternatives.is_empty() { 0.99 } else { 0.6 },
+        alternatives: alternatives.iter().map(|a| a.to_string()).collect(),
+        bbox: [10, 10, 100, 20],
+    }
+}
+
+#[test]
+fn an_uncertain_number_is_found_by_its_alternatives_below_exact_readings() {
+    // Document 1: the licence number 4451234 read as 4451284, the reader
+    // unsure of its sixth digit. Document 2: 4451234 read as printed.
+    // Document 3: a sure reading of another number.
+    let misread = PageRecord {
+        numbers: vec![
+            number("4451284", &["4451234", "4451264"]),
+            number("1445/03/12", &["1445/08/12"]),
+        ],
+        ..text_page(1, "رخصة بناء رقم الرخصة: 4451284 بتاريخ 1445/03/12")
+    };
+    let read = PageRecord {
+        numbers: vec![number("4451234", &[])],
+        ..text_page(1, "شهادة رقم 4451234")
+    };
+    let sure = PageRecord {
+        numbers: vec![number("7781234", &[])],
+        ..text_page(1, "محضر رقم 7781234")
+    };
+    let idx = index_pages(&[
+        ("hofuf", "licence", vec![text_page(1, "غلاف"), misread]),
+        ("omran", "letter", vec![read]),
+        ("oyun", "violation-report", vec![sure]),
+    ]);
+    let r = search(&idx, &SearchRequest::new("4451234")).unwrap();
+    assert_eq!(
+        r.hits.iter().map(|h| h.id.0).collect::<Vec<_>>(),
+        vec![2, 1],
+        "{:?}",
+        r.hits
+    );
+    assert!(
+        r.hits[0].score >= 1000.0 && r.hits[1].score < 1000.0,
+        "{:?}",
+        r.hits
+    );
+    // What it was read as finds it as before, far above an alternative.
+    assert_eq!(ids(&idx, "4451284"), vec![1]);
+    assert_eq!(ids(&idx, "٤٤٥١٢٦٤"), vec![1]);
+    // Numbers are never matched by distance, alternatives included.
+    assert!(ids(&idx, "4451235").is_empty());
+    assert!(ids(&idx, "445123").is_empty());
+    // A date's alternative, however its zeros are typed.
+    assert_eq!(ids(&idx, "1445/8/12"), vec![1]);
+    assert_eq!(ids(&idx, "1445/08/12"), vec![1]);
+    // With another word: matching both (one by an alternative) comes first.
+    assert_eq!(ids(&idx, "رخصة 4451234"), vec![1, 2]);
+    // A sure reading has no alternatives.
+    assert!(ids(&idx, "7781284").is_empty());
 }
