@@ -12,6 +12,25 @@
 //! that document's true text that no other document's text contains. Words
 //! the OCR read correctly go to the typing-variant classes; words it misread
 //! form the `ocr-misread` class (typed correctly, found only by fuzzy matching).
+//!
+//! Mixed-script pages (English memos naming people in Arabic script,
+//! Arabic letters naming a company and its representative in Latin script)
+//! add `mixed-script`: a word of the page's own script followed by the
+//! other-script name (`Inspector لطيفة ماجد الصقعبي`, `شركة Brightwater
+//! Trading`), for names the OCR read. Otherwise the typing classes,
+//! `ocr-misread` and `phrase` take only words in the page's own script.
+//!
+//! A second table takes queries whatever the OCR read: the numbers printed
+//! on the page (licence, certificate, report and letter numbers, Hijri
+//! dates; four digits or more) typed in Western digits as staff type them,
+//! split by the digits they were printed in, and the other-script names
+//! (the rarest word of each). A third gives the share of documents whose
+//! extracted issue date (`document_date`) and `reference_numbers` match what
+//! their text prints.
+//!
+//! The scans are named neutrally (`scan-0001.png`); `documents.tsv` beside
+//! them says which template, language and condition each is, and the issue
+//! date and reference number it prints.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,6 +40,7 @@ use arshif::archive::Archive;
 use arshif::catalog::Catalog;
 use arshif::index::SearchIndex;
 use arshif::ingest::{self, IngestOptions, Quiet};
+use arshif::metadata::reference_key;
 use arshif::search::{self, SearchRequest};
 use tantivy::collector::TopDocs;
 use tantivy::query::QueryParser;
@@ -37,14 +57,80 @@ const CLASSES: &[&str] = &[
     "english case/plural",
     "phrase",
     "ocr-misread",
+    MIXED,
 ];
+/// Numbers the OCR misread, typed correctly: never matched fuzzily.
+const MISREAD_NUMBERS: &str = "ocr-misread numbers (never fuzzy, by design)";
+/// Classes of the second table: queried whatever the OCR read.
+const NUMBERS_INDIC: &str = "numbers printed in Arabic-Indic digits (typed in Western)";
+const NUMBERS_WESTERN: &str = "numbers printed in Western digits";
+const OTHER_SCRIPT_NAMES: &str = "other-script names (Arabic in English pages, Latin in Arabic)";
+const END_TO_END: &[&str] = &[NUMBERS_INDIC, NUMBERS_WESTERN, OTHER_SCRIPT_NAMES];
+/// A word of the page's own script and a name in the other, in one query
+/// (names the OCR read; `other-script names` has them whatever it read).
+const MIXED: &str = "mixed-script (both scripts in one query)";
 /// Queries per class per document, at most.
 const PER_DOC: usize = 3;
 
+/// A row of `documents.tsv`.
+#[derive(Clone, Default)]
+struct Row {
+    template: String,
+    language: String,
+    condition: String,
+    /// `1445-03-12h` (Hijri), `2024-09-06` (Gregorian) or empty.
+    issue_date: String,
+    issue_date_printed: String,
+    /// As printed, or empty.
+    reference: String,
+}
+
+fn read_rows(corpus: &Path) -> HashMap<String, Row> {
+    let path = corpus.join("documents.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; the corpus predates neutral file names: remove {} and render it again",
+            path.display(),
+            corpus.display()
+        )
+    });
+    let dash = |s: &str| {
+        if s == "-" {
+            String::new()
+        } else {
+            s.to_string()
+        }
+    };
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 8, "{}: {l}", path.display());
+            (
+                f[0].to_string(),
+                Row {
+                    template: f[1].to_string(),
+                    language: f[2].to_string(),
+                    condition: f[3].to_string(),
+                    issue_date: dash(f[5]),
+                    issue_date_printed: dash(f[6]),
+                    reference: dash(f[7]),
+                },
+            )
+        })
+        .collect()
+}
+
 struct Doc {
     id: i64,
+    name: String,
+    row: Row,
     truth: String,
     ocr_terms: HashSet<String>,
+    /// Extracted at import: the issue date, and the reference numbers.
+    date: Option<arshif::calendar::Day>,
+    references: Vec<String>,
 }
 
 struct Query {
@@ -74,6 +160,22 @@ fn printed_words(text: &str) -> Vec<String> {
 fn is_arabic(w: &str) -> bool {
     w.chars()
         .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c) && c.is_alphabetic())
+}
+
+fn is_latin(w: &str) -> bool {
+    w.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+fn has_arabic_indic(w: &str) -> bool {
+    w.chars()
+        .any(|c| ('\u{0660}'..='\u{0669}').contains(&c) || ('\u{06F0}'..='\u{06F9}').contains(&c))
+}
+
+/// A number as staff type it: Western digits.
+fn western(w: &str) -> String {
+    w.chars()
+        .map(|c| normalize::ascii_digit(c).unwrap_or(c))
+        .collect()
 }
 
 fn letters(w: &str) -> usize {
@@ -177,9 +279,35 @@ fn build_queries(docs: &[Doc], plurals: &HashMap<String, String>) -> Vec<Query> 
                 v.push(q);
             }
         };
+        // The numbers printed on the page, typed in Western digits, whatever
+        // the OCR read.
+        for w in &words {
+            let digits = w
+                .chars()
+                .filter(|c| normalize::ascii_digit(*c).is_some())
+                .count();
+            if digits >= 4 && df.get(&ukey(w)) == Some(&1) {
+                let class = if has_arabic_indic(w) {
+                    NUMBERS_INDIC
+                } else {
+                    NUMBERS_WESTERN
+                };
+                push(class, western(w));
+            }
+        }
+        for (rare, query, needed) in mixed_script(&words, &d.row.language, &df) {
+            push(OTHER_SCRIPT_NAMES, rare);
+            if let Some(q) = query.filter(|_| needed.iter().all(|w| read_ok(w))) {
+                push(MIXED, q);
+            }
+        }
         for (i, w) in words.iter().enumerate() {
             let k = key(w);
-            if k.is_empty() || df.get(&ukey(w)) != Some(&1) || analysis::is_stopword(&k) {
+            if k.is_empty()
+                || df.get(&ukey(w)) != Some(&1)
+                || analysis::is_stopword(&k)
+                || other_script(w, &d.row.language)
+            {
                 continue;
             }
             let has_digit = w.chars().any(|c| normalize::ascii_digit(c).is_some());
@@ -187,10 +315,7 @@ fn build_queries(docs: &[Doc], plurals: &HashMap<String, String>) -> Vec<Query> 
                 if !has_digit && letters(w) >= 4 {
                     push("ocr-misread", w.clone());
                 } else if has_digit {
-                    push(
-                        "ocr-misread numbers (not searchable fuzzily, by design)",
-                        w.clone(),
-                    );
+                    push(MISREAD_NUMBERS, w.clone());
                 }
                 continue;
             }
@@ -253,6 +378,8 @@ fn build_queries(docs: &[Doc], plurals: &HashMap<String, String>) -> Vec<Query> 
             if df.get(&k) == Some(&1)
                 && letters(&pair[0]) >= 2
                 && letters(&pair[1]) >= 2
+                && !other_script(&pair[0], &d.row.language)
+                && !other_script(&pair[1], &d.row.language)
                 && read_ok(&pair[0])
                 && read_ok(&pair[1])
             {
@@ -263,11 +390,6 @@ fn build_queries(docs: &[Doc], plurals: &HashMap<String, String>) -> Vec<Query> 
             // spread the picks over the document
             let step = (qs.len() / PER_DOC).max(1);
             for q in qs.iter().step_by(step).take(PER_DOC) {
-                let class: &'static str = CLASSES
-                    .iter()
-                    .copied()
-                    .find(|c| *c == class)
-                    .unwrap_or("ocr-misread numbers (not searchable fuzzily, by design)");
                 out.push(Query {
                     class,
                     text: q.clone(),
@@ -275,6 +397,64 @@ fn build_queries(docs: &[Doc], plurals: &HashMap<String, String>) -> Vec<Query> 
                 });
             }
         }
+    }
+    out
+}
+
+/// The other script's words of a page: Latin in an Arabic page, Arabic in
+/// an English one.
+fn other_script(w: &str, language: &str) -> bool {
+    letters(w) >= 2
+        && if language == "ar" {
+            is_latin(w) && !is_arabic(w)
+        } else {
+            is_arabic(w) && !is_latin(w)
+        }
+}
+
+/// Mixed-script queries of a page: for each run of other-script words
+/// (a name) that holds a word no other document has, that word alone, and
+/// the name in full after the nearest word of the page's own script before
+/// it (`Inspector لطيفة ماجد الصقعبي`, `شركة Brightwater Trading`) with the
+/// words that query needs the OCR to have read. (Only names the OCR read
+/// are asked in full: the other words of a query would otherwise find a
+/// misread name among the corpus's few pages that hold them.)
+type MixedQueries = Vec<(String, Option<String>, Vec<String>)>;
+
+fn mixed_script(words: &[String], language: &str, df: &HashMap<String, usize>) -> MixedQueries {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if !other_script(&words[i], language) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < words.len() && other_script(&words[i], language) {
+            i += 1;
+        }
+        let run = &words[start..i];
+        let Some(rare) = run
+            .iter()
+            .filter(|w| letters(w) >= 3 && df.get(&ukey(w)) == Some(&1))
+            .max_by_key(|w| letters(w))
+        else {
+            continue;
+        };
+        let before = words[..start].iter().rev().find(|w| {
+            !other_script(w, language)
+                && letters(w) >= 3
+                && !analysis::is_stopword(&key(w))
+                && !w.chars().any(|c| normalize::ascii_digit(c).is_some())
+        });
+        let (query, needed) = match before {
+            Some(b) => (
+                Some(format!("{b} {}", run.join(" "))),
+                std::iter::once(b).chain(run).cloned().collect(),
+            ),
+            None => (None, vec![]),
+        };
+        out.push((rare.clone(), query, needed));
     }
     out
 }
@@ -333,6 +513,7 @@ fn main() {
         t0.elapsed().as_secs_f64()
     );
     let catalog = archive.catalog().unwrap();
+    let rows = read_rows(&corpus);
     let mut docs = Vec::new();
     for id in catalog.document_ids().unwrap() {
         let d = catalog.document(id).unwrap().unwrap();
@@ -350,10 +531,18 @@ fn main() {
             .map(|p| p.text.clone())
             .collect::<Vec<_>>()
             .join("\n");
+        let row = rows
+            .get(&name)
+            .unwrap_or_else(|| panic!("{name} is not in documents.tsv"))
+            .clone();
         docs.push(Doc {
             id: id.0,
+            row,
             truth,
             ocr_terms: analysis::terms(&ocr).into_iter().map(|t| t.text).collect(),
+            date: d.document_date(),
+            references: d.meta.extracted.reference_numbers.clone(),
+            name,
         });
     }
     let plurals: HashMap<String, String> = std::fs::read_to_string(
@@ -424,13 +613,19 @@ fn main() {
     ];
 
     // class -> ranker -> (n, hits, rr sum)
+    let by_id: HashMap<i64, &Doc> = docs.iter().map(|d| (d.id, d)).collect();
     let mut table: BTreeMap<&str, Vec<(usize, usize, f64)>> = BTreeMap::new();
     let mut misses: Vec<String> = Vec::new();
     for q in &queries {
         let row = table
             .entry(q.class)
             .or_insert_with(|| vec![(0, 0, 0.0); rankers.len()]);
-        for (i, (name, rank)) in rankers.iter().enumerate() {
+        let d = by_id[&q.target];
+        let what = format!(
+            "{} | {} | {} ({} {}, {})",
+            q.class, q.text, d.name, d.row.template, d.row.language, d.row.condition
+        );
+        for (i, (_, rank)) in rankers.iter().enumerate() {
             let got = rank(&q.text);
             let pos = got.iter().position(|id| *id == q.target);
             row[i].0 += 1;
@@ -438,22 +633,11 @@ fn main() {
                 row[i].1 += 1;
                 row[i].2 += 1.0 / (p as f64 + 1.0);
                 if i == 0 && p > 0 {
-                    misses.push(format!(
-                        "{} | {} | doc {} | rank {} of {:?}",
-                        q.class,
-                        q.text,
-                        q.target,
-                        p + 1,
-                        got
-                    ));
+                    misses.push(format!("{what} | rank {} of {got:?}", p + 1));
                 }
             } else if i == 0 {
-                misses.push(format!(
-                    "{} | {} | doc {} | got {:?}",
-                    q.class, q.text, q.target, got
-                ));
+                misses.push(format!("{what} | got {got:?}"));
             }
-            let _ = name;
         }
     }
     println!(
@@ -461,52 +645,59 @@ fn main() {
         docs.len(),
         queries.len()
     );
-    print!("| class | queries |");
-    for (name, _) in &rankers {
-        print!(" {name} S@10 | {name} MRR |");
-    }
-    println!();
-    println!("|---|---:|{}", "---:|---:|".repeat(rankers.len()));
+    let header = || {
+        print!("| class | queries |");
+        for (name, _) in &rankers {
+            print!(" {name} S@10 | {name} MRR |");
+        }
+        println!();
+        println!("|---|---:|{}", "---:|---:|".repeat(rankers.len()));
+    };
+    let print_row = |label: &str, row: &[(usize, usize, f64)]| {
+        print!("| {label} | {} |", row[0].0);
+        for (n, hit, rr) in row {
+            print!(" {:.3} | {:.3} |", *hit as f64 / *n as f64, rr / *n as f64);
+        }
+        println!();
+    };
+    header();
     let mut overall = vec![(0usize, 0usize, 0.0f64); rankers.len()];
     let order: Vec<&str> = CLASSES
         .iter()
         .copied()
-        .chain(table.keys().copied().filter(|k| !CLASSES.contains(k)))
+        .chain(
+            table
+                .keys()
+                .copied()
+                .filter(|k| !CLASSES.contains(k) && !END_TO_END.contains(k)),
+        )
         .collect();
     for class in order {
         let Some(row) = table.get(class) else {
             continue;
         };
-        print!("| {class} | {} |", row[0].0);
-        for (i, (n, hit, rr)) in row.iter().enumerate() {
-            print!(" {:.3} | {:.3} |", *hit as f64 / *n as f64, rr / *n as f64);
-            if CLASSES.contains(&class) {
-                overall[i].0 += n;
-                overall[i].1 += hit;
-                overall[i].2 += rr;
+        print_row(class, row);
+        if CLASSES.contains(&class) {
+            for (o, r) in overall.iter_mut().zip(row) {
+                o.0 += r.0;
+                o.1 += r.1;
+                o.2 += r.2;
             }
         }
-        println!();
     }
-    print!(
-        "| **overall** (classes above the numbers row) | {} |",
-        overall[0].0
-    );
-    for (n, hit, rr) in &overall {
-        print!(" {:.3} | {:.3} |", *hit as f64 / *n as f64, rr / *n as f64);
-    }
-    println!();
+    print_row("**overall** (classes above the numbers row)", &overall);
+    let read_exactly = |d: &Doc, w: &str| {
+        analysis::terms(w)
+            .iter()
+            .all(|t| d.ocr_terms.contains(&t.text))
+    };
     let truth_words: usize = docs.iter().map(|d| printed_words(&d.truth).len()).sum();
     let read: usize = docs
         .iter()
         .map(|d| {
             printed_words(&d.truth)
                 .iter()
-                .filter(|w| {
-                    analysis::terms(w)
-                        .iter()
-                        .all(|t| d.ocr_terms.contains(&t.text))
-                })
+                .filter(|w| read_exactly(d, w))
                 .count()
         })
         .sum();
@@ -514,9 +705,136 @@ fn main() {
         "\nOCR read {read} of {truth_words} printed words ({:.1}%) exactly (after normalisation).",
         100.0 * read as f64 / truth_words as f64
     );
+
+    // Numbers and mixed-script queries, whatever the OCR read.
+    println!(
+        "\nNumbers printed on the page (typed in Western digits) and mixed-script names, \
+         queried whatever the OCR read:\n"
+    );
+    header();
+    for class in END_TO_END {
+        if let Some(row) = table.get(class) {
+            print_row(class, row);
+        }
+    }
+    let mut numbers = (0usize, 0usize, 0usize, 0usize); // Indic (n, read), Western (n, read)
+    let mut other = (0usize, 0usize);
+    for d in &docs {
+        for w in printed_words(&d.truth) {
+            let digits = w
+                .chars()
+                .filter(|c| normalize::ascii_digit(*c).is_some())
+                .count();
+            if digits >= 4 {
+                let ok = read_exactly(d, &w) as usize;
+                if has_arabic_indic(&w) {
+                    numbers.0 += 1;
+                    numbers.1 += ok;
+                } else {
+                    numbers.2 += 1;
+                    numbers.3 += ok;
+                }
+            }
+            if other_script(&w, &d.row.language) {
+                other.0 += 1;
+                other.1 += read_exactly(d, &w) as usize;
+            }
+        }
+    }
+    let pct = |k: usize, n: usize| 100.0 * k as f64 / n.max(1) as f64;
+    println!(
+        "\nOCR read {} of {} printed numbers (4 digits or more) in Arabic-Indic digits exactly ({:.1}%), \
+         {} of {} in Western digits ({:.1}%); {} of {} other-script words of mixed-script pages ({:.1}%).",
+        numbers.1,
+        numbers.0,
+        pct(numbers.1, numbers.0),
+        numbers.3,
+        numbers.2,
+        pct(numbers.3, numbers.2),
+        other.1,
+        other.0,
+        pct(other.1, other.0)
+    );
+
+    // Metadata: the issue date and reference number read from the OCR text
+    // against what the page prints.
+    // label -> (documents, right)
+    let mut meta: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut meta_misses = Vec::new();
+    for d in &docs {
+        let r = &d.row;
+        if !r.issue_date.is_empty() {
+            let (label, got) = match r.issue_date.strip_suffix('h') {
+                Some(hijri) => (
+                    if has_arabic_indic(&r.issue_date_printed) {
+                        "issue date (Hijri), printed in Arabic-Indic digits"
+                    } else {
+                        "issue date (Hijri), printed in Western digits"
+                    },
+                    d.date.map(|day| day.hijri().to_string()) == Some(hijri.to_string()),
+                ),
+                None => (
+                    "issue date (Gregorian, English letters)",
+                    d.date.map(|day| day.to_string()) == Some(r.issue_date.clone()),
+                ),
+            };
+            let e = meta.entry(label).or_default();
+            e.0 += 1;
+            e.1 += got as usize;
+            if !got {
+                meta_misses.push(format!(
+                    "{label} | {} ({} {}) | printed {} | extracted {:?}",
+                    d.name,
+                    r.template,
+                    r.condition,
+                    r.issue_date_printed,
+                    d.date.map(|day| format!("{}h", day.hijri()))
+                ));
+            }
+        }
+        if !r.reference.is_empty() {
+            let label = if has_arabic_indic(&r.reference) {
+                "reference number, printed in Arabic-Indic digits"
+            } else {
+                "reference number, printed in Western digits"
+            };
+            let want = reference_key(&r.reference);
+            let got = want.is_some() && d.references.iter().any(|x| reference_key(x) == want);
+            let e = meta.entry(label).or_default();
+            e.0 += 1;
+            e.1 += got as usize;
+            if !got {
+                meta_misses.push(format!(
+                    "{label} | {} ({} {}) | printed {} | extracted {:?}",
+                    d.name, r.template, r.condition, r.reference, d.references
+                ));
+            }
+        }
+    }
+    println!(
+        "\nMetadata read from the OCR text (`arshif show ID --json`: document_date, \
+         reference_numbers) against what the page prints:\n"
+    );
+    println!("| metadata | documents | right | share |");
+    println!("|---|---:|---:|---:|");
+    for label in [
+        "issue date (Hijri), printed in Arabic-Indic digits",
+        "issue date (Hijri), printed in Western digits",
+        "issue date (Gregorian, English letters)",
+        "reference number, printed in Arabic-Indic digits",
+        "reference number, printed in Western digits",
+    ] {
+        if let Some((n, k)) = meta.get(label) {
+            println!("| {label} | {n} | {k} | {:.3} |", *k as f64 / *n as f64);
+        }
+    }
     if std::env::var_os("EVAL_MISSES").is_some() {
         eprintln!("\nmisses (arshif):");
         for m in misses {
+            eprintln!("  {m}");
+        }
+        eprintln!("\nmetadata misses:");
+        for m in meta_misses {
             eprintln!("  {m}");
         }
     }

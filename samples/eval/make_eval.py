@@ -4,13 +4,21 @@
 A hundred municipal documents (licences, health certificates, violation reports,
 letters; Arabic and English) are generated from templates with fields drawn
 from pools, so that names, establishments and numbers are (mostly) unique to
-one document. Each is typeset with pango-view at 300 dpi and degraded the
-way scanners degrade pages: clean, noisy, blurred, heavy JPEG, 150 dpi.
+one document, then twenty mixed-script ones: English memos that name people in
+Arabic script, Arabic letters that name a company and its representative in
+Latin script. Each is typeset with pango-view at 300 dpi and degraded the way
+scanners degrade pages: clean, noisy, blurred, heavy JPEG, 150 dpi.
 
     python3 samples/eval/make_eval.py OUT_DIR
 
-writes OUT_DIR/scans/<name>.(png|jpg|tif) and OUT_DIR/truth/<name>.txt.
-Deterministic: the same corpus every run (random.Random(1445)).
+writes OUT_DIR/scans/scan-NNNN.(png|jpg), OUT_DIR/truth/scan-NNNN.<ext>.txt and
+OUT_DIR/documents.tsv. The scans are named as a scanner names them, so that no
+file name can answer a query; documents.tsv tells, for each file, its
+template, language, condition and font, and the issue date and reference
+number its text prints (as printed; `-` for none), for the metadata figures.
+Deterministic: the same corpus every run (random.Random(1445)); the first
+hundred documents are the ones the corpus held before the mixed-script ones
+were added.
 
 Needs pango-view (pango1.0-tools), fonts-hosny-amiri, fonts-noto-core,
 fonts-dejavu-core and Pillow (python3-pil).
@@ -165,9 +173,64 @@ Inspector {name} visited the district and found {item} that do not meet the muni
 requirements. The owners were given fourteen days to correct the Violations."""
 
 
+# Mixed-script documents. Their own pools, so that the other-script names
+# are unique to one document and no template above draws differently.
+MIXED_FIRST = "ماجد هدى ريم نورة سلمان بدر منيرة عبير تركي لطيفة وليد جواهر".split()
+MIXED_FAMILY = """الغدير الحميدي السحيمي الدغيثر العصيمي الفريح المقبل الهزاع الرميح الشثري
+الخضيري الحقيل العيدان البواردي الجريسي المنيف الصقعبي الخريجي العمار الدوغان
+السياري الماضي البابطين الحصيني""".split()
+COMPANY = """Northwind Bluegate Crestline Kestrel Ironbridge Silverleaf Stonehaven Brightwater
+Oakridge Pinecrest Clearview Goldcrest Harborline Redstone Larkspur""".split()
+COMPANY_KIND = ["Facilities", "Contracting", "Engineering", "Trading", "Systems"]
+WEST_FIRST = "Daniel Thomas Michael Andrew Peter Richard George Simon".split()
+WEST_FAMILY = """Whitaker Thornton Ashford Pemberton Holloway Fairbanks Lockwood Kensington
+Blackwell Harrington Wexford Aldridge""".split()
+MEMO_ISSUES = ["blocked drainage", "damaged pavement", "an unlicensed signboard",
+               "broken street lights", "construction waste", "a leaking water main"]
+used.update(mixed_family=[], company=[], west_family=[])
+
+
+def arabic_name():
+    return "%s %s %s" % (*R.sample(MIXED_FIRST, 2), take(MIXED_FAMILY, "mixed_family"))
+
+
+def memo_en_mixed(i):
+    """An English memo naming a complainant and an inspector in Arabic script."""
+    date = hijri()
+    return "en", f"""Al-Ahsa Municipality
+Internal Memo
+Ref: {R.choice(['OMR', 'HOF', 'MUB', 'OYU'])}/1445/{number(4)}
+Date: {date} AH
+To: Director of Public Services
+Subject: Complaint about {R.choice(MEMO_ISSUES)}
+Complainant: {arabic_name()}
+Inspector: {arabic_name()}
+The inspector visited the site with the complainant and recorded the
+problem. The contractor was given seven days to respond."""
+
+
+def letter_ar_mixed(i):
+    """An Arabic letter naming a company and its representative in Latin script."""
+    ref, date = "%s/%s" % (number(4), number(2)), hijri()
+    if i % 2 == 0:  # half print Arabic-Indic digits
+        ref, date = ref.translate(AI), date.translate(AI)
+    company = "%s %s" % (take(COMPANY, "company"), R.choice(COMPANY_KIND))
+    rep = "%s %s" % (R.choice(WEST_FIRST), take(WEST_FAMILY, "west_family"))
+    return "ar", f"""أمانة محافظة الأحساء
+الرقم: {ref}
+التاريخ: {date} هـ
+إلى سعادة مدير إدارة العقود
+الموضوع: عقد صيانة الحدائق في حي {take(DISTRICTS, "districts")}
+نفيدكم بأن شركة {company} تقدمت بعرض لصيانة الحدائق العامة،
+وقد حضر ممثل الشركة السيد {rep} اجتماع اللجنة الفنية.
+نأمل التوجيه باستكمال إجراءات التعاقد."""
+
+
 TEMPLATES = [licence, certificate, violation, letter_ar, letter_en]
+MIXED_TEMPLATES = [memo_en_mixed, letter_ar_mixed]
 CONDITIONS = ["clean", "noisy", "blurred", "jpeg", "lowdpi"]
-N_DOCS = 100
+N_SINGLE = 100  # from TEMPLATES, then the rest from MIXED_TEMPLATES
+N_DOCS = 120
 
 
 AR_FONTS = ["Amiri 15", "Noto Naskh Arabic 14", "Noto Sans Arabic 13", "KacstOffice 16", "DejaVu Sans 13"]
@@ -209,24 +272,65 @@ def degrade(page, condition, rng):
     return page, "png", DPI
 
 
+REFERENCE_LABELS = {"رقم الرخصة", "رقم الشهادة", "رقم المحضر", "الرقم", "Ref"}
+ISSUE_DATE_LABELS = {"تاريخ الإصدار", "التاريخ", "Date"}  # not تاريخ الانتهاء (expiry)
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+WESTERN = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+
+
+def facts(text):
+    """The issue date and reference number a document's text prints:
+    (issue date as ISO, `1445-03-12h` for Hijri; as printed; reference as
+    printed), `-` for what it does not print."""
+    date, printed, ref = "-", "-", "-"
+    for line in text.splitlines():
+        label, sep, value = line.partition(": ")
+        if not sep:
+            continue
+        value = value.strip()
+        if label in REFERENCE_LABELS and ref == "-":
+            ref = value
+        elif label in ISSUE_DATE_LABELS and date == "-":
+            printed = value.replace("هـ", "").replace("AH", "").strip()
+            plain = printed.translate(WESTERN)
+            parts = plain.split("/")
+            if len(parts) == 3:
+                date = "%s-%s-%sh" % tuple(parts)
+            else:
+                d, month, y = plain.split()
+                date = "%s-%02d-%02d" % (y, MONTHS.index(month) + 1, int(d))
+    return date, printed, ref
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "target", "eval")
     scans, truth = os.path.join(out, "scans"), os.path.join(out, "truth")
     os.makedirs(scans, exist_ok=True)
     os.makedirs(truth, exist_ok=True)
+    rows = ["\t".join(["file", "template", "language", "condition", "font",
+                       "issue_date", "issue_date_printed", "reference"])]
     for i in range(N_DOCS):
-        template = TEMPLATES[i % len(TEMPLATES)]
-        lang, text = template(i // len(TEMPLATES))
-        condition = CONDITIONS[(i // len(TEMPLATES) + i) % len(CONDITIONS)]
-        name = "%02d-%s-%s-%s" % (i + 1, template.__name__.replace("_", ""), lang, condition)
-        page = render(text, lang == "ar", i // len(TEMPLATES))
+        if i < N_SINGLE:
+            templates, j = TEMPLATES, i
+        else:
+            templates, j = MIXED_TEMPLATES, i - N_SINGLE
+        template = templates[j % len(templates)]
+        lang, text = template(j // len(templates))
+        condition = CONDITIONS[(j // len(templates) + j) % len(CONDITIONS)]
+        page = render(text, lang == "ar", j // len(templates))
+        fonts = AR_FONTS if lang == "ar" else EN_FONTS
+        font = fonts[(j // len(templates)) % len(fonts)]
         img, ext, dpi = degrade(page, condition, random.Random(i))
-        path = os.path.join(scans, name + "." + ext)
+        name = "scan-%04d.%s" % (i + 1, ext)
+        path = os.path.join(scans, name)
         if ext == "jpg":
             img.save(path, quality=22, dpi=(dpi, dpi))
         else:
             img.save(path, dpi=(dpi, dpi))
-        open(os.path.join(truth, name + "." + ext + ".txt"), "w", encoding="utf-8").write(text + "\n")
+        open(os.path.join(truth, name + ".txt"), "w", encoding="utf-8").write(text + "\n")
+        rows.append("\t".join([name, template.__name__, lang, condition, font, *facts(text)]))
+    open(os.path.join(out, "documents.tsv"), "w", encoding="utf-8").write("\n".join(rows) + "\n")
     print("wrote %d documents to" % N_DOCS, os.path.abspath(out))
 
 
