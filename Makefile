@@ -8,7 +8,7 @@ export OMP_THREAD_LIMIT := 1
 
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-ui test-api deps build lint bench bench-ingest bench-serve bench-workers eval ocr-eval clean-archive
+.PHONY: run test test-ui test-api deps build lint bench bench-ingest bench-serve bench-workers eval ocr-eval train-numbers clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
@@ -88,6 +88,19 @@ ocr-eval:
 	@test "$$(cat $(OCR_EVAL_DIR)/VERSION 2>/dev/null)" = "$$(sed -n 's/^VERSION = //p' samples/eval/make_ocr_eval.py) $(OCR_EVAL_PAGES)" \
 		|| (rm -rf $(OCR_EVAL_DIR) && /usr/bin/python3 samples/eval/make_ocr_eval.py $(OCR_EVAL_DIR) $(OCR_EVAL_PAGES))
 	cargo run --release --locked --example ocr_eval -- $(OCR_EVAL_DIR) samples
+
+# The number reader (src/ocr/number-reader.bin): render training, evaluation
+# and held-out-font lines, train the network with candle, measure it through
+# the reader itself and write the weights. See README, "Numbers".
+NUMBERS_DIR ?= target/numbers
+NUMBERS_LINES ?= 30000
+NUMBERS_EPOCHS ?= 8
+train-numbers:
+	@./scripts/install-deps.sh numbers
+	@test -f $(NUMBERS_DIR)/train/lines.tsv || /usr/bin/python3 samples/numbers/render_lines.py $(NUMBERS_DIR)/train train $(NUMBERS_LINES) 1
+	@test -f $(NUMBERS_DIR)/eval/lines.tsv || /usr/bin/python3 samples/numbers/render_lines.py $(NUMBERS_DIR)/eval train 3000 2
+	@test -f $(NUMBERS_DIR)/heldout/lines.tsv || /usr/bin/python3 samples/numbers/render_lines.py $(NUMBERS_DIR)/heldout heldout 3000 3
+	cargo run --release --locked -p train-numbers -- $(NUMBERS_DIR)/train $(NUMBERS_DIR)/eval $(NUMBERS_DIR)/heldout src/ocr/number-reader.bin $(NUMBERS_EPOCHS)
 
 clean-archive:
 	rm -rf $(ARCHIVE)

@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh          what building, running and testing need
 #   scripts/install-deps.sh eval     also what rendering the evaluation corpus needs
+#   scripts/install-deps.sh numbers  also what training the number reader needs (fonts)
 #   scripts/install-deps.sh ui       also what the browser test of the web UI needs
 #   scripts/install-deps.sh bench    also what the HTTP benchmark needs (wrk)
 #   scripts/install-deps.sh api      also what the API fuzzing needs (curl)
@@ -28,6 +29,13 @@ fi
 if [ "${1:-}" = "eval" ]; then
   # pango-view shapes Arabic; Pillow (Debian's, for /usr/bin/python3) degrades pages
   PACKAGES+=(pango1.0-tools fonts-hosny-amiri fonts-noto-core fonts-dejavu-core fonts-kacst python3-pil)
+fi
+if [ "${1:-}" = "numbers" ]; then
+  # training the number reader: Pillow with libraqm (shaping, bidi) and
+  # every Arabic font family Debian packages
+  PACKAGES+=(python3-pil libraqm0 fonts-hosny-amiri fonts-noto-core fonts-noto-extra fonts-dejavu-core
+    fonts-kacst fonts-kacst-one fonts-arabeyes fonts-sil-scheherazade fonts-sil-lateef
+    fonts-sil-harmattan fonts-hosny-thabit fonts-freefont-ttf fonts-farsiweb fonts-lemonada)
 fi
 if [ "${1:-}" = "ui" ]; then
   # headless Chromium driven by playwright-core (from npm), Arabic fonts

@@ -10,9 +10,12 @@
 //! process must run with `OMP_THREAD_LIMIT=1` in its environment *before* the
 //! library loads; `main` re-executes itself to guarantee that.
 
+pub mod digits;
+mod number_pass;
 pub mod numbers;
 mod pix;
 pub mod prep;
+mod script_pass;
 
 use std::path::PathBuf;
 
@@ -131,6 +134,9 @@ pub struct OcrPage {
     pub height: u32,
     /// Text lines with their boxes, as read.
     pub lines: Vec<(String, [u32; 4])>,
+    /// Numbers read by arshif's own number reader ([`digits`]), boxes in
+    /// the same frame as the word boxes.
+    pub numbers: Vec<digits::NumberReading>,
 }
 
 /// Tesseract engines for one worker thread, one per language string used,
@@ -323,6 +329,16 @@ impl OcrEngine {
                 }
             }
         }
+        for n in &mut result.numbers {
+            if skew != 0.0 {
+                n.bbox = prep::unrotate_box(n.bbox, skew, upright.0, upright.1);
+            }
+            if prepared.scale != 1.0 {
+                for v in &mut n.bbox {
+                    *v = (*v as f32 / prepared.scale).round() as u32;
+                }
+            }
+        }
         result.rotation = turn;
         result.skew = skew;
         result.width = (upright.0 as f32 / prepared.scale).round() as u32;
@@ -402,9 +418,10 @@ impl OcrEngine {
             }
         }
         self.recover_dropped_lines(&level, dpi, &mut result)?;
-        if result.languages.split('+').any(|l| l == "ara") {
-            self.reread_numbers(&level, dpi, &mut result);
+        if self.config.languages == LanguagePlan::Auto {
+            self.reread_other_script(&level, dpi, &mut result)?;
         }
+        number_pass::read_numbers(&level, &mut result);
         fix_lookalikes(&mut result);
         Ok((result, skew))
     }
@@ -548,33 +565,8 @@ impl OcrEngine {
             width: w,
             height: h,
             lines,
+            numbers: Vec::new(),
         })
-    }
-
-    /// Read one text line with the given model (page segmentation: a
-    /// single line).
-    fn read_line(
-        &mut self,
-        image: &GrayImage,
-        dpi: Option<u32>,
-        languages: &str,
-    ) -> Option<String> {
-        let api = self.model(languages).ok()?;
-        api.set_page_seg_mode(TessPageSegMode::PSM_SINGLE_LINE)
-            .ok()?;
-        let mut took = std::time::Duration::ZERO;
-        let text = set_gray(api, image).ok().and_then(|_| {
-            let _ = api.set_source_resolution(dpi.unwrap_or(DEFAULT_DPI) as i32);
-            let t0 = std::time::Instant::now();
-            let done = api.recognize();
-            took = t0.elapsed();
-            done.ok()?;
-            api.get_utf8_text().ok()
-        });
-        let _ = api.clear();
-        let _ = api.set_page_seg_mode(TessPageSegMode::PSM_AUTO);
-        self.busy += took;
-        text.map(|t| tidy(&t).replace('\n', " "))
     }
 
     /// Read again, each as one raw line, the bands of ink that look like a
@@ -681,96 +673,74 @@ impl OcrEngine {
         Ok(best.map(|(_, words)| words))
     }
 
-    /// Whether Debian's Arabic script model (`Arabic.traineddata`) is there.
-    fn has_script_model(&self) -> bool {
-        self.config.datapath.join("Arabic.traineddata").is_file()
-    }
-
-    /// Read the lines holding numbers again with the Arabic script model and
-    /// take its numbers where they are better formed (see [`numbers`]).
-    fn reread_numbers(&mut self, level: &GrayImage, dpi: Option<u32>, page: &mut OcrPage) {
-        if !self.has_script_model() {
-            return;
-        }
+    /// Read again, with the other script's model, the runs of words the
+    /// page's model read with low confidence, each as one line (see
+    /// [`script_pass`]): the Arabic names in an English memo, the English
+    /// name in an Arabic letter. Only those crops are read again.
+    fn reread_other_script(
+        &mut self,
+        level: &GrayImage,
+        dpi: Option<u32>,
+        page: &mut OcrPage,
+    ) -> Result<(), OcrError> {
+        let Some(other) = script_pass::other_model(&page.languages) else {
+            return Ok(());
+        };
+        let mut runs = script_pass::doubtful_runs(page);
+        // from the last run back, so earlier runs' word indices hold
+        runs.sort_by_key(|r| std::cmp::Reverse(r.words[0]));
         let (w, h) = level.dimensions();
-        let mut cursor = 0usize;
-        for (line, b) in page.lines.clone() {
-            if !line.chars().any(|c| numbers::digit_value(c).is_some()) {
-                continue;
-            }
-            let pad = (b[3] / 4).max(4);
+        for run in runs {
+            let b = run.bbox;
+            let pad = b[3] / 3 + 2;
             let (x0, y0) = (b[0].saturating_sub(pad), b[1].saturating_sub(pad));
             let (x1, y1) = ((b[0] + b[2] + pad).min(w), (b[1] + b[3] + pad).min(h));
-            if x1 <= x0 || y1 <= y0 {
+            if x1 <= x0 + 4 || y1 <= y0 + 4 {
                 continue;
             }
             let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
-            // Read at twice the size: 45 of 112 numbers right, against 39 at
-            // the page's own size and 44 at three times.
-            let crop = prep::resize(&crop, crop.width() * 2, crop.height() * 2);
-            let Some(other) = self.read_line(&crop, dpi.map(|d| d * 2), "Arabic") else {
-                continue;
-            };
-            let Some(merged) = numbers::merge_line(&line, &other) else {
-                continue;
-            };
-            tracing::debug!(%line, %other, %merged, "number re-read");
-            if let Some(i) = page.text[cursor..].find(&line) {
-                let at = cursor + i;
-                page.text.replace_range(at..at + line.len(), &merged);
-                cursor = at + merged.len();
-            }
-            // the number words of the line take the new number's tokens
-            let (old_zone, new_zone) =
-                match (numbers::number_zone(&line), numbers::number_zone(&merged)) {
-                    (Some((a, e)), Some((c, d))) => {
-                        (line[a..e].to_string(), merged[c..d].to_string())
-                    }
-                    _ => continue,
-                };
-            let inside = |wb: &[u32; 4]| {
-                let (cx, cy) = (wb[0] + wb[2] / 2, wb[1] + wb[3] / 2);
-                cx >= b[0] && cx <= b[0] + b[2] && cy >= b[1] && cy <= b[1] + b[3]
-            };
-            let old: Vec<usize> = page
+            let read =
+                self.recognize_segmented(&crop, dpi, other, TessPageSegMode::PSM_SINGLE_LINE)?;
+            let old = run
                 .words
                 .iter()
-                .enumerate()
-                .filter(|(_, wd)| inside(&wd.bbox) && old_zone.contains(wd.text.as_str()))
-                .map(|(i, _)| i)
-                .collect();
-            if old.is_empty() {
+                .map(|&i| page.words[i].confidence)
+                .sum::<f32>()
+                / run.words.len() as f32;
+            let text = read
+                .words
+                .iter()
+                .map(|wd| wd.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if read.words.is_empty()
+                || read.confidence < script_pass::OTHER_MIN
+                || read.confidence < old + script_pass::OTHER_MARGIN
+                || !script_pass::in_script(&text, other)
+            {
                 continue;
             }
-            let union = old.iter().fold([u32::MAX, u32::MAX, 0, 0], |u, &i| {
-                let wb = page.words[i].bbox;
-                [
-                    u[0].min(wb[0]),
-                    u[1].min(wb[1]),
-                    u[2].max(wb[0] + wb[2]),
-                    u[3].max(wb[1] + wb[3]),
-                ]
-            });
-            let conf = old
-                .iter()
-                .map(|&i| page.words[i].confidence)
-                .fold(0.0, f32::max);
-            let tokens: Vec<&str> = new_zone.split_whitespace().collect();
-            let n = tokens.len().max(1) as u32;
-            let span = (union[2] - union[0]) / n;
-            for &i in old.iter().rev() {
-                page.words.remove(i);
-            }
-            // numbers in an Arabic line read right to left, token by token
-            for (k, t) in tokens.iter().enumerate() {
-                let right = union[2] - span * k as u32;
-                page.words.push(Word {
-                    text: t.to_string(),
-                    bbox: [right - span, union[1], span, union[3] - union[1]],
-                    confidence: conf,
-                });
-            }
+            let words = read
+                .words
+                .into_iter()
+                .map(|mut wd| {
+                    wd.bbox[0] += x0;
+                    wd.bbox[1] += y0;
+                    wd
+                })
+                .collect();
+            script_pass::replace_run(page, &run, words);
         }
+        if !page.words.is_empty() {
+            page.confidence =
+                page.words.iter().map(|wd| wd.confidence).sum::<f32>() / page.words.len() as f32;
+        }
+        Ok(())
+    }
+
+    /// Whether Debian's Arabic script model (`Arabic.traineddata`) is there.
+    fn has_script_model(&self) -> bool {
+        self.config.datapath.join("Arabic.traineddata").is_file()
     }
 }
 

@@ -1,0 +1,371 @@
+//! The number pass: after Tesseract has read a page, every word that holds a
+//! digit (or ink Tesseract took for letters where a number belongs) is read
+//! again by arshif's own number reader ([`super::digits`]), cropped from the
+//! page by the word's box. Nothing else of the page is read again.
+//!
+//! Which words: those with a digit in any system, or with Latin letters,
+//! `|` or `/` on an Arabic line (what Tesseract's `ara` makes of
+//! Arabic-Indic digits), and the words after a number or date label on the
+//! same line (`رقم …`, `تاريخ …`, `No.`, `Date:`, `Ref:`), where Tesseract may
+//! have made Arabic letters of them. Neighbouring candidate words are read
+//! as one crop, since Tesseract sometimes splits a number in two.
+//!
+//! A reading replaces Tesseract's in the words (one word per number, with
+//! the number's box, so the viewer highlights it), in the line and in the
+//! page text; every number read goes to [`OcrPage::numbers`].
+
+use image::GrayImage;
+
+use super::digits::{self, LineContext, Model, NumberKind, NumberReading};
+use super::{numbers, OcrPage};
+use crate::types::Word;
+
+fn is_arabic_letter(c: char) -> bool {
+    matches!(c, '\u{0621}'..='\u{064A}' | '\u{0671}'..='\u{06D3}')
+}
+
+/// Label words after which a number or date stands.
+fn is_label(word: &str) -> bool {
+    let w = word.trim_end_matches([':', '.', '،']);
+    let lower = w.to_lowercase();
+    [
+        "رقم",
+        "الرقم",
+        "برقم",
+        "تاريخ",
+        "التاريخ",
+        "بتاريخ",
+        "الموافق",
+    ]
+    .iter()
+    .any(|l| w == *l || w.starts_with(&format!("{l}:")))
+        || matches!(
+            lower.as_str(),
+            "no" | "number" | "date" | "ref" | "reference" | "dated"
+        )
+}
+
+/// A word Tesseract may have made of a number.
+fn looks_numeric(word: &str, arabic_line: bool) -> bool {
+    word.chars().any(|c| numbers::digit_value(c).is_some())
+        || (arabic_line
+            && word
+                .chars()
+                .any(|c| c.is_ascii_alphabetic() || matches!(c, '|' | '/' | '\\')))
+}
+
+/// The confidence from which Tesseract's reading of a Western number on a
+/// Latin page is kept as it is (the `eng` model reads Western digits well).
+const LATIN_SURE: f32 = 0.9;
+
+/// A word after a label read at least this confidently is a word, not a
+/// number Tesseract made letters of.
+const AFTER_LABEL_SURE: f32 = 0.85;
+
+/// Read the page's numbers again with the number reader and put them in.
+/// `level` is the image the page's boxes refer to.
+pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage) {
+    let model = Model::shipped();
+    let arabic_page = page.languages.split('+').any(|l| l == "ara");
+    let mut readings: Vec<NumberReading> = Vec::new();
+    let mut cursor = 0usize;
+    for li in 0..page.lines.len() {
+        let (line_text, lb) = page.lines[li].clone();
+        // the line's words, in reading order (Tesseract's iterator order)
+        let members: Vec<usize> = page
+            .words
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| centre_in(&w.bbox, &lb))
+            .map(|(i, _)| i)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let arabic_line = line_text.chars().filter(|c| is_arabic_letter(*c)).count()
+            > line_text
+                .chars()
+                .filter(|c| c.is_ascii_alphabetic())
+                .count();
+        let mut candidate = vec![false; members.len()];
+        let mut after_label = false;
+        for (k, &i) in members.iter().enumerate() {
+            let t = &page.words[i].text;
+            let sure_latin = !arabic_page
+                && page.words[i].confidence >= LATIN_SURE
+                && t.chars().all(|c| c.is_ascii_digit() || "/-.:,".contains(c));
+            // after a label, the words Tesseract was not sure of (a number
+            // it made letters of); a confident word there is the label's own
+            let doubtful =
+                after_label && !is_label(t) && page.words[i].confidence < AFTER_LABEL_SURE;
+            candidate[k] = !sure_latin && (doubtful || looks_numeric(t, arabic_line));
+            if is_label(t) {
+                after_label = true;
+            }
+        }
+        if !candidate.iter().any(|c| *c) {
+            readings.extend(
+                members
+                    .iter()
+                    .filter_map(|&i| tesseract_number(&page.words[i])),
+            );
+            continue;
+        }
+        let line_h = lb[3].max(1);
+        // groups of neighbouring candidates, left to right on the page
+        let mut order: Vec<usize> = (0..members.len()).collect();
+        order.sort_by_key(|&k| page.words[members[k]].bbox[0]);
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for &k in &order {
+            if !candidate[k] {
+                groups.push(Vec::new());
+                continue;
+            }
+            let b = page.words[members[k]].bbox;
+            match groups.last_mut() {
+                Some(g)
+                    if g.last().is_some_and(|&prev: &usize| {
+                        let pb = page.words[members[prev]].bbox;
+                        (b[0] as i64 - (pb[0] + pb[2]) as i64) < (line_h as i64 * 3 / 5)
+                    }) =>
+                {
+                    g.push(k)
+                }
+                _ => groups.push(vec![k]),
+            }
+        }
+        readings.extend(
+            (0..members.len())
+                .filter(|&k| !candidate[k])
+                .filter_map(|k| tesseract_number(&page.words[members[k]])),
+        );
+        let mut replaced: Vec<(usize, Option<Word>)> = Vec::new(); // word index → new word
+        let mut new_words: Vec<(usize, Word)> = Vec::new(); // insert before member k
+        for g in groups.iter().filter(|g| !g.is_empty()) {
+            let union = g.iter().fold([u32::MAX, u32::MAX, 0, 0], |u, &k| {
+                let b = page.words[members[k]].bbox;
+                [
+                    u[0].min(b[0]),
+                    u[1].min(b[1]),
+                    u[2].max(b[0] + b[2]),
+                    u[3].max(b[1] + b[3]),
+                ]
+            });
+            // the line's rows, a little more; the words' columns, a little more
+            let pad = (line_h / 5).max(2);
+            let (w, h) = level.dimensions();
+            let x0 = union[0].saturating_sub(pad);
+            let x1 = (union[2] + pad).min(w);
+            let y0 = lb[1].min(union[1]).saturating_sub(pad);
+            let y1 = (lb[1] + lb[3]).max(union[3]).saturating_add(pad).min(h);
+            if x1 <= x0 + 2 || y1 <= y0 + 2 {
+                continue;
+            }
+            let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
+            let rows = (union[1].saturating_sub(y0), union[3] - y0);
+            // Arabic letters logically before the group: to its right on an
+            // Arabic line
+            let arabic_before = arabic_line
+                && members.iter().any(|&i| {
+                    let b = page.words[i].bbox;
+                    b[0] >= union[2] && page.words[i].text.chars().any(is_arabic_letter)
+                });
+            let found = digits::read(model, &crop, rows, LineContext { arabic_before });
+            // In words Tesseract read as letters (after a label), a number
+            // must fill most of them: an alef alone reads like ١.
+            let width = (union[2] - union[0]).max(1);
+            let numeric_words: Vec<[u32; 4]> = g
+                .iter()
+                .map(|&k| &page.words[members[k]])
+                .filter(|w| looks_numeric(&w.text, arabic_line))
+                .map(|w| w.bbox)
+                .collect();
+            let found: Vec<NumberReading> = found
+                .into_iter()
+                .filter(|r| {
+                    let (a, b) = (r.bbox[0] + x0, r.bbox[0] + x0 + r.bbox[2]);
+                    let on_numeric = numeric_words
+                        .iter()
+                        .any(|w| a.max(w[0]) < b.min(w[0] + w[2]));
+                    let digits = r.value.chars().filter(|c| c.is_ascii_digit()).count();
+                    on_numeric || (digits >= 2 && r.bbox[2] * 2 >= width)
+                })
+                .collect();
+            if found.is_empty() {
+                readings.extend(
+                    g.iter()
+                        .filter_map(|&k| tesseract_number(&page.words[members[k]])),
+                );
+                continue;
+            }
+            let mut found: Vec<NumberReading> = found
+                .into_iter()
+                .map(|mut r| {
+                    r.bbox[0] += x0;
+                    r.bbox[1] += y0;
+                    r
+                })
+                .collect();
+            // reading order of the numbers themselves
+            if arabic_line {
+                found.sort_by_key(|r| std::cmp::Reverse(r.bbox[0]));
+            } else {
+                found.sort_by_key(|r| r.bbox[0]);
+            }
+            // the group's words the numbers cover give way to them
+            let covered = |b: &[u32; 4]| {
+                found.iter().any(|r| {
+                    let o = (b[0] + b[2]).min(r.bbox[0] + r.bbox[2]) as i64
+                        - b[0].max(r.bbox[0]) as i64;
+                    o > 0 && o * 2 >= b[2] as i64
+                })
+            };
+            let first = g
+                .iter()
+                .copied()
+                .filter(|&k| covered(&page.words[members[k]].bbox))
+                .min()
+                .unwrap_or_else(|| *g.iter().min().expect("not empty"));
+            for &k in g {
+                let i = members[k];
+                let wd = &page.words[i];
+                if covered(&wd.bbox) {
+                    replaced.push((i, None));
+                } else if wd.text.chars().any(|c| numbers::digit_value(c).is_some()) {
+                    // a label glued to a number: keep its letters
+                    let kept: String = wd
+                        .text
+                        .chars()
+                        .filter(|c| is_arabic_letter(*c) || *c == ':')
+                        .collect();
+                    let kept = (!kept.trim_matches(':').is_empty()).then(|| Word {
+                        text: kept,
+                        ..wd.clone()
+                    });
+                    replaced.push((i, kept));
+                }
+            }
+            for r in &found {
+                new_words.push((
+                    first,
+                    Word {
+                        text: r.text.clone(),
+                        bbox: r.bbox,
+                        confidence: r.confidence,
+                    },
+                ));
+            }
+            readings.extend(found);
+        }
+        if replaced.is_empty() && new_words.is_empty() {
+            continue;
+        }
+        // rebuild the line's words in reading order
+        let mut line_words: Vec<Word> = Vec::new();
+        for (k, &i) in members.iter().enumerate() {
+            for (_, w) in new_words.iter().filter(|(at, _)| *at == k) {
+                line_words.push(w.clone());
+            }
+            match replaced.iter().find(|(j, _)| *j == i) {
+                Some((_, Some(w))) => line_words.push(w.clone()),
+                Some((_, None)) => {}
+                None => line_words.push(page.words[i].clone()),
+            }
+        }
+        let new_line = line_words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        tracing::debug!(old = %line_text, new = %new_line, "numbers read");
+        if let Some(at) = page.text[cursor..].find(&line_text).map(|i| i + cursor) {
+            page.text.replace_range(at..at + line_text.len(), &new_line);
+            cursor = at + new_line.len();
+        }
+        page.lines[li].0 = new_line;
+        // the line's words move to where its first word was
+        let at = members[0];
+        let mut rest: Vec<Word> = Vec::with_capacity(page.words.len());
+        for (i, w) in page.words.drain(..).enumerate() {
+            if i == at {
+                rest.extend(line_words.iter().cloned());
+            }
+            if !members.contains(&i) {
+                rest.push(w);
+            }
+        }
+        page.words = rest;
+    }
+    if !page.words.is_empty() {
+        page.confidence =
+            page.words.iter().map(|w| w.confidence).sum::<f32>() / page.words.len() as f32;
+    }
+    page.numbers = readings;
+}
+
+fn centre_in(b: &[u32; 4], lb: &[u32; 4]) -> bool {
+    let (cx, cy) = (b[0] + b[2] / 2, b[1] + b[3] / 2);
+    cx >= lb[0] && cx <= lb[0] + lb[2] && cy >= lb[1] && cy <= lb[1] + lb[3]
+}
+
+/// A number Tesseract read and the number reader was not asked about (a
+/// sure Western number on a Latin page), as a reading.
+fn tesseract_number(w: &Word) -> Option<NumberReading> {
+    let t = w.text.trim_matches(|c: char| !c.is_alphanumeric());
+    if t.is_empty() || !t.chars().any(|c| numbers::digit_value(c).is_some()) {
+        return None;
+    }
+    if !t
+        .chars()
+        .all(|c| numbers::digit_value(c).is_some() || "/-.:".contains(c))
+    {
+        return None;
+    }
+    let value: String = t
+        .chars()
+        .map(|c| match numbers::digit_value(c) {
+            Some(d) => char::from_digit(d, 10).unwrap_or(c),
+            None => c,
+        })
+        .collect();
+    let kind = if digits::date_ok(&value).is_some() {
+        NumberKind::Date
+    } else if value.contains(['/', '-']) {
+        NumberKind::Reference
+    } else {
+        NumberKind::Number
+    };
+    Some(NumberReading {
+        text: t.to_string(),
+        value,
+        kind,
+        confidence: w.confidence,
+        alternatives: Vec::new(),
+        bbox: w.bbox,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        for w in ["رقم", "الرقم:", "تاريخ", "الإصدار:", "No.", "Date:", "Ref:"]
+        {
+            assert!(is_label(w), "{w}");
+        }
+        for w in ["بلدية", "Municipality", "١٤٤٥", "المالك:"] {
+            assert!(!is_label(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn numeric_looking_words() {
+        assert!(looks_numeric("٤٤٥١", true));
+        assert!(looks_numeric("6451١1", true));
+        assert!(looks_numeric("VO1", true));
+        assert!(!looks_numeric("Omran", false));
+        assert!(!looks_numeric("الهفوف", true));
+    }
+}
