@@ -612,7 +612,7 @@ const ALTERNATIVE_SHARE: f32 = 0.05;
 /// At most this many alternatives per number.
 const MAX_ALTERNATIVES: usize = 4;
 /// A gap wider than this many line heights ends a number.
-const GAP: f32 = 0.9;
+const GAP: f32 = 1.2;
 
 /// A piece with its class probabilities.
 struct Glyph {
@@ -672,6 +672,24 @@ pub fn read(
         }
     }
     let gap = GAP * seg.line_height;
+    // A piece between two number pieces, close to both and no wider than a
+    // digit, is a digit the network took for something else: it is read as
+    // the likeliest number class rather than breaking the number in two.
+    for i in 1..glyphs.len().saturating_sub(1) {
+        let (prev, next) = (&glyphs[i - 1], &glyphs[i + 1]);
+        let g = &glyphs[i];
+        let close = g.piece.x0 as f32 - prev.piece.x1 as f32 <= gap
+            && next.piece.x0 as f32 - g.piece.x1 as f32 <= gap;
+        let narrow = g.piece.width() as f32 <= 0.9 * seg.line_height;
+        if !g.is_number() && prev.is_number() && next.is_number() && close && narrow {
+            let g = &mut glyphs[i];
+            g.p[REJECT] = 0.0;
+            let sum: f32 = g.p.iter().sum();
+            if sum > 0.0 {
+                g.p.iter_mut().for_each(|v| *v /= sum);
+            }
+        }
+    }
     let mut out = Vec::new();
     let mut run: Vec<&Glyph> = Vec::new();
     let mut flush = |run: &mut Vec<&Glyph>| {
@@ -924,13 +942,7 @@ fn decode(run: &[&Glyph], ctx: LineContext) -> Option<NumberReading> {
             }
         }
     }
-    let kind = if date_ok(&reading.value).is_some() {
-        NumberKind::Date
-    } else if reading.value.contains(['/', '-']) {
-        NumberKind::Reference
-    } else {
-        NumberKind::Number
-    };
+    let kind = kind_of(&reading.value);
     let text = printed(&reading.classes, system, extended, reading.hijri);
     Some(NumberReading {
         text,
@@ -988,6 +1000,18 @@ fn printed(classes: &[usize], system: System, extended: bool, hijri: bool) -> St
         s.push_str("هـ");
     }
     s
+}
+
+/// What kind of number a value is: a date that passes its checks, digit
+/// groups joined by `/` or `-`, or a plain number.
+pub fn kind_of(value: &str) -> NumberKind {
+    if date_ok(value).is_some() {
+        NumberKind::Date
+    } else if value.contains(['/', '-']) {
+        NumberKind::Reference
+    } else {
+        NumberKind::Number
+    }
 }
 
 fn looks_like_date(value: &str) -> bool {

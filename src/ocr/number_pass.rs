@@ -16,7 +16,7 @@
 
 use image::GrayImage;
 
-use super::digits::{self, LineContext, Model, NumberKind, NumberReading};
+use super::digits::{self, LineContext, Model, NumberReading};
 use super::{numbers, OcrPage};
 use crate::types::Word;
 
@@ -203,6 +203,8 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage) {
                 .map(|mut r| {
                     r.bbox[0] += x0;
                     r.bbox[1] += y0;
+                    let words = g.iter().map(|&k| &page.words[members[k]]);
+                    prefer_sure_western(&mut r, words);
                     r
                 })
                 .collect();
@@ -303,6 +305,38 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage) {
     page.numbers = readings;
 }
 
+/// Tesseract reads Western digits well, the number reader better on
+/// blurred Arabic-Indic ones: where the reader found a Western number that
+/// one word Tesseract read surely as a different Western number covers,
+/// Tesseract's reading stands (the reader's is kept as an alternative)
+/// unless the reader is surer still.
+fn prefer_sure_western<'a>(r: &mut NumberReading, words: impl Iterator<Item = &'a Word>) {
+    if !r.text.chars().any(|c| c.is_ascii_digit()) || r.confidence >= READER_SURE {
+        return;
+    }
+    let (a, b) = (r.bbox[0], r.bbox[0] + r.bbox[2]);
+    let over: Vec<&Word> = words
+        .filter(|w| a.max(w.bbox[0]) < b.min(w.bbox[0] + w.bbox[2]))
+        .collect();
+    let [w] = over.as_slice() else {
+        return;
+    };
+    let t = w.text.trim_matches(|c: char| !c.is_ascii_digit());
+    let clean = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || "/-.:".contains(c));
+    if clean && w.confidence >= LATIN_SURE && t != r.value {
+        let reader = std::mem::replace(&mut r.value, t.to_string());
+        r.text = t.to_string();
+        r.alternatives.retain(|v| v != t);
+        r.alternatives.insert(0, reader);
+        r.confidence = w.confidence;
+        r.kind = digits::kind_of(t);
+    }
+}
+
+/// From this confidence the number reader's Western number stands over
+/// Tesseract's.
+const READER_SURE: f32 = 0.95;
+
 fn centre_in(b: &[u32; 4], lb: &[u32; 4]) -> bool {
     let (cx, cy) = (b[0] + b[2] / 2, b[1] + b[3] / 2);
     cx >= lb[0] && cx <= lb[0] + lb[2] && cy >= lb[1] && cy <= lb[1] + lb[3]
@@ -328,17 +362,10 @@ fn tesseract_number(w: &Word) -> Option<NumberReading> {
             None => c,
         })
         .collect();
-    let kind = if digits::date_ok(&value).is_some() {
-        NumberKind::Date
-    } else if value.contains(['/', '-']) {
-        NumberKind::Reference
-    } else {
-        NumberKind::Number
-    };
     Some(NumberReading {
         text: t.to_string(),
+        kind: digits::kind_of(&value),
         value,
-        kind,
         confidence: w.confidence,
         alternatives: Vec::new(),
         bbox: w.bbox,
