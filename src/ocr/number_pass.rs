@@ -45,8 +45,19 @@ fn is_label(word: &str) -> bool {
         )
 }
 
+/// A reference with letters in it (`OMR/2024/0917`, `MC-1445-0088`):
+/// Tesseract reads those whole, and the number reader knows no letters.
+fn lettered_reference(word: &str) -> bool {
+    let letters = word.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let digits = word.chars().filter(|c| c.is_ascii_digit()).count();
+    letters >= 2 && digits >= 2 && word.contains(['-', '/'])
+}
+
 /// A word Tesseract may have made of a number.
 fn looks_numeric(word: &str, arabic_line: bool) -> bool {
+    if lettered_reference(word) {
+        return false;
+    }
     word.chars().any(|c| numbers::digit_value(c).is_some())
         || (arabic_line
             && word
@@ -393,6 +404,8 @@ mod tests {
         assert!(looks_numeric("6451١1", true));
         assert!(looks_numeric("VO1", true));
         assert!(!looks_numeric("Omran", false));
+        assert!(!looks_numeric("OMR/2024/0917", false));
+        assert!(!looks_numeric("MC-1445-0088", true));
         assert!(!looks_numeric("الهفوف", true));
     }
 }
