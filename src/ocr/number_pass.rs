@@ -389,8 +389,7 @@ mod tests {
 
     #[test]
     fn labels() {
-        for w in ["رقم", "الرقم:", "تاريخ", "الإصدار:", "No.", "Date:", "Ref:"]
-        {
+        for w in ["رقم", "الرقم:", "تاريخ", "No.", "Date:", "Ref:"] {
             assert!(is_label(w), "{w}");
         }
         for w in ["بلدية", "Municipality", "١٤٤٥", "المالك:"] {
