@@ -15,7 +15,6 @@ mod number_pass;
 pub mod numbers;
 mod pix;
 pub mod prep;
-mod script_pass;
 
 use std::path::PathBuf;
 
@@ -418,9 +417,6 @@ impl OcrEngine {
             }
         }
         self.recover_dropped_lines(&level, dpi, &mut result)?;
-        if self.config.languages == LanguagePlan::Auto {
-            self.reread_other_script(&level, dpi, &mut result)?;
-        }
         number_pass::read_numbers(&level, &mut result);
         fix_lookalikes(&mut result);
         Ok((result, skew))
@@ -671,71 +667,6 @@ impl OcrEngine {
             }
         }
         Ok(best.map(|(_, words)| words))
-    }
-
-    /// Read again, with the other script's model, the runs of words the
-    /// page's model read with low confidence, each as one line (see
-    /// [`script_pass`]): the Arabic names in an English memo, the English
-    /// name in an Arabic letter. Only those crops are read again.
-    fn reread_other_script(
-        &mut self,
-        level: &GrayImage,
-        dpi: Option<u32>,
-        page: &mut OcrPage,
-    ) -> Result<(), OcrError> {
-        let Some(other) = script_pass::other_model(&page.languages) else {
-            return Ok(());
-        };
-        let mut runs = script_pass::doubtful_runs(page);
-        // from the last run back, so earlier runs' word indices hold
-        runs.sort_by_key(|r| std::cmp::Reverse(r.words[0]));
-        let (w, h) = level.dimensions();
-        for run in runs {
-            let b = run.bbox;
-            let pad = b[3] / 3 + 2;
-            let (x0, y0) = (b[0].saturating_sub(pad), b[1].saturating_sub(pad));
-            let (x1, y1) = ((b[0] + b[2] + pad).min(w), (b[1] + b[3] + pad).min(h));
-            if x1 <= x0 + 4 || y1 <= y0 + 4 {
-                continue;
-            }
-            let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
-            let read =
-                self.recognize_segmented(&crop, dpi, other, TessPageSegMode::PSM_SINGLE_LINE)?;
-            let old = run
-                .words
-                .iter()
-                .map(|&i| page.words[i].confidence)
-                .sum::<f32>()
-                / run.words.len() as f32;
-            let text = read
-                .words
-                .iter()
-                .map(|wd| wd.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if read.words.is_empty()
-                || read.confidence < script_pass::OTHER_MIN
-                || read.confidence < old + script_pass::OTHER_MARGIN
-                || !script_pass::in_script(&text, other)
-            {
-                continue;
-            }
-            let words = read
-                .words
-                .into_iter()
-                .map(|mut wd| {
-                    wd.bbox[0] += x0;
-                    wd.bbox[1] += y0;
-                    wd
-                })
-                .collect();
-            script_pass::replace_run(page, &run, words);
-        }
-        if !page.words.is_empty() {
-            page.confidence =
-                page.words.iter().map(|wd| wd.confidence).sum::<f32>() / page.words.len() as f32;
-        }
-        Ok(())
     }
 
     /// Whether Debian's Arabic script model (`Arabic.traineddata`) is there.
