@@ -763,6 +763,18 @@ fn main() {
     let mut meta_misses = Vec::new();
     for d in &docs {
         let r = &d.row;
+        // count a document under `label`, and say what was extracted if wrong
+        let mut tally = |label: &'static str, got: bool, printed: &str, extracted: String| {
+            let e = meta.entry(label).or_default();
+            e.0 += 1;
+            e.1 += got as usize;
+            if !got {
+                meta_misses.push(format!(
+                    "{label} | {} ({} {}) | printed {printed} | extracted {extracted}",
+                    d.name, r.template, r.condition
+                ));
+            }
+        };
         if !r.issue_date.is_empty() {
             let (label, got) = match r.issue_date.strip_suffix('h') {
                 Some(hijri) => (
@@ -778,19 +790,8 @@ fn main() {
                     d.date.map(|day| day.to_string()) == Some(r.issue_date.clone()),
                 ),
             };
-            let e = meta.entry(label).or_default();
-            e.0 += 1;
-            e.1 += got as usize;
-            if !got {
-                meta_misses.push(format!(
-                    "{label} | {} ({} {}) | printed {} | extracted {:?}",
-                    d.name,
-                    r.template,
-                    r.condition,
-                    r.issue_date_printed,
-                    d.date.map(|day| format!("{}h", day.hijri()))
-                ));
-            }
+            let extracted = format!("{:?}", d.date.map(|day| format!("{}h", day.hijri())));
+            tally(label, got, &r.issue_date_printed, extracted);
         }
         if !r.reference.is_empty() {
             let label = if has_arabic_indic(&r.reference) {
@@ -800,15 +801,7 @@ fn main() {
             };
             let want = reference_key(&r.reference);
             let got = want.is_some() && d.references.iter().any(|x| reference_key(x) == want);
-            let e = meta.entry(label).or_default();
-            e.0 += 1;
-            e.1 += got as usize;
-            if !got {
-                meta_misses.push(format!(
-                    "{label} | {} ({} {}) | printed {} | extracted {:?}",
-                    d.name, r.template, r.condition, r.reference, d.references
-                ));
-            }
+            tally(label, got, &r.reference, format!("{:?}", d.references));
         }
     }
     println!(
