@@ -383,8 +383,8 @@ struct Dense {
 /// Channels of the three convolutions and width of the dense layer.
 pub const ARCH: [usize; 4] = [8, 16, 32, 64];
 
-/// The weights' file header.
-const MAGIC: &[u8] = b"arshif-number-reader 1\n";
+/// The first bytes of a weights file.
+pub const MAGIC: &[u8] = b"arshif-number-reader 1\n";
 
 #[derive(Debug, thiserror::Error)]
 #[error("the number reader's weights are malformed: {0}")]

@@ -15,6 +15,7 @@ mod number_pass;
 pub mod numbers;
 mod pix;
 pub mod prep;
+mod script_pass;
 
 use std::path::PathBuf;
 
@@ -417,7 +418,12 @@ impl OcrEngine {
             }
         }
         self.recover_dropped_lines(&level, dpi, &mut result)?;
-        number_pass::read_numbers(&level, &mut result);
+        let settled = if self.config.languages == LanguagePlan::Auto {
+            self.reread_other_script(&level, dpi, &mut result)?
+        } else {
+            Vec::new()
+        };
+        number_pass::read_numbers(&level, &mut result, &settled);
         fix_lookalikes(&mut result);
         Ok((result, skew))
     }
@@ -669,10 +675,141 @@ impl OcrEngine {
         Ok(best.map(|(_, words)| words))
     }
 
+    /// Read again, with the other script's model, the runs of words the
+    /// page's model was unsure of, each cropped from the page as one line
+    /// (see [`script_pass`]): the Arabic names in an English memo, the
+    /// English company name in an Arabic letter. Returns the boxes of the
+    /// words put in, which the number pass leaves alone.
+    fn reread_other_script(
+        &mut self,
+        level: &GrayImage,
+        dpi: Option<u32>,
+        page: &mut OcrPage,
+    ) -> Result<Vec<[u32; 4]>, OcrError> {
+        let Some(other) = script_pass::other_model(&page.languages) else {
+            return Ok(Vec::new());
+        };
+        let (w, h) = level.dimensions();
+        let mut settled = Vec::new();
+        // one run at a time: merging a run changes the word indices
+        let mut done: Vec<[u32; 4]> = Vec::new();
+        while let Some(run) = script_pass::doubtful_runs(page, w)
+            .into_iter()
+            .find(|r| !done.contains(&r.bbox))
+        {
+            done.push(run.bbox);
+            if done.len() > script_pass::MAX_RUNS {
+                break;
+            }
+            let b = run.bbox;
+            let pad = b[3] / 4 + 2;
+            let (x0, y0) = (b[0], b[1].saturating_sub(pad));
+            let (x1, y1) = ((b[0] + b[2]).min(w), (b[1] + b[3] + pad).min(h));
+            if x1 <= x0 + 4 || y1 <= y0 + 4 {
+                continue;
+            }
+            let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
+            let mut read =
+                self.recognize_segmented(&crop, dpi, other, TessPageSegMode::PSM_SINGLE_LINE)?;
+            if read.words.is_empty() {
+                // Tesseract's line finder sometimes finds nothing in a clean
+                // crop; it finds the line in the same crop a little larger
+                let (cw, ch) = crop.dimensions();
+                let larger = image::imageops::resize(
+                    &crop,
+                    cw * 3 / 2,
+                    ch * 3 / 2,
+                    image::imageops::FilterType::CatmullRom,
+                );
+                read = self.recognize_segmented(
+                    &larger,
+                    dpi.map(|d| d * 3 / 2),
+                    other,
+                    TessPageSegMode::PSM_SINGLE_LINE,
+                )?;
+                for wd in &mut read.words {
+                    for v in &mut wd.bbox {
+                        *v = *v * 2 / 3;
+                    }
+                }
+            }
+            let words = read
+                .words
+                .into_iter()
+                .map(|mut wd| {
+                    wd.bbox[0] += x0;
+                    wd.bbox[1] += y0;
+                    wd
+                })
+                .collect();
+            let taken = script_pass::merge(page, &run, words, other);
+            settled.extend(taken.iter().map(|wd| wd.bbox));
+            // the words put in are sure: they start no run again
+        }
+        if !page.words.is_empty() {
+            page.confidence =
+                page.words.iter().map(|wd| wd.confidence).sum::<f32>() / page.words.len() as f32;
+        }
+        Ok(settled)
+    }
+
     /// Whether Debian's Arabic script model (`Arabic.traineddata`) is there.
     fn has_script_model(&self) -> bool {
         self.config.datapath.join("Arabic.traineddata").is_file()
     }
+}
+
+/// Whether a box's centre lies in a line's box.
+pub(crate) fn centre_in(b: &[u32; 4], lb: &[u32; 4]) -> bool {
+    let (cx, cy) = (b[0] + b[2] / 2, b[1] + b[3] / 2);
+    cx >= lb[0] && cx <= lb[0] + lb[2] && cy >= lb[1] && cy <= lb[1] + lb[3]
+}
+
+/// Put new words in place of line `li`'s words (`members`, indices into the
+/// page's words): in the words (where the line's first word was), in the
+/// line's text and in the page text.
+pub(crate) fn replace_line(
+    page: &mut OcrPage,
+    li: usize,
+    members: &[usize],
+    line_words: Vec<Word>,
+) {
+    let new_line = line_words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // where the line is in the page text: the lines before it, in order
+    let mut at = Some(0usize);
+    for (k, (line, _)) in page.lines[..=li].iter().enumerate() {
+        let Some(from) = at else { break };
+        at = page.text[from..].find(line.as_str()).map(|i| {
+            if k == li {
+                i + from
+            } else {
+                i + from + line.len()
+            }
+        });
+    }
+    let old = std::mem::replace(&mut page.lines[li].0, new_line.clone());
+    tracing::debug!(%old, new = %new_line, "line read again");
+    if let Some(at) = at {
+        page.text.replace_range(at..at + old.len(), &new_line);
+    }
+    let Some(&first) = members.first() else {
+        return;
+    };
+    let mut rest: Vec<Word> = Vec::with_capacity(page.words.len() + line_words.len());
+    let mut line_words = Some(line_words);
+    for (i, w) in page.words.drain(..).enumerate() {
+        if i == first {
+            rest.extend(line_words.take().into_iter().flatten());
+        }
+        if !members.contains(&i) {
+            rest.push(w);
+        }
+    }
+    page.words = rest;
 }
 
 /// Put a line read apart (its words, in reading order, and its box) into a

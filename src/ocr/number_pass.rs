@@ -17,7 +17,7 @@
 use image::GrayImage;
 
 use super::digits::{self, LineContext, Model, NumberReading};
-use super::{numbers, OcrPage};
+use super::{centre_in, numbers, OcrPage};
 use crate::types::Word;
 
 fn is_arabic_letter(c: char) -> bool {
@@ -74,12 +74,13 @@ const LATIN_SURE: f32 = 0.9;
 const AFTER_LABEL_SURE: f32 = 0.85;
 
 /// Read the page's numbers again with the number reader and put them in.
-/// `level` is the image the page's boxes refer to.
-pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage) {
+/// `level` is the image the page's boxes refer to. Words whose box is in
+/// `settled` (read in the other script by the script pass) are not asked
+/// about.
+pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u32; 4]]) {
     let model = Model::shipped();
     let arabic_page = page.languages.split('+').any(|l| l == "ara");
     let mut readings: Vec<NumberReading> = Vec::new();
-    let mut cursor = 0usize;
     for li in 0..page.lines.len() {
         let (line_text, lb) = page.lines[li].clone();
         // the line's words, in reading order (Tesseract's iterator order)
@@ -109,7 +110,9 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage) {
             // it made letters of); a confident word there is the label's own
             let doubtful =
                 after_label && !is_label(t) && page.words[i].confidence < AFTER_LABEL_SURE;
-            candidate[k] = !sure_latin && (doubtful || looks_numeric(t, arabic_line));
+            candidate[k] = !sure_latin
+                && !settled.contains(&page.words[i].bbox)
+                && (doubtful || looks_numeric(t, arabic_line));
             if is_label(t) {
                 after_label = true;
             }
@@ -285,29 +288,7 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage) {
                 None => line_words.push(page.words[i].clone()),
             }
         }
-        let new_line = line_words
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        tracing::debug!(old = %line_text, new = %new_line, "numbers read");
-        if let Some(at) = page.text[cursor..].find(&line_text).map(|i| i + cursor) {
-            page.text.replace_range(at..at + line_text.len(), &new_line);
-            cursor = at + new_line.len();
-        }
-        page.lines[li].0 = new_line;
-        // the line's words move to where its first word was
-        let at = members[0];
-        let mut rest: Vec<Word> = Vec::with_capacity(page.words.len());
-        for (i, w) in page.words.drain(..).enumerate() {
-            if i == at {
-                rest.extend(line_words.iter().cloned());
-            }
-            if !members.contains(&i) {
-                rest.push(w);
-            }
-        }
-        page.words = rest;
+        super::replace_line(page, li, &members, line_words);
     }
     if !page.words.is_empty() {
         page.confidence =
@@ -347,11 +328,6 @@ fn prefer_sure_western<'a>(r: &mut NumberReading, words: impl Iterator<Item = &'
 /// From this confidence the number reader's Western number stands over
 /// Tesseract's.
 const READER_SURE: f32 = 0.95;
-
-fn centre_in(b: &[u32; 4], lb: &[u32; 4]) -> bool {
-    let (cx, cy) = (b[0] + b[2] / 2, b[1] + b[3] / 2);
-    cx >= lb[0] && cx <= lb[0] + lb[2] && cy >= lb[1] && cy <= lb[1] + lb[3]
-}
 
 /// A number Tesseract read and the number reader was not asked about (a
 /// sure Western number on a Latin page), as a reading.

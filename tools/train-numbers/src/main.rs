@@ -247,6 +247,26 @@ fn batch(s: &Samples, idx: &[usize], dev: &Device) -> candle_core::Result<(Tenso
     ))
 }
 
+/// Set the network's variables from weights in the reader's format.
+fn warm_start(varmap: &VarMap, bytes: &[u8], dev: &Device) -> candle_core::Result<()> {
+    Model::from_bytes(bytes).expect("a number reader's weights");
+    let mut body = &bytes[digits::MAGIC.len()..];
+    let data = varmap.data().lock().expect("varmap lock");
+    for (name, shape) in digits::tensor_shapes() {
+        let n: usize = shape.iter().product();
+        let values: Vec<f32> = body[..n * 4]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        body = &body[n * 4..];
+        let var = data
+            .get(&name)
+            .unwrap_or_else(|| panic!("no tensor {name}"));
+        var.set(&Tensor::from_vec(values, shape.as_slice(), dev)?)?;
+    }
+    Ok(())
+}
+
 fn weights(varmap: &VarMap) -> Vec<Vec<f32>> {
     let data = varmap.data().lock().expect("varmap lock");
     digits::tensor_shapes()
@@ -429,6 +449,17 @@ fn main() -> candle_core::Result<()> {
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
     let net = Net::new(&varmap, vb)?;
+    if let Ok(init) = std::env::var("INIT") {
+        // go on from weights already trained (a warm start)
+        let bytes = std::fs::read(&init).unwrap_or_else(|e| panic!("{init}: {e}"));
+        warm_start(&varmap, &bytes, &dev)?;
+        println!("starting from {init}");
+    }
+    // the peak learning rate of the cosine schedule (lower for a warm start)
+    let peak: f64 = std::env::var("LR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2e-3);
     let steps_per_epoch = samples.len().div_ceil(BATCH);
     let mut opt = candle_nn::AdamW::new(
         varmap.all_vars(),
@@ -443,7 +474,7 @@ fn main() -> candle_core::Result<()> {
         let t0 = std::time::Instant::now();
         // cosine decay of the learning rate over the run
         let frac = epoch as f64 / epochs as f64;
-        opt.set_learning_rate(2e-3 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos()) + 5e-5);
+        opt.set_learning_rate(peak * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos()) + 5e-5);
         order.shuffle(&mut rng);
         let (mut loss_sum, mut right, mut seen) = (0f64, 0usize, 0usize);
         for chunk in order.chunks(BATCH) {
