@@ -96,14 +96,14 @@ fi
 echo "arshif serving $ARCHIVE on $URL"
 
 # ---- accounts. The first serve of an archive without an administrator
-# created one and printed its one-time password on stderr (before the
-# "serving on" line, so it is in the log by now):
-#     user:     admin
+# created one and wrote its one-time password to a 0600 file in the
+# archive (before the "serving on" line, so it is there by now):
+#     user: admin
 #     password: xxxxx-xxxxx-xxxxx-xxxxx
-ADMIN_USER="$(sed -n 's/^    user: *//p' "$WORK/server.log" | head -n 1)"
-ADMIN_OTP="$(sed -n 's/^    password: *//p' "$WORK/server.log" | head -n 1)"
+ADMIN_USER="$(sed -n 's/^user: *//p' "$ARCHIVE/initial-admin-password" 2>/dev/null | head -n 1)"
+ADMIN_OTP="$(sed -n 's/^password: *//p' "$ARCHIVE/initial-admin-password" 2>/dev/null | head -n 1)"
 if [ -z "$ADMIN_USER" ] || [ -z "$ADMIN_OTP" ]; then
-  echo "arshif serve did not print a one-time administrator password:" >&2
+  echo "arshif serve wrote no one-time administrator password to $ARCHIVE/initial-admin-password:" >&2
   cat "$WORK/server.log" >&2
   exit 1
 fi

@@ -162,7 +162,7 @@ fn search_json_has_the_contract_fields() {
     assert!(r["total"].as_u64().unwrap() >= 2);
     let hit = &r["hits"][0];
     for key in [
-        "id", "sha256", "sources", "title", "branch", "doc_type", "score", "pages", "snippet",
+        "id", "sha256", "sources", "title", "branch", "doc_type", "rank", "pages", "snippet",
     ] {
         assert!(hit.get(key).is_some(), "hit lacks {key}: {hit}");
     }

@@ -793,14 +793,21 @@ fn the_first_administrator_gets_a_one_time_password() {
     let a = TestArchive::new();
     let server = Server::start(&a);
     let banner = server.banner.join("\n");
-    let password = server
-        .banner
-        .iter()
-        .find_map(|l| l.trim().strip_prefix("password:"))
-        .unwrap_or_else(|| panic!("no password in {banner}"))
-        .trim()
-        .to_string();
+    // The password is not printed (a service's stderr goes to its
+    // journal): it is in a file only the archive's owner can read.
+    let file = a.dir.join("initial-admin-password");
+    assert!(banner.contains(&file.display().to_string()), "{banner}");
     assert!(banner.contains("user:     admin"), "{banner}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let password = text
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap_or_else(|| panic!("no password in {text}"))
+        .to_string();
+    assert!(!banner.contains(&password), "{banner}");
     let login = |pw: &str| {
         let body = json!({"user": "admin", "password": pw}).to_string();
         server.send(
@@ -836,6 +843,7 @@ fn the_first_administrator_gets_a_one_time_password() {
     );
     assert_eq!(changed.status, 200, "{}", changed.json());
     assert_eq!(changed.json()["must_change_password"], false);
+    assert!(!file.exists(), "the spent password's file is removed");
     let cookie2 = changed
         .header("set-cookie")
         .split(';')
@@ -958,4 +966,304 @@ fn forwarded_headers_count_only_behind_a_proxy() {
         let login = log.iter().find(|e| e["action"] == "login").unwrap();
         assert_eq!(login["address"], address, "{flags:?}");
     }
+}
+
+/// Issue 20.1: logins that arrive together cannot get around the throttle.
+/// 40 at once for one user (39 wrong passwords, then the right one): no
+/// more password checks are answered than a run of sequential logins would
+/// get (five), and the rest are refused without a check.
+#[test]
+fn concurrent_logins_get_no_more_checks_than_sequential_ones() {
+    let w = world(&[]);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..40)
+            .map(|i| {
+                let w = &w;
+                scope.spawn(move || {
+                    let password = if i == 39 { PASSWORD } else { "guess-guess-1" };
+                    w.login("clerk_h", password, None).0.status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let checked = statuses.iter().filter(|s| matches!(s, 200 | 401)).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(checked <= 5, "{checked} password checks: {statuses:?}");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+    // After the burst the name is locked, even for the right password.
+    assert_eq!(w.login("clerk_h", PASSWORD, None).0.status, 429);
+    // The burst left a handful of entries, not forty.
+    let log = w.audit();
+    let failed = log
+        .iter()
+        .filter(|e| e["action"] == "login_failed" && e["actor"] == "clerk_h")
+        .count();
+    assert!(failed <= 6, "{failed} entries");
+}
+
+/// Issue 20.2: an unauthenticated client cannot fill the disk through the
+/// audit log. Names no account can have are refused before anything is
+/// logged, login bodies are small, and a flood of throttled logins is
+/// written as counts.
+#[test]
+fn a_login_flood_leaves_a_few_small_audit_entries() {
+    let w = world(&[]);
+    let before = w.audit().len();
+    let send = |body: &[u8]| {
+        w.server.send(
+            "POST",
+            "/api/login",
+            &[("Content-Type", "application/json")],
+            body,
+        )
+    };
+    // Too long, control characters, a line break: 400, and nothing logged.
+    for name in [
+        "a".repeat(65),
+        "x".repeat(1_900_000),
+        "root\u{1b}[31m".to_string(),
+        "root\nforged line".to_string(),
+        String::new(),
+    ] {
+        let body = json!({"user": name, "password": "guess-guess-1"}).to_string();
+        let a = send(body.as_bytes());
+        let expected = if body.len() > 4096 { 413 } else { 400 };
+        assert_eq!(a.status, expected, "{}", &name[..name.len().min(20)]);
+    }
+    assert_eq!(w.audit().len(), before, "refused names are not logged");
+
+    // A flood from one address with ever new names: the address is locked
+    // after its free failures, and every later try is only counted.
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..300 {
+        let body = json!({"user": format!("guess{i:04}"), "password": "guess-guess-1"});
+        *statuses
+            .entry(send(body.to_string().as_bytes()).status)
+            .or_insert(0) += 1;
+    }
+    assert_eq!(statuses.get(&429), Some(&280), "{statuses:?}");
+    let log = w.audit();
+    let added = &log[..log.len() - before];
+    let bytes: usize = added.iter().map(|e| e.to_string().len()).sum();
+    assert!(added.len() <= 21, "{} entries", added.len());
+    assert!(bytes < 12 * 1024, "{bytes} bytes in the audit log");
+}
+
+/// Issue 20.3: uploading a byte-identical copy of another branch's file
+/// brings the document into the uploader's view (their copy), but not
+/// into their hands: they cannot correct what the other branch sees, do
+/// not see who there corrected it, and the upload report does not say
+/// which branch holds the file.
+#[test]
+fn a_duplicate_upload_does_not_open_another_branchs_document_to_edits() {
+    let w = world(&[]);
+    let (admin, clerk) = (w.token("admin"), w.token("clerk"));
+    let doc = format!("/api/documents/{}", w.other);
+    let fixed = json!({"title": "محضر مخالفة رقم ٥٥٢"}).to_string();
+    let a = w.call(Some(admin), "PATCH", &doc, fixed.as_bytes());
+    assert_eq!(a.status, 200, "{}", a.json());
+
+    let bytes = std::fs::read(pdf(OMRAN_PDF)).unwrap();
+    let body = multipart(&[("file", Some("scan-0007.pdf"), &bytes)]);
+    let up = w.call(Some(clerk), "POST", "/api/documents", &body);
+    assert_eq!(up.status, 200, "{}", up.json());
+    assert_eq!(up.json()["duplicates"], 1, "{}", up.json());
+    assert!(
+        !String::from_utf8_lossy(&up.body).contains("omran"),
+        "the report names the other branch: {}",
+        up.json()
+    );
+
+    // The clerk now sees their own copy, without the other branch's
+    // sources or the name of whoever corrected it.
+    let seen = w.call(Some(clerk), "GET", &doc, b"");
+    assert_eq!(seen.status, 200);
+    let v = seen.json();
+    assert_eq!(v["title"], "محضر مخالفة رقم ٥٥٢");
+    assert!(v["corrected"]["by"].is_null(), "{}", v["corrected"]);
+    assert!(!seen.body.windows(5).any(|w| w == b"omran"), "{v}");
+
+    // But may not change it.
+    let change = json!({"title": "changed by hofuf"}).to_string();
+    let refused = w.call(Some(clerk), "PATCH", &doc, change.as_bytes());
+    assert_eq!(refused.status, 403, "{}", refused.json());
+    assert_eq!(refused.json()["error"]["code"], "shared_document");
+    let after = w.call(Some(admin), "GET", &doc, b"").json();
+    assert_eq!(after["title"], "محضر مخالفة رقم ٥٥٢");
+    assert_eq!(after["corrected"]["by"], "root");
+    // Their own branch's documents they still correct.
+    let own = format!("/api/documents/{}", w.own);
+    let mine = w.call(Some(clerk), "PATCH", &own, change.as_bytes());
+    assert_eq!(mine.status, 200, "{}", mine.json());
+}
+
+/// Issue 20.10: an upload for a branch the clerk does not hold is refused
+/// as soon as the branch field arrives, before the files are read.
+#[test]
+fn an_upload_to_a_branch_not_held_is_refused_before_its_files_arrive() {
+    use std::io::{Read, Write};
+    let w = world(&["--max-upload-mib", "64"]);
+    let clerk = w.token("clerk");
+    let head = "--XyZ\r\nContent-Disposition: form-data; name=\"branch\"\r\n\r\nomran\r\n\
+                --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n\
+                Content-Type: application/pdf\r\n\r\n%PDF-1.4\n";
+    let declared = head.len() + 50 * 1024 * 1024;
+    let mut s = std::net::TcpStream::connect(&w.server.addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        s,
+        "POST /api/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {clerk}\r\n\
+         Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: {declared}\r\n\r\n{head}"
+    )
+    .unwrap();
+    // The rest of the 50 MiB is never sent: the answer must come anyway.
+    let mut answer = [0u8; 512];
+    let n = s.read(&mut answer).expect("answered before the body");
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("branch_not_held"), "{answer}");
+}
+
+/// Issue 20.6: a client that sends its headers slowly, or keeps an idle
+/// connection open, is disconnected.
+#[test]
+fn slow_and_idle_connections_are_closed() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let w = world(&[]);
+    let closed_after = |mut s: std::net::TcpStream, trickle: bool| -> Duration {
+        let t0 = Instant::now();
+        s.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            assert!(t0.elapsed() < Duration::from_secs(40), "still open");
+            if trickle {
+                // One header line every 2 s, never the end of the head.
+                if s.write_all(b"X-Slow: 1\r\n").is_err() {
+                    return t0.elapsed();
+                }
+            }
+            match s.read(&mut buf) {
+                Ok(0) => return t0.elapsed(),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return t0.elapsed(),
+            }
+            if trickle {
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+        }
+    };
+    let addr = w.server.addr.clone();
+    let slow = std::thread::spawn(move || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(b"GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        closed_after(s, true)
+    });
+    // An idle kept-alive connection, after one full answer.
+    let mut s = std::net::TcpStream::connect(&w.server.addr).unwrap();
+    s.write_all(b"GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut first = [0u8; 64];
+    let n = s.read(&mut first).unwrap();
+    assert!(first[..n].starts_with(b"HTTP/1.1 200"));
+    let idle = closed_after(s, false);
+    let slow = slow.join().unwrap();
+    assert!(
+        slow <= Duration::from_secs(15),
+        "slow headers kept {slow:?}"
+    );
+    assert!(
+        idle <= Duration::from_secs(15),
+        "idle connection kept {idle:?}"
+    );
+}
+
+/// Issue 20.7: what a clerk's search returns does not change when another
+/// branch imports a document holding the same words (raw BM25 scores,
+/// computed over every branch's documents, would).
+#[test]
+fn search_results_do_not_move_when_another_branch_imports() {
+    let w = world(&[]);
+    let clerk = w.token("clerk");
+    let probe = |q: &str| {
+        let a = w.call(
+            Some(clerk),
+            "GET",
+            &format!("/api/search?q={}", enc(q)),
+            b"",
+        );
+        assert_eq!(a.status, 200);
+        let mut v = a.json();
+        assert!(v["total"].as_u64().unwrap() >= 1, "{q}: {v}");
+        for h in v["hits"].as_array_mut().unwrap() {
+            assert!(h.get("score").is_none(), "raw score shown: {h}");
+            assert_eq!(h["rank"], 1);
+            h.as_object_mut().unwrap().remove("id");
+        }
+        v
+    };
+    let before = probe("hours");
+    // omran imports a further document: the index's statistics change
+    // (how many documents there are, how long they are).
+    let bytes = std::fs::read(pdf(THIRD_PDF)).unwrap();
+    let body = multipart(&[("branch", None, b"omran"), ("file", Some("t.pdf"), &bytes)]);
+    let up = w.call(Some(w.token("admin")), "POST", "/api/documents", &body);
+    assert_eq!(up.status, 200, "{}", up.json());
+    assert_eq!(up.json()["ingested"], 1);
+    assert_eq!(probe("hours"), before);
+}
+
+/// Issue 20.8: a read of another branch's document is answered 404 like a
+/// missing one, and audited as `denied` (repeats as a count); reads of the
+/// audit log are audited too.
+#[test]
+fn refused_reads_and_audit_reads_are_audited() {
+    let w = world(&[]);
+    let clerk = w.token("clerk");
+    for path in ["", "/original", "/pages/1/image", "/matches?q=x"] {
+        let a = w.call(
+            Some(clerk),
+            "GET",
+            &format!("/api/documents/{}{path}", w.other),
+            b"",
+        );
+        assert_eq!(a.status, 404, "{path}");
+    }
+    // A document that does not exist is not a denial.
+    assert_eq!(
+        w.call(Some(clerk), "GET", "/api/documents/999999", b"")
+            .status,
+        404
+    );
+    let read = w.call(
+        Some(w.token("auditor")),
+        "GET",
+        "/api/audit?limit=1000",
+        b"",
+    );
+    assert_eq!(read.status, 200);
+    let log = read.json()["entries"].as_array().unwrap().clone();
+    let denied: Vec<_> = log.iter().filter(|e| e["action"] == "denied").collect();
+    assert_eq!(
+        denied.len(),
+        1,
+        "first written, repeats counted: {denied:?}"
+    );
+    assert_eq!(denied[0]["actor"], "clerk_h");
+    assert_eq!(denied[0]["documents"], json!([w.other]));
+    // The auditor's read shows up in the next read.
+    let again = w.call(Some(w.token("auditor")), "GET", "/api/audit?limit=5", b"");
+    let entries = again.json()["entries"].as_array().unwrap().clone();
+    let reads: Vec<_> = entries
+        .iter()
+        .filter(|e| e["action"] == "audit_read" && e["actor"] == "auditor")
+        .collect();
+    assert_eq!(reads.len(), 1, "{entries:?}");
+    assert_eq!(reads[0]["detail"]["filter"]["limit"], 1000);
 }

@@ -28,11 +28,11 @@ use std::sync::Mutex;
 use ::postgres::{Client, IsolationLevel, NoTls, Row, Statement};
 use chrono::{DateTime, Utc};
 
-use super::{since_text, storable, AuditError, AuditFilter, Entry, Event, Record};
+use super::{since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record};
 use crate::catalog::{quote_ident, search_path_schemas, url_for_display};
 
 /// The PostgreSQL audit table's schema version this build reads and writes.
-pub const PG_SCHEMA_VERSION: i64 = 1;
+pub const PG_SCHEMA_VERSION: i64 = 2;
 
 /// The key of the version row in `arshif_meta`.
 const VERSION_KEY: &str = "audit_schema_version";
@@ -64,8 +64,13 @@ CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
     FOR EACH STATEMENT EXECUTE FUNCTION arshif_audit_append_only();
 "#;
 
+/// Version 2: each entry's MAC with the audit key (NULL for an entry
+/// written without one), as in SQLite. Adding a column fires no trigger
+/// and changes no entry.
+const SCHEMA_V2: &str = "ALTER TABLE audit ADD COLUMN mac text;";
+
 /// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
 /// The lock every migration of the schema takes: the catalog's own
 /// (`PgCatalog::create_or_open`), so that the two never race to create the
@@ -77,7 +82,7 @@ const MIGRATION_LOCK: &str =
 const APPEND_LOCK: &str =
     "SELECT pg_advisory_xact_lock(hashtext('arshif audit ' || current_schema()))";
 
-const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash";
+const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash, mac";
 
 /// Rows read at a time when walking the chain.
 const WALK_BATCH: i32 = 5000;
@@ -108,7 +113,7 @@ impl Conn {
         let insert = client.prepare(&format!(
             "INSERT INTO audit ({COLUMNS})
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                  $6::text[], $7::text[], $8::text[], $9::text[])"
+                                  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
         ))?;
         Ok(Conn {
             client,
@@ -140,6 +145,7 @@ fn record(row: &Row) -> Result<Record, ::postgres::Error> {
         detail: row.try_get(6)?,
         prev: row.try_get(7)?,
         hash: row.try_get(8)?,
+        mac: row.try_get(9)?,
     })
 }
 
@@ -288,6 +294,7 @@ impl PgLog {
         &self,
         events: &[Event],
         now: &mut dyn FnMut() -> DateTime<Utc>,
+        key: Option<&AuditKey>,
     ) -> Result<Vec<Entry>, AuditError> {
         self.run(|conn| {
             let Conn {
@@ -304,11 +311,12 @@ impl PgLog {
                 )),
                 None => None,
             };
-            let (records, entries) = Record::chain(last, events, now);
+            let (records, entries) = Record::chain(last, events, now, key);
             let column = |f: fn(&Record) -> &String| -> Vec<&str> {
                 records.iter().map(|r| f(r).as_str()).collect()
             };
             let seqs: Vec<i64> = records.iter().map(|r| r.seq).collect();
+            let macs: Vec<Option<&str>> = records.iter().map(|r| r.mac.as_deref()).collect();
             tx.execute(
                 &*insert,
                 &[
@@ -321,6 +329,7 @@ impl PgLog {
                     &column(|r| &r.detail),
                     &column(|r| &r.prev),
                     &column(|r| &r.hash),
+                    &macs,
                 ],
             )
             .map_err(Fail::Retry)?;
@@ -453,7 +462,7 @@ mod tests {
 
     use chrono::TimeZone;
 
-    use super::super::{Action, AuditLog, Backend, Verification};
+    use super::super::{Action, AuditKey, AuditLog, Backend, Verification};
     use super::*;
     use crate::types::DocId;
 
@@ -805,7 +814,10 @@ mod tests {
         assert_eq!(
             meta,
             [
-                ("audit_schema_version".to_string(), "1".to_string()),
+                (
+                    "audit_schema_version".to_string(),
+                    PG_SCHEMA_VERSION.to_string()
+                ),
                 (
                     "schema_version".to_string(),
                     crate::catalog::PG_SCHEMA_VERSION.to_string()
@@ -878,5 +890,122 @@ mod tests {
             search_path_schemas(r#""$user", Public, "Odd""Name",x"#),
             ["$user", "public", "Odd\"Name", "x"]
         );
+    }
+
+    /// Replace a PostgreSQL log's entries with `records`, past the guard
+    /// (as the table's owner can).
+    fn write_pg(db: &TestDb, records: &[Record]) {
+        let mut c = db.client();
+        c.batch_execute(
+            "ALTER TABLE audit DISABLE TRIGGER audit_no_update;
+             ALTER TABLE audit DISABLE TRIGGER audit_no_delete;
+             DELETE FROM audit;",
+        )
+        .unwrap();
+        for r in records {
+            c.execute(
+                "INSERT INTO audit (seq, at, actor, address, action, documents, detail, prev, hash, mac)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &r.seq, &r.at, &r.actor, &r.address, &r.action, &r.documents, &r.detail,
+                    &r.prev, &r.hash, &r.mac,
+                ],
+            )
+            .unwrap();
+        }
+    }
+
+    /// The rewrites, strippings and cuts of the SQLite tests, through a
+    /// PostgreSQL client: found alike, at the same entries, for the same
+    /// reasons, with the same keys, MACs and checkpoints.
+    #[test]
+    fn rewrites_and_cuts_are_found_as_in_sqlite() {
+        use super::super::tamper;
+        use std::collections::HashMap;
+        // Each log's database, found again by the log's URL when writing.
+        let dbs: Mutex<HashMap<String, Arc<TestDb>>> = Mutex::new(HashMap::new());
+        let open = |key: Option<AuditKey>| {
+            let db = Arc::new(TestDb::new());
+            let log = AuditLog::open_pg_with_key(&db.url, key).unwrap();
+            let display = match &log.backend {
+                Backend::Pg(p) => p.display_url().to_string(),
+                Backend::Sqlite(_) => unreachable!(),
+            };
+            dbs.lock().unwrap().insert(display, db.clone());
+            (db, log)
+        };
+        let write = |log: &AuditLog, records: &[Record]| {
+            let display = match &log.backend {
+                Backend::Pg(p) => p.display_url().to_string(),
+                Backend::Sqlite(_) => unreachable!(),
+            };
+            let db = dbs.lock().unwrap()[&display].clone();
+            write_pg(&db, records);
+        };
+        let from_pg = tamper::run_scenarios(&open, &write);
+        let lite_open = |key: Option<AuditKey>| {
+            let dir = tempfile::tempdir().unwrap();
+            let log = AuditLog::open_with_key(&dir.path().join("audit.sqlite"), key).unwrap();
+            (dir, log)
+        };
+        let from_lite = tamper::run_scenarios(&lite_open, &tamper::write_sqlite);
+        for (p, l) in from_pg.iter().zip(&from_lite) {
+            for (p, l) in p.iter().zip(l) {
+                same_verification(p, l);
+                assert_eq!(
+                    (p.keyed, &p.key_id, p.checkpoint),
+                    (l.keyed, &l.key_id, l.checkpoint)
+                );
+            }
+        }
+        // The same key gives the same MACs and checkpoint in both.
+        let key = AuditKey::new(b"one key for both backends......").unwrap();
+        let db = TestDb::new();
+        let pg = AuditLog::open_pg_with_key(&db.url, Some(key.clone())).unwrap();
+        let (_d, lite) = lite_open(Some(key));
+        assert_eq!(tamper::fill_keyed(&pg), tamper::fill_keyed(&lite));
+        assert_eq!(pg.records(), lite.records());
+    }
+
+    /// A version 1 table (no MACs) gains the column, keeps its entries,
+    /// and the first keyed entry vouches for them.
+    #[test]
+    fn a_version_1_table_is_migrated() {
+        let db = TestDb::new();
+        let a = db.open_log();
+        let entries = fill(&a);
+        drop(a);
+        db.client()
+            .batch_execute(
+                "ALTER TABLE audit DROP COLUMN mac;
+                 UPDATE arshif_meta SET value = '1' WHERE key = 'audit_schema_version';",
+            )
+            .unwrap();
+        let key = AuditKey::new(b"introduced after the upgrade....").unwrap();
+        let a = AuditLog::open_pg_with_key(&db.url, Some(key)).unwrap();
+        let version: String = db
+            .client()
+            .query_one(
+                "SELECT value FROM arshif_meta WHERE key = 'audit_schema_version'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(version, PG_SCHEMA_VERSION.to_string());
+        let v = a.verify().unwrap();
+        assert_eq!(v.entries, entries.len() as i64);
+        assert!(v
+            .broken
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("no entry carries a MAC"));
+        a.append(&Event::new("sara", "local", Action::Logout))
+            .unwrap();
+        let v = a.verify().unwrap();
+        assert!(v.broken.is_none(), "{:?}", v.broken);
+        assert_eq!(v.keyed, 1);
+        let refused = db.client().batch_execute("DELETE FROM audit WHERE seq = 1");
+        assert!(refused.is_err(), "the guard still holds");
     }
 }

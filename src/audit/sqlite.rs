@@ -5,7 +5,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{since_text, storable, AuditError, AuditFilter, Entry, Event, Record, SCHEMA_VERSION};
+use super::{
+    since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record, SCHEMA_VERSION,
+};
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE audit (
@@ -27,7 +29,18 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 PRAGMA user_version = 1;
 "#;
 
-const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash";
+/// Version 2: each entry's MAC with the audit key (NULL for an entry
+/// written without one). Adding a column fires no trigger and changes no
+/// entry: the hashes stay as they were.
+const SCHEMA_V2: &str = r#"
+ALTER TABLE audit ADD COLUMN mac TEXT;
+PRAGMA user_version = 2;
+"#;
+
+/// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+
+const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash, mac";
 
 /// The log in a SQLite file: one connection.
 pub(super) struct SqliteLog {
@@ -46,6 +59,7 @@ fn record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
         detail: r.get(6)?,
         prev: r.get(7)?,
         hash: r.get(8)?,
+        mac: r.get(9)?,
     })
 }
 
@@ -74,21 +88,34 @@ impl SqliteLog {
                 supported: SCHEMA_VERSION,
             });
         }
-        if version == 0 {
-            conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA_V1} COMMIT;"))
-                .or_else(|e| {
-                    // Another process created it meanwhile.
-                    let _ = conn.execute_batch("ROLLBACK");
-                    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-                    if v == SCHEMA_VERSION {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
-                .map_err(db)?;
+        if version < SCHEMA_VERSION {
+            Self::migrate(&conn).map_err(db)?;
         }
         Ok(SqliteLog { conn, path: p })
+    }
+
+    /// Bring the schema up to date in one `BEGIN IMMEDIATE` transaction:
+    /// the version is read again under the write lock, so that of two
+    /// processes opening an old log at once only one migrates it.
+    fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let r = (|| {
+            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            for step in MIGRATIONS
+                .iter()
+                .skip(version.clamp(0, SCHEMA_VERSION) as usize)
+            {
+                conn.execute_batch(step)?;
+            }
+            Ok(())
+        })();
+        match r {
+            Ok(()) => conn.execute_batch("COMMIT"),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     pub(super) fn connection(&self) -> &Connection {
@@ -108,11 +135,12 @@ impl SqliteLog {
         &self,
         events: &[Event],
         now: &mut dyn FnMut() -> DateTime<Utc>,
+        key: Option<&AuditKey>,
     ) -> Result<Vec<Entry>, AuditError> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(self.db())?;
-        let r = self.append_in_transaction(events, now);
+        let r = self.append_in_transaction(events, now, key);
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if let Err(e) = self.conn.execute_batch(end) {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -125,17 +153,18 @@ impl SqliteLog {
         &self,
         events: &[Event],
         now: &mut dyn FnMut() -> DateTime<Utc>,
+        key: Option<&AuditKey>,
     ) -> Result<Vec<Entry>, AuditError> {
         let last: Option<(i64, String)> = self
             .conn
             .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
             .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
             .map_err(self.db())?;
-        let (records, entries) = Record::chain(last, events, now);
+        let (records, entries) = Record::chain(last, events, now, key);
         let mut st = self
             .conn
             .prepare_cached(&format!(
-                "INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                "INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             ))
             .map_err(self.db())?;
         for r in &records {
@@ -148,7 +177,8 @@ impl SqliteLog {
                 r.documents,
                 r.detail,
                 r.prev,
-                r.hash
+                r.hash,
+                r.mac
             ])
             .map_err(self.db())?;
         }

@@ -356,7 +356,8 @@ impl DocumentRecord {
 
     /// The document as someone with `scope` may see it: `None` when no
     /// branch it was imported under is in scope; otherwise with only the
-    /// sources (and a primary branch) in scope.
+    /// sources (and a primary branch) in scope, and, when some of it is out
+    /// of scope, without the name of who corrected it.
     pub fn in_scope(&self, scope: &BranchScope) -> Option<DocumentRecord> {
         if matches!(scope, BranchScope::All) {
             return Some(self.clone());
@@ -372,6 +373,10 @@ impl DocumentRecord {
         let mut doc = self.clone();
         if !visible(&doc.branch) {
             doc.branch = first.branch.clone();
+        }
+        if sources.len() < self.sources.len() || !visible(&self.branch) {
+            // Seen only in part: who corrected it may be of another branch.
+            doc.meta.correction.by = None;
         }
         doc.sources = sources;
         Some(doc)

@@ -789,6 +789,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     crate::server::ProxyMode::Direct
                 },
+                limits: crate::server::ConnectionLimits::default(),
             };
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -120,6 +120,15 @@ pub struct Hit {
     /// `{"hijri":"1445-03-12","gregorian":"2023-09-27"}`.
     pub document_date: Option<serde_json::Value>,
     pub reference_numbers: Vec<String>,
+    /// The hit's place in the whole result list, from 1. Raw scores are
+    /// not shown: BM25 weighs a word by how many documents of the whole
+    /// index hold it, other branches' included, so a score watched across
+    /// imports would tell a user that another branch imported a document
+    /// containing some word. A rank says only how the caller's own results
+    /// order.
+    pub rank: usize,
+    /// The relevance score (for ordering and tests; never serialised).
+    #[serde(skip)]
     pub score: f32,
     /// Page numbers where the query matched.
     pub pages: Vec<u32>,
@@ -500,9 +509,10 @@ pub fn search_with(
 
     let matcher = Matcher::new(prepared.clauses.clone(), prepared.stemmers, fuzzy);
     let mut hits = Vec::with_capacity(top.len());
-    for (Rank(score, _), addr) in top {
+    for (i, (Rank(score, _), addr)) in top.into_iter().enumerate() {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let mut hit = make_hit(&f, &doc, score, &matcher, &req.scope)?;
+        hit.rank = req.offset + i + 1;
         let page_words = words.words_of(hit.id, &hit.pages);
         if !page_words.is_empty() {
             hit.matches = locate(&matcher, &page_words, &hit.pages);
@@ -605,6 +615,7 @@ fn make_hit(
                     .map(|t| Day::from_naive(t.date_naive()).to_json())
             }),
         reference_numbers: all(f.reference_printed),
+        rank: 0,
         score,
         pages,
         snippet,

@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::tally::Note;
 use super::{blocking, ApiError, AppState, ProxyMode};
 use crate::audit::{Action, AuditFilter, Event};
 use crate::auth::{self, Accounts, Permission, Secret, User};
@@ -339,6 +340,63 @@ fn start_session(
     Ok(resp)
 }
 
+/// A turn to check a password. Password checks (argon2, about 19 MiB
+/// each) run a few at a time; a burst waits its turn briefly, and beyond
+/// that is told to come back: a flood of logins cannot exhaust memory.
+async fn password_check(s: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    match tokio::time::timeout(
+        s.login.wait_for_check,
+        s.password_checks.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "busy",
+                "too many logins at once; try again in a moment",
+            );
+            e.retry_after = Some(1);
+            Err(e)
+        }
+    }
+}
+
+impl AppState {
+    /// The answer to a login refused by the throttle. The refusal is
+    /// audited as a count per address (see [`super::tally`]).
+    async fn throttled(
+        self: &Arc<Self>,
+        name: &str,
+        address: &str,
+        wait: std::time::Duration,
+    ) -> Result<ApiError, ApiError> {
+        if self
+            .refusals
+            .note(THROTTLED, "", address, name, Instant::now())
+            == Note::Write
+        {
+            self.audit(
+                Event::new(name, address, Action::LoginFailed)
+                    .detail(json!({"reason": "throttled"})),
+            )
+            .await?;
+        }
+        let secs = wait.as_secs().max(1);
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed logins; try again in {secs} seconds"),
+        );
+        e.retry_after = Some(secs);
+        Ok(e)
+    }
+}
+
+/// The tally's kind for throttled logins.
+pub(super) const THROTTLED: &str = "throttled";
+
 /// `POST /api/login` with `{"user","password"}` (JSON only: a form on
 /// another site cannot send it).
 pub async fn login(
@@ -349,24 +407,31 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let old = cookie(&headers, SESSION_COOKIE).map(Secret::presented);
     let name = body.user.trim().to_string();
+    // A name no account can have is refused before it is logged anywhere:
+    // the audit log records only names that could be someone's.
+    if auth::check_user_name(&name).is_err() {
+        return Err(ApiError::bad_request(
+            "bad_user_name",
+            "a user name is 1 to 64 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    // A locked name or address is refused without waiting for a check.
     if let Err(wait) = s.throttle.check(&name, &client.address, Instant::now()) {
-        let secs = wait.as_secs().max(1);
-        s.audit(
-            Event::new(&name, &client.address, Action::LoginFailed)
-                .detail(json!({"reason": "throttled"})),
-        )
-        .await?;
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed logins; try again in {secs} seconds"),
-        );
-        e.retry_after = Some(secs);
-        return Err(e);
+        return Err(s.throttled(&name, &client.address, wait).await?);
+    }
+    // Password checks (argon2, about 19 MiB each) run a few at a time; a
+    // burst waits its turn briefly, and beyond that is told to come back.
+    let permit = password_check(&s).await?;
+    // Counted before the check, in one step with the lock check: logins
+    // that arrive together cannot all slip in under the limit.
+    if let Err(wait) = s.throttle.begin(&name, &client.address, Instant::now()) {
+        drop(permit);
+        return Err(s.throttled(&name, &client.address, wait).await?);
     }
     let st = s.clone();
     let (n, password) = (name.clone(), body.password);
     let user = blocking(move || {
+        let _permit = permit;
         let creds = st.with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?;
         Ok(match creds {
             // A disabled user is refused like a wrong password.
@@ -382,7 +447,6 @@ pub async fn login(
     })
     .await?;
     let Some(user) = user else {
-        s.throttle.failed(&name, &client.address, Instant::now());
         s.audit(
             Event::new(&name, &client.address, Action::LoginFailed)
                 .detail(json!({"reason": "bad_credentials"})),
@@ -393,7 +457,7 @@ pub async fn login(
             "wrong user name or password",
         ));
     };
-    s.throttle.succeeded(&name);
+    s.throttle.succeeded(&name, &client.address);
     s.audit(Event::new(&user.name, &client.address, Action::Login))
         .await?;
     let st = s.clone();
@@ -448,7 +512,8 @@ pub async fn password(
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Result<Response, ApiError> {
     let name = who.user.name.clone();
-    if let Err(wait) = s.throttle.check(&name, &who.client.address, Instant::now()) {
+    let permit = password_check(&s).await?;
+    if let Err(wait) = s.throttle.begin(&name, &who.client.address, Instant::now()) {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -459,13 +524,16 @@ pub async fn password(
     }
     let st = s.clone();
     let n = name.clone();
+    let address = who.client.address.clone();
     let ok = blocking(move || {
+        let _permit = permit;
         let (_, hash) = st
             .with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?
             .ok_or_else(not_logged_in)?;
         if !auth::verify_password(&hash, &body.current) {
             return Ok(false);
         }
+        st.throttle.succeeded(&n, &address);
         if body.new == body.current {
             return Err(ApiError::bad_request(
                 "same_password",
@@ -478,12 +546,22 @@ pub async fn password(
     })
     .await?;
     if !ok {
-        s.throttle
-            .failed(&name, &who.client.address, Instant::now());
         return Err(ApiError::forbidden(
             "wrong_password",
             "the current password is wrong",
         ));
+    }
+    if who.user.must_change_password {
+        // The first administrator's one-time password is spent: its file
+        // goes.
+        let file = s.archive.root().join(super::ADMIN_PASSWORD_FILE);
+        let mine = std::fs::read_to_string(&file)
+            .is_ok_and(|t| t.lines().next() == Some(&format!("user: {name}")));
+        if mine {
+            if let Err(e) = std::fs::remove_file(&file) {
+                tracing::warn!("cannot remove {}: {e}", file.display());
+            }
+        }
     }
     s.audit(
         Event::new(&name, &who.client.address, Action::PasswordChange)
@@ -560,7 +638,21 @@ pub async fn audit(
         )?
         .unwrap_or(100),
     };
-    let entries = blocking(move || Ok(s.archive.audit_log()?.list(&filter)?)).await?;
+    // The read itself is audited: who looked at whose trail.
+    let asked = json!({
+        "user": filter.actor.as_deref().map(|u| u.chars().take(64).collect::<String>()),
+        "doc": filter.document.map(|d| d.0),
+        "since": p.since.as_deref().map(|v| v.chars().take(32).collect::<String>()),
+        "before": filter.before,
+        "limit": filter.limit,
+    });
+    let st = s.clone();
+    let entries = blocking(move || Ok(st.archive.audit_log()?.list(&filter)?)).await?;
+    s.audit(who.event(Action::AuditRead).detail(json!({
+        "filter": asked,
+        "entries": entries.len(),
+    })))
+    .await?;
     Ok(Json(json!({ "entries": entries })).into_response())
 }
 

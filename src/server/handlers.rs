@@ -276,7 +276,25 @@ pub async fn correct(
     let (v, changes) = blocking(move || {
         // Outside the caller's branches: 404, as if it did not exist.
         let scope = w.user.scope();
-        st.with_catalog(|c| document_record(c, id, &scope).map(drop))?;
+        let whole = st.with_catalog(|c| {
+            document_record(&st, &**c, id, &w)?;
+            Ok(c.document(id)?)
+        })?;
+        // A document another branch also holds (the same file imported
+        // there too) is corrected only by someone who holds every branch
+        // it is in: a clerk must not change what another branch sees.
+        let all_theirs = |d: &DocumentRecord| {
+            matches!(scope, crate::types::BranchScope::All)
+                || d.sources
+                    .iter()
+                    .all(|src| src.branch.as_ref().is_some_and(|b| scope.allows(b)))
+        };
+        if whole.is_some_and(|d| !all_theirs(&d)) {
+            return Err(ApiError::forbidden(
+                "shared_document",
+                "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it",
+            ));
+        }
         let done = st.archive.correct(id, &change, &w.user.name)?;
         if done.indexed {
             // Searches right after the answer see the correction.
@@ -304,15 +322,24 @@ fn doc_id(raw: &str) -> Result<DocId, ApiError> {
 }
 
 /// A document as the caller may see it, or 404: one outside the caller's
-/// branches is answered exactly like one that does not exist.
+/// branches is answered exactly like one that does not exist, and the
+/// refusal is audited (`denied`; repeats as counts, see [`super::tally`]).
 fn document_record(
+    s: &AppState,
     c: &dyn Catalog,
     id: DocId,
-    scope: &crate::types::BranchScope,
+    who: &Caller,
 ) -> Result<DocumentRecord, ApiError> {
-    c.document(id)?
-        .and_then(|d| d.in_scope(scope))
-        .ok_or_else(|| ApiError::no_such_document(id))
+    let Some(doc) = c.document(id)? else {
+        return Err(ApiError::no_such_document(id));
+    };
+    match doc.in_scope(&who.user.scope()) {
+        Some(d) => Ok(d),
+        None => {
+            s.denied(who, id);
+            Err(ApiError::no_such_document(id))
+        }
+    }
 }
 
 /// A document and its pages, or 404.
@@ -321,9 +348,8 @@ fn load(
     id: DocId,
     who: &Caller,
 ) -> Result<(DocumentRecord, Vec<PageRecord>), ApiError> {
-    let scope = who.user.scope();
     s.with_catalog(|c| {
-        let doc = document_record(c, id, &scope)?;
+        let doc = document_record(s, &**c, id, who)?;
         let pages = c.pages(id)?;
         Ok((doc, pages))
     })
@@ -376,11 +402,11 @@ pub async fn matches(
     who.require(Permission::Search)?;
     let id = doc_id(&id)?;
     let q = p.q.unwrap_or_default();
-    let (st, scope, query) = (s.clone(), who.user.scope(), q.clone());
+    let (st, w, query) = (s.clone(), who.clone(), q.clone());
     let m = blocking(move || {
         // Only the words are needed, not the pages' text.
         let words = st.with_catalog(|c| {
-            let doc = document_record(c, id, &scope)?;
+            let doc = document_record(&st, &**c, id, &w)?;
             let numbers: Vec<u32> = (1..=doc.page_count).collect();
             Ok(c.page_words(id, &numbers)?)
         })?;
@@ -453,8 +479,8 @@ pub async fn original(
 ) -> Result<Response, ApiError> {
     who.require(Permission::Search)?;
     let id = doc_id(&id)?;
-    let (st, scope) = (s.clone(), who.user.scope());
-    let doc = blocking(move || st.with_catalog(|c| document_record(c, id, &scope))).await?;
+    let (st, w) = (s.clone(), who.clone());
+    let doc = blocking(move || st.with_catalog(|c| document_record(&st, &**c, id, &w))).await?;
     s.audit(
         who.event(Action::Download)
             .documents([id])
@@ -689,6 +715,13 @@ pub async fn upload(
         let name = field.name().unwrap_or("").to_string();
         match field.file_name().map(str::to_string) {
             Some(fname) => {
+                // Refuse before writing anything when what is known already
+                // settles it: a branch sent before the files was checked on
+                // arrival; without one, a user with no branch to import
+                // into is refused now.
+                if files == 0 && branch.is_none() && who.user.branches.is_empty() {
+                    upload_branch(&who, None)?;
+                }
                 files += 1;
                 let path = dir.path().join(safe_name(&fname, files));
                 if path.exists() {
@@ -710,7 +743,12 @@ pub async fn upload(
                     .await
                     .map_err(|e| cut(e, format!("field {name}")))?;
                 match name.as_str() {
-                    "branch" => branch = param::<BranchSlug>(Some(&value), "bad_branch", "branch")?,
+                    "branch" => {
+                        branch = param::<BranchSlug>(Some(&value), "bad_branch", "branch")?;
+                        // Checked as it arrives: a branch the user does not
+                        // hold is refused before the files are written.
+                        upload_branch(&who, branch.clone())?;
+                    }
                     "doc_type" | "type" => {
                         doc_type = param::<DocType>(Some(&value), "bad_type", "document type")?
                     }

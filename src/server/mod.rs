@@ -10,6 +10,7 @@
 mod access;
 mod error;
 mod handlers;
+mod tally;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,7 @@ pub struct ServeConfig {
     /// Largest upload accepted, in bytes.
     pub max_upload: usize,
     pub proxy: ProxyMode,
+    pub limits: ConnectionLimits,
 }
 
 /// Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto`.
@@ -90,6 +92,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/documents/{id}/pages/{n}/thumbnail"),
 ];
 
+/// The tally's kind for refused reads of other branches' documents.
+const DENIED: &str = "other_branch";
+
+/// Largest login request body: a name and a password fit many times over.
+const LOGIN_BODY_LIMIT: usize = 4096;
+
 /// What every handler shares.
 pub struct AppState {
     archive: Archive,
@@ -104,9 +112,37 @@ pub struct AppState {
     /// 95 ms against 70, `make bench-serve`, 8 in flight).
     searching: tokio::sync::Semaphore,
     throttle: crate::auth::Throttle,
+    /// Turns to check a password (see [`LoginLimits`]).
+    password_checks: Arc<tokio::sync::Semaphore>,
+    login: LoginLimits,
+    /// Throttled logins, audited as counts per address and interval.
+    refusals: tally::Tally,
     proxy: ProxyMode,
     session_lifetime: chrono::Duration,
     audit: AuditWriter,
+}
+
+/// How many logins are checked at once, and how refusals are audited.
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    /// Password checks at once. Each argon2 check holds about 19 MiB, so
+    /// this bounds the memory a burst of logins can take.
+    pub concurrent_checks: usize,
+    /// How long a login waits for a turn before it is answered 429.
+    pub wait_for_check: std::time::Duration,
+    /// Repeated refusals from one address are written as one count per
+    /// this interval.
+    pub refusal_interval: std::time::Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            concurrent_checks: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+            wait_for_check: std::time::Duration::from_secs(2),
+            refusal_interval: std::time::Duration::from_secs(60),
+        }
+    }
 }
 
 /// Appends audit entries from one thread with its own connection. Entries
@@ -155,6 +191,14 @@ impl AuditWriter {
         Ok(AuditWriter { queue })
     }
 
+    /// Queue an entry without waiting for it to be written.
+    fn append_detached(&self, event: crate::audit::Event) {
+        let (done, _) = tokio::sync::oneshot::channel();
+        if self.queue.send((event, done)).is_err() {
+            tracing::error!("the audit writer has stopped");
+        }
+    }
+
     async fn append(&self, event: crate::audit::Event) -> Result<(), ApiError> {
         let (done, wait) = tokio::sync::oneshot::channel();
         self.queue
@@ -197,6 +241,11 @@ impl AppState {
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
             throttle: crate::auth::Throttle::new(crate::auth::ThrottlePolicy::default()),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                LoginLimits::default().concurrent_checks,
+            )),
+            refusals: tally::Tally::new(LoginLimits::default().refusal_interval),
+            login: LoginLimits::default(),
             proxy: ProxyMode::Direct,
             session_lifetime: chrono::Duration::hours(12),
             audit,
@@ -207,6 +256,62 @@ impl AppState {
     pub fn with_proxy(mut self, proxy: ProxyMode) -> Self {
         self.proxy = proxy;
         self
+    }
+
+    /// Change how logins are limited.
+    pub fn with_login_limits(mut self, limits: LoginLimits) -> Self {
+        self.password_checks = Arc::new(tokio::sync::Semaphore::new(limits.concurrent_checks));
+        self.refusals = tally::Tally::new(limits.refusal_interval);
+        self.login = limits;
+        self
+    }
+
+    /// Write the refusal counts whose interval has ended (all of them with
+    /// `everything`, at shutdown).
+    async fn write_refusal_counts(self: &Arc<Self>, everything: bool) {
+        let counts = if everything {
+            self.refusals.all()
+        } else {
+            self.refusals.due(std::time::Instant::now())
+        };
+        for c in counts {
+            let (action, names) = match c.kind {
+                DENIED => (crate::audit::Action::Denied, "documents"),
+                _ => (crate::audit::Action::LoginFailed, "names"),
+            };
+            let event =
+                crate::audit::Event::new(&c.actor, &c.address, action).detail(serde_json::json!({
+                    "reason": c.kind,
+                    "repeated": c.repeated,
+                    names: c.names,
+                    "more": c.more_names,
+                    "interval_seconds": c.interval.as_secs(),
+                }));
+            if let Err(e) = self.audit(event).await {
+                tracing::warn!("cannot write a count of refused logins: {e:?}");
+            }
+        }
+    }
+
+    /// A read of another branch's document was refused: audited at once if
+    /// it is the first from this user and address in the interval, else
+    /// counted (without waiting: the answer is a 404 either way).
+    fn denied(&self, who: &access::Caller, id: crate::types::DocId) {
+        let name = id.0.to_string();
+        let note = self.refusals.note(
+            DENIED,
+            &who.user.name,
+            &who.client.address,
+            &name,
+            std::time::Instant::now(),
+        );
+        if note == tally::Note::Write {
+            self.audit.append_detached(
+                who.event(crate::audit::Action::Denied)
+                    .documents([id])
+                    .detail(serde_json::json!({"reason": "other_branch"})),
+            );
+        }
     }
 
     /// Append an audit entry. The request fails if it cannot be written:
@@ -247,25 +352,34 @@ impl AppState {
     }
 }
 
-/// The router with every route of [`ROUTES`].
-pub fn router(state: Arc<AppState>, max_upload: usize) -> Router {
+/// The router with every route of [`ROUTES`]. Each request must be
+/// answered within `limits.request` (uploads within `limits.upload`), or
+/// is answered 408.
+pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits) -> Router {
     use handlers as h;
+    use tower_http::timeout::TimeoutLayer;
+    let timed = |d| TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, d);
+    let uploads = Router::new()
+        .route(
+            "/api/documents",
+            post(h::upload).layer(DefaultBodyLimit::max(max_upload)),
+        )
+        .layer(timed(limits.upload));
     Router::new()
         .route("/", get(h::ui_index))
         .route("/ui/app.js", get(h::ui_js))
         .route("/ui/app.css", get(h::ui_css))
         .route("/api/openapi.json", get(h::openapi))
-        .route("/api/login", post(access::login))
+        .route(
+            "/api/login",
+            post(access::login).layer(DefaultBodyLimit::max(LOGIN_BODY_LIMIT)),
+        )
         .route("/api/logout", post(access::logout))
         .route("/api/me", get(access::me))
         .route("/api/password", post(access::password))
         .route("/api/audit", get(access::audit))
         .route("/api/search", get(h::search))
         .route("/api/facets", get(h::facets))
-        .route(
-            "/api/documents",
-            post(h::upload).layer(DefaultBodyLimit::max(max_upload)),
-        )
         .route("/api/documents/{id}", get(h::document).patch(h::correct))
         .route("/api/documents/{id}/matches", get(h::matches))
         .route("/api/documents/{id}/original", get(h::original))
@@ -273,9 +387,16 @@ pub fn router(state: Arc<AppState>, max_upload: usize) -> Router {
         .route("/api/documents/{id}/pages/{n}/image", get(h::page_image))
         .route("/api/documents/{id}/pages/{n}/thumbnail", get(h::thumbnail))
         .fallback(h::not_found)
+        .layer(timed(limits.request))
+        .merge(uploads)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
+
+/// What the UI's page may load and run: its own script and style sheet
+/// (no inline script, no inline style attribute, no eval), its own images,
+/// its own API; no plugins, no other base URL, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Headers on every answer: no framing by other sites (clickjacking), no
 /// content-type guessing, no referrer beyond this site, and API answers
@@ -294,7 +415,7 @@ async fn security_headers(
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'none'"),
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
     );
     h.insert(
         header::REFERRER_POLICY,
@@ -341,10 +462,37 @@ fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
             serde_json::json!({"change": "add", "user": name, "role": "admin", "one_time_password": true}),
         ),
     )?;
+    // Not on stderr, which a service manager keeps in its journal: in a
+    // file only the archive's owner can read, removed when it is used.
+    let file = archive.root().join(ADMIN_PASSWORD_FILE);
+    write_private(&file, &format!("user: {name}\npassword: {password}\n"))
+        .map_err(ServerError::Serve)?;
     eprintln!(
-        "arshif: this archive had no administrator, so one was created:\n\n    user:     {name}\n    password: {password}\n\n  The password works once: log in with it and choose a new one.\n  It is not shown again (if lost: arshif user passwd {name}).\n"
+        "arshif: this archive had no administrator, so one was created:\n\n    user:     {name}\n    password: in {}\n\n  The password works once: log in with it and choose a new one; the file\n  is then removed. (If lost: arshif user passwd {name}.)\n",
+        file.display()
     );
     Ok(())
+}
+
+/// The file, in the archive, holding a new administrator's one-time
+/// password until it is replaced.
+pub const ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
+
+/// Write `text` to a new file that only its owner may read (0600).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
 }
 
 /// Serve the archive until interrupted (Ctrl-C or SIGTERM).
@@ -365,7 +513,15 @@ pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerEr
         .await
         .map_err(|e| ServerError::Serve(std::io::Error::other(e)))??;
     let state = Arc::new(state.with_proxy(config.proxy));
-    let app = router(state, config.max_upload);
+    let counts = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            counts.write_refusal_counts(false).await;
+        }
+    });
+    let app = router(state.clone(), config.max_upload, &config.limits);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServerError::Bind {
@@ -378,13 +534,92 @@ pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerEr
         eprintln!("arshif: warning: serving plain HTTP on {local}, beyond this machine: passwords and records cross the network unencrypted. Put a TLS reverse proxy in front (README, \"Serving over the network\").");
     }
     eprintln!("arshif: serving on http://{local}/");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await
-    .map_err(ServerError::Serve)
+    serve_connections(listener, app, &config.limits).await;
+    state.write_refusal_counts(true).await;
+    Ok(())
+}
+
+/// How long clients may take, and how many may be connected at once.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// To send a request's headers, counted from the connection's start
+    /// or from the end of the previous answer on a kept-alive connection:
+    /// this is also how long an idle connection is kept open.
+    pub header_read: std::time::Duration,
+    /// To send the body and be answered, for every route but uploads.
+    pub request: std::time::Duration,
+    /// The same for uploads (which import their files before answering).
+    pub upload: std::time::Duration,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read: std::time::Duration::from_secs(10),
+            request: std::time::Duration::from_secs(120),
+            upload: std::time::Duration::from_secs(30 * 60),
+            max_connections: 512,
+        }
+    }
+}
+
+/// Accept and serve connections until shutdown (HTTP/1.1, hyper's own
+/// header-read timeout, at most `max_connections` at once), then let the
+/// open ones finish their requests.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: &ConnectionLimits,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let stop = shutdown();
+    tokio::pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("never closed"),
+            () = &mut stop => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, go on.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = app
+            .clone()
+            .map_request(move |mut req: axum::extract::Request<_>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read)
+            .serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _slot = slot;
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// On a node of a shared archive, keep this node's index following the

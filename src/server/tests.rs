@@ -18,7 +18,11 @@ fn app() -> (tempfile::TempDir, Router, String) {
         .unwrap();
     let (_, token) = accounts.create_token("root", "test").unwrap();
     let state = Arc::new(AppState::new(archive, IngestOptions::default()).unwrap());
-    (t, router(state, 1 << 20), token.expose().to_string())
+    (
+        t,
+        router(state, 1 << 20, &ConnectionLimits::default()),
+        token.expose().to_string(),
+    )
 }
 
 async fn call(app: &Router, method: &str, uri: &str) -> (StatusCode, serde_json::Value) {

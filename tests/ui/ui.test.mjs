@@ -46,6 +46,7 @@ let context; // the hofuf staff user's browser (most tests)
 let page;
 let shot = 0;
 const pageErrors = [];
+const cspViolations = []; // what the Content-Security-Policy refused
 const posts = []; // every POST the pages made: { who, url, headers }
 const state = {}; // what one step learns for the next ones
 
@@ -66,6 +67,9 @@ async function openBrowser(who) {
   const p = await ctx.newPage();
   p.setDefaultTimeout(15000);
   p.on('pageerror', (e) => pageErrors.push(`${who}: ${e}`));
+  p.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(`${who}: ${m.text()}`);
+  });
   p.on('request', (r) => {
     if (r.method() === 'POST') posts.push({ who, url: r.url(), headers: r.headers() });
   });
@@ -1141,4 +1145,14 @@ test('the administrator\'s audit log links documents to the viewer', async () =>
 
 test('no script errors on the page', () => {
   assert.deepEqual(pageErrors, []);
+});
+
+test('the page runs under a strict Content-Security-Policy, and nothing it does is refused', async () => {
+  const res = await fetch(BASE + '/');
+  const csp = res.headers.get('content-security-policy') || '';
+  for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]) {
+    assert.ok(csp.includes(d), `${d} in ${csp}`);
+  }
+  assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), csp);
+  assert.deepEqual(cspViolations, []);
 });

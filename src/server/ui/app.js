@@ -548,6 +548,8 @@
       if (v == null || v === false) continue;
       if (k === 'class') e.className = v;
       else if (k === 'text') e.textContent = v;
+      // Through the CSSOM: the Content-Security-Policy allows no inline style attributes.
+      else if (k === 'style') Object.assign(e.style, v);
       else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? '' : v);
     }
@@ -1570,7 +1572,7 @@
         'data-page': String(h.page),
         'data-index': String(i),
         'aria-current': i === state.hitIndex ? 'true' : null,
-        style: `left:${x * scale}px;top:${y * scale}px;width:${w * scale}px;height:${hh * scale}px`,
+        style: { left: `${x * scale}px`, top: `${y * scale}px`, width: `${w * scale}px`, height: `${hh * scale}px` },
         onclick: () => gotoHit(i),
       }));
     });
