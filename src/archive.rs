@@ -10,6 +10,11 @@
 //!   lock                  held by the one process that writes
 //! ```
 //!
+//! Everything in it is private to the account that runs arshif: opening or
+//! creating an archive sets the process's umask to (at least) 077, so every
+//! directory arshif creates is 0700 and every file 0600 (blobs 0400); `check`
+//! names anything that group or other accounts can read or write.
+//!
 //! A node of a shared archive (`init --catalog postgres://… --store
 //! s3://…`) keeps the catalog in PostgreSQL and the originals in an S3
 //! bucket; its directory then holds only what is the node's own:
@@ -162,6 +167,24 @@ fn new_node_name() -> String {
     }
 }
 
+/// The modes an archive's files may have: nothing for group or other.
+pub const PRIVATE_MODE_MASK: u32 = 0o077;
+
+/// Make everything this process creates from now on private to its account
+/// (directories 0700, files 0600): the umask gains 077, keeping any stricter
+/// bits the operator set. The umask is per process, so it also covers the
+/// reading processes an import starts, temporary files, and what the CLI
+/// writes outside the archive (`get -o`, `export`): copies of personal
+/// records, which should be no more readable than the archive they came from.
+pub fn restrict_umask() {
+    // SAFETY: umask(2) only swaps the process's file-creation mask; it
+    // cannot fail and touches no memory.
+    unsafe {
+        let old = libc::umask(PRIVATE_MODE_MASK as libc::mode_t);
+        libc::umask(old | PRIVATE_MODE_MASK as libc::mode_t);
+    }
+}
+
 impl Archive {
     /// Create a new self-contained archive in `root` (which must be absent or empty).
     pub fn init(root: &Path) -> Result<Archive, ArchiveError> {
@@ -172,6 +195,7 @@ impl Archive {
     /// shared archive when `config` names a catalog and a store (the
     /// catalog's tables are created or migrated, the bucket must exist).
     pub fn init_with(root: &Path, config: &ArchiveConfig) -> Result<Archive, ArchiveError> {
+        restrict_umask();
         let existed = root.exists();
         let r = Self::init_inner(root, config);
         // A failed init (a wrong URL, an unreachable service) leaves
@@ -235,6 +259,13 @@ impl Archive {
             }
         };
         std::fs::create_dir_all(root).map_err(|e| io(root, e))?;
+        // The archive directory is private like everything in it, also when
+        // it existed before (empty) with whatever mode it was made with.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| io(root, e))?;
+        }
         match &shared {
             None => {
                 LocalStore::create(&root.join("store"))?;
@@ -282,6 +313,7 @@ impl Archive {
 
     /// Open an existing archive, refusing formats newer than this build.
     pub fn open(root: &Path) -> Result<Archive, ArchiveError> {
+        restrict_umask();
         let path = root.join(FORMAT_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
@@ -421,10 +453,12 @@ impl Archive {
     /// process killed while holding it releases it automatically.
     pub fn lock_writer(&self) -> Result<WriterLock, ArchiveError> {
         let path = self.root.join("lock");
+        use std::os::unix::fs::OpenOptionsExt;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(0o600)
             .open(&path)
             .map_err(|e| ArchiveError::Io {
                 path: path.clone(),

@@ -3,6 +3,11 @@
 //! repair it. `--deep` also re-hashes every blob against its name and
 //! records in the catalog when each was last verified.
 //!
+//! It also checks that the archive's files are private to their owner: a
+//! file or directory in it that group or other accounts can read, write or
+//! enter is named (the catalog holds password hashes, the store every
+//! branch's originals).
+//!
 //! Check runs with the writer lock held, so that an import in progress is
 //! not mistaken for damage (a blob stored a moment before its catalog row
 //! would look orphaned).
@@ -62,6 +67,9 @@ pub enum ProblemKind {
     AuditChainBroken,
     /// A blob being written when an import was interrupted (harmless).
     StagingLeftover,
+    /// A file or directory of the archive that group or other accounts
+    /// can read, write or enter.
+    WrongPermissions,
 }
 
 impl ProblemKind {
@@ -269,7 +277,10 @@ pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, Chec
         }
     }
 
-    // 5. The audit log's chain.
+    // 5. Who else can read the archive's own files.
+    check_permissions(&mut report, archive.root());
+
+    // 6. The audit log's chain.
     match archive.audit_log().and_then(|log| log.verify()) {
         Ok(v) => {
             report.audit_entries = v.entries;
@@ -294,6 +305,106 @@ pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, Chec
         ),
     }
     Ok(report)
+}
+
+/// At most this many files with wrong permissions are named one by one; the
+/// rest are counted in one more problem (one `chmod` repairs them all).
+const PERMISSION_PROBLEMS_NAMED: usize = 20;
+
+/// Name every file and directory under `root` (and `root` itself) that
+/// group or other accounts can read, write or enter. Symbolic links are
+/// not followed (their own mode means nothing), and nothing outside the
+/// archive directory is looked at: a shared archive's catalog and
+/// originals are the database's and the bucket's to protect.
+fn check_permissions(report: &mut CheckReport, root: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let repair = format!(
+        "chmod -R go-rwx {}",
+        shell_quote(&root.display().to_string())
+    );
+    let mut more = 0usize;
+    let mut named = 0usize;
+    for entry in walkdir::WalkDir::new(root).follow_links(false) {
+        // An entry that vanished meanwhile (a cache file removed) or cannot
+        // be read is not a permission problem of the archive's making.
+        let Ok(entry) = entry else { continue };
+        if entry.file_type().is_symlink() {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & crate::archive::PRIVATE_MODE_MASK == 0 {
+            continue;
+        }
+        if named == PERMISSION_PROBLEMS_NAMED {
+            more += 1;
+            continue;
+        }
+        named += 1;
+        report.add(
+            ProblemKind::WrongPermissions,
+            None,
+            None,
+            entry.path().display().to_string(),
+            format!(
+                "{} (mode {mode:04o}); an archive's files must be its owner's alone (directories 0700, files 0600)",
+                exposure(mode, meta.is_dir()),
+            ),
+            repair.clone(),
+        );
+    }
+    if more > 0 {
+        report.add(
+            ProblemKind::WrongPermissions,
+            None,
+            None,
+            root.display().to_string(),
+            format!(
+                "{more} more files or directories in the archive are open to group or other accounts (the first {PERMISSION_PROBLEMS_NAMED} are named above)"
+            ),
+            repair,
+        );
+    }
+}
+
+/// Who may do what to a file or directory of `mode`, e.g. "group and other
+/// accounts can read this file".
+fn exposure(mode: u32, is_dir: bool) -> String {
+    let who = match (mode & 0o070 != 0, mode & 0o007 != 0) {
+        (true, true) => "group and other accounts",
+        (true, false) => "the group",
+        _ => "other accounts",
+    };
+    let bits = (mode >> 3 | mode) & 0o7;
+    let mut can = Vec::new();
+    if bits & 0o4 != 0 {
+        can.push(if is_dir { "list" } else { "read" });
+    }
+    if bits & 0o2 != 0 {
+        can.push(if is_dir {
+            "create and delete files in"
+        } else {
+            "write"
+        });
+    }
+    if bits & 0o1 != 0 {
+        can.push(if is_dir { "enter" } else { "execute" });
+    }
+    let what = if is_dir { "directory" } else { "file" };
+    format!("{who} can {} this {what}", can.join(" and "))
+}
+
+/// `s` as one word for a POSIX shell: as it is when that is safe, else in
+/// single quotes.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn check_index(
@@ -380,5 +491,59 @@ fn check_index(
             }
             Some(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposure_says_who_can_do_what() {
+        assert_eq!(
+            exposure(0o644, false),
+            "group and other accounts can read this file"
+        );
+        assert_eq!(
+            exposure(0o660, false),
+            "the group can read and write this file"
+        );
+        assert_eq!(
+            exposure(0o755, true),
+            "group and other accounts can list and enter this directory"
+        );
+        assert_eq!(
+            exposure(0o702, true),
+            "other accounts can create and delete files in this directory"
+        );
+    }
+
+    #[test]
+    fn repairs_quote_paths_for_the_shell() {
+        assert_eq!(shell_quote("/srv/arshif"), "/srv/arshif");
+        assert_eq!(shell_quote("/srv/my archive"), "'/srv/my archive'");
+        assert_eq!(shell_quote("/srv/it's"), "'/srv/it'\\''s'");
+        assert_eq!(shell_quote("/srv/أرشيف"), "'/srv/أرشيف'");
+    }
+
+    #[test]
+    fn a_private_archive_checks_clean_and_open_files_are_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("a");
+        let archive = Archive::init(&root).unwrap();
+        let report = check(&archive, &CheckOptions::default()).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+        let index = root.join("index");
+        std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let report = check(&archive, &CheckOptions::default()).unwrap();
+        assert!(report.damaged());
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        let p = &report.problems[0];
+        assert_eq!(p.kind, ProblemKind::WrongPermissions);
+        assert_eq!(p.path, index.display().to_string());
+        assert!(p.detail.contains("mode 0755"), "{}", p.detail);
+        assert_eq!(p.repair, format!("chmod -R go-rwx {}", root.display()));
     }
 }

@@ -47,11 +47,10 @@ fn blob_path(a: &TestArchive, sha: &str) -> PathBuf {
         .join(sha)
 }
 
+/// Writable by its owner alone (as `check` wants an archive's files).
 fn make_writable(p: &Path) {
-    let mut perm = std::fs::metadata(p).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perm.set_readonly(false);
-    std::fs::set_permissions(p, perm).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 #[test]
@@ -145,8 +144,17 @@ fn check_finds_damage_names_it_and_repairs_work() {
     std::fs::write(&stray, b"bytes of an interrupted import").unwrap();
     let sha = sha256_hex(b"bytes of an interrupted import");
     let dest = blob_path(&a, &sha);
-    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-    std::fs::copy(&stray, &dest).unwrap();
+    {
+        // As arshif would have left it: private to the archive's owner.
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dest.parent().unwrap())
+            .unwrap();
+        std::fs::copy(&stray, &dest).unwrap();
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o400)).unwrap();
+    }
     let (orphan, code) = check(&a, false);
     assert_eq!(code, 0, "{orphan}");
     assert_eq!(kinds(&orphan), ["orphan_blob"]);

@@ -5,15 +5,22 @@
 //! sha256/ab/cd/abcd…(64 hex)   one file per blob, read-only
 //! tmp/                         staged copies; anything here is garbage after a crash
 //! ```
+//!
+//! Directories are 0700, staged copies 0600 and blobs 0400: the originals
+//! are the owner's alone (see `docs/STORE-FORMAT.md`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::Digest;
 
-use super::{BlobStore, Committed, StagedBlob, StoreError, IO_BUF};
+use super::{
+    create_private_dir_all, BlobStore, Committed, StagedBlob, StoreError, BLOB_MODE, DIR_MODE,
+    IO_BUF, STAGED_MODE,
+};
 use crate::types::BlobId;
 
 static STAGE_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -27,7 +34,7 @@ impl LocalStore {
     /// Create the store's directories (idempotent).
     pub fn create(root: &Path) -> Result<Self, StoreError> {
         for d in [root.to_path_buf(), root.join("sha256"), root.join("tmp")] {
-            fs::create_dir_all(&d).map_err(|e| StoreError::io("create directory", &d, e))?;
+            create_private_dir_all(&d)?;
         }
         Ok(LocalStore {
             root: root.to_path_buf(),
@@ -43,8 +50,7 @@ impl LocalStore {
                 std::io::Error::new(std::io::ErrorKind::NotFound, "store directory is missing"),
             ));
         }
-        let tmp = root.join("tmp");
-        fs::create_dir_all(&tmp).map_err(|e| StoreError::io("create directory", &tmp, e))?;
+        create_private_dir_all(&root.join("tmp"))?;
         Ok(LocalStore {
             root: root.to_path_buf(),
         })
@@ -78,7 +84,7 @@ impl LocalStore {
         }
         let parent = dir.parent().expect("shard directory has a parent");
         self.ensure_dir(parent)?;
-        match fs::create_dir(dir) {
+        match fs::DirBuilder::new().mode(DIR_MODE).create(dir) {
             Ok(()) => sync_dir(parent),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             Err(e) => Err(StoreError::io("create directory", dir, e)),
@@ -103,6 +109,7 @@ impl BlobStore for LocalStore {
         let mut out = OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(STAGED_MODE)
             .open(&tmp)
             .map_err(|e| StoreError::io("create", &tmp, e))?;
         // From here on, the staged file is removed on every error path.
@@ -148,12 +155,9 @@ impl BlobStore for LocalStore {
         }
         let dir = dest.parent().expect("blob path has a parent");
         self.ensure_dir(dir)?;
-        // Blobs are read-only: nothing in arshif ever opens one for writing.
-        let mut perms = fs::metadata(&staged.path)
-            .map_err(|e| StoreError::io("stat", &staged.path, e))?
-            .permissions();
-        perms.set_readonly(true);
-        fs::set_permissions(&staged.path, perms)
+        // Blobs are read-only (nothing in arshif ever opens one for writing)
+        // and the owner's alone.
+        fs::set_permissions(&staged.path, fs::Permissions::from_mode(BLOB_MODE))
             .map_err(|e| StoreError::io("chmod", &staged.path, e))?;
         // link(2) publishes atomically and fails if the name exists, so a blob
         // is never replaced, even by a concurrent writer of the same bytes.
@@ -299,6 +303,26 @@ mod tests {
         assert!(matches!(err, StoreError::Changed { .. }), "{err}");
         assert_eq!(fs::read_dir(t.path().join("store/tmp")).unwrap().count(), 0);
         assert!(store.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_store_is_its_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("store");
+        let store = LocalStore::create(&root).unwrap();
+        let a = write(t.path(), "a", b"a record");
+        let staged = store.stage(&a, None).unwrap();
+        assert_eq!(mode(staged.path()), 0o600);
+        let id = staged.id();
+        store.commit(staged).unwrap();
+        let blob = store.blob_path(&id);
+        assert_eq!(mode(&blob), 0o400);
+        for dir in blob.ancestors().skip(1).take(4) {
+            assert_eq!(mode(dir), 0o700, "{}", dir.display());
+        }
+        assert_eq!(mode(&root.join("tmp")), 0o700);
     }
 
     #[test]

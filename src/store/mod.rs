@@ -67,6 +67,24 @@ impl StoreError {
     }
 }
 
+/// The mode of a directory the store creates: its owner's alone.
+pub const DIR_MODE: u32 = 0o700;
+/// The mode of a staged copy while it is written.
+pub const STAGED_MODE: u32 = 0o600;
+/// The mode of a published blob: read-only, its owner's alone.
+pub const BLOB_MODE: u32 = 0o400;
+
+/// Create a directory and any missing parents, each private to the owner
+/// ([`DIR_MODE`], narrowed further by the umask).
+pub(crate) fn create_private_dir_all(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+        .map_err(|e| StoreError::io("create directory", dir, e))
+}
+
 /// A file copied into the store's staging area and hashed, not yet published.
 /// Dropping it without [`BlobStore::commit`] removes the staged copy.
 #[derive(Debug)]

@@ -201,7 +201,7 @@ impl S3Store {
             .map_err(|e| StoreError::io("start S3 client runtime", local, e))?;
         let staging = LocalStore::create(local)?;
         let cache = local.join("cache");
-        fs::create_dir_all(&cache).map_err(|e| StoreError::io("create directory", &cache, e))?;
+        super::create_private_dir_all(&cache)?;
         Ok(S3Store {
             client: Arc::new(client),
             rt: Arc::new(rt),
@@ -345,7 +345,7 @@ impl S3Store {
             return Ok(dest);
         }
         let dir = dest.parent().expect("cache path has a parent");
-        fs::create_dir_all(dir).map_err(|e| StoreError::io("create directory", dir, e))?;
+        super::create_private_dir_all(dir)?;
         let tmp =
             tempfile::NamedTempFile::new_in(dir).map_err(|e| StoreError::io("create", dir, e))?;
         let mut out = tmp.as_file();
