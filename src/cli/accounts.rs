@@ -1,13 +1,15 @@
 //! `arshif user`, `arshif token` and `arshif audit`.
 
 use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
+use super::output::term;
 use crate::archive::Archive;
-use crate::audit::{self, Action, AuditFilter, Event};
+use crate::audit::{self, Action, AuditFilter, Checkpoint, Event};
 use crate::auth::{self, Accounts, Role};
 use crate::types::{BranchSlug, DocId};
 
@@ -103,11 +105,23 @@ pub struct AuditArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the hash chain of the whole log. Exits 1 if it is broken.
+    /// Check the hash chain of the whole log. With the audit key
+    /// (ARSHIF_AUDIT_KEY or ARSHIF_AUDIT_KEY_FILE), also every entry's MAC,
+    /// and the last entry must carry one. Exits 1 if anything fails.
     Verify {
         #[arg(long)]
         json: bool,
+        /// A checkpoint printed by `arshif audit checkpoint`: its entry must
+        /// be in the log, unchanged (so nothing up to it was removed,
+        /// changed or cut from the end). Takes the key. Repeat for more.
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
     },
+    /// Record a checkpoint entry and print it, signed with the audit key,
+    /// as one line of JSON. Keep it away from the archive (another machine,
+    /// paper, a ticket): `audit verify --checkpoint FILE` then finds any
+    /// entry up to it removed or changed.
+    Checkpoint,
 }
 
 /// Write an audit entry for something done on the command line.
@@ -242,7 +256,12 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                     } else {
                         ""
                     };
-                    println!("{:<20} {:<8}{}{note}", u.name, u.role, branches_note(&u));
+                    println!(
+                        "{:<20} {:<8}{}{note}",
+                        term(&u.name),
+                        u.role,
+                        term(&branches_note(&u))
+                    );
                 }
             }
         }
@@ -300,7 +319,9 @@ pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
             println!("{}", secret.expose());
             eprintln!(
                 "Token {} for {} ({}). Send it as `Authorization: Bearer TOKEN`. It is not shown again.",
-                info.id, info.user, info.label
+                info.id,
+                term(&info.user),
+                term(&info.label)
             );
         }
         TokenCommand::List { name, json } => {
@@ -316,8 +337,8 @@ pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
                     println!(
                         "{:>4}  {:<20} {:<24} created {}  {state}",
                         t.id,
-                        t.user,
-                        t.label,
+                        term(&t.user),
+                        term(&t.label),
                         t.created_at.format("%Y-%m-%d %H:%M")
                     );
                 }
@@ -349,27 +370,23 @@ pub fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 
 pub fn audit(archive: &Archive, args: AuditArgs) -> Result<ExitCode> {
     let log = archive.audit_log()?;
-    if let Some(AuditCommand::Verify { json }) = args.command {
-        let v = log.verify()?;
-        if json {
-            println!("{}", serde_json::to_string(&v)?);
-        } else {
-            match (&v.broken, &v.head) {
-                (Some((seq, why)), _) => {
-                    println!("The audit log is BROKEN at entry {seq}: {why}")
-                }
-                (None, Some((seq, hash))) => println!(
-                    "The audit log is intact: {} entries, chained.\nHead: entry {seq}, sha256 {hash}\n(Keep the head elsewhere: a later head must extend it.)",
-                    v.entries
-                ),
-                (None, None) => println!("The audit log is empty"),
-            }
+    match args.command {
+        Some(AuditCommand::Verify { json, checkpoints }) => {
+            return verify(&log, json, &checkpoints);
         }
-        return Ok(if v.broken.is_some() {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        });
+        Some(AuditCommand::Checkpoint) => {
+            let (_, c) = log
+                .checkpoint(&local(Action::Checkpoint))
+                .context("cannot take a checkpoint")?;
+            println!("{}", serde_json::to_string(&c)?);
+            eprintln!(
+                "Checkpoint of entry {} (key {}). Keep it away from the archive; \
+                 check the log against it with: arshif audit verify --checkpoint FILE",
+                c.seq, c.key_id
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
     }
     let filter = AuditFilter {
         actor: args.user,
@@ -403,10 +420,66 @@ pub fn audit(archive: &Archive, args: AuditArgs) -> Result<ExitCode> {
             Some(m) if !m.is_empty() => format!("  {}", e.detail),
             _ => String::new(),
         };
+        // Padded after escaping, so that the columns line up as shown.
         println!(
-            "{:>6}  {}  {:<16} {:<15} {:<17}{docs}{detail}",
-            e.seq, e.at, e.actor, e.address, e.action
+            "{:>6}  {}  {:<16} {:<15} {:<17}{docs}{}",
+            e.seq,
+            term(&e.at),
+            term(&e.actor),
+            term(&e.address),
+            term(&e.action),
+            term(&detail)
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `arshif audit verify`: exit 1 when the log (or a checkpoint) fails.
+fn verify(log: &audit::AuditLog, json: bool, checkpoint_files: &[PathBuf]) -> Result<ExitCode> {
+    let checkpoints = checkpoint_files
+        .iter()
+        .map(|p| Checkpoint::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let v = log.verify_against(&checkpoints)?;
+    if json {
+        println!("{}", serde_json::to_string(&v)?);
+    } else {
+        match (&v.broken, &v.head) {
+            (Some((seq, why)), _) => {
+                println!("The audit log is BROKEN at entry {seq}: {}", term(why))
+            }
+            (None, Some((seq, hash))) => {
+                println!("The audit log is intact: {} entries, chained.", v.entries);
+                match &v.key_id {
+                    Some(id) => println!(
+                        "Keyed: {} of them carry a MAC, each checked with key {id}; the last \
+                         one does, vouching for every entry before it.",
+                        v.keyed
+                    ),
+                    None if v.keyed > 0 => println!(
+                        "Not checked: {} entries carry a MAC; set ARSHIF_AUDIT_KEY or \
+                         ARSHIF_AUDIT_KEY_FILE to check them.",
+                        v.keyed
+                    ),
+                    None => println!(
+                        "No audit key: the chain alone does not show entries rewritten with \
+                         their hashes recomputed (see the README's security section)."
+                    ),
+                }
+                if let Some(c) = v.checkpoint {
+                    println!("Every entry up to the checkpoint's entry {c} is as it was.");
+                }
+                println!(
+                    "Head: entry {seq}, sha256 {hash}\n(Keep a signed head elsewhere: \
+                     arshif audit checkpoint.)"
+                );
+            }
+            (None, None) => println!("The audit log is empty"),
+        }
+    }
+    Ok(if v.broken.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -259,8 +259,9 @@ enum Command {
         #[command(subcommand)]
         command: accounts::TokenCommand,
     },
-    /// Read the audit log (who saw what, when, from where), or verify its
-    /// hash chain (`arshif audit verify`).
+    /// Read the audit log (who saw what, when, from where), verify it
+    /// (`arshif audit verify`), or take a signed checkpoint of it (`arshif
+    /// audit checkpoint`).
     Audit(accounts::AuditArgs),
     /// Serve the web UI and the JSON API (see /api/openapi.json).
     Serve {
@@ -362,7 +363,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("arshif: error: {e:#}");
+            eprintln!("arshif: error: {}", output::term(&format!("{e:#}")));
             ExitCode::from(1)
         }
     }
@@ -432,7 +433,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 crate::ingest::queue::WorkerEvent::Error { job, error } => {
-                    eprintln!("document {} page {}: {error}", job.doc, job.page);
+                    eprintln!(
+                        "document {} page {}: {}",
+                        job.doc,
+                        job.page,
+                        output::term(error)
+                    );
                 }
             })?;
             if json {

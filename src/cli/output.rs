@@ -1,4 +1,13 @@
 //! What the command line prints, and small helpers shared by commands.
+//!
+//! Everything human-readable that comes from the archive or from a client
+//! (user names, addresses, titles, paths, queries, errors, audit details)
+//! goes through [`term`] or [`term_text`] before it reaches a terminal, so
+//! that control characters cannot move the cursor, recolour, clear the
+//! screen or start a forged line. JSON output is printed as serde writes
+//! it (exact, with its own escapes).
+
+use std::borrow::Cow;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -7,6 +16,62 @@ use serde_json::json;
 use crate::catalog::{Catalog, DocumentRecord, FileOutcome, PageRecord};
 use crate::ingest::{IngestReport, Progress, ProgressEvent};
 use crate::search::{SearchRequest, SearchResults};
+
+/// Whether `c` is shown escaped: the C0 controls (`\n` and `\t` too,
+/// unless `keep_lines`), DEL, the C1 controls, the bidirectional
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069, which
+/// reorder what follows them on the line), the line and paragraph
+/// separators, and the backslash that starts every escape (so that an
+/// escape cannot be forged either).
+fn needs_escape(c: char, keep_lines: bool) -> bool {
+    match c {
+        '\n' | '\t' => !keep_lines,
+        '\\' => true,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => true,
+        _ => false,
+    }
+}
+
+/// Text made safe to print on a terminal: every character
+/// [`needs_escape`] names written as an escape (`\n`, `\r`, `\t`, `\\`,
+/// `\x1b` for the other C0 controls and DEL, `\u{202e}` for the rest), the
+/// rest as it is (Arabic included). With `keep_lines`, newlines and tabs
+/// stay (for page text, which has lines); a carriage return never does.
+/// Text with nothing to escape is returned as it is, without copying.
+pub fn escape_for_terminal(s: &str, keep_lines: bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| needs_escape(c, keep_lines)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c, keep_lines) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            '\u{0}'..='\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One line's worth of text for a terminal: [`escape_for_terminal`], newlines
+/// escaped too.
+pub fn term(s: &str) -> Cow<'_, str> {
+    escape_for_terminal(s, false)
+}
+
+/// Text of several lines for a terminal (a page's text):
+/// [`escape_for_terminal`], newlines and tabs kept.
+pub fn term_text(s: &str) -> Cow<'_, str> {
+    escape_for_terminal(s, true)
+}
 
 /// How `ingest` shows progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -117,7 +182,7 @@ impl Progress for IngestProgress {
                 if let FileOutcome::Failed(err) = outcome {
                     self.failed.set(self.failed.get() + 1);
                     if let Some(b) = &self.bar {
-                        b.println(format!("failed: {path}: {err}"));
+                        b.println(format!("failed: {}: {}", term(path), term(err)));
                     }
                 }
                 if let Some(b) = &self.bar {
@@ -157,8 +222,17 @@ pub fn merge_reports(reports: &[IngestReport]) -> IngestReport {
 pub fn print_watch_round(round: &crate::ingest::watch::WatchRound) {
     for m in &round.moved {
         match &m.error {
-            None => println!("imported {} → {}", m.from.display(), m.to.display()),
-            Some(e) => println!("failed {}: {e} → {}", m.from.display(), m.to.display()),
+            None => println!(
+                "imported {} → {}",
+                term(&m.from.display().to_string()),
+                term(&m.to.display().to_string())
+            ),
+            Some(e) => println!(
+                "failed {}: {} → {}",
+                term(&m.from.display().to_string()),
+                term(&e.to_string()),
+                term(&m.to.display().to_string())
+            ),
         }
     }
 }
@@ -202,8 +276,8 @@ pub fn print_batches(
         );
         println!(
             "  branch {} · type {} · {} files: {} imported ({} pages), {} already there, {} failed",
-            b.branch.as_ref().map(|x| x.as_str()).unwrap_or("-"),
-            b.doc_type.as_ref().map(|x| x.as_str()).unwrap_or("-"),
+            term(b.branch.as_ref().map(|x| x.as_str()).unwrap_or("-")),
+            term(b.doc_type.as_ref().map(|x| x.as_str()).unwrap_or("-")),
             b.counts.files_seen,
             b.counts.ingested,
             b.counts.pages,
@@ -217,14 +291,14 @@ pub fn print_batches(
                 .unwrap_or_default();
             println!(
                 "  failed: {}: {}{retried}",
-                f.path,
-                f.error.as_deref().unwrap_or("")
+                term(&f.path),
+                term(f.error.as_deref().unwrap_or(""))
             );
         }
         if one.is_some() {
             for f in files.iter().filter(|f| f.status != "failed") {
                 let id = f.document.map(|d| d.0.to_string()).unwrap_or_default();
-                println!("  {}: {} {id}", f.path, f.status);
+                println!("  {}: {} {id}", term(&f.path), term(&f.status));
             }
         }
     }
@@ -249,7 +323,7 @@ pub fn print_ingest_report(r: &IngestReport) {
         r.files_seen, r.ingested, r.pages, r.duplicates, r.failed
     );
     for e in &r.errors {
-        println!("  failed: {}: {}", e.path, e.error);
+        println!("  failed: {}: {}", term(&e.path), term(&e.error));
     }
 }
 
@@ -260,12 +334,12 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
         ("«", "»")
     };
     for n in &r.notices {
-        println!("note: {n}");
+        println!("note: {}", term(n));
     }
     println!(
-        "{} document(s) match {:?}{}",
+        "{} document(s) match \"{}\"{}",
         r.total,
-        req.query,
+        term(&req.query).replace('"', "\\\""),
         if r.fuzzy {
             " (including near matches for words the OCR may have misread)"
         } else {
@@ -281,7 +355,7 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
             )
         });
         let refs = (!h.reference_numbers.is_empty()).then(|| h.reference_numbers.join(", "));
-        let meta: Vec<&str> = [
+        let meta: Vec<Cow<str>> = [
             h.branch.as_deref(),
             h.doc_type.as_deref(),
             date.as_deref(),
@@ -289,6 +363,7 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
         ]
         .into_iter()
         .flatten()
+        .map(term)
         .collect();
         let pages = if h.pages.is_empty() {
             String::new()
@@ -306,7 +381,7 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
             "{:>3}. [{}] {}{}{}",
             req.offset + i + 1,
             h.id,
-            h.title,
+            term(&h.title),
             if meta.is_empty() {
                 String::new()
             } else {
@@ -314,10 +389,9 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
             },
             pages
         );
-        let snippet = unescape_html(&h.snippet.replace("<mark>", on).replace("</mark>", off));
-        println!("     {snippet}");
+        println!("     {}", snippet_for_terminal(&h.snippet, on, off));
         for s in &h.sources {
-            println!("     {s}");
+            println!("     {}", term(s));
         }
     }
     if let Some(f) = &r.facets {
@@ -329,7 +403,7 @@ pub fn print_facets(f: &crate::search::Facets) {
     let line = |name: &str, values: &[crate::search::FacetCount]| {
         let list: Vec<String> = values
             .iter()
-            .map(|v| format!("{} {}", v.value, v.count))
+            .map(|v| format!("{} {}", term(&v.value), v.count))
             .collect();
         println!(
             "  {name:<12} {}",
@@ -346,6 +420,31 @@ pub fn print_facets(f: &crate::search::Facets) {
     line("year", &f.years);
 }
 
+/// A snippet (HTML-escaped text with `<mark>` around the matches) for a
+/// terminal: the text unescaped and then escaped for the terminal, the
+/// marks turned into `on` and `off` (which may be the terminal's own
+/// escapes: only these reach it raw).
+fn snippet_for_terminal(snippet: &str, on: &str, off: &str) -> String {
+    snippet
+        .split("<mark>")
+        .enumerate()
+        .map(|(i, part)| {
+            let (marked, rest) = match part.split_once("</mark>") {
+                Some((m, r)) if i > 0 => (Some(m), r),
+                _ => (None, part),
+            };
+            let mut out = String::new();
+            if let Some(m) = marked {
+                out.push_str(on);
+                out.push_str(&term(&unescape_html(m)));
+                out.push_str(off);
+            }
+            out.push_str(&term(&unescape_html(&rest.replace("</mark>", ""))));
+            out
+        })
+        .collect()
+}
+
 fn unescape_html(s: &str) -> String {
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -355,12 +454,12 @@ fn unescape_html(s: &str) -> String {
 }
 
 pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
-    println!("Document {}: {}", doc.id, doc.title);
+    println!("Document {}: {}", doc.id, term(&doc.title));
     println!("  sha256     {}", doc.blob);
-    println!("  type       {}", doc.media_type);
+    println!("  type       {}", term(&doc.media_type));
     println!("  size       {} bytes", doc.size);
     if let Some(b) = &doc.branch {
-        println!("  branch     {b}");
+        println!("  branch     {}", term(&b.to_string()));
     }
     if let Some(t) = &doc.doc_type {
         let how = match (doc.meta.doc_type_source, &doc.meta.extracted.type_guess) {
@@ -370,7 +469,7 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
             (Some(s), _) => format!(" ({})", s.as_str()),
             _ => String::new(),
         };
-        println!("  doc type   {t}{how}");
+        println!("  doc type   {}{how}", term(&t.to_string()));
     }
     if let Some(d) = doc.document_date() {
         println!(
@@ -383,7 +482,7 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
     for d in &doc.meta.extracted.dates {
         println!(
             "  date seen  {:<24} page {}  {}h = {}",
-            d.text,
+            term(&d.text),
             d.page,
             d.day.hijri(),
             d.day
@@ -392,14 +491,14 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
     if !doc.meta.extracted.reference_numbers.is_empty() {
         println!(
             "  numbers    {}",
-            doc.meta.extracted.reference_numbers.join(", ")
+            term(&doc.meta.extracted.reference_numbers.join(", "))
         );
     }
     let c = &doc.meta.correction;
     if !c.is_empty() {
         println!(
             "  corrected  by {} at {}",
-            c.by.as_deref().unwrap_or("?"),
+            term(c.by.as_deref().unwrap_or("?")),
             c.at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_default()
         );
@@ -413,11 +512,11 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
         let branch = s
             .branch
             .as_ref()
-            .map(|b| format!(" [{b}]"))
+            .map(|b| format!(" [{}]", term(&b.to_string())))
             .unwrap_or_default();
         println!(
             "    {}{}  (batch {}, {})",
-            s.path,
+            term(&s.path),
             branch,
             s.batch,
             s.imported_at.format("%Y-%m-%d %H:%M")
@@ -431,9 +530,9 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
             p.source.as_str(),
             p.confidence
         );
-        println!("{}", p.text);
+        println!("{}", term_text(&p.text));
         if let Some(line) = numbers_line(&p.numbers) {
-            println!("{line}");
+            println!("{}", term(&line));
         }
     }
 }
@@ -479,9 +578,13 @@ pub fn print_check(r: &crate::check::CheckReport, deep: bool) {
             head.push_str(&format!(" document {d}"));
         }
         if !p.path.is_empty() {
-            head.push_str(&format!(" {}", p.path));
+            head.push_str(&format!(" {}", term(&p.path)));
         }
-        println!("{head}\n    {}\n    repair: {}", p.detail, p.repair);
+        println!(
+            "{head}\n    {}\n    repair: {}",
+            term(&p.detail),
+            term(&p.repair)
+        );
     }
     let damage = r.problems.iter().filter(|p| p.damage).count();
     println!(
@@ -502,5 +605,85 @@ mod tests {
             Some("numbers read: 1445/03/12 · 4451284 (uncertain: 4451234 | 4451204)")
         );
         assert_eq!(numbers_line(&[]), None);
+    }
+
+    /// What each kind of character becomes, on one line and in page text.
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        // (input, on one line, in page text)
+        let table: &[(&str, &str, &str)] = &[
+            ("sara", "sara", "sara"),
+            ("رخصة بناء ١٤٤٥", "رخصة بناء ١٤٤٥", "رخصة بناء ١٤٤٥"),
+            (
+                "a\u{200f}b\u{061c}c",
+                "a\u{200f}b\u{061c}c",
+                "a\u{200f}b\u{061c}c",
+            ),
+            (
+                "\u{1b}[2J\u{1b}[31mroot",
+                "\\x1b[2J\\x1b[31mroot",
+                "\\x1b[2J\\x1b[31mroot",
+            ),
+            ("x\nforged line", "x\\nforged line", "x\nforged line"),
+            ("tab\there", "tab\\there", "tab\there"),
+            ("over\rwrite", "over\\rwrite", "over\\rwrite"),
+            ("nul\0bell\u{7}", "nul\\x00bell\\x07", "nul\\x00bell\\x07"),
+            ("del\u{7f}", "del\\x7f", "del\\x7f"),
+            (
+                "csi\u{9b}31m nel\u{85}",
+                "csi\\u{9b}31m nel\\u{85}",
+                "csi\\u{9b}31m nel\\u{85}",
+            ),
+            ("\u{80}\u{9f}", "\\u{80}\\u{9f}", "\\u{80}\\u{9f}"),
+            ("abc\u{202e}fed", "abc\\u{202e}fed", "abc\\u{202e}fed"),
+            (
+                "\u{202a}\u{202b}\u{202c}\u{202d}",
+                "\\u{202a}\\u{202b}\\u{202c}\\u{202d}",
+                "\\u{202a}\\u{202b}\\u{202c}\\u{202d}",
+            ),
+            (
+                "\u{2066}x\u{2067}\u{2068}\u{2069}",
+                "\\u{2066}x\\u{2067}\\u{2068}\\u{2069}",
+                "\\u{2066}x\\u{2067}\\u{2068}\\u{2069}",
+            ),
+            (
+                "l\u{2028}p\u{2029}",
+                "l\\u{2028}p\\u{2029}",
+                "l\\u{2028}p\\u{2029}",
+            ),
+            // An escape typed in plain text cannot pass for one.
+            ("a\\nb", "a\\\\nb", "a\\\\nb"),
+            ("C:\\scans", "C:\\\\scans", "C:\\\\scans"),
+            ("", "", ""),
+        ];
+        for (input, line, text) in table {
+            assert_eq!(term(input), *line, "term({input:?})");
+            assert_eq!(term_text(input), *text, "term_text({input:?})");
+            for out in [term(input), term_text(input)] {
+                assert!(
+                    !out.chars()
+                        .any(|c| c.is_control() && c != '\n' && c != '\t'),
+                    "{out:?}"
+                );
+            }
+            assert!(!term(input).contains('\n'));
+        }
+        // Nothing to escape: no copy.
+        assert!(matches!(term("sara"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn snippets_keep_only_their_own_highlighting() {
+        let on = "\u{1b}[1;33m";
+        let off = "\u{1b}[0m";
+        assert_eq!(
+            snippet_for_terminal("a <mark>رخصة</mark> &lt;b&gt; <mark>x</mark>", on, off),
+            format!("a {on}رخصة{off} <b> {on}x{off}")
+        );
+        // Escapes in the text (raw or HTML-escaped) do not reach the
+        // terminal; a stray closing mark is dropped.
+        let shown = snippet_for_terminal("\u{1b}[2J<mark>a\nb</mark></mark>&amp;", on, off);
+        assert_eq!(shown, format!("\\x1b[2J{on}a\\nb{off}&"));
+        assert_eq!(snippet_for_terminal("plain", "«", "»"), "plain");
     }
 }
