@@ -181,9 +181,9 @@ const MAX_SKEW: f32 = 5.0;
 const MIN_SKEW: f32 = 0.3;
 
 /// Version of arshif's reading procedure (clean-up, turning, levelling,
-/// language choice, number re-reading). Bump it when a change would read a
+/// language choice, number re-reading, other-script re-reading). Bump it when a change would read a
 /// page differently, so cached readings are not reused.
-pub const READING_VERSION: u32 = 4;
+pub const READING_VERSION: u32 = 5;
 
 impl OcrConfig {
     /// What a cached reading depends on: the reading procedure, the
