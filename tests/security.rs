@@ -907,9 +907,19 @@ fn revoked_tokens_and_revoked_branches_stop_working() {
         stderr(&out)
     );
     assert!(w.a.run(&["user", "enable", "staff_h"]).status.success());
+    // Disabling revoked the token: enabled again, the user needs a new one.
+    assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 401);
+    let staff = w.a.token("staff_h");
     assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 200);
 
-    let id = tokens[0]["id"].as_i64().unwrap().to_string();
+    let list = w.a.run(&["token", "list", "staff_h", "--json"]);
+    let tokens: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
+    let live: Vec<_> = tokens
+        .iter()
+        .filter(|t| t["revoked_at"].is_null())
+        .collect();
+    assert_eq!(live.len(), 1, "{tokens:?}");
+    let id = live[0]["id"].as_i64().unwrap().to_string();
     assert!(w.a.run(&["token", "revoke", &id]).status.success());
     assert_eq!(w.call(Some(&staff), "GET", &own, b"").status, 401);
 
@@ -1266,4 +1276,43 @@ fn refused_reads_and_audit_reads_are_audited() {
         .collect();
     assert_eq!(reads.len(), 1, "{entries:?}");
     assert_eq!(reads[0]["detail"]["filter"]["limit"], 1000);
+}
+
+/// Issue 20.10: a password change can revoke the user's API tokens, and
+/// disabling a user revokes them for good.
+#[test]
+fn tokens_can_be_revoked_with_a_password_change_and_die_with_a_disable() {
+    let w = world(&[]);
+    let me = |token: &str| w.call(Some(token), "GET", "/api/me", b"").status;
+    let (clerk, staff) = (w.token("clerk").to_string(), w.token("staff").to_string());
+    assert_eq!((me(&clerk), me(&staff)), (200, 200));
+    // A plain password change keeps the tokens (scanners go on working).
+    let out = w.a.run_with_stdin(
+        &["user", "passwd", "staff_h", "--password-stdin"],
+        "another-password-2\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(me(&staff), 200);
+    // With --revoke-tokens they stop at once.
+    let out = w.a.run_with_stdin(
+        &[
+            "user",
+            "passwd",
+            "clerk_h",
+            "--password-stdin",
+            "--revoke-tokens",
+        ],
+        "another-password-2\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 API token(s) were revoked"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(me(&clerk), 401);
+    // Disabling revokes; enabling again brings none back.
+    assert!(w.a.run(&["user", "disable", "staff_h"]).status.success());
+    assert!(w.a.run(&["user", "enable", "staff_h"]).status.success());
+    assert_eq!(me(&staff), 401);
 }

@@ -210,7 +210,8 @@ impl<'c> Accounts<'c> {
     }
 
     /// Disable a user (they can no longer log in; their sessions end and
-    /// their tokens stop working) or enable them again. The last enabled
+    /// their tokens are revoked, so enabling them again brings back none)
+    /// or enable them again. The last enabled
     /// administrator cannot be disabled. Returns whether anything changed.
     pub fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool, AuthError> {
         let user = self.require(name)?;
@@ -225,6 +226,13 @@ impl<'c> Accounts<'c> {
         .map_err(self.db())?;
         tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id.0])
             .map_err(self.db())?;
+        if disabled {
+            tx.execute(
+                "UPDATE tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
+                params![ts(Utc::now()), user.id.0],
+            )
+            .map_err(self.db())?;
+        }
         let admins_left: i64 = tx
             .query_row(
                 "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0",
@@ -288,6 +296,19 @@ impl<'c> Accounts<'c> {
         tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user.id.0])
             .map_err(self.db())?;
         tx.commit().map_err(self.db())
+    }
+
+    /// Revoke every API token of a user (after a password change, when the
+    /// old password may have been known to someone else). Returns how many
+    /// were revoked.
+    pub fn revoke_tokens_of(&self, name: &str) -> Result<usize, AuthError> {
+        let user = self.require(name)?;
+        self.conn
+            .execute(
+                "UPDATE tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL",
+                params![ts(Utc::now()), user.id.0],
+            )
+            .map_err(self.db())
     }
 
     /// A new API token for a user; the secret is returned once and only its
@@ -504,6 +525,36 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_revoked_by_disabling_or_on_request_after_a_password_change() {
+        let (_d, c) = catalog();
+        let a = Accounts::new(&c);
+        a.add_user("root", Role::Admin, &[], "h", false).unwrap();
+        a.add_user("sara", Role::Clerk, &[slug("hofuf")], "h", false)
+            .unwrap();
+        let (_, one) = a.create_token("sara", "scanner").unwrap();
+        let (_, two) = a.create_token("sara", "script").unwrap();
+        let (_, other) = a.create_token("root", "admin").unwrap();
+        // A password change alone keeps them (scanners keep working)...
+        a.set_password("sara", "h2", false).unwrap();
+        assert!(a.token_user(&one).unwrap().is_some());
+        // ...unless they are revoked with it.
+        assert_eq!(a.revoke_tokens_of("sara").unwrap(), 2);
+        assert!(a.token_user(&one).unwrap().is_none());
+        assert!(a.token_user(&two).unwrap().is_none());
+        assert!(a.token_user(&other).unwrap().is_some());
+        // Disabling revokes them for good: enabling brings none back.
+        let (_, three) = a.create_token("sara", "new").unwrap();
+        assert!(a.set_disabled("sara", true).unwrap());
+        assert!(a.set_disabled("sara", false).unwrap());
+        assert!(a.token_user(&three).unwrap().is_none());
+        assert!(a
+            .list_tokens(Some("sara"))
+            .unwrap()
+            .iter()
+            .all(|t| t.revoked_at.is_some()));
+    }
+
+    #[test]
     fn sessions_expire_end_and_die_with_a_password_change() {
         let (_d, c) = catalog();
         let a = Accounts::new(&c);
@@ -537,7 +588,8 @@ mod tests {
         assert!(a.token_user(&token).unwrap().is_none());
         assert!(a.user("leaver").unwrap().unwrap().disabled);
         assert!(a.set_disabled("leaver", false).unwrap());
-        assert_eq!(a.token_user(&token).unwrap().unwrap().name, "leaver");
+        // Revoked, not suspended: enabling the user brings no token back.
+        assert!(a.token_user(&token).unwrap().is_none());
         assert!(matches!(
             a.set_disabled("root", true),
             Err(AuthError::LastAdmin(_))

@@ -48,15 +48,22 @@ pub enum UserCommand {
         json: bool,
     },
     /// Stop a user from logging in (staff who left): their sessions end
-    /// and their tokens stop working; their audit entries stay.
+    /// and their API tokens are revoked; their audit entries stay.
     Disable { name: String },
-    /// Let a disabled user log in again.
+    /// Let a disabled user log in again (with new tokens: the old ones
+    /// stay revoked).
     Enable { name: String },
     /// Set a user's password (ends their web sessions).
     Passwd {
+        /// The user.
         name: String,
+        /// Read the new password from standard input instead of asking.
         #[arg(long)]
         password_stdin: bool,
+        /// Also revoke the user's API tokens (when the old password may
+        /// have been known to someone else; scanners need new tokens).
+        #[arg(long)]
+        revoke_tokens: bool,
     },
 }
 
@@ -270,17 +277,32 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
         UserCommand::Passwd {
             name,
             password_stdin,
+            revoke_tokens,
         } => {
             if accounts.user(&name)?.is_none() {
                 bail!(auth::AuthError::NoSuchUser(name));
             }
             let password = read_new_password(password_stdin, &name)?;
             accounts.set_password(&name, &auth::hash_password(&password)?, false)?;
+            let revoked = if revoke_tokens {
+                accounts.revoke_tokens_of(&name)?
+            } else {
+                0
+            };
             record(
                 archive,
-                local(Action::PasswordChange).detail(serde_json::json!({ "user": name })),
+                local(Action::PasswordChange)
+                    .detail(serde_json::json!({ "user": name, "tokens_revoked": revoked })),
             )?;
-            println!("Changed the password of {name}; their web sessions have ended");
+            println!(
+                "Changed the password of {}; their web sessions have ended{}",
+                term(&name),
+                if revoke_tokens {
+                    format!(" and {revoked} API token(s) were revoked")
+                } else {
+                    String::new()
+                }
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
