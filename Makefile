@@ -30,7 +30,7 @@ test-ui: deps
 	./scripts/test-ui.sh
 
 # The HTTP API fuzzed by schemathesis (installed from PyPI into target/)
-# against /api/openapi.json, with an administrator's token.
+# against /api/openapi.json, as an administrator, a clerk and a staff member.
 test-api: deps
 	./scripts/test-api.sh
 
