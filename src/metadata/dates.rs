@@ -241,6 +241,8 @@ pub fn find_in(page: &Folded, number: u32, exclude: &[Range<usize>]) -> Vec<Foun
             page: number,
             text: page.printed(span.clone()).trim().to_string(),
             score: context_score(text, whole.start()) + if number == 1 { 1.0 } else { 0.0 },
+            disputed: false,
+            line: text[..whole.start()].matches('\n').count() as u32,
         });
     }
     out
@@ -315,25 +317,37 @@ fn context_score(text: &str, at: usize) -> f32 {
     score
 }
 
-/// A Hijri date and a Gregorian one for the same day, printed next to each
-/// other (`1445/03/12هـ الموافق 2023/09/27م`), are one date: each takes the
-/// better score of the two, and a little more for agreeing.
+/// A Hijri date and a Gregorian one printed next to each other on one line
+/// (`1445/03/12هـ الموافق 2023/09/27م`) are twins: the same day, twice.
+/// Twins that agree are one date: each takes the better score of the two,
+/// and a little more for agreeing. Twins that name different days (more
+/// than two apart: the two calendars' conversions may differ by a day or
+/// two) mean one was misread, and nothing says which: both are marked
+/// disputed, and neither becomes the document's date.
 pub fn score_pairs(dates: &mut [FoundDate]) {
     for i in 1..dates.len() {
         let (a, b) = (&dates[i - 1], &dates[i]);
-        let close = (a.day.days_since_epoch() - b.day.days_since_epoch()).abs() <= 1;
-        if a.calendar != b.calendar && a.page == b.page && close {
+        let twins = a.calendar != b.calendar && a.page == b.page && a.line == b.line;
+        if !twins {
+            continue;
+        }
+        let apart = (a.day.days_since_epoch() - b.day.days_since_epoch()).abs();
+        if apart <= 2 {
             let s = a.score.max(b.score) + 1.0;
             dates[i - 1].score = s;
             dates[i].score = s;
+        } else {
+            dates[i - 1].disputed = true;
+            dates[i].disputed = true;
         }
     }
 }
 
-/// The likeliest issue date: the best score, the first among equals.
+/// The likeliest issue date: the best score, the first among equals; never
+/// a disputed one.
 pub fn pick(dates: &[FoundDate]) -> Option<&FoundDate> {
     let mut best: Option<&FoundDate> = None;
-    for d in dates {
+    for d in dates.iter().filter(|d| !d.disputed) {
         if best.is_none_or(|b| d.score > b.score) {
             best = Some(d);
         }
@@ -537,6 +551,46 @@ mod tests {
         score_pairs(&mut found);
         assert_eq!(found.len(), 3);
         assert_eq!(pick(&found).unwrap().text, "1445/07/12 هـ");
+    }
+
+    #[test]
+    fn twins_that_name_different_days_are_not_believed() {
+        // Each case: the text, then the date picked (none when the only
+        // candidates are disputed twins).
+        for (text, picked) in [
+            // The Hijri date misread (١٤٤٥/٠٣/١٢ read as 1440/02/12).
+            ("حرر في 1440/02/12هـ الموافق 2023/09/27م", None),
+            // The Gregorian twin misread.
+            ("حرر في 1445/03/12هـ الموافق 2028/09/27م", None),
+            // A disputed pair does not hide a sure date elsewhere.
+            (
+                "تاريخ الإصدار: 1440/02/12هـ الموافق 2023/09/27م\nتاريخ القيد 1445/05/01هـ",
+                Some("1445/05/01هـ"),
+            ),
+            // Agreeing within the calendars' one or two days: believed.
+            (
+                "حرر في 1445/03/13هـ الموافق 2023/09/27م",
+                Some("1445/03/13هـ"),
+            ),
+            // A Hijri date and a Gregorian one on different lines are not
+            // twins, whatever they say.
+            (
+                "تاريخ الإصدار: 1445/07/12 هـ\n2030/01/01م",
+                Some("1445/07/12 هـ"),
+            ),
+        ] {
+            let mut found = find_dates(text);
+            score_pairs(&mut found);
+            assert_eq!(
+                pick(&found).map(|d| d.text.as_str()),
+                picked,
+                "{text}: {found:?}"
+            );
+        }
+        let mut found = find_dates("حرر في 1440/02/12هـ الموافق 2023/09/27م");
+        score_pairs(&mut found);
+        assert!(found.iter().all(|d| d.disputed), "{found:?}");
+        assert_eq!(found[0].to_json()["disputed"], true);
     }
 
     #[test]

@@ -35,17 +35,30 @@ pub struct FoundDate {
     /// How likely this is the document's issue date (higher is likelier).
     #[serde(default)]
     pub score: f32,
+    /// Printed beside a twin in the other calendar that names another day:
+    /// one of the two was misread, so neither is believed as the
+    /// document's date (both are kept, marked, as alternatives).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disputed: bool,
+    /// The line of its page it was printed on (to find its twin).
+    #[serde(skip)]
+    pub line: u32,
 }
 
 impl FoundDate {
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "calendar": self.calendar,
             "hijri": self.day.hijri().to_string(),
             "gregorian": self.day.to_string(),
             "page": self.page,
             "text": self.text,
-        })
+        });
+        if self.disputed {
+            // Only when so: a date's twin names another day.
+            v["disputed"] = true.into();
+        }
+        v
     }
 }
 
