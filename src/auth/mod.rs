@@ -235,14 +235,56 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
 
 /// Whether `password` matches a stored hash. A malformed hash matches
 /// nothing.
+///
+/// The check's memory (argon2's blocks, about 19 MiB) is kept per thread
+/// and reused: allocated afresh for each check, the allocator does not get
+/// it back whole (small allocations land in the freed space), and a server
+/// grew by about 10 MB per login.
 pub fn verify_password(stored: &str, password: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    match PasswordHash::new(stored) {
-        Ok(h) => argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok(),
-        Err(_) => false,
+    use argon2::password_hash::PasswordHash;
+    use argon2::{Algorithm, Argon2, Block, Params, Version};
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let Ok(h) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(h.algorithm), Params::try_from(&h))
+    else {
+        return false;
+    };
+    let version = match h.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let hashed = BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        let need = params.block_count();
+        if blocks.len() < need {
+            blocks.resize(need, Block::default());
+        }
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            &mut blocks[..need],
+        )
+    });
+    let same = out
+        .iter()
+        .zip(expected.as_bytes())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0;
+    hashed.is_ok() && out.len() == expected.len() && same
 }
 
 /// Spend the time of one password check, for a user that does not exist,

@@ -430,22 +430,22 @@ pub async fn login(
     }
     let st = s.clone();
     let (n, password) = (name.clone(), body.password);
-    let user = blocking(move || {
-        let _permit = permit;
-        let creds = st.with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?;
-        Ok(match creds {
-            // A disabled user is refused like a wrong password.
-            Some((user, hash)) if auth::verify_password(&hash, &password) && !user.disabled => {
-                Some(user)
-            }
-            Some(_) => None,
-            None => {
-                auth::verify_nothing(&password);
-                None
-            }
+    let user = s
+        .check_password(permit, move || {
+            let creds = st.with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?;
+            Ok(match creds {
+                // A disabled user is refused like a wrong password.
+                Some((user, hash)) if auth::verify_password(&hash, &password) && !user.disabled => {
+                    Some(user)
+                }
+                Some(_) => None,
+                None => {
+                    auth::verify_nothing(&password);
+                    None
+                }
+            })
         })
-    })
-    .await?;
+        .await?;
     let Some(user) = user else {
         s.audit(
             Event::new(&name, &client.address, Action::LoginFailed)
@@ -525,26 +525,26 @@ pub async fn password(
     let st = s.clone();
     let n = name.clone();
     let address = who.client.address.clone();
-    let ok = blocking(move || {
-        let _permit = permit;
-        let (_, hash) = st
-            .with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?
-            .ok_or_else(not_logged_in)?;
-        if !auth::verify_password(&hash, &body.current) {
-            return Ok(false);
-        }
-        st.throttle.succeeded(&n, &address);
-        if body.new == body.current {
-            return Err(ApiError::bad_request(
-                "same_password",
-                "the new password must differ from the current one",
-            ));
-        }
-        let new_hash = auth::hash_password(&body.new)?;
-        st.with_accounts(|c| Ok(Accounts::new(c).set_password(&n, &new_hash, false)?))?;
-        Ok(true)
-    })
-    .await?;
+    let ok = s
+        .check_password(permit, move || {
+            let (_, hash) = st
+                .with_accounts(|c| Ok(Accounts::new(c).credentials(&n)?))?
+                .ok_or_else(not_logged_in)?;
+            if !auth::verify_password(&hash, &body.current) {
+                return Ok(false);
+            }
+            st.throttle.succeeded(&n, &address);
+            if body.new == body.current {
+                return Err(ApiError::bad_request(
+                    "same_password",
+                    "the new password must differ from the current one",
+                ));
+            }
+            let new_hash = auth::hash_password(&body.new)?;
+            st.with_accounts(|c| Ok(Accounts::new(c).set_password(&n, &new_hash, false)?))?;
+            Ok(true)
+        })
+        .await?;
     if !ok {
         return Err(ApiError::forbidden(
             "wrong_password",
