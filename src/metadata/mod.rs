@@ -41,7 +41,7 @@ pub struct FoundDate {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disputed: bool,
     /// The line of its page it was printed on (to find its twin).
-    #[serde(skip)]
+    #[serde(default)]
     pub line: u32,
 }
 
