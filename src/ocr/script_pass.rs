@@ -10,6 +10,7 @@
 
 use crate::types::Word;
 
+use super::numbers::digit_value;
 use super::{centre_in, OcrPage};
 
 /// Words below this confidence may be in the other script…
@@ -69,6 +70,17 @@ pub(crate) struct Run {
 /// [`MAX_RUNS`]. A run's box reaches out towards the sure words beside it
 /// (by at most a line's height), since Tesseract's boxes for words of a
 /// script it does not know often miss part of their ink.
+/// Whether Tesseract's word is a number (two digits or more, and no more
+/// letters than digits), not letters misread with a digit among them.
+fn is_number(text: &str) -> bool {
+    let digits = text.chars().filter(|&c| digit_value(c).is_some()).count();
+    let letters = text
+        .chars()
+        .filter(|&c| c.is_alphabetic() && digit_value(c).is_none())
+        .count();
+    digits >= 2 && letters <= digits
+}
+
 pub(crate) fn doubtful_runs(page: &OcrPage, page_width: u32) -> Vec<Run> {
     let mut runs: Vec<(f32, Run)> = Vec::new();
     for (li, (_, lb)) in page.lines.iter().enumerate() {
@@ -79,15 +91,23 @@ pub(crate) fn doubtful_runs(page: &OcrPage, page_width: u32) -> Vec<Run> {
             .filter(|(_, w)| centre_in(&w.bbox, lb))
             .map(|(i, _)| i)
             .collect();
-        // unsure words, and the less unsure ones next to them
+        // unsure words, and the less unsure ones next to them; never a
+        // number (the number pass's to read: the other model would take it
+        // for letters)
+        let numeric: Vec<bool> = members
+            .iter()
+            .map(|&i| is_number(&page.words[i].text))
+            .collect();
         let mut unsure: Vec<bool> = members
             .iter()
-            .map(|&i| page.words[i].confidence < DOUBTFUL)
+            .zip(&numeric)
+            .map(|(&i, &n)| !n && page.words[i].confidence < DOUBTFUL)
             .collect();
         loop {
             let grow: Vec<usize> = (0..members.len())
                 .filter(|&k| {
                     !unsure[k]
+                        && !numeric[k]
                         && page.words[members[k]].confidence < NEIGHBOUR
                         && ((k > 0 && unsure[k - 1]) || unsure.get(k + 1) == Some(&true))
                 })
@@ -297,6 +317,34 @@ mod tests {
         ] {
             assert_eq!(in_script(text, model), want, "{text} by {model}");
         }
+    }
+
+    #[test]
+    fn numbers_are_never_read_again_as_words() {
+        for (text, number) in [
+            ("1445", true),
+            ("٤٤٥١٢٣٤", true),
+            ("12/03", true),
+            ("0088-1445", true),
+            ("3J)", false),
+            ("No.5", false),
+            ("ماجد", false),
+        ] {
+            assert_eq!(is_number(text), number, "{text}");
+        }
+        // An unsure number between unsure words splits the run.
+        let p = page(vec![
+            word("Gu", 60, 0.13),
+            word("arb", 110, 0.2),
+            word("4451234", 160, 0.3),
+            word("3J)", 300, 0.23),
+            word("xyz", 350, 0.3),
+        ]);
+        let runs: Vec<Vec<usize>> = doubtful_runs(&p, 500)
+            .into_iter()
+            .map(|r| r.words)
+            .collect();
+        assert!(runs.iter().all(|r| !r.contains(&2)), "{runs:?}");
     }
 
     #[test]
