@@ -91,12 +91,15 @@ pub(crate) fn doubtful_runs(page: &OcrPage, page_width: u32) -> Vec<Run> {
             .filter(|(_, w)| centre_in(&w.bbox, lb))
             .map(|(i, _)| i)
             .collect();
-        // unsure words, and the less unsure ones next to them; never a
-        // number (the number pass's to read: the other model would take it
-        // for letters)
+        // unsure words, and the less unsure ones next to them; on an
+        // Arabic page never a number (the number pass's to read: `eng`
+        // would spell Arabic-Indic digits as letters). On an English page
+        // digits among unsure words are mostly `eng`'s reading of Arabic
+        // letters (ع as 3, ا as 1), so they stay in the run.
+        let keep_numbers = other_model(&page.languages) == Some("eng");
         let numeric: Vec<bool> = members
             .iter()
-            .map(|&i| is_number(&page.words[i].text))
+            .map(|&i| keep_numbers && is_number(&page.words[i].text))
             .collect();
         let mut unsure: Vec<bool> = members
             .iter()
@@ -332,19 +335,22 @@ mod tests {
         ] {
             assert_eq!(is_number(text), number, "{text}");
         }
-        // An unsure number between unsure words splits the run.
-        let p = page(vec![
+        // On an Arabic page an unsure number between unsure words splits
+        // the run; on an English page it is likelier noise, and stays.
+        let mut p = page(vec![
             word("Gu", 60, 0.13),
             word("arb", 110, 0.2),
             word("4451234", 160, 0.3),
             word("3J)", 300, 0.23),
             word("xyz", 350, 0.3),
         ]);
-        let runs: Vec<Vec<usize>> = doubtful_runs(&p, 500)
-            .into_iter()
-            .map(|r| r.words)
-            .collect();
-        assert!(runs.iter().all(|r| !r.contains(&2)), "{runs:?}");
+        let runs = |p: &OcrPage| -> Vec<Vec<usize>> {
+            doubtful_runs(p, 500).into_iter().map(|r| r.words).collect()
+        };
+        assert_eq!(runs(&p), vec![vec![0, 1, 2, 3, 4]]);
+        p.languages = "ara".into();
+        let on_arabic = runs(&p);
+        assert!(on_arabic.iter().all(|r| !r.contains(&2)), "{on_arabic:?}");
     }
 
     #[test]
