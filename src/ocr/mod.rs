@@ -183,7 +183,7 @@ const MIN_SKEW: f32 = 0.3;
 /// Version of arshif's reading procedure (clean-up, turning, levelling,
 /// language choice, number re-reading, other-script re-reading). Bump it when a change would read a
 /// page differently, so cached readings are not reused.
-pub const READING_VERSION: u32 = 7;
+pub const READING_VERSION: u32 = 9;
 
 impl OcrConfig {
     /// What a cached reading depends on: the reading procedure, the

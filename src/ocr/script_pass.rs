@@ -10,7 +10,6 @@
 
 use crate::types::Word;
 
-use super::numbers::digit_value;
 use super::{centre_in, OcrPage};
 
 /// Words below this confidence may be in the other script…
@@ -70,17 +69,6 @@ pub(crate) struct Run {
 /// [`MAX_RUNS`]. A run's box reaches out towards the sure words beside it
 /// (by at most a line's height), since Tesseract's boxes for words of a
 /// script it does not know often miss part of their ink.
-/// Whether Tesseract's word is a number (two digits or more, and no more
-/// letters than digits), not letters misread with a digit among them.
-fn is_number(text: &str) -> bool {
-    let digits = text.chars().filter(|&c| digit_value(c).is_some()).count();
-    let letters = text
-        .chars()
-        .filter(|&c| c.is_alphabetic() && digit_value(c).is_none())
-        .count();
-    digits >= 2 && letters <= digits
-}
-
 pub(crate) fn doubtful_runs(page: &OcrPage, page_width: u32) -> Vec<Run> {
     let mut runs: Vec<(f32, Run)> = Vec::new();
     for (li, (_, lb)) in page.lines.iter().enumerate() {
@@ -91,26 +79,15 @@ pub(crate) fn doubtful_runs(page: &OcrPage, page_width: u32) -> Vec<Run> {
             .filter(|(_, w)| centre_in(&w.bbox, lb))
             .map(|(i, _)| i)
             .collect();
-        // unsure words, and the less unsure ones next to them; on an
-        // Arabic page never a number (the number pass's to read: `eng`
-        // would spell Arabic-Indic digits as letters). On an English page
-        // digits among unsure words are mostly `eng`'s reading of Arabic
-        // letters (ع as 3, ا as 1), so they stay in the run.
-        let keep_numbers = other_model(&page.languages) == Some("eng");
-        let numeric: Vec<bool> = members
-            .iter()
-            .map(|&i| keep_numbers && is_number(&page.words[i].text))
-            .collect();
+        // unsure words, and the less unsure ones next to them
         let mut unsure: Vec<bool> = members
             .iter()
-            .zip(&numeric)
-            .map(|(&i, &n)| !n && page.words[i].confidence < DOUBTFUL)
+            .map(|&i| page.words[i].confidence < DOUBTFUL)
             .collect();
         loop {
             let grow: Vec<usize> = (0..members.len())
                 .filter(|&k| {
                     !unsure[k]
-                        && !numeric[k]
                         && page.words[members[k]].confidence < NEIGHBOUR
                         && ((k > 0 && unsure[k - 1]) || unsure.get(k + 1) == Some(&true))
                 })
@@ -320,37 +297,6 @@ mod tests {
         ] {
             assert_eq!(in_script(text, model), want, "{text} by {model}");
         }
-    }
-
-    #[test]
-    fn numbers_are_never_read_again_as_words() {
-        for (text, number) in [
-            ("1445", true),
-            ("٤٤٥١٢٣٤", true),
-            ("12/03", true),
-            ("0088-1445", true),
-            ("3J)", false),
-            ("No.5", false),
-            ("ماجد", false),
-        ] {
-            assert_eq!(is_number(text), number, "{text}");
-        }
-        // On an Arabic page an unsure number between unsure words splits
-        // the run; on an English page it is likelier noise, and stays.
-        let mut p = page(vec![
-            word("Gu", 60, 0.13),
-            word("arb", 110, 0.2),
-            word("4451234", 160, 0.3),
-            word("3J)", 300, 0.23),
-            word("xyz", 350, 0.3),
-        ]);
-        let runs = |p: &OcrPage| -> Vec<Vec<usize>> {
-            doubtful_runs(p, 500).into_iter().map(|r| r.words).collect()
-        };
-        assert_eq!(runs(&p), vec![vec![0, 1, 2, 3, 4]]);
-        p.languages = "ara".into();
-        let on_arabic = runs(&p);
-        assert!(on_arabic.iter().all(|r| !r.contains(&2)), "{on_arabic:?}");
     }
 
     #[test]
