@@ -1251,14 +1251,15 @@ fn refused_reads_and_audit_reads_are_audited() {
             .status,
         404
     );
-    let read = w.call(
-        Some(w.token("auditor")),
-        "GET",
-        "/api/audit?limit=1000",
-        b"",
-    );
-    assert_eq!(read.status, 200);
-    let log = read.json()["entries"].as_array().unwrap().clone();
+    // A denial is written without holding up its 404: wait for it.
+    let mut log = Vec::new();
+    for _ in 0..50 {
+        log = w.audit();
+        if log.iter().any(|e| e["action"] == "denied") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let denied: Vec<_> = log.iter().filter(|e| e["action"] == "denied").collect();
     assert_eq!(
         denied.len(),
@@ -1267,6 +1268,15 @@ fn refused_reads_and_audit_reads_are_audited() {
     );
     assert_eq!(denied[0]["actor"], "clerk_h");
     assert_eq!(denied[0]["documents"], json!([w.other]));
+    let read = w.call(
+        Some(w.token("auditor")),
+        "GET",
+        "/api/audit?limit=1000",
+        b"",
+    );
+    assert_eq!(read.status, 200);
+    let api_log = read.json()["entries"].as_array().unwrap().clone();
+    assert!(api_log.iter().any(|e| e["action"] == "denied"));
     // The auditor's read shows up in the next read.
     let again = w.call(Some(w.token("auditor")), "GET", "/api/audit?limit=5", b"");
     let entries = again.json()["entries"].as_array().unwrap().clone();
