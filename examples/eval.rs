@@ -484,7 +484,7 @@ fn fill(idx: &SearchIndex, catalog: &dyn Catalog) {
 }
 
 fn main() {
-    arshif::cli::ensure_omp_thread_limit();
+    arshif::ocr::ensure_omp_thread_limit();
     let corpus = PathBuf::from(
         std::env::args()
             .nth(1)

@@ -334,7 +334,7 @@ fn tesseract_read(path: &Path, languages: &str) -> String {
 }
 
 fn main() {
-    arshif::cli::ensure_omp_thread_limit();
+    arshif::ocr::ensure_omp_thread_limit();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_pages = args.iter().any(|a| a == "--pages");
     // `--class=low-dpi,clean`: only those classes (for quick comparisons)

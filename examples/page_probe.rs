@@ -1,6 +1,6 @@
 //! Print what arshif reads from each file given (development aid).
 fn main() {
-    arshif::cli::ensure_omp_thread_limit();
+    arshif::ocr::ensure_omp_thread_limit();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("ARSHIF_LOG"))
         .with_writer(std::io::stderr)

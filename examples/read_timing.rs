@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example read_timing -- FILES...
 fn main() {
-    arshif::cli::ensure_omp_thread_limit();
+    arshif::ocr::ensure_omp_thread_limit();
     let mut engine = arshif::ocr::OcrEngine::new(&Default::default()).unwrap();
     let (mut decode, mut read, mut pages) = (0.0f64, 0.0f64, 0u32);
     for p in std::env::args().skip(1) {

@@ -27,7 +27,7 @@ fn levenshtein(a: &[char], b: &[char]) -> usize {
 
 #[test]
 fn samples_read_as_their_golden_files() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("samples");
     let bless = std::env::var_os("ARSHIF_BLESS").is_some();
     let mut engine = OcrEngine::new(&OcrConfig::default()).unwrap();
     for entry in walkdir::WalkDir::new(root.join("scans")).sort_by_file_name() {
@@ -90,7 +90,7 @@ fn samples_read_as_their_golden_files() {
 /// document date, reference numbers and the type guess.
 #[test]
 fn metadata_read_from_the_golden_texts() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/golden");
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("samples/golden");
     let bless = std::env::var_os("ARSHIF_BLESS").is_some();
     let mut checked = 0;
     for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {

@@ -278,7 +278,7 @@ fn authorization_matrix() {
         .iter()
         .map(|(m, r, ..)| (m.to_string(), r.to_string()))
         .collect();
-    let routes: BTreeSet<(String, String)> = arshif::server::ROUTES
+    let routes: BTreeSet<(String, String)> = arshif_server::ROUTES
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();

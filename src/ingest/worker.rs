@@ -152,6 +152,52 @@ pub fn read_file(
     })
 }
 
+/// The first argument that makes a process a reading worker
+/// (`EXE __read-worker --languages PLAN --tessdata DIR`).
+pub const WORKER_ARG: &str = "__read-worker";
+
+/// The reading worker's entry point. When this process was started as a
+/// reading worker, parse the worker's own arguments, serve requests until
+/// stdin closes and return the exit code; otherwise return `None`. Front
+/// ends call this first thing in `main`, before parsing their own arguments.
+pub fn run_if_worker() -> Option<std::process::ExitCode> {
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() != Some(WORKER_ARG) {
+        return None;
+    }
+    let code = match worker_config(args) {
+        Ok(ocr) => match serve(&ocr, &ExtractConfig::default()) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("arshif {WORKER_ARG}: {e}");
+                1
+            }
+        },
+        Err(e) => {
+            eprintln!("arshif {WORKER_ARG}: {e}");
+            2
+        }
+    };
+    Some(std::process::ExitCode::from(code))
+}
+
+/// The worker's arguments: `--languages PLAN --tessdata DIR`, both required.
+fn worker_config(mut args: impl Iterator<Item = String>) -> Result<OcrConfig, String> {
+    let (mut languages, mut datapath) = (None, None);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--languages" => languages = Some(value.parse()?),
+            "--tessdata" => datapath = Some(PathBuf::from(value)),
+            _ => return Err(format!("unknown argument {flag}")),
+        }
+    }
+    Ok(OcrConfig {
+        languages: languages.ok_or("--languages is required")?,
+        datapath: datapath.ok_or("--tessdata is required")?,
+    })
+}
+
 /// The child's side: read requests from stdin until it closes.
 pub fn serve(ocr: &OcrConfig, extract_cfg: &ExtractConfig) -> std::io::Result<()> {
     let fault = Fault::from_env();
@@ -337,7 +383,7 @@ impl ProcessReader {
 
     fn spawn(&self) -> Result<Running, String> {
         let mut cmd = Command::new(&self.limits.exe);
-        cmd.arg("__read-worker")
+        cmd.arg(WORKER_ARG)
             .arg("--languages")
             .arg(self.ocr.languages.to_string())
             .arg("--tessdata")
@@ -590,5 +636,32 @@ impl FileReader for QueueReader {
             pages,
             tesseract_ns: 0,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_arguments_are_parsed_without_the_front_end() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let ok = worker_config(args(&["--languages", "auto", "--tessdata", "/td"]).into_iter())
+            .expect("both given");
+        assert_eq!(ok.datapath, PathBuf::from("/td"));
+        assert_eq!(ok.languages, "auto".parse().unwrap());
+        let table: [(&[&str], &str); 4] = [
+            (&["--tessdata", "/td"], "--languages is required"),
+            (&["--languages", "auto"], "--tessdata is required"),
+            (&["--languages"], "--languages needs a value"),
+            (&["--pages", "1"], "unknown argument --pages"),
+        ];
+        for (input, error) in table {
+            assert_eq!(
+                worker_config(args(input).into_iter()).unwrap_err(),
+                error,
+                "{input:?}"
+            );
+        }
     }
 }

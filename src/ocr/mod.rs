@@ -970,6 +970,26 @@ fn tidy(text: &str) -> String {
     out
 }
 
+/// Tesseract's OpenMP runtime reads `OMP_THREAD_LIMIT` when the library is
+/// loaded, before `main` runs. Without it each page takes ~8× longer, so if it
+/// is unset, re-execute this program with it set.
+pub fn ensure_omp_thread_limit() {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    use std::os::unix::process::CommandExt;
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("OMP_THREAD_LIMIT", "1")
+        .exec();
+    eprintln!(
+        "arshif: warning: could not re-execute with OMP_THREAD_LIMIT=1 ({err}); OCR will be slow"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,12 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_arshif")
 }
 
+/// The top of the repository (these tests belong to `crates/cli`).
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository's top")
 }
 
 pub fn samples() -> PathBuf {

@@ -17,7 +17,7 @@ import { chromium } from 'playwright-core';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BASE = (process.env.ARSHIF_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const ARTIFACTS = process.env.ARSHIF_ARTIFACTS || path.resolve(HERE, '../../target/ui-artifacts');
-const UI_DIR = path.resolve(HERE, '../../src/server/ui');
+const UI_DIR = path.resolve(HERE, '../../crates/server/src/ui');
 
 function env(name, fallback) {
   const v = process.env[name] || fallback;

@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::archive::ArchiveError;
-use crate::audit::AuditError;
-use crate::auth::AuthError;
-use crate::catalog::CatalogError;
-use crate::ingest::IngestError;
-use crate::preview::PreviewError;
-use crate::search::SearchError;
-use crate::searchable::SearchableError;
+use arshif::archive::ArchiveError;
+use arshif::audit::AuditError;
+use arshif::auth::AuthError;
+use arshif::catalog::CatalogError;
+use arshif::ingest::IngestError;
+use arshif::preview::PreviewError;
+use arshif::search::SearchError;
+use arshif::searchable::SearchableError;
 
 #[derive(Debug)]
 pub struct ApiError {

@@ -12,15 +12,15 @@ use serde_json::json;
 
 use super::access::{ApiJson, ApiQuery, Caller};
 use super::{blocking, ApiError, AppState};
-use crate::audit::Action;
-use crate::auth::{Permission, Role};
-use crate::calendar::{Calendar, DateInput};
-use crate::catalog::{Catalog, DocumentRecord, PageDetail, PageRecord};
-use crate::ingest::{self, IngestReport, SourceNaming};
-use crate::metadata::CorrectionChange;
-use crate::preview;
-use crate::search::{self, SearchRequest};
-use crate::types::{BranchSlug, DocId, DocType};
+use arshif::audit::Action;
+use arshif::auth::{Permission, Role};
+use arshif::calendar::{Calendar, DateInput};
+use arshif::catalog::{Catalog, DocumentRecord, PageDetail, PageRecord};
+use arshif::ingest::{self, IngestReport, SourceNaming};
+use arshif::metadata::CorrectionChange;
+use arshif::preview;
+use arshif::search::{self, SearchRequest};
+use arshif::types::{BranchSlug, DocId, DocType};
 
 type Shared = State<Arc<AppState>>;
 
@@ -251,7 +251,7 @@ impl CorrectBody {
         let field = |f: &Option<Option<String>>| {
             f.as_ref().map(|v| {
                 v.clone()
-                    .unwrap_or_else(|| crate::metadata::AUTO.to_string())
+                    .unwrap_or_else(|| arshif::metadata::AUTO.to_string())
             })
         };
         let (date, doc_type, title) =
@@ -284,7 +284,7 @@ pub async fn correct(
         // there too) is corrected only by someone who holds every branch
         // it is in: a clerk must not change what another branch sees.
         let all_theirs = |d: &DocumentRecord| {
-            matches!(scope, crate::types::BranchScope::All)
+            matches!(scope, arshif::types::BranchScope::All)
                 || d.sources
                     .iter()
                     .all(|src| src.branch.as_ref().is_some_and(|b| scope.allows(b)))
@@ -301,7 +301,7 @@ pub async fn correct(
             st.index.reload().map_err(ApiError::internal)?;
         }
         let (doc, pages) = load(&st, id, &w)?;
-        let mut v = crate::catalog::document_json(&doc, &pages, PageDetail::Text);
+        let mut v = arshif::catalog::document_json(&doc, &pages, PageDetail::Text);
         v["indexed"] = done.indexed.into();
         Ok((v, done.changes()))
     })
@@ -381,7 +381,7 @@ pub async fn document(
     let (st, w) = (s.clone(), who.clone());
     let v = blocking(move || {
         let (doc, pages) = load(&st, id, &w)?;
-        Ok(crate::catalog::document_json(&doc, &pages, detail))
+        Ok(arshif::catalog::document_json(&doc, &pages, detail))
     })
     .await?;
     s.audit(who.event(Action::View).documents([id])).await?;
@@ -519,7 +519,7 @@ pub async fn searchable_pdf(
     let (st, w) = (s.clone(), who.clone());
     let (doc, bytes) = blocking(move || {
         let (doc, pages) = load(&st, id, &w)?;
-        let bytes = crate::searchable::for_document(st.archive.store(), &doc, &pages)?;
+        let bytes = arshif::searchable::for_document(st.archive.store(), &doc, &pages)?;
         Ok((doc, bytes))
     })
     .await?;
@@ -585,7 +585,7 @@ async fn jpeg(
         let page = pages
             .iter()
             .find(|p| p.number == n)
-            .ok_or(crate::preview::PreviewError::NoPage { doc: id.0, page: n })?;
+            .ok_or(arshif::preview::PreviewError::NoPage { doc: id.0, page: n })?;
         let etag = format!("\"{}-{n}-r{}-w{width}\"", doc.blob, page.rotation);
         if if_none_match.as_ref().and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
             return Ok((etag, None));
@@ -768,7 +768,7 @@ pub async fn upload(
     }
     let branch = upload_branch(&who, branch)?;
     let st = s.clone();
-    let (report, docs, opts): (IngestReport, Vec<DocId>, crate::ingest::IngestOptions) =
+    let (report, docs, opts): (IngestReport, Vec<DocId>, arshif::ingest::IngestOptions) =
         blocking(move || {
             let s = st;
             let mut opts = s.ingest.clone();

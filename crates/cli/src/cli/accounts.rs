@@ -8,10 +8,10 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
 use super::output::term;
-use crate::archive::Archive;
-use crate::audit::{self, Action, AuditFilter, Checkpoint, Event};
-use crate::auth::{self, Accounts, Role};
-use crate::types::{BranchSlug, DocId};
+use arshif::archive::Archive;
+use arshif::audit::{self, Action, AuditFilter, Checkpoint, Event};
+use arshif::auth::{self, Accounts, Role};
+use arshif::types::{BranchSlug, DocId};
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {

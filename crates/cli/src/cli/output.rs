@@ -13,9 +13,9 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::catalog::{Catalog, DocumentRecord, FileOutcome, PageRecord};
-use crate::ingest::{IngestReport, Progress, ProgressEvent};
-use crate::search::{SearchRequest, SearchResults};
+use arshif::catalog::{Catalog, DocumentRecord, FileOutcome, PageRecord};
+use arshif::ingest::{IngestReport, Progress, ProgressEvent};
+use arshif::search::{SearchRequest, SearchResults};
 
 /// Whether `c` is shown escaped: the C0 controls (`\n` and `\t` too,
 /// unless `keep_lines`), DEL, the C1 controls, the bidirectional
@@ -219,7 +219,7 @@ pub fn merge_reports(reports: &[IngestReport]) -> IngestReport {
     out
 }
 
-pub fn print_watch_round(round: &crate::ingest::watch::WatchRound) {
+pub fn print_watch_round(round: &arshif::ingest::watch::WatchRound) {
     for m in &round.moved {
         match &m.error {
             None => println!(
@@ -241,7 +241,7 @@ pub fn print_watch_round(round: &crate::ingest::watch::WatchRound) {
 /// batch's files.
 pub fn print_batches(
     catalog: &dyn Catalog,
-    one: Option<crate::types::BatchId>,
+    one: Option<arshif::types::BatchId>,
     as_json: bool,
 ) -> Result<()> {
     let batches = match one {
@@ -264,7 +264,7 @@ pub fn print_batches(
             continue;
         }
         let status = match (b.status, b.finished_at) {
-            (crate::catalog::BatchStatus::Finished, Some(t)) => {
+            (arshif::catalog::BatchStatus::Finished, Some(t)) => {
                 format!("finished {}", t.format("%Y-%m-%d %H:%M"))
             }
             _ => "interrupted (run the same import again to finish it)".to_string(),
@@ -399,8 +399,8 @@ pub fn print_search(req: &SearchRequest, r: &SearchResults, terminal: bool) {
     }
 }
 
-pub fn print_facets(f: &crate::search::Facets) {
-    let line = |name: &str, values: &[crate::search::FacetCount]| {
+pub fn print_facets(f: &arshif::search::Facets) {
+    let line = |name: &str, values: &[arshif::search::FacetCount]| {
         let list: Vec<String> = values
             .iter()
             .map(|v| format!("{} {}", term(&v.value), v.count))
@@ -463,7 +463,7 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
     }
     if let Some(t) = &doc.doc_type {
         let how = match (doc.meta.doc_type_source, &doc.meta.extracted.type_guess) {
-            (Some(crate::metadata::TypeSource::Guessed), Some(g)) => {
+            (Some(arshif::metadata::TypeSource::Guessed), Some(g)) => {
                 format!(" (guessed from the text, confidence {:.2})", g.confidence)
             }
             (Some(s), _) => format!(" ({})", s.as_str()),
@@ -539,7 +539,7 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
 
 /// The numbers read on a page, in one line (`None` when there are none):
 /// `numbers read: 1445/03/12 · 4451284 (uncertain: 4451234 | 4451264)`.
-fn numbers_line(numbers: &[crate::ocr::digits::NumberReading]) -> Option<String> {
+fn numbers_line(numbers: &[arshif::ocr::digits::NumberReading]) -> Option<String> {
     if numbers.is_empty() {
         return None;
     }
@@ -556,7 +556,7 @@ fn numbers_line(numbers: &[crate::ocr::digits::NumberReading]) -> Option<String>
     Some(format!("numbers read: {}", each.join(" · ")))
 }
 
-pub fn print_check(r: &crate::check::CheckReport, deep: bool) {
+pub fn print_check(r: &arshif::check::CheckReport, deep: bool) {
     println!(
         "{} documents, {} originals in the store, {} documents in the index ({} pages with text), {} audit entries",
         r.documents, r.blobs, r.indexed_documents, r.pages_with_text, r.audit_entries
@@ -599,9 +599,27 @@ mod tests {
 
     #[test]
     fn a_page_shows_its_numbers_marking_the_uncertain_ones() {
-        let page = crate::catalog::fixtures::page_with_numbers(1, "رخصة");
+        use arshif::ocr::digits::{NumberKind, NumberReading};
+        let numbers = [
+            NumberReading {
+                text: "١٤٤٥/٠٣/١٢هـ".into(),
+                value: "1445/03/12".into(),
+                kind: NumberKind::Date,
+                confidence: 0.975,
+                alternatives: vec![],
+                bbox: [100, 200, 300, 40],
+            },
+            NumberReading {
+                text: "٤٤٥١٢٨٤".into(),
+                value: "4451284".into(),
+                kind: NumberKind::Number,
+                confidence: 0.62,
+                alternatives: vec!["4451234".into(), "4451204".into()],
+                bbox: [420, 200, 210, 38],
+            },
+        ];
         assert_eq!(
-            numbers_line(&page.numbers).as_deref(),
+            numbers_line(&numbers).as_deref(),
             Some("numbers read: 1445/03/12 · 4451284 (uncertain: 4451234 | 4451204)")
         );
         assert_eq!(numbers_line(&[]), None);

@@ -20,9 +20,9 @@ use serde_json::json;
 
 use super::tally::Note;
 use super::{blocking, ApiError, AppState, ProxyMode};
-use crate::audit::{Action, AuditFilter, Event};
-use crate::auth::{self, Accounts, Permission, Secret, User};
-use crate::types::DocId;
+use arshif::audit::{Action, AuditFilter, Event};
+use arshif::auth::{self, Accounts, Permission, Secret, User};
+use arshif::types::DocId;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "arshif_session";

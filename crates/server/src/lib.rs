@@ -19,11 +19,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::archive::{Archive, ArchiveError};
-use crate::catalog::{Catalog, SqliteCatalog};
-use crate::index::SearchIndex;
-use crate::ingest::IngestOptions;
-use crate::preview::PreviewCache;
+use arshif::archive::{Archive, ArchiveError};
+use arshif::catalog::{Catalog, SqliteCatalog};
+use arshif::index::SearchIndex;
+use arshif::ingest::IngestOptions;
+use arshif::preview::PreviewCache;
 
 pub use error::ApiError;
 
@@ -64,9 +64,9 @@ pub enum ServerError {
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
+    Auth(#[from] arshif::auth::AuthError),
     #[error(transparent)]
-    Audit(#[from] crate::audit::AuditError),
+    Audit(#[from] arshif::audit::AuditError),
 }
 
 /// Every route: method and path (axum's syntax, which OpenAPI shares).
@@ -111,7 +111,7 @@ pub struct AppState {
     /// unbounded, the slowest searches queued behind all the others: p99
     /// 95 ms against 70, `make bench-serve`, 8 in flight).
     searching: tokio::sync::Semaphore,
-    throttle: crate::auth::Throttle,
+    throttle: arshif::auth::Throttle,
     /// Turns to check a password (see [`LoginLimits`]).
     password_checks: Arc<tokio::sync::Semaphore>,
     /// The threads that check passwords, one per turn.
@@ -177,7 +177,7 @@ struct AuditWriter {
 }
 
 type AuditJob = (
-    crate::audit::Event,
+    arshif::audit::Event,
     tokio::sync::oneshot::Sender<Result<(), String>>,
 );
 
@@ -214,14 +214,14 @@ impl AuditWriter {
     }
 
     /// Queue an entry without waiting for it to be written.
-    fn append_detached(&self, event: crate::audit::Event) {
+    fn append_detached(&self, event: arshif::audit::Event) {
         let (done, _) = tokio::sync::oneshot::channel();
         if self.queue.send((event, done)).is_err() {
             tracing::error!("the audit writer has stopped");
         }
     }
 
-    async fn append(&self, event: crate::audit::Event) -> Result<(), ApiError> {
+    async fn append(&self, event: arshif::audit::Event) -> Result<(), ApiError> {
         let (done, wait) = tokio::sync::oneshot::channel();
         self.queue
             .send((event, done))
@@ -262,7 +262,7 @@ impl AppState {
             searching: tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
-            throttle: crate::auth::Throttle::new(crate::auth::ThrottlePolicy::default()),
+            throttle: arshif::auth::Throttle::new(arshif::auth::ThrottlePolicy::default()),
             password_checks: Arc::new(tokio::sync::Semaphore::new(
                 LoginLimits::default().concurrent_checks,
             )),
@@ -327,11 +327,11 @@ impl AppState {
         };
         for c in counts {
             let (action, names) = match c.kind {
-                DENIED => (crate::audit::Action::Denied, "documents"),
-                _ => (crate::audit::Action::LoginFailed, "names"),
+                DENIED => (arshif::audit::Action::Denied, "documents"),
+                _ => (arshif::audit::Action::LoginFailed, "names"),
             };
             let event =
-                crate::audit::Event::new(&c.actor, &c.address, action).detail(serde_json::json!({
+                arshif::audit::Event::new(&c.actor, &c.address, action).detail(serde_json::json!({
                     "reason": c.kind,
                     "repeated": c.repeated,
                     names: c.names,
@@ -347,7 +347,7 @@ impl AppState {
     /// A read of another branch's document was refused: audited at once if
     /// it is the first from this user and address in the interval, else
     /// counted (without waiting: the answer is a 404 either way).
-    fn denied(&self, who: &access::Caller, id: crate::types::DocId) {
+    fn denied(&self, who: &access::Caller, id: arshif::types::DocId) {
         let name = id.0.to_string();
         let note = self.refusals.note(
             DENIED,
@@ -358,7 +358,7 @@ impl AppState {
         );
         if note == tally::Note::Write {
             self.audit.append_detached(
-                who.event(crate::audit::Action::Denied)
+                who.event(arshif::audit::Action::Denied)
                     .documents([id])
                     .detail(serde_json::json!({"reason": "other_branch"})),
             );
@@ -367,7 +367,7 @@ impl AppState {
 
     /// Append an audit entry. The request fails if it cannot be written:
     /// nothing is shown that the log does not record.
-    async fn audit(self: &Arc<Self>, event: crate::audit::Event) -> Result<(), ApiError> {
+    async fn audit(self: &Arc<Self>, event: arshif::audit::Event) -> Result<(), ApiError> {
         self.audit.append(event).await
     }
 
@@ -488,7 +488,7 @@ async fn blocking<T: Send + 'static>(
 /// An archive with no administrator gets one, `admin`, with a one-time
 /// password printed here once: it works only to choose a new password.
 fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
-    use crate::auth::{self, Accounts, Role};
+    use arshif::auth::{self, Accounts, Role};
     let catalog = archive.accounts_db()?;
     let accounts = Accounts::new(&catalog);
     if accounts.has_admin()? {
@@ -509,7 +509,7 @@ fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
         true,
     )?;
     archive.audit_log()?.append(
-        &crate::audit::Event::new("serve", "local", crate::audit::Action::UserChange).detail(
+        &arshif::audit::Event::new("serve", "local", arshif::audit::Action::UserChange).detail(
             serde_json::json!({"change": "add", "user": name, "role": "admin", "one_time_password": true}),
         ),
     )?;

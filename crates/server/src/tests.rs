@@ -12,9 +12,9 @@ fn app() -> (tempfile::TempDir, Router, String) {
     let t = tempfile::tempdir().unwrap();
     let archive = Archive::init(&t.path().join("a")).unwrap();
     let catalog = archive.accounts_db().unwrap();
-    let accounts = crate::auth::Accounts::new(&catalog);
+    let accounts = arshif::auth::Accounts::new(&catalog);
     accounts
-        .add_user("root", crate::auth::Role::Admin, &[], "unused", false)
+        .add_user("root", arshif::auth::Role::Admin, &[], "unused", false)
         .unwrap();
     let (_, token) = accounts.create_token("root", "test").unwrap();
     let state = Arc::new(AppState::new(archive, IngestOptions::default()).unwrap());

@@ -10,11 +10,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
-use crate::archive::Archive;
-use crate::catalog::Catalog;
-use crate::ingest::{self, IngestOptions};
-use crate::search::{self, SearchRequest};
-use crate::types::{BranchSlug, DocType};
+use arshif::archive::Archive;
+use arshif::catalog::Catalog;
+use arshif::ingest::{self, IngestOptions};
+use arshif::search::{self, SearchRequest};
+use arshif::types::{BranchSlug, DocType};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -96,7 +96,7 @@ enum Command {
         lease: f64,
         /// OCR languages, as for ingest.
         #[arg(long, default_value = "auto")]
-        languages: crate::ocr::LanguagePlan,
+        languages: arshif::ocr::LanguagePlan,
         /// Print one JSON report at the end.
         #[arg(long)]
         json: bool,
@@ -130,14 +130,6 @@ enum Command {
         /// Show every file of this batch.
         id: Option<i64>,
     },
-    /// Internal: a reading process (decodes and OCRs files for `ingest`).
-    #[command(name = "__read-worker", hide = true)]
-    ReadWorker {
-        #[arg(long)]
-        languages: crate::ocr::LanguagePlan,
-        #[arg(long)]
-        tessdata: PathBuf,
-    },
     /// Find documents by the words printed on them.
     Search {
         #[arg(long)]
@@ -169,7 +161,7 @@ enum Command {
         facets: bool,
         /// The calendar of the year counts: hijri or gregorian.
         #[arg(long, default_value = "hijri")]
-        calendar: crate::calendar::Calendar,
+        calendar: arshif::calendar::Calendar,
         #[arg(long)]
         json: bool,
         /// The query; several words may be given without quotes. May be
@@ -290,12 +282,12 @@ struct ReadingArgs {
     /// OCR languages: `auto` (per page: ara, eng or ara+eng) or a
     /// Tesseract language list such as `ara+eng`.
     #[arg(long, default_value = "auto")]
-    languages: crate::ocr::LanguagePlan,
+    languages: arshif::ocr::LanguagePlan,
     /// A page that takes longer than this many seconds fails its file.
-    #[arg(long, default_value_t = crate::ingest::worker::DEFAULT_PAGE_TIMEOUT.as_secs_f64())]
+    #[arg(long, default_value_t = arshif::ingest::worker::DEFAULT_PAGE_TIMEOUT.as_secs_f64())]
     page_timeout: f64,
     /// Memory limit of each reading process, in MiB.
-    #[arg(long, default_value_t = crate::ingest::worker::DEFAULT_MEMORY_LIMIT >> 20)]
+    #[arg(long, default_value_t = arshif::ingest::worker::DEFAULT_MEMORY_LIMIT >> 20)]
     reader_memory: u64,
 }
 
@@ -317,33 +309,13 @@ impl ReadingArgs {
         if self.page_timeout.is_nan() || self.page_timeout <= 0.0 {
             bail!("--page-timeout must be more than 0 seconds");
         }
-        opts.isolation = crate::ingest::Isolation::Process(crate::ingest::ProcessLimits {
+        opts.isolation = arshif::ingest::Isolation::Process(arshif::ingest::ProcessLimits {
             exe: std::env::current_exe().context("cannot find the arshif executable")?,
             page_timeout: std::time::Duration::from_secs_f64(self.page_timeout),
             memory_limit: self.reader_memory.max(64) << 20,
         });
         Ok(opts)
     }
-}
-
-/// Tesseract's OpenMP runtime reads `OMP_THREAD_LIMIT` when the library is
-/// loaded, before `main` runs. Without it each page takes ~8× longer, so if it
-/// is unset, re-execute this program with it set.
-pub fn ensure_omp_thread_limit() {
-    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else {
-        return;
-    };
-    use std::os::unix::process::CommandExt;
-    let err = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
-        .env("OMP_THREAD_LIMIT", "1")
-        .exec();
-    eprintln!(
-        "arshif: warning: could not re-execute with OMP_THREAD_LIMIT=1 ({err}); OCR will be slow"
-    );
 }
 
 pub fn main() -> ExitCode {
@@ -391,7 +363,7 @@ fn open(cli_archive: &std::path::Path) -> Result<Archive> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Init { catalog, store } => {
-            let config = crate::archive::ArchiveConfig { catalog, store };
+            let config = arshif::archive::ArchiveConfig { catalog, store };
             let archive = Archive::init_with(&cli.archive, &config)?;
             match archive.shared() {
                 None => println!("Created an empty archive in {}", cli.archive.display()),
@@ -416,15 +388,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if lease.is_nan() || lease < 1.0 {
                 bail!("--lease must be at least 1 second");
             }
-            let mut config = crate::ingest::queue::WorkerConfig {
+            let mut config = arshif::ingest::queue::WorkerConfig {
                 threads: threads.max(1),
                 until_idle,
                 lease: std::time::Duration::from_secs_f64(lease),
                 ..Default::default()
             };
             config.ocr.languages = languages;
-            let report = crate::ingest::queue::run(&archive, &config, &|e| match e {
-                crate::ingest::queue::WorkerEvent::Read { job, seconds } => {
+            let report = arshif::ingest::queue::run(&archive, &config, &|e| match e {
+                arshif::ingest::queue::WorkerEvent::Read { job, seconds } => {
                     if !json {
                         println!(
                             "document {} page {}: read in {seconds:.1} s",
@@ -432,7 +404,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         );
                     }
                 }
-                crate::ingest::queue::WorkerEvent::Error { job, error } => {
+                arshif::ingest::queue::WorkerEvent::Error { job, error } => {
                     eprintln!(
                         "document {} page {}: {}",
                         job.doc,
@@ -464,7 +436,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let archive = open(&cli.archive)?;
             let mut opts = reading.options(branch, doc_type)?;
             if queue {
-                opts.isolation = crate::ingest::Isolation::Queue;
+                opts.isolation = arshif::ingest::Isolation::Queue;
             }
             let mode = if json && progress == output::ProgressMode::Auto {
                 output::ProgressMode::None
@@ -526,18 +498,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Batches { json, id } => {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
-            output::print_batches(&catalog, id.map(crate::types::BatchId), json)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::ReadWorker {
-            languages,
-            tessdata,
-        } => {
-            let ocr = crate::ocr::OcrConfig {
-                datapath: tessdata,
-                languages,
-            };
-            ingest::worker::serve(&ocr, &crate::extract::ExtractConfig::default())?;
+            output::print_batches(&catalog, id.map(arshif::types::BatchId), json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Search {
@@ -558,7 +519,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let index = archive.fresh_index()?;
             let date = |s: &Option<String>| {
                 s.as_deref()
-                    .map(crate::calendar::DateInput::parse)
+                    .map(arshif::calendar::DateInput::parse)
                     .transpose()
             };
             let req = SearchRequest {
@@ -572,13 +533,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 date_from: date(&from)?.map(|d| d.first),
                 date_to: date(&to)?.map(|d| d.last),
                 facets: facets.then_some(calendar),
-                scope: crate::types::BranchScope::All,
+                scope: arshif::types::BranchScope::All,
             };
             let catalog = archive.catalog()?;
             let results = search::search_with(&index, &req, &catalog)?;
             accounts::record(
                 &archive,
-                accounts::local(crate::audit::Action::Search)
+                accounts::local(arshif::audit::Action::Search)
                     .documents(results.hits.iter().map(|h| h.id))
                     .detail(serde_json::json!({"query": req.query, "total": results.total})),
             )?;
@@ -599,18 +560,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let pages = catalog.pages(doc_id)?;
             accounts::record(
                 &archive,
-                accounts::local(crate::audit::Action::View).documents([doc_id]),
+                accounts::local(arshif::audit::Action::View).documents([doc_id]),
             )?;
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string(&crate::catalog::document_json(
+                    serde_json::to_string(&arshif::catalog::document_json(
                         &doc,
                         &pages,
                         if words {
-                            crate::catalog::PageDetail::TextAndWords
+                            arshif::catalog::PageDetail::TextAndWords
                         } else {
-                            crate::catalog::PageDetail::Text
+                            arshif::catalog::PageDetail::Text
                         }
                     ))?
                 );
@@ -632,14 +593,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("document {doc_id} vanished"))?;
             accounts::record(
                 &archive,
-                accounts::local(crate::audit::Action::Download)
+                accounts::local(arshif::audit::Action::Download)
                     .documents([doc_id])
                     .detail(serde_json::json!({
                         "what": if searchable { "searchable_pdf" } else { "original" }
                     })),
             )?;
             if searchable {
-                let pdf = crate::searchable::for_document(
+                let pdf = arshif::searchable::for_document(
                     archive.store(),
                     &doc,
                     &catalog.pages(doc_id)?,
@@ -678,7 +639,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             title,
             json,
         } => {
-            let change = crate::metadata::CorrectionChange::parse(
+            let change = arshif::metadata::CorrectionChange::parse(
                 date.as_deref(),
                 doc_type.as_deref(),
                 title.as_deref(),
@@ -686,11 +647,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
-            let actor = crate::audit::local_actor();
+            let actor = arshif::audit::local_actor();
             let done = archive.correct(doc_id, &change, &actor)?;
             accounts::record(
                 &archive,
-                accounts::local(crate::audit::Action::Correct)
+                accounts::local(arshif::audit::Action::Correct)
                     .documents([doc_id])
                     .detail(done.changes()),
             )?;
@@ -700,7 +661,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 let pages = catalog.pages(doc_id)?;
                 let mut v =
-                    crate::catalog::document_json(&doc, &pages, crate::catalog::PageDetail::Text);
+                    arshif::catalog::document_json(&doc, &pages, arshif::catalog::PageDetail::Text);
                 v["indexed"] = done.indexed.into();
                 println!("{}", serde_json::to_string(&v)?);
             } else {
@@ -719,17 +680,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Export { out, branch, since } => {
             let archive = open(&cli.archive)?;
-            let r = crate::bag::export(
+            let r = arshif::bag::export(
                 &archive,
                 &out,
-                &crate::bag::ExportOptions {
+                &arshif::bag::ExportOptions {
                     branch: branch.clone(),
                     since,
                 },
             )?;
             accounts::record(
                 &archive,
-                accounts::local(crate::audit::Action::Download).detail(serde_json::json!({
+                accounts::local(arshif::audit::Action::Download).detail(serde_json::json!({
                     "what": "export", "bag": out.display().to_string(),
                     "branch": branch, "since": since, "documents": r.documents,
                 })),
@@ -745,10 +706,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::ImportBag { bag } => {
             let archive = open(&cli.archive)?;
-            let r = crate::bag::import(&archive, &bag)?;
+            let r = arshif::bag::import(&archive, &bag)?;
             accounts::record(
                 &archive,
-                accounts::local(crate::audit::Action::Import).detail(serde_json::json!({
+                accounts::local(arshif::audit::Action::Import).detail(serde_json::json!({
                     "bag": bag.display().to_string(), "documents": r.documents,
                     "already_present": r.already_present,
                 })),
@@ -764,7 +725,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check { deep, json } => {
             let archive = open(&cli.archive)?;
-            let report = crate::check::check(&archive, &crate::check::CheckOptions { deep })?;
+            let report = arshif::check::check(&archive, &arshif::check::CheckOptions { deep })?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -786,21 +747,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             reading,
         } => {
             let archive = open(&cli.archive)?;
-            let config = crate::server::ServeConfig {
+            let config = arshif_server::ServeConfig {
                 addr,
                 ingest: reading.options(None, None)?,
                 max_upload: max_upload_mib.max(1) << 20,
                 proxy: if behind_proxy {
-                    crate::server::ProxyMode::TrustLoopbackProxy
+                    arshif_server::ProxyMode::TrustLoopbackProxy
                 } else {
-                    crate::server::ProxyMode::Direct
+                    arshif_server::ProxyMode::Direct
                 },
-                limits: crate::server::ConnectionLimits::default(),
+                limits: arshif_server::ConnectionLimits::default(),
             };
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?
-                .block_on(crate::server::serve(archive, config))?;
+                .block_on(arshif_server::serve(archive, config))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -809,7 +770,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// One audit entry per import batch, naming its documents.
 fn record_imports(
     archive: &Archive,
-    reports: &[crate::ingest::IngestReport],
+    reports: &[arshif::ingest::IngestReport],
     opts: &IngestOptions,
 ) -> Result<()> {
     let catalog = archive.catalog()?;
@@ -817,7 +778,7 @@ fn record_imports(
         let docs = r.documents(&catalog)?;
         accounts::record(
             archive,
-            accounts::local(crate::audit::Action::Import)
+            accounts::local(arshif::audit::Action::Import)
                 .documents(docs)
                 .detail(serde_json::json!({
                     "batch": r.batch, "branch": opts.branch, "doc_type": opts.doc_type,
