@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod check;
 pub mod cli;
+pub mod db;
 pub mod extract;
 pub mod index;
 pub mod ingest;

@@ -69,15 +69,19 @@ pub enum AuditError {
     #[error("audit log in {url}: {source}")]
     Pg {
         /// The database URL, without any password (see
-        /// [`crate::catalog::url_for_display`]).
+        /// [`crate::db::url::url_for_display`]).
         url: String,
         #[source]
         source: ::postgres::Error,
     },
     /// A PostgreSQL audit log cannot be set up as asked (no schema named,
-    /// a bad stored version).
+    /// a bad stored version, TLS settings).
     #[error("audit log in {url}: {detail}")]
     Setup { url: String, detail: String },
+    /// No connection to a PostgreSQL audit log's database could be had in
+    /// time (the server is down).
+    #[error("audit log in {url}: no connection: {detail}")]
+    Unavailable { url: String, detail: String },
     #[error("audit entry {seq}: bad stored value: {detail}")]
     BadEntry { seq: i64, detail: String },
     #[error("audit log {path} has schema version {found}, newer than this arshif supports ({supported}); upgrade arshif")]
@@ -96,7 +100,47 @@ pub enum AuditError {
 }
 
 /// The SQLite audit database's schema version (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = sqlite::SCHEMA_VERSION;
+
+impl From<crate::db::DbError> for AuditError {
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match e {
+            DbError::Pg { url, source } => AuditError::Pg { url, source },
+            DbError::Sqlite { path, source } => AuditError::Db { path, source },
+            DbError::NewerSchema {
+                path,
+                found,
+                supported,
+            } => AuditError::NewerSchema {
+                path,
+                found,
+                supported,
+            },
+            DbError::Setup { url, what, detail } => AuditError::Setup {
+                url,
+                detail: format!("the {what} {detail}"),
+            },
+            DbError::Tls { url, detail } => AuditError::Setup {
+                url,
+                detail: format!("TLS: {detail}"),
+            },
+            DbError::Pool { url, detail } => AuditError::Unavailable { url, detail },
+        }
+    }
+}
+
+impl AuditError {
+    /// A lost or refused connection to the log's database (as opposed to a
+    /// query it rejected): worth waiting out, or answering "unavailable".
+    pub fn is_outage(&self) -> bool {
+        match self {
+            AuditError::Pg { source, .. } => crate::db::pg::is_outage(source),
+            AuditError::Unavailable { .. } => true,
+            _ => false,
+        }
+    }
+}
 
 /// The PostgreSQL audit table's schema version (`audit_schema_version` in
 /// `arshif_meta`; its own sequence).

@@ -5,9 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{
-    since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record, SCHEMA_VERSION,
-};
+use super::{since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record};
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE audit (
@@ -40,6 +38,9 @@ PRAGMA user_version = 2;
 /// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
+/// The schema version this build reads and writes.
+pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash, mac";
 
 /// The log in a SQLite file: one connection.
@@ -66,56 +67,9 @@ fn record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
 impl SqliteLog {
     pub(super) fn open(path: &Path) -> Result<Self, AuditError> {
         let p = path.display().to_string();
-        let db = |source| AuditError::Db {
-            path: p.clone(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(db)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;",
-        )
-        .map_err(db)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db)?;
-        if version > SCHEMA_VERSION {
-            return Err(AuditError::NewerSchema {
-                path: p,
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        if version < SCHEMA_VERSION {
-            Self::migrate(&conn).map_err(db)?;
-        }
+        let conn = crate::db::sqlite::open(path, "")?;
+        crate::db::sqlite::migrate(&conn, &p, MIGRATIONS)?;
         Ok(SqliteLog { conn, path: p })
-    }
-
-    /// Bring the schema up to date in one `BEGIN IMMEDIATE` transaction:
-    /// the version is read again under the write lock, so that of two
-    /// processes opening an old log at once only one migrates it.
-    fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = (|| {
-            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            for step in MIGRATIONS
-                .iter()
-                .skip(version.clamp(0, SCHEMA_VERSION) as usize)
-            {
-                conn.execute_batch(step)?;
-            }
-            Ok(())
-        })();
-        match r {
-            Ok(()) => conn.execute_batch("COMMIT"),
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
     }
 
     pub(super) fn connection(&self) -> &Connection {

@@ -16,12 +16,8 @@ mod sqlite;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[cfg(test)]
-pub(crate) use self::postgres::test_schema;
-pub(crate) use self::postgres::{quote_ident, search_path_schemas};
-pub use self::postgres::{
-    url_for_display, url_with_search_path, ChangeListener, PgCatalog, PG_SCHEMA_VERSION,
-};
+pub use self::postgres::{ChangeListener, PgCatalog, PG_SCHEMA_VERSION};
+pub use crate::db::url::{url_for_display, url_with_search_path};
 pub use sqlite::SqliteCatalog;
 
 use crate::calendar::Day;
@@ -117,7 +113,7 @@ fn number_json(n: &crate::ocr::digits::NumberReading) -> serde_json::Value {
 }
 
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = sqlite::MIGRATIONS.len() as i64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -150,6 +146,48 @@ pub enum CatalogError {
     NoSuchDocument(String),
     #[error("{query:?} matches {count} documents; give more of the sha256")]
     Ambiguous { query: String, count: usize },
+    /// The catalog's database cannot be reached or used as configured (no
+    /// pooled connection in time, bad TLS settings).
+    #[error("catalog {0}")]
+    Database(crate::db::DbError),
+}
+
+impl From<crate::db::DbError> for CatalogError {
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match e {
+            DbError::Pg { url, source } => CatalogError::Pg { url, source },
+            DbError::Sqlite { path, source } => CatalogError::Db { path, source },
+            DbError::NewerSchema {
+                path,
+                found,
+                supported,
+            } => CatalogError::NewerSchema {
+                path,
+                found,
+                supported,
+            },
+            DbError::Setup { url, what, detail } => CatalogError::BadValue {
+                path: url,
+                what,
+                detail,
+            },
+            e => CatalogError::Database(e),
+        }
+    }
+}
+
+impl CatalogError {
+    /// A lost or refused connection to the catalog's database (as opposed
+    /// to a query it rejected, or a record that is not there): worth
+    /// waiting out, or answering "unavailable".
+    pub fn is_outage(&self) -> bool {
+        match self {
+            CatalogError::Pg { source, .. } => crate::db::pg::is_outage(source),
+            CatalogError::Database(e) => e.is_outage(),
+            _ => false,
+        }
+    }
 }
 
 /// One page of a document as the catalog keeps it.

@@ -1,13 +1,13 @@
 //! Change notifications of the shared catalog.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use ::postgres::fallible_iterator::FallibleIterator;
 use ::postgres::Client;
 
-use super::{connect, into_catalog, target_schema, url_for_display, Db, CHANNEL};
+use super::CHANNEL;
 use crate::catalog::CatalogError;
+use crate::db::pg::{target_schema, Target};
 
 /// Waits for the catalog's change notifications (a document recorded, or
 /// changed in what its index entry holds), on a connection of its own.
@@ -22,17 +22,20 @@ impl ChangeListener {
     /// Connect and `LISTEN arshif_changes`. Changes committed from then on
     /// are seen.
     pub fn new(url: &str) -> Result<Self, CatalogError> {
-        let display = url_for_display(url);
-        let mut db = Db {
-            client: connect(url)?,
-            statements: HashMap::new(),
+        let target = Target::parse(url)?;
+        let url = target.display_url().to_string();
+        let pg = |source| CatalogError::Pg {
+            url: url.clone(),
+            source,
         };
-        let schema = target_schema(&mut db).map_err(|f| into_catalog(&display, f))?;
-        db.batch(&format!("LISTEN {CHANNEL}"))
-            .map_err(|f| into_catalog(&display, f))?;
+        let mut client = target.connect().map_err(pg)?;
+        let schema = target_schema(&mut client).map_err(pg)?;
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .map_err(pg)?;
         Ok(ChangeListener {
-            client: db.client,
-            url: display,
+            client,
+            url,
             schema,
         })
     }

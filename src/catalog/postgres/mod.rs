@@ -14,7 +14,8 @@
 //! The catalog lives in the first schema of the connection's `search_path`
 //! (give it in the URL: `?options=-c%20search_path%3Dname`, see
 //! [`url_with_search_path`]); opening creates that schema and the tables if
-//! missing. Connections are plain TCP or Unix sockets (no TLS).
+//! missing. Connections come from a size-limited pool ([`PgPool`]), plain or
+//! over TLS as the URL's `sslmode` asks (see [`crate::db::pg::tls`]).
 //!
 //! Write groups ([`Catalog::begin_group`]) are real transactions: the writes
 //! in a group commit together at [`Catalog::end_group`], each write (and each
@@ -25,16 +26,17 @@
 //! catalog's text; JSON (word boxes, what was read from the text, batch
 //! inputs, cached pages) is `jsonb`.
 
-use ::postgres::types::ToSql;
-use ::postgres::{Client, NoTls, Row, Statement};
-use chrono::{DateTime, Utc};
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 
 use super::{
     BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow, DocMeta, DocumentRecord,
     FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
 };
+use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
+use crate::db::url::url_for_display;
 use crate::metadata::{Correction, CorrectionChange, Extracted};
 use crate::types::{BatchId, BlobId, DocId, TextSource, Word};
 
@@ -42,8 +44,6 @@ mod listener;
 mod queue;
 mod rows;
 mod schema;
-#[cfg(test)]
-pub(crate) mod test_schema;
 #[cfg(test)]
 mod tests;
 
@@ -53,109 +53,17 @@ use schema::*;
 
 /// The PostgreSQL catalog schema version this build reads and writes (kept
 /// in `arshif_meta`; its own sequence, apart from the SQLite catalog's).
-pub const PG_SCHEMA_VERSION: i64 = 2;
+pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The catalog's tables, for [`crate::db::pg::migrate`].
+const CATALOG_TABLES: Migrations = Migrations {
+    what: "the catalog",
+    version_key: "schema_version",
+    steps: MIGRATIONS,
+};
 
 /// The channel document changes are announced on.
 const CHANNEL: &str = "arshif_changes";
-
-/// A database URL without its password (in the user part or a `password`
-/// parameter), for messages and logs. Takes URLs (`postgres://…`,
-/// `postgresql://…`) and key-value strings (`host=… password=…`).
-pub fn url_for_display(url: &str) -> String {
-    let scheme_end = ["postgres://", "postgresql://"]
-        .iter()
-        .find(|p| url.starts_with(*p))
-        .map(|p| p.len());
-    let Some(scheme_end) = scheme_end else {
-        return strip_keyword_password(url);
-    };
-    let (scheme, rest) = url.split_at(scheme_end);
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rfind('@') {
-        Some(at) => {
-            let (userinfo, host) = authority.split_at(at);
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{user}{host}")
-        }
-        None => authority.to_string(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let kept: Vec<&str> = query
-                .split('&')
-                .filter(|kv| {
-                    let key = kv.split('=').next().unwrap_or("");
-                    !key.eq_ignore_ascii_case("password")
-                })
-                .collect();
-            if kept.is_empty() {
-                path.to_string()
-            } else {
-                format!("{path}?{}", kept.join("&"))
-            }
-        }
-        None => tail.to_string(),
-    };
-    format!("{scheme}{authority}{tail}")
-}
-
-/// `key=value` connection strings: drop `password=…` (quoted or not).
-fn strip_keyword_password(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = find_keyword(rest, "password") {
-        out.push_str(&rest[..pos]);
-        let after = rest[pos + "password".len()..].trim_start();
-        let after = after.strip_prefix('=').unwrap_or(after).trim_start();
-        // skip the value
-        let end = if let Some(q) = after.strip_prefix('\'') {
-            let mut chars = q.char_indices();
-            let mut end = q.len();
-            while let Some((i, c)) = chars.next() {
-                if c == '\\' {
-                    chars.next();
-                } else if c == '\'' {
-                    end = i + 1;
-                    break;
-                }
-            }
-            1 + end
-        } else {
-            after.find(char::is_whitespace).unwrap_or(after.len())
-        };
-        rest = after[end.min(after.len())..].trim_start();
-    }
-    out.push_str(rest);
-    out.trim_end().to_string()
-}
-
-/// Where `key` starts a `key =` pair in a key-value connection string.
-fn find_keyword(s: &str, key: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = s[from..].find(key) {
-        let pos = from + i;
-        let before_ok = pos == 0 || s[..pos].ends_with(char::is_whitespace);
-        let after = s[pos + key.len()..].trim_start();
-        if before_ok && after.starts_with('=') {
-            return Some(pos);
-        }
-        from = pos + key.len();
-    }
-    None
-}
-
-/// `url` with the catalog in schema `schema`: the connection's
-/// `search_path` set through the `options` parameter. `schema` should be
-/// a plain lower-case identifier (letters, digits, `_`).
-pub fn url_with_search_path(url: &str, schema: &str) -> String {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}options=-c%20search_path%3D{schema}")
-    } else {
-        format!("{url} options='-c search_path={schema}'")
-    }
-}
 
 /// A failure inside a database call, before it is given the catalog's URL.
 enum Fail {
@@ -197,53 +105,19 @@ fn into_catalog(url: &str, f: Fail) -> CatalogError {
     }
 }
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
-
-/// One connection and the statements prepared on it.
-struct Db {
-    client: Client,
-    statements: HashMap<String, Statement>,
-}
-
-impl Db {
-    fn statement(&mut self, sql: &str) -> Res<Statement> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
-        }
-        let s = self.client.prepare(sql)?;
-        self.statements.insert(sql.to_string(), s.clone());
-        Ok(s)
-    }
-
-    fn query(&mut self, sql: &str, params: Params) -> Res<Vec<Row>> {
-        let s = self.statement(sql)?;
-        Ok(self.client.query(&s, params)?)
-    }
-
-    fn query_opt(&mut self, sql: &str, params: Params) -> Res<Option<Row>> {
-        let s = self.statement(sql)?;
-        Ok(self.client.query_opt(&s, params)?)
-    }
-
-    fn query_one(&mut self, sql: &str, params: Params) -> Res<Row> {
-        let s = self.statement(sql)?;
-        Ok(self.client.query_one(&s, params)?)
-    }
-
-    fn execute(&mut self, sql: &str, params: Params) -> Res<u64> {
-        let s = self.statement(sql)?;
-        Ok(self.client.execute(&s, params)?)
-    }
-
-    fn batch(&mut self, sql: &str) -> Res<()> {
-        Ok(self.client.batch_execute(sql)?)
-    }
-}
+/// A connection and the statements prepared on it.
+type Db = PgConn;
 
 /// A catalog in PostgreSQL, as seen by one node. One value is one
-/// connection; open one per thread.
+/// connection, on loan from a [`PgPool`]; open one per thread. A
+/// connection found lost (the server restarted) is given back, and the
+/// next call outside a write group takes another from the pool: the call
+/// that found it lost fails, those after it succeed once the server is
+/// back.
 pub struct PgCatalog {
-    db: RefCell<Db>,
+    /// Before `pool`: given back before the pool may be dropped.
+    conn: RefCell<Option<PooledConn>>,
+    pool: PgPool,
     /// The URL without password, for messages.
     url: String,
     node: String,
@@ -251,171 +125,40 @@ pub struct PgCatalog {
     in_group: bool,
 }
 
-fn connect(url: &str) -> Result<Client, CatalogError> {
-    Client::connect(url, NoTls).map_err(|source| CatalogError::Pg {
-        url: url_for_display(url),
-        source,
-    })
-}
-
-/// The schema the connection's catalog lives in: the current schema, else
-/// the first named in `search_path` (which may not exist yet).
-fn target_schema(db: &mut Db) -> Res<Option<String>> {
-    let row = db.query_one(
-        "SELECT current_schema(), current_setting('search_path')",
-        &[],
-    )?;
-    let current: Option<String> = row.try_get(0)?;
-    if current.is_some() {
-        return Ok(current);
-    }
-    let path: String = row.try_get(1)?;
-    Ok(search_path_schemas(&path)
-        .into_iter()
-        .find(|s| s != "$user"))
-}
-
-/// The schema names of a `search_path` setting, unquoted (and folded to
-/// lower case when unquoted, as PostgreSQL does).
-pub(crate) fn search_path_schemas(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut chars = path.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
-            chars.next();
-        }
-        let Some(&first) = chars.peek() else {
-            break;
-        };
-        let mut name = String::new();
-        if first == '"' {
-            chars.next();
-            while let Some(c) = chars.next() {
-                if c == '"' {
-                    if chars.peek() == Some(&'"') {
-                        chars.next();
-                        name.push('"');
-                    } else {
-                        break;
-                    }
-                } else {
-                    name.push(c);
-                }
-            }
-            while chars.peek().is_some_and(|c| *c != ',') {
-                chars.next();
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' {
-                    break;
-                }
-                name.push(c);
-                chars.next();
-            }
-            name = name.trim().to_lowercase();
-        }
-        out.push(name);
-    }
-    out
-}
-
-/// An SQL identifier, quoted.
-pub(crate) fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// Create (or bring up to date) the catalog's schema and tables, in one
-/// transaction under an advisory lock, so that nodes opening the catalog at
-/// once do not race.
-fn migrate(db: &mut Db, url: &str) -> Res<()> {
-    db.batch("BEGIN")?;
-    let result = migrate_in_transaction(db, url);
-    match result {
-        Ok(()) => db.batch("COMMIT"),
-        Err(e) => {
-            let _ = db.batch("ROLLBACK");
-            Err(e)
-        }
-    }
-}
-
-fn migrate_in_transaction(db: &mut Db, url: &str) -> Res<()> {
-    db.batch(
-        "SELECT pg_advisory_xact_lock(hashtext('arshif catalog ' || current_setting('search_path')))",
-    )?;
-    let row = db.query_one("SELECT current_schema()", &[])?;
-    if row.try_get::<_, Option<String>>(0)?.is_none() {
-        let schema = target_schema(db)?.ok_or_else(|| {
-            bad(
-                "search_path",
-                "names no schema to keep the catalog in (give one: options=-c search_path=NAME)",
-            )
-        })?;
-        db.batch(&format!(
-            "CREATE SCHEMA IF NOT EXISTS {}",
-            quote_ident(&schema)
-        ))?;
-    }
-    db.batch("CREATE TABLE IF NOT EXISTS arshif_meta (key text PRIMARY KEY, value text NOT NULL)")?;
-    let version = match db.query_opt(
-        "SELECT value FROM arshif_meta WHERE key = 'schema_version'",
-        &[],
-    )? {
-        Some(row) => {
-            let v: String = row.try_get(0)?;
-            v.trim()
-                .parse::<i64>()
-                .map_err(|e| bad("arshif_meta.schema_version", format!("{v:?}: {e}")))?
-        }
-        None => 0,
-    };
-    if version > PG_SCHEMA_VERSION {
-        return Err(CatalogError::NewerSchema {
-            path: url.to_string(),
-            found: version,
-            supported: PG_SCHEMA_VERSION,
-        }
-        .into());
-    }
-    if version == PG_SCHEMA_VERSION {
-        return Ok(());
-    }
-    for step in MIGRATIONS.iter().skip(version.max(0) as usize) {
-        db.batch(step)?;
-    }
-    db.execute(
-        "INSERT INTO arshif_meta (key, value) VALUES ('schema_version', $1)
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-        &[&PG_SCHEMA_VERSION.to_string()],
-    )?;
-    Ok(())
-}
-
 impl PgCatalog {
-    /// Connect as node `node` (the name its search index is known by),
-    /// creating the catalog's schema and tables if missing and migrating an
-    /// older schema forward.
-    pub fn create_or_open(url: &str, node: &str) -> Result<Self, CatalogError> {
-        let display = url_for_display(url);
-        if node.trim().is_empty() {
-            return Err(CatalogError::BadValue {
-                path: display,
-                what: "node name",
-                detail: "empty".into(),
-            });
-        }
-        let mut db = Db {
-            client: connect(url)?,
-            statements: HashMap::new(),
-        };
-        migrate(&mut db, &display).map_err(|f| into_catalog(&display, f))?;
+    /// A pool of at most `max_size` connections to the catalog at `url`,
+    /// its schema and tables created if missing (or an older schema
+    /// migrated forward) on a connection of its own first, so that a
+    /// wrong URL or an unreachable server fails here, at once.
+    pub fn pool(url: &str, max_size: u32) -> Result<PgPool, CatalogError> {
+        let pool = PgPool::new(url, max_size)?;
+        let mut conn = pool.connect()?;
+        crate::db::pg::migrate(&mut conn.client, url, &CATALOG_TABLES)?;
+        Ok(pool)
+    }
+
+    /// Connect as node `node` (the name its search index is known by)
+    /// through a pool made by [`PgCatalog::pool`].
+    pub fn from_pool(pool: &PgPool, node: &str) -> Result<Self, CatalogError> {
+        let url = pool.display_url().to_string();
+        check_node(&url, node)?;
+        let conn = pool.get()?;
         Ok(PgCatalog {
-            db: RefCell::new(db),
-            url: display,
+            conn: RefCell::new(Some(conn)),
+            pool: pool.clone(),
+            url,
             node: node.to_string(),
             in_group: false,
         })
+    }
+
+    /// Connect as node `node` (the name its search index is known by),
+    /// creating the catalog's schema and tables if missing and migrating an
+    /// older schema forward. The connection is the only one of a pool of
+    /// its own.
+    pub fn create_or_open(url: &str, node: &str) -> Result<Self, CatalogError> {
+        check_node(&url_for_display(url), node)?;
+        Self::from_pool(&Self::pool(url, 1)?, node)
     }
 
     /// The same as [`PgCatalog::create_or_open`]: a shared catalog is
@@ -438,13 +181,31 @@ impl PgCatalog {
         into_catalog(&self.url, f)
     }
 
+    /// The connection: the one held, or, outside a write group when there
+    /// is none or it was lost, another from the pool (the lost one is
+    /// dropped, not given back).
+    fn db(&self) -> Result<RefMut<'_, Db>, CatalogError> {
+        let mut slot = self.conn.borrow_mut();
+        let lost = match slot.as_ref() {
+            None => true,
+            Some(c) => !self.in_group && c.is_closed(),
+        };
+        if lost {
+            *slot = None;
+            *slot = Some(self.pool.get()?);
+        }
+        Ok(RefMut::map(slot, |s| {
+            &mut **s.as_mut().expect("connected above")
+        }))
+    }
+
     /// Run reads. Inside a write group they run in a savepoint, so a failed
     /// read does not abort the group.
     fn read<T>(&self, f: impl FnOnce(&mut Db) -> Res<T>) -> Result<T, CatalogError> {
         if self.in_group {
             return self.write(f);
         }
-        let mut db = self.db.borrow_mut();
+        let mut db = self.db()?;
         f(&mut db).map_err(|e| self.fail(e))
     }
 
@@ -461,23 +222,35 @@ impl PgCatalog {
             ("BEGIN", "COMMIT", "ROLLBACK")
         };
         let mut tx = Open {
-            db: self.db.borrow_mut(),
+            db: self.db()?,
             rollback: None,
         };
-        tx.db.batch(begin).map_err(|e| self.fail(e))?;
+        tx.db.batch(begin).map_err(|e| self.fail(e.into()))?;
         tx.rollback = Some(rollback);
         let v = f(&mut tx.db).map_err(|e| self.fail(e))?;
         tx.rollback = None;
-        tx.db.batch(commit).map_err(|e| self.fail(e))?;
+        tx.db.batch(commit).map_err(|e| self.fail(e.into()))?;
         Ok(v)
     }
+}
+
+/// A node needs a name.
+fn check_node(url: &str, node: &str) -> Result<(), CatalogError> {
+    if node.trim().is_empty() {
+        return Err(CatalogError::BadValue {
+            path: url.to_string(),
+            what: "node name",
+            detail: "empty".into(),
+        });
+    }
+    Ok(())
 }
 
 /// A transaction (or savepoint) in progress: rolled back when dropped
 /// before it is committed, by an error or a panic (in `complete`'s
 /// `extract`, say), so none of its writes is committed by a later one.
 struct Open<'a> {
-    db: std::cell::RefMut<'a, Db>,
+    db: RefMut<'a, Db>,
     rollback: Option<&'static str>,
 }
 
@@ -492,10 +265,9 @@ impl Drop for Open<'_> {
 impl Catalog for PgCatalog {
     fn begin_group(&mut self) -> Result<(), CatalogError> {
         if !self.in_group {
-            self.db
-                .get_mut()
+            self.db()?
                 .batch("BEGIN")
-                .map_err(|e| into_catalog(&self.url, e))?;
+                .map_err(|e| into_catalog(&self.url, e.into()))?;
             self.in_group = true;
         }
         Ok(())
@@ -504,14 +276,22 @@ impl Catalog for PgCatalog {
     fn end_group(&mut self) -> Result<(), CatalogError> {
         if self.in_group {
             self.in_group = false;
-            let db = self.db.get_mut();
+            let url = &self.url;
+            let fail = |e: ::postgres::Error| into_catalog(url, e.into());
+            // The group's own connection, lost or not: a new one has no
+            // transaction to commit.
+            let db = self
+                .conn
+                .get_mut()
+                .as_mut()
+                .expect("a write group holds its connection");
             // COMMIT of a transaction a failed statement aborted rolls it
             // back without an error; a statement run first fails instead.
             if let Err(e) = db.batch("SELECT 1") {
                 let _ = db.batch("ROLLBACK");
-                return Err(into_catalog(&self.url, e));
+                return Err(fail(e));
             }
-            db.batch("COMMIT").map_err(|e| into_catalog(&self.url, e))?;
+            db.batch("COMMIT").map_err(fail)?;
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{
     BatchCounts, BatchFile, BatchRecord, BatchStatus, Catalog, CatalogError, CatalogStats,
     CheckRow, DocMeta, DocumentRecord, FileOutcome, NewBatch, NewDocument, PageRecord,
-    SourceRecord, SCHEMA_VERSION,
+    SourceRecord,
 };
 use crate::metadata::{Correction, CorrectionChange, Extracted};
 use crate::ocr::digits::NumberReading;
@@ -20,7 +20,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-use schema::*;
+pub(super) use schema::MIGRATIONS;
 
 /// The columns of staff's corrections, in the order [`CorrectionRow`]
 /// reads them.
@@ -131,24 +131,13 @@ impl SqliteCatalog {
     }
 
     fn connect(path: &Path) -> Result<Self, CatalogError> {
-        let p = path.display().to_string();
-        let db = |source| CatalogError::Db {
-            path: p.clone(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(db)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA mmap_size = 1073741824;",
-        )
-        .map_err(db)?;
+        let conn = crate::db::sqlite::open(
+            path,
+            "PRAGMA foreign_keys = ON; PRAGMA mmap_size = 1073741824;",
+        )?;
         Ok(SqliteCatalog {
             conn,
-            path: p,
+            path: path.display().to_string(),
             in_group: false,
         })
     }
@@ -169,35 +158,9 @@ impl SqliteCatalog {
     }
 
     fn migrate(&mut self) -> Result<(), CatalogError> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(self.err())?;
-        if version > SCHEMA_VERSION {
-            return Err(CatalogError::NewerSchema {
-                path: self.path.clone(),
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        if version == SCHEMA_VERSION {
-            return Ok(());
-        }
-        // Each step takes the schema from version i to i + 1, all in one
-        // transaction: a crash leaves the old schema, never half a new one.
-        let path = self.path.clone();
-        let db = |source| CatalogError::Db {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.savepoint().map_err(db)?;
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(step).map_err(db)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
-                .map_err(db)?;
-        }
-        tx.commit().map_err(db)?;
-        Ok(())
+        Ok(crate::db::sqlite::migrate(
+            &self.conn, &self.path, MIGRATIONS,
+        )?)
     }
 
     fn parse_time(&self, s: &str) -> Result<DateTime<Utc>, CatalogError> {

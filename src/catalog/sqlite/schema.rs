@@ -65,7 +65,7 @@ CREATE TABLE batch_files (
 "#;
 
 /// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
-pub(super) const MIGRATIONS: &[&str] = &[
+pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
     SCHEMA_V1,
     // 2: the levelling turn applied to each OCR'd page
     "ALTER TABLE pages ADD COLUMN skew REAL NOT NULL DEFAULT 0;",

@@ -1,6 +1,8 @@
 //! The SQLite catalog's own tests.
 
+use super::schema::SCHEMA_V1;
 use super::*;
+use crate::catalog::SCHEMA_VERSION;
 
 use super::super::fixtures::{new_batch, page, page_with_numbers, source};
 

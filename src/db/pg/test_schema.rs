@@ -1,12 +1,14 @@
 //! A schema of its own on the test server (`ARSHIF_TEST_PG`), dropped
 //! afterwards, so tests run in parallel without meeting. Shared by the
-//! tests of every PostgreSQL backend.
+//! tests of every PostgreSQL user (the catalog, the audit log).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
-use super::{quote_ident, url_with_search_path};
+use crate::db::url::{quote_ident, url_with_search_path};
+
+use super::Target;
 
 pub(crate) struct TestSchema {
     base: String,
@@ -43,13 +45,18 @@ impl TestSchema {
 
     /// A plain connection to the test schema.
     pub(crate) fn client(&self) -> Client {
-        Client::connect(&self.url, NoTls).unwrap()
+        Target::parse(&self.url).unwrap().connect().unwrap()
     }
 }
 
 impl Drop for TestSchema {
     fn drop(&mut self) {
-        if let Ok(mut c) = Client::connect(&self.base, NoTls) {
+        if let Ok(mut c) = Target::parse(&self.base).and_then(|t| {
+            t.connect().map_err(|source| crate::db::DbError::Pg {
+                url: String::new(),
+                source,
+            })
+        }) {
             let _ = c.batch_execute(&format!(
                 "DROP SCHEMA IF EXISTS {} CASCADE",
                 quote_ident(&self.schema)
