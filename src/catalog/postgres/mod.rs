@@ -31,8 +31,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::stored::{
+    self, prefix_bound, resolve_query, resolved, stamp, stored_int, words_from_json, CorrectionRow,
+    DocumentRow,
+};
 use super::{
-    BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow, DocMeta, DocumentRecord,
+    BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow, DocumentRecord,
     FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
@@ -319,11 +323,8 @@ impl Catalog for PgCatalog {
         outcome: &FileOutcome,
         pages: u32,
     ) -> Result<(), CatalogError> {
-        let (status, doc, error, column) = match outcome {
-            FileOutcome::Ingested(d) => ("ingested", Some(d.0), None, "ingested"),
-            FileOutcome::Duplicate(d) => ("duplicate", Some(d.0), None, "duplicates"),
-            FileOutcome::Failed(e) => ("failed", None, Some(e.as_str()), "failed"),
-        };
+        let row = outcome.stored();
+        let column = row.counter;
         let pages = i64::from(pages);
         self.write(|db| {
             let n = db.execute(
@@ -333,9 +334,9 @@ impl Catalog for PgCatalog {
                 &[
                     &batch.0,
                     &path,
-                    &status,
-                    &doc,
-                    &error,
+                    &row.status,
+                    &row.document,
+                    &row.error,
                     &pages,
                     &ms(&Utc::now()),
                 ],
@@ -503,6 +504,7 @@ impl Catalog for PgCatalog {
     fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError> {
         let page_count =
             i32::try_from(doc.pages.len()).map_err(|_| self.fail(bad("page count", "too many")))?;
+        let size = stored_int("documents.size", doc.size).map_err(|b| b.at(&self.url))?;
         self.write(|db| {
             let hex = doc.blob.to_hex();
             // Another node recording the same blob at once: the insert
@@ -514,7 +516,7 @@ impl Catalog for PgCatalog {
                  ON CONFLICT (sha256) DO NOTHING RETURNING id",
                 &[
                     &hex,
-                    &(doc.size as i64),
+                    &size,
                     &doc.media_type,
                     &doc.title,
                     &opt(&doc.source.branch),
@@ -566,7 +568,7 @@ impl Catalog for PgCatalog {
             let Some(r) = db.query_opt(
                 &format!(
                     "SELECT sha256, size, media_type, title, branch, doc_type, page_count,
-                            created_at, extracted, revision, {CORRECTION_COLUMNS}
+                            created_at, extracted::text, revision, {CORRECTION_COLUMNS}
                      FROM documents WHERE id = $1"
                 ),
                 &[&id.0],
@@ -574,35 +576,20 @@ impl Catalog for PgCatalog {
             else {
                 return Ok(None);
             };
-            let extracted: Extracted = match r.try_get::<_, Option<serde_json::Value>>(8)? {
-                Some(v) => serde_json::from_value(v).map_err(|e| bad("extracted", e))?,
-                None => Extracted::default(),
-            };
-            let correction = correction_from(&r, 10)?;
-            let (doc_type, doc_type_source) =
-                super::effective_type(&correction, slug(r.try_get(5)?)?, &extracted);
-            let title: String = r.try_get(3)?;
-            let sha: String = r.try_get(0)?;
-            let record = DocumentRecord {
-                id,
-                blob: blob(&sha)?,
-                size: int("documents.size", r.try_get(1)?)?,
+            let row = DocumentRow {
+                sha256: r.try_get(0)?,
+                size: r.try_get(1)?,
                 media_type: r.try_get(2)?,
-                title: correction.title.clone().unwrap_or_else(|| title.clone()),
-                branch: slug(r.try_get(4)?)?,
-                doc_type,
-                page_count: int("documents.page_count", r.try_get::<_, i32>(6)?.into())?,
+                title: r.try_get(3)?,
+                branch: r.try_get(4)?,
+                doc_type: r.try_get(5)?,
+                page_count: r.try_get::<_, i32>(6)?.into(),
                 created_at: r.try_get(7)?,
-                sources: sources_of(db, id)?,
-                meta: DocMeta {
-                    doc_type_source,
-                    extracted_title: title,
-                    extracted,
-                    correction,
-                    revision: r.try_get(9)?,
-                },
+                extracted: r.try_get(8)?,
+                revision: r.try_get(9)?,
+                correction: correction_from(&r, 10)?,
             };
-            Ok(Some(record))
+            Ok(Some(row.into_record(id, sources_of(db, id)?)?))
         })
     }
 
@@ -617,7 +604,7 @@ impl Catalog for PgCatalog {
             .collect();
         let mut found: HashMap<u32, Vec<Word>> = self.read(|db| {
             db.query(
-                "SELECT number, words FROM pages WHERE document_id = $1 AND number = ANY($2)",
+                "SELECT number, words::text FROM pages WHERE document_id = $1 AND number = ANY($2)",
                 &[&id.0, &numbers],
             )?
             .iter()
@@ -645,8 +632,8 @@ impl Catalog for PgCatalog {
     }
 
     fn resolve(&self, query: &str) -> Result<DocId, CatalogError> {
-        let q = query.trim();
-        if let Ok(n) = q.parse::<i64>() {
+        let (id, prefix) = resolve_query(query);
+        if let Some(n) = id {
             let found = self.read(|db| {
                 db.query_opt("SELECT id FROM documents WHERE id = $1", &[&n])?
                     .map(|r| Ok(DocId(r.try_get(0)?)))
@@ -656,26 +643,17 @@ impl Catalog for PgCatalog {
                 return Ok(id);
             }
         }
-        let hex = q.strip_prefix("sha256:").unwrap_or(q).to_ascii_lowercase();
-        if hex.len() < 4 || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let Some(hex) = prefix else {
             return Err(CatalogError::NoSuchDocument(query.to_string()));
-        }
-        // All hex strings with this prefix sort in [prefix, prefix + "g")
-        // (sha256 has the byte-order "C" collation).
+        };
+        // (sha256 has the byte-order "C" collation.)
         let ids = self.read(|db| {
             ids_from(db.query(
                 "SELECT id FROM documents WHERE sha256 >= $1 AND sha256 < $2 LIMIT 2",
-                &[&hex, &format!("{hex}g")],
+                &[&hex, &prefix_bound(&hex)],
             )?)
         })?;
-        match ids.as_slice() {
-            [] => Err(CatalogError::NoSuchDocument(query.to_string())),
-            [one] => Ok(*one),
-            _ => Err(CatalogError::Ambiguous {
-                query: query.to_string(),
-                count: ids.len(),
-            }),
-        }
+        resolved(query, &ids)
     }
 
     fn document_ids(&self) -> Result<Vec<DocId>, CatalogError> {
@@ -758,27 +736,15 @@ impl Catalog for PgCatalog {
                     &[&id.0],
                 )?
                 .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
-            let old = correction_from(&row, 0)?;
-            let mut new = change.apply(&old);
-            new.by = Some(by.to_string());
-            new.at = Some(ms(&at));
-            if new.is_empty() {
-                new.by = None;
-                new.at = None;
-            }
+            let old = correction_from(&row, 0)?.into_correction()?;
+            let new = stamp(&old, change, by, at);
+            let (date, doc_type) = CorrectionRow::date_and_type(&new);
             db.execute(
                 "UPDATE documents SET corrected_date = $2, corrected_type = $3,
                         corrected_title = $4, corrected_by = $5, corrected_at = $6,
                         revision = revision + 1
                  WHERE id = $1",
-                &[
-                    &id.0,
-                    &new.date.map(|d| d.to_string()),
-                    &new.doc_type.as_ref().map(|t| t.to_string()),
-                    &new.title,
-                    &new.by,
-                    &new.at,
-                ],
+                &[&id.0, &date, &doc_type, &new.title, &new.by, &new.at],
             )?;
             Ok((old, new))
         })
@@ -798,13 +764,8 @@ impl Catalog for PgCatalog {
                         (SELECT count(*) FROM sources), (SELECT count(*) FROM batches)",
                 &[],
             )?;
-            let n = |i: usize| -> Res<u64> { int("count", r.try_get(i)?) };
-            Ok(CatalogStats {
-                documents: n(0)?,
-                pages: n(1)?,
-                sources: n(2)?,
-                batches: n(3)?,
-            })
+            let n = |i: usize| r.try_get::<_, i64>(i);
+            Ok(stored::stats([n(0)?, n(1)?, n(2)?, n(3)?])?)
         })
     }
 
@@ -823,15 +784,15 @@ impl Catalog for PgCatalog {
             )?
             .iter()
             .map(|r| {
-                let sha: String = r.try_get(1)?;
-                Ok(CheckRow {
-                    id: DocId(r.try_get(0)?),
-                    blob: blob(&sha)?,
-                    size: int("documents.size", r.try_get(2)?)?,
+                Ok(stored::CheckRowRaw {
+                    id: r.try_get(0)?,
+                    sha256: r.try_get(1)?,
+                    size: r.try_get(2)?,
                     indexed: r.try_get(3)?,
                     verified_at: r.try_get(4)?,
-                    first_source: r.try_get::<_, Option<String>>(5)?.unwrap_or_default(),
-                })
+                    first_source: r.try_get(5)?,
+                }
+                .into_record()?)
             })
             .collect()
         })

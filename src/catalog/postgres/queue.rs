@@ -207,7 +207,7 @@ impl JobQueue for PgCatalog {
                  FROM page_jobs",
                 &[],
             )?;
-            let n = |i: usize| -> Res<u64> { int("count", r.try_get(i)?) };
+            let n = |i: usize| -> Res<u64> { Ok(int("count", r.try_get(i)?)?) };
             Ok(QueueCounts {
                 queued: n(0)?,
                 leased: n(1)?,

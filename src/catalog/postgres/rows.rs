@@ -1,117 +1,52 @@
 //! Rows of the PostgreSQL catalog to records and back.
 
 use ::postgres::Row;
-use chrono::{DateTime, SubsecRound, Utc};
 
-use super::{bad, Db, Res};
-use crate::catalog::{BatchCounts, BatchFile, BatchRecord, BatchStatus, PageRecord, SourceRecord};
-use crate::metadata::Correction;
-use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
+use super::{bad, Db, Fail, Res};
+use crate::catalog::stored::{words_to_json, Bad, BatchRow, CorrectionRow, PageRow, SourceRow};
+use crate::catalog::{BatchFile, BatchRecord, PageRecord, SourceRecord};
+use crate::types::{BatchId, DocId};
 
-/// The columns of staff's corrections, in the order [`correction_from`]
-/// reads them.
-pub(super) const CORRECTION_COLUMNS: &str =
-    "corrected_date, corrected_type, corrected_title, corrected_by, corrected_at";
+pub(super) use crate::catalog::stored::{blob, int, json, ms, opt, CORRECTION_COLUMNS};
 
-/// Times are kept to the millisecond, as the SQLite catalog keeps them.
-pub(super) fn ms(t: &DateTime<Utc>) -> DateTime<Utc> {
-    t.trunc_subsecs(3)
-}
-
-pub(super) fn opt(s: &Option<impl ToString>) -> String {
-    s.as_ref().map(|v| v.to_string()).unwrap_or_default()
-}
-
-pub(super) fn slug<T: std::str::FromStr>(s: String) -> Res<Option<T>>
-where
-    T::Err: std::fmt::Display,
-{
-    if s.is_empty() {
-        return Ok(None);
+impl From<Bad> for Fail {
+    fn from(b: Bad) -> Self {
+        Fail::Bad(b.what, b.detail)
     }
-    s.parse::<T>().map(Some).map_err(|e| bad("slug", e))
-}
-
-pub(super) fn blob(s: &str) -> Res<BlobId> {
-    s.parse()
-        .map_err(|e: crate::types::BadBlobId| bad("documents.sha256", e))
-}
-
-pub(super) fn int<T: TryFrom<i64>>(what: &'static str, v: i64) -> Res<T> {
-    T::try_from(v).map_err(|_| bad(what, format!("{v} out of range")))
-}
-
-/// Word boxes are stored compactly as `[[text, x, y, w, h, conf‰], ...]`,
-/// as in the SQLite catalog.
-pub(super) fn words_to_json(words: &[Word]) -> serde_json::Value {
-    serde_json::Value::Array(
-        words
-            .iter()
-            .map(|w| {
-                serde_json::json!([
-                    w.text,
-                    w.bbox[0],
-                    w.bbox[1],
-                    w.bbox[2],
-                    w.bbox[3],
-                    (w.confidence * 1000.0).round() as i64
-                ])
-            })
-            .collect(),
-    )
-}
-
-pub(super) fn words_from_json(v: serde_json::Value) -> Res<Vec<Word>> {
-    type Boxed = (String, u32, u32, u32, u32, i64);
-    let rows: Vec<Boxed> = serde_json::from_value(v).map_err(|e| bad("word boxes", e))?;
-    Ok(rows
-        .into_iter()
-        .map(|(text, x, y, w, h, c)| Word {
-            text,
-            bbox: [x, y, w, h],
-            confidence: c as f32 / 1000.0,
-        })
-        .collect())
-}
-
-pub(super) fn json<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).expect("catalog values serialise")
 }
 
 /// Staff's corrections from the [`CORRECTION_COLUMNS`] of a row, from
 /// column `first` on.
-pub(super) fn correction_from(row: &Row, first: usize) -> Res<Correction> {
-    let date: Option<String> = row.try_get(first)?;
-    let doc_type: Option<String> = row.try_get(first + 1)?;
-    Ok(Correction {
-        date: date
-            .map(|d| d.parse().map_err(|e| bad("corrected_date", e)))
-            .transpose()?,
-        doc_type: slug(doc_type.unwrap_or_default())?,
+pub(super) fn correction_from(row: &Row, first: usize) -> Res<CorrectionRow> {
+    Ok(CorrectionRow {
+        date: row.try_get(first)?,
+        doc_type: row.try_get(first + 1)?,
         title: row.try_get(first + 2)?,
         by: row.try_get(first + 3)?,
         at: row.try_get(first + 4)?,
     })
 }
 
+/// The columns of a page, JSON as text, in the order [`PageRow`] holds them.
 pub(super) const PAGE_COLUMNS: &str =
-    "number, source, text, confidence, words, rotation, width, height, language, skew, numbers";
+    "number, source, text, confidence, words::text, rotation, width,
+                                       height, language, skew, numbers::text";
 
 pub(super) fn page_from(row: &Row) -> Res<PageRecord> {
-    let source: String = row.try_get(1)?;
-    Ok(PageRecord {
-        number: int("pages.number", row.try_get::<_, i32>(0)?.into())?,
-        source: TextSource::parse(&source).ok_or_else(|| bad("page source", &source))?,
+    Ok(PageRow {
+        number: row.try_get::<_, i32>(0)?.into(),
+        source: row.try_get(1)?,
         text: row.try_get(2)?,
         confidence: row.try_get(3)?,
-        words: words_from_json(row.try_get(4)?)?,
-        rotation: int("pages.rotation", row.try_get::<_, i32>(5)?.into())?,
-        width: int("pages.width", row.try_get(6)?)?,
-        height: int("pages.height", row.try_get(7)?)?,
+        words: row.try_get(4)?,
+        rotation: row.try_get::<_, i32>(5)?.into(),
+        width: row.try_get(6)?,
+        height: row.try_get(7)?,
         language: row.try_get(8)?,
         skew: row.try_get(9)?,
-        numbers: serde_json::from_value(row.try_get(10)?).map_err(|e| bad("page numbers", e))?,
-    })
+        numbers: row.try_get(10)?,
+    }
+    .into_record()?)
 }
 
 pub(super) fn pages_of(db: &mut Db, id: DocId) -> Res<Vec<PageRecord>> {
@@ -170,13 +105,14 @@ pub(super) fn sources_of(db: &mut Db, id: DocId) -> Res<Vec<SourceRecord>> {
     )?
     .iter()
     .map(|r| {
-        Ok(SourceRecord {
+        Ok(SourceRow {
             path: r.try_get(0)?,
-            branch: slug::<BranchSlug>(r.try_get(1)?)?,
-            doc_type: slug::<DocType>(r.try_get(2)?)?,
-            batch: BatchId(r.try_get(3)?),
+            branch: r.try_get(1)?,
+            doc_type: r.try_get(2)?,
+            batch: r.try_get(3)?,
             imported_at: r.try_get(4)?,
-        })
+        }
+        .into_record()?)
     })
     .collect()
 }
@@ -223,34 +159,31 @@ pub(super) fn insert_source(
 }
 
 pub(super) fn batch_from(r: &Row) -> Res<BatchRecord> {
-    let status: String = r.try_get(3)?;
-    let status = match status.as_str() {
-        "running" => BatchStatus::Running,
-        "finished" => BatchStatus::Finished,
-        other => return Err(bad("batch status", other)),
-    };
-    let counter = |i: usize| -> Res<u64> { int("batch counter", r.try_get(i)?) };
-    Ok(BatchRecord {
-        id: BatchId(r.try_get(0)?),
+    let counter = |i: usize| r.try_get::<_, i64>(i);
+    Ok(BatchRow {
+        id: r.try_get(0)?,
         started_at: r.try_get(1)?,
         finished_at: r.try_get(2)?,
-        status,
-        branch: slug(r.try_get(4)?)?,
-        doc_type: slug(r.try_get(5)?)?,
-        inputs: serde_json::from_value(r.try_get(6)?).map_err(|e| bad("batch inputs", e))?,
-        counts: BatchCounts {
-            files_seen: counter(7)?,
-            ingested: counter(8)?,
-            duplicates: counter(9)?,
-            failed: counter(10)?,
-            pages: counter(11)?,
-        },
-    })
+        status: r.try_get(3)?,
+        branch: r.try_get(4)?,
+        doc_type: r.try_get(5)?,
+        inputs: r.try_get(6)?,
+        counts: [
+            counter(7)?,
+            counter(8)?,
+            counter(9)?,
+            counter(10)?,
+            counter(11)?,
+        ],
+    }
+    .into_record()?)
 }
 
-pub(super) const BATCH_COLUMNS: &str =
-    "id, started_at, finished_at, status, branch, doc_type, inputs,
-                             files_seen, ingested, duplicates, failed, pages";
+/// The columns of a batch (its inputs as JSON text), in the order
+/// [`BatchRow`] holds them.
+pub(super) const BATCH_COLUMNS: &str = "id, started_at, finished_at, status, branch, doc_type,
+                                        inputs::text, files_seen, ingested, duplicates, failed,
+                                        pages";
 
 pub(super) fn file_from(r: &Row) -> Res<BatchFile> {
     Ok(BatchFile {

@@ -5,42 +5,26 @@
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::stored::{
+    self, json, opt, resolve_query, resolved, stamp, stored_int, words_from_json, words_to_json,
+    Bad, BatchRow, CorrectionRow, DocumentRow, PageRow, SourceRow, BATCH_COLUMNS,
+    CORRECTION_COLUMNS,
+};
 use super::{
-    BatchCounts, BatchFile, BatchRecord, BatchStatus, Catalog, CatalogError, CatalogStats,
-    CheckRow, DocMeta, DocumentRecord, FileOutcome, NewBatch, NewDocument, PageRecord,
-    SourceRecord,
+    BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow, DocumentRecord,
+    FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
 };
 use crate::metadata::{Correction, CorrectionChange, Extracted};
-use crate::ocr::digits::NumberReading;
-use crate::types::{BatchId, BlobId, BranchSlug, DocId, DocType, TextSource, Word};
+use crate::types::{BatchId, BlobId, DocId, Word};
 
 mod schema;
 #[cfg(test)]
 mod tests;
 
 pub(super) use schema::MIGRATIONS;
-
-/// The columns of staff's corrections, in the order [`CorrectionRow`]
-/// reads them.
-const CORRECTION_COLUMNS: &str =
-    "corrected_date, corrected_type, corrected_title, corrected_by, corrected_at";
-
-/// The correction columns of a row, as stored.
-struct CorrectionRow([Option<String>; 5]);
-
-impl CorrectionRow {
-    fn read(r: &rusqlite::Row, first: usize) -> rusqlite::Result<Self> {
-        Ok(CorrectionRow([
-            r.get(first)?,
-            r.get(first + 1)?,
-            r.get(first + 2)?,
-            r.get(first + 3)?,
-            r.get(first + 4)?,
-        ]))
-    }
-}
 
 pub struct SqliteCatalog {
     conn: Connection,
@@ -49,53 +33,49 @@ pub struct SqliteCatalog {
     in_group: bool,
 }
 
+/// Times are stored as RFC 3339 text, to the millisecond.
 fn ts(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn opt(s: &Option<impl ToString>) -> String {
-    s.as_ref().map(|v| v.to_string()).unwrap_or_default()
+/// A stored time, read.
+struct Stamp(DateTime<Utc>);
+
+/// A stored time that does not read as one.
+#[derive(Debug)]
+struct BadTime(String);
+
+impl std::fmt::Display for BadTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
-/// Word boxes are stored compactly as `[[text, x, y, w, h, conf‰], ...]`.
-fn words_to_json(words: &[Word]) -> String {
-    let v: Vec<serde_json::Value> = words
-        .iter()
-        .map(|w| {
-            serde_json::json!([
-                w.text,
-                w.bbox[0],
-                w.bbox[1],
-                w.bbox[2],
-                w.bbox[3],
-                (w.confidence * 1000.0).round() as i64
-            ])
-        })
-        .collect();
-    serde_json::Value::Array(v).to_string()
+impl std::error::Error for BadTime {}
+
+impl FromSql for Stamp {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = value.as_str()?;
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| Stamp(t.with_timezone(&Utc)))
+            .map_err(|e| FromSqlError::Other(Box::new(BadTime(format!("{s:?}: {e}")))))
+    }
 }
 
-fn words_from_json(s: &str) -> Result<Vec<Word>, String> {
-    type Row = (String, u32, u32, u32, u32, i64);
-    let rows: Vec<Row> = serde_json::from_str(s).map_err(|e| e.to_string())?;
-    Ok(rows
-        .into_iter()
-        .map(|(text, x, y, w, h, c)| Word {
-            text,
-            bbox: [x, y, w, h],
-            confidence: c as f32 / 1000.0,
-        })
-        .collect())
+fn stamp_opt(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    Ok(r.get::<_, Option<Stamp>>(i)?.map(|s| s.0))
 }
 
-/// A page's numbers are stored as their JSON (`[{"text", "value", "kind",
-/// "confidence", "alternatives", "box"}, ...]`).
-fn numbers_to_json(numbers: &[NumberReading]) -> String {
-    serde_json::to_string(numbers).expect("numbers serialise")
-}
-
-fn numbers_from_json(s: &str) -> Result<Vec<NumberReading>, String> {
-    serde_json::from_str(s).map_err(|e| e.to_string())
+/// Staff's corrections from the [`CORRECTION_COLUMNS`] of a row, from
+/// column `first` on.
+fn correction_row(r: &rusqlite::Row, first: usize) -> rusqlite::Result<CorrectionRow> {
+    Ok(CorrectionRow {
+        date: r.get(first)?,
+        doc_type: r.get(first + 1)?,
+        title: r.get(first + 2)?,
+        by: r.get(first + 3)?,
+        at: stamp_opt(r, first + 4)?,
+    })
 }
 
 impl SqliteCatalog {
@@ -142,57 +122,27 @@ impl SqliteCatalog {
         })
     }
 
+    /// A database error, or a stored time that does not read as one.
     fn err(&self) -> impl Fn(rusqlite::Error) -> CatalogError + '_ {
-        move |source| CatalogError::Db {
-            path: self.path.clone(),
-            source,
+        move |source| match &source {
+            rusqlite::Error::FromSqlConversionFailure(_, _, e) if e.is::<BadTime>() => {
+                Bad::new("timestamp", e).at(&self.path)
+            }
+            _ => CatalogError::Db {
+                path: self.path.clone(),
+                source,
+            },
         }
     }
 
-    fn bad(&self, what: &'static str, detail: impl ToString) -> CatalogError {
-        CatalogError::BadValue {
-            path: self.path.clone(),
-            what,
-            detail: detail.to_string(),
-        }
+    fn bad(&self) -> impl Fn(Bad) -> CatalogError + '_ {
+        move |b| b.at(&self.path)
     }
 
     fn migrate(&mut self) -> Result<(), CatalogError> {
         Ok(crate::db::sqlite::migrate(
             &self.conn, &self.path, MIGRATIONS,
         )?)
-    }
-
-    fn parse_time(&self, s: &str) -> Result<DateTime<Utc>, CatalogError> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| self.bad("timestamp", format!("{s:?}: {e}")))
-    }
-
-    fn slug<T: std::str::FromStr>(&self, s: String) -> Result<Option<T>, CatalogError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        if s.is_empty() {
-            return Ok(None);
-        }
-        s.parse::<T>()
-            .map(Some)
-            .map_err(|e| self.bad("slug", e.to_string()))
-    }
-
-    /// Staff's corrections as stored (see [`CORRECTION_COLUMNS`]).
-    fn correction(&self, row: CorrectionRow) -> Result<Correction, CatalogError> {
-        let [date, doc_type, title, by, at] = row.0;
-        Ok(Correction {
-            date: date
-                .map(|d| d.parse().map_err(|e| self.bad("corrected_date", e)))
-                .transpose()?,
-            doc_type: self.slug(doc_type.unwrap_or_default())?,
-            title,
-            by,
-            at: at.map(|t| self.parse_time(&t)).transpose()?,
-        })
     }
 
     fn sources_of(&self, id: DocId) -> Result<Vec<SourceRecord>, CatalogError> {
@@ -205,50 +155,20 @@ impl SqliteCatalog {
             .map_err(self.err())?;
         let rows = stmt
             .query_map([id.0], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
+                Ok(SourceRow {
+                    path: r.get(0)?,
+                    branch: r.get(1)?,
+                    doc_type: r.get(2)?,
+                    batch: r.get(3)?,
+                    imported_at: r.get::<_, Stamp>(4)?.0,
+                })
             })
             .map_err(self.err())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.err())?;
         rows.into_iter()
-            .map(|(path, branch, doc_type, batch, at)| {
-                Ok(SourceRecord {
-                    path,
-                    branch: self.slug::<BranchSlug>(branch)?,
-                    doc_type: self.slug::<DocType>(doc_type)?,
-                    batch: BatchId(batch),
-                    imported_at: self.parse_time(&at)?,
-                })
-            })
+            .map(|r| r.into_record().map_err(self.bad()))
             .collect()
-    }
-
-    fn batch_from_row(&self, row: BatchRow) -> Result<BatchRecord, CatalogError> {
-        let status = match row.status.as_str() {
-            "running" => BatchStatus::Running,
-            "finished" => BatchStatus::Finished,
-            other => return Err(self.bad("batch status", other)),
-        };
-        Ok(BatchRecord {
-            id: BatchId(row.id),
-            started_at: self.parse_time(&row.started_at)?,
-            finished_at: row
-                .finished_at
-                .as_deref()
-                .map(|s| self.parse_time(s))
-                .transpose()?,
-            status,
-            branch: self.slug(row.branch)?,
-            doc_type: self.slug(row.doc_type)?,
-            inputs: serde_json::from_str(&row.inputs).map_err(|e| self.bad("batch inputs", e))?,
-            counts: row.counts,
-        })
     }
 
     fn query_batches(
@@ -256,31 +176,23 @@ impl SqliteCatalog {
         where_clause: &str,
         arg: Option<i64>,
     ) -> Result<Vec<BatchRecord>, CatalogError> {
-        let sql = format!(
-            "SELECT id, started_at, finished_at, status, branch, doc_type, inputs,
-                    files_seen, ingested, duplicates, failed, pages
-             FROM batches {where_clause} ORDER BY id"
-        );
+        let sql = format!("SELECT {BATCH_COLUMNS} FROM batches {where_clause} ORDER BY id");
         let map = |r: &rusqlite::Row| {
             Ok(BatchRow {
                 id: r.get(0)?,
-                started_at: r.get(1)?,
-                finished_at: r.get(2)?,
+                started_at: r.get::<_, Stamp>(1)?.0,
+                finished_at: stamp_opt(r, 2)?,
                 status: r.get(3)?,
                 branch: r.get(4)?,
                 doc_type: r.get(5)?,
                 inputs: r.get(6)?,
-                counts: BatchCounts {
-                    files_seen: r.get::<_, i64>(7)? as u64,
-                    ingested: r.get::<_, i64>(8)? as u64,
-                    duplicates: r.get::<_, i64>(9)? as u64,
-                    failed: r.get::<_, i64>(10)? as u64,
-                    pages: r.get::<_, i64>(11)? as u64,
-                },
+                counts: [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?],
             })
         };
         let rows = self.query_rows(&sql, arg, map)?;
-        rows.into_iter().map(|r| self.batch_from_row(r)).collect()
+        rows.into_iter()
+            .map(|r| r.into_record().map_err(self.bad()))
+            .collect()
     }
 }
 
@@ -320,17 +232,6 @@ impl SqliteCatalog {
         .map_err(self.err())?;
         Ok(rows)
     }
-}
-
-struct BatchRow {
-    id: i64,
-    started_at: String,
-    finished_at: Option<String>,
-    status: String,
-    branch: String,
-    doc_type: String,
-    inputs: String,
-    counts: BatchCounts,
 }
 
 fn insert_source(tx: &Connection, doc: DocId, s: &SourceRecord) -> rusqlite::Result<bool> {
@@ -403,11 +304,8 @@ impl Catalog for SqliteCatalog {
         outcome: &FileOutcome,
         pages: u32,
     ) -> Result<(), CatalogError> {
-        let (status, doc, error, column) = match outcome {
-            FileOutcome::Ingested(d) => ("ingested", Some(d.0), None, "ingested"),
-            FileOutcome::Duplicate(d) => ("duplicate", Some(d.0), None, "duplicates"),
-            FileOutcome::Failed(e) => ("failed", None, Some(e.as_str()), "failed"),
-        };
+        let row = outcome.stored();
+        let column = row.counter;
         let path_s = self.path.clone();
         let db = |source| CatalogError::Db {
             path: path_s.clone(),
@@ -418,7 +316,15 @@ impl Catalog for SqliteCatalog {
             .execute(
                 "INSERT OR IGNORE INTO batch_files (batch_id, path, status, document_id, error, pages, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![batch.0, path, status, doc, error, pages, ts(&Utc::now())],
+                params![
+                    batch.0,
+                    path,
+                    row.status,
+                    row.document,
+                    row.error,
+                    pages,
+                    ts(&Utc::now())
+                ],
             )
             .map_err(db)?;
         if n > 0 {
@@ -514,7 +420,7 @@ impl Catalog for SqliteCatalog {
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.err())?;
         rows.iter()
-            .map(|j| serde_json::from_str(j).map_err(|e| self.bad("page_cache.page", e)))
+            .map(|j| stored::from_json("page_cache.page", j).map_err(self.bad()))
             .collect()
     }
 
@@ -548,6 +454,8 @@ impl Catalog for SqliteCatalog {
     }
 
     fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError> {
+        let size = stored_int("documents.size", doc.size).map_err(self.bad())?;
+        let page_count = stored_int("documents.page_count", doc.pages.len()).map_err(self.bad())?;
         let path = self.path.clone();
         let db = |source| CatalogError::Db {
             path: path.clone(),
@@ -573,10 +481,10 @@ impl Catalog for SqliteCatalog {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 doc.blob.to_hex(),
-                doc.size as i64,
+                size,
                 doc.media_type,
                 doc.title,
-                doc.pages.len() as i64,
+                page_count,
                 ts(&doc.source.imported_at),
                 serde_json::to_string(&doc.extracted).expect("serialises"),
                 crate::metadata::EXTRACTOR_VERSION,
@@ -599,13 +507,13 @@ impl Catalog for SqliteCatalog {
                     p.source.as_str(),
                     p.text,
                     p.confidence as f64,
-                    words_to_json(&p.words),
+                    words_to_json(&p.words).to_string(),
                     p.rotation,
                     p.width,
                     p.height,
                     p.language,
                     p.skew as f64,
-                    numbers_to_json(&p.numbers)
+                    json(&p.numbers).to_string()
                 ])
                 .map_err(db)?;
             }
@@ -633,20 +541,7 @@ impl Catalog for SqliteCatalog {
     }
 
     fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError> {
-        struct Row {
-            sha: String,
-            size: i64,
-            media_type: String,
-            title: String,
-            branch: String,
-            doc_type: String,
-            page_count: i64,
-            created: String,
-            extracted: Option<String>,
-            correction: CorrectionRow,
-            revision: i64,
-        }
-        let row: Option<Row> = self
+        let row: Option<DocumentRow> = self
             .conn
             .prepare_cached(&format!(
                 "SELECT sha256, size, media_type, title, branch, doc_type, page_count, created_at,
@@ -655,65 +550,28 @@ impl Catalog for SqliteCatalog {
             ))
             .and_then(|mut s| {
                 s.query_row([id.0], |r| {
-                    Ok(Row {
-                        sha: r.get(0)?,
+                    Ok(DocumentRow {
+                        sha256: r.get(0)?,
                         size: r.get(1)?,
                         media_type: r.get(2)?,
                         title: r.get(3)?,
                         branch: r.get(4)?,
                         doc_type: r.get(5)?,
                         page_count: r.get(6)?,
-                        created: r.get(7)?,
+                        created_at: r.get::<_, Stamp>(7)?.0,
                         extracted: r.get(8)?,
                         revision: r.get(9)?,
-                        correction: CorrectionRow::read(r, 10)?,
+                        correction: correction_row(r, 10)?,
                     })
                 })
                 .optional()
             })
             .map_err(self.err())?;
-        let Some(Row {
-            sha,
-            size,
-            media_type,
-            title,
-            branch,
-            doc_type,
-            page_count,
-            created,
-            extracted,
-            correction,
-            revision,
-        }) = row
-        else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let extracted: Extracted = match extracted {
-            Some(json) => serde_json::from_str(&json).map_err(|e| self.bad("extracted", e))?,
-            None => Extracted::default(),
-        };
-        let correction = self.correction(correction)?;
-        let (doc_type, doc_type_source) =
-            super::effective_type(&correction, self.slug(doc_type)?, &extracted);
-        Ok(Some(DocumentRecord {
-            id,
-            blob: sha.parse().map_err(|e| self.bad("sha256", e))?,
-            size: size as u64,
-            media_type,
-            title: correction.title.clone().unwrap_or_else(|| title.clone()),
-            branch: self.slug(branch)?,
-            doc_type,
-            page_count: page_count as u32,
-            created_at: self.parse_time(&created)?,
-            sources: self.sources_of(id)?,
-            meta: DocMeta {
-                doc_type_source,
-                extracted_title: title,
-                extracted,
-                correction,
-                revision,
-            },
-        }))
+        let sources = self.sources_of(id)?;
+        row.into_record(id, sources).map(Some).map_err(self.bad())
     }
 
     fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError> {
@@ -728,29 +586,13 @@ impl Catalog for SqliteCatalog {
                 .optional()
                 .map_err(self.err())?;
             if let Some(w) = words {
-                out.push((
-                    n,
-                    words_from_json(&w).map_err(|e| self.bad("word boxes", e))?,
-                ));
+                out.push((n, words_from_json(&w).map_err(self.bad())?));
             }
         }
         Ok(out)
     }
 
     fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError> {
-        type Row = (
-            u32,
-            String,
-            String,
-            f64,
-            String,
-            u16,
-            u32,
-            u32,
-            String,
-            f64,
-            String,
-        );
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -759,63 +601,33 @@ impl Catalog for SqliteCatalog {
                  FROM pages WHERE document_id = ?1 ORDER BY number",
             )
             .map_err(self.err())?;
-        let rows: Vec<Row> = stmt
+        let rows: Vec<PageRow> = stmt
             .query_map([id.0], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                    r.get(10)?,
-                ))
+                Ok(PageRow {
+                    number: r.get(0)?,
+                    source: r.get(1)?,
+                    text: r.get(2)?,
+                    confidence: r.get::<_, f64>(3)? as f32,
+                    words: r.get(4)?,
+                    rotation: r.get(5)?,
+                    width: r.get(6)?,
+                    height: r.get(7)?,
+                    language: r.get(8)?,
+                    skew: r.get::<_, f64>(9)? as f32,
+                    numbers: r.get(10)?,
+                })
             })
             .map_err(self.err())?
             .collect::<Result<_, _>>()
             .map_err(self.err())?;
         rows.into_iter()
-            .map(
-                |(
-                    number,
-                    source,
-                    text,
-                    confidence,
-                    words,
-                    rotation,
-                    width,
-                    height,
-                    language,
-                    skew,
-                    numbers,
-                )| {
-                    Ok(PageRecord {
-                        number,
-                        source: TextSource::parse(&source)
-                            .ok_or_else(|| self.bad("page source", &source))?,
-                        text,
-                        confidence: confidence as f32,
-                        words: words_from_json(&words).map_err(|e| self.bad("word boxes", e))?,
-                        rotation,
-                        skew: skew as f32,
-                        width,
-                        height,
-                        language,
-                        numbers: numbers_from_json(&numbers)
-                            .map_err(|e| self.bad("page numbers", e))?,
-                    })
-                },
-            )
+            .map(|r| r.into_record().map_err(self.bad()))
             .collect()
     }
 
     fn resolve(&self, query: &str) -> Result<DocId, CatalogError> {
-        let q = query.trim();
-        if let Ok(n) = q.parse::<i64>() {
+        let (id, prefix) = resolve_query(query);
+        if let Some(n) = id {
             let found: Option<i64> = self
                 .conn
                 .query_row("SELECT id FROM documents WHERE id = ?1", [n], |r| r.get(0))
@@ -825,28 +637,21 @@ impl Catalog for SqliteCatalog {
                 return Ok(DocId(id));
             }
         }
-        let hex = q.strip_prefix("sha256:").unwrap_or(q).to_ascii_lowercase();
-        if hex.len() < 4 || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let Some(hex) = prefix else {
             return Err(CatalogError::NoSuchDocument(query.to_string()));
-        }
+        };
         let mut stmt = self
             .conn
             .prepare_cached("SELECT id FROM documents WHERE sha256 >= ?1 AND sha256 < ?2 LIMIT 2")
             .map_err(self.err())?;
-        // All hex strings with this prefix sort in [prefix, prefix + "g").
-        let ids: Vec<i64> = stmt
-            .query_map(params![hex, format!("{hex}g")], |r| r.get(0))
+        let ids: Vec<DocId> = stmt
+            .query_map(params![hex, stored::prefix_bound(&hex)], |r| {
+                r.get(0).map(DocId)
+            })
             .map_err(self.err())?
             .collect::<Result<_, _>>()
             .map_err(self.err())?;
-        match ids.as_slice() {
-            [] => Err(CatalogError::NoSuchDocument(query.to_string())),
-            [one] => Ok(DocId(*one)),
-            _ => Err(CatalogError::Ambiguous {
-                query: query.to_string(),
-                count: ids.len(),
-            }),
-        }
+        resolved(query, &ids)
     }
 
     fn document_ids(&self) -> Result<Vec<DocId>, CatalogError> {
@@ -943,20 +748,14 @@ impl Catalog for SqliteCatalog {
             .prepare_cached(&format!(
                 "SELECT {CORRECTION_COLUMNS} FROM documents WHERE id = ?1"
             ))
-            .and_then(|mut s| {
-                s.query_row([id.0], |r| CorrectionRow::read(r, 0))
-                    .optional()
-            })
+            .and_then(|mut s| s.query_row([id.0], |r| correction_row(r, 0)).optional())
             .map_err(self.err())?;
-        let old =
-            self.correction(old.ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?)?;
-        let mut new = change.apply(&old);
-        new.by = Some(by.to_string());
-        new.at = Some(at);
-        if new.is_empty() {
-            new.by = None;
-            new.at = None;
-        }
+        let old = old
+            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?
+            .into_correction()
+            .map_err(self.bad())?;
+        let new = stamp(&old, change, by, at);
+        let (date, doc_type) = CorrectionRow::date_and_type(&new);
         self.conn
             .execute(
                 "UPDATE documents SET corrected_date = ?2, corrected_type = ?3,
@@ -965,11 +764,11 @@ impl Catalog for SqliteCatalog {
                  WHERE id = ?1",
                 params![
                     id.0,
-                    new.date.map(|d| d.to_string()),
-                    new.doc_type.as_ref().map(|t| t.to_string()),
+                    date,
+                    doc_type,
                     new.title,
                     new.by,
-                    new.at.as_ref().map(ts),
+                    new.at.as_ref().map(ts)
                 ],
             )
             .map_err(self.err())?;
@@ -985,36 +784,23 @@ impl Catalog for SqliteCatalog {
                  FROM documents d ORDER BY d.id",
             )
             .map_err(self.err())?;
-        let rows = stmt
+        let rows: Vec<stored::CheckRowRaw> = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, bool>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ))
+                Ok(stored::CheckRowRaw {
+                    id: r.get(0)?,
+                    sha256: r.get(1)?,
+                    size: r.get(2)?,
+                    indexed: r.get(3)?,
+                    verified_at: stamp_opt(r, 4)?,
+                    first_source: r.get(5)?,
+                })
             })
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
             .map_err(self.err())?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, sha, size, indexed, verified, source) = row.map_err(self.err())?;
-            out.push(CheckRow {
-                id: DocId(id),
-                blob: sha
-                    .parse()
-                    .map_err(|e: crate::types::BadBlobId| self.bad("documents.sha256", e))?,
-                size: size as u64,
-                indexed,
-                first_source: source.unwrap_or_default(),
-                verified_at: match verified {
-                    Some(t) => Some(self.parse_time(&t)?),
-                    None => None,
-                },
-            });
-        }
-        Ok(out)
+        rows.into_iter()
+            .map(|r| r.into_record().map_err(self.bad()))
+            .collect()
     }
 
     fn text_pages(&self) -> Result<Vec<(DocId, u32)>, CatalogError> {
@@ -1067,20 +853,15 @@ impl Catalog for SqliteCatalog {
     }
 
     fn stats(&self) -> Result<CatalogStats, CatalogError> {
-        self.conn
+        let counts = self
+            .conn
             .query_row(
                 "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages),
                         (SELECT count(*) FROM sources), (SELECT count(*) FROM batches)",
                 [],
-                |r| {
-                    Ok(CatalogStats {
-                        documents: r.get::<_, i64>(0)? as u64,
-                        pages: r.get::<_, i64>(1)? as u64,
-                        sources: r.get::<_, i64>(2)? as u64,
-                        batches: r.get::<_, i64>(3)? as u64,
-                    })
-                },
+                |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]),
             )
-            .map_err(self.err())
+            .map_err(self.err())?;
+        stored::stats(counts).map_err(self.bad())
     }
 }

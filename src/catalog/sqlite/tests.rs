@@ -2,7 +2,7 @@
 
 use super::schema::SCHEMA_V1;
 use super::*;
-use crate::catalog::SCHEMA_VERSION;
+use crate::catalog::{BatchStatus, SCHEMA_VERSION};
 
 use super::super::fixtures::{new_batch, page, page_with_numbers, source};
 
