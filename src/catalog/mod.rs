@@ -12,6 +12,8 @@
 mod postgres;
 mod sqlite;
 mod stored;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
