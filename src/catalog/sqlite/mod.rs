@@ -99,8 +99,9 @@ impl SqliteCatalog {
         Ok(cat)
     }
 
-    /// The database connection, for the modules that own tables in this
-    /// file besides the catalog's own (`auth`, `audit`).
+    /// The database connection, for the module that owns tables in this
+    /// file besides the catalog's own (`auth`; the audit log has a file of
+    /// its own).
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
