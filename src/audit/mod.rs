@@ -336,6 +336,24 @@ fn storable(s: &str) -> String {
 }
 
 impl Record {
+    /// A stored record, from a row of its columns (`seq, at, actor,
+    /// address, action, documents, detail, prev, hash, mac`) in either
+    /// database.
+    fn read<R: crate::db::row::Columns>(r: &R) -> Result<Record, R::Error> {
+        Ok(Record {
+            seq: r.int(0)?,
+            at: r.text(1)?,
+            actor: r.text(2)?,
+            address: r.text(3)?,
+            action: r.text(4)?,
+            documents: r.text(5)?,
+            detail: r.text(6)?,
+            prev: r.text(7)?,
+            hash: r.text(8)?,
+            mac: r.opt_text(9)?,
+        })
+    }
+
     /// The hash the record's fields call for.
     fn computed_hash(&self) -> String {
         entry_hash([
@@ -433,6 +451,11 @@ impl Record {
         })
     }
 }
+
+/// What an append stores after the last entry (its seq and hash; none for
+/// the first): the records to insert, and the entries the append returns.
+/// The backends store; chaining and hashing are done here.
+type Chain<'a> = dyn FnMut(Option<(i64, String)>) -> (Vec<Record>, Vec<Entry>) + 'a;
 
 /// The walk of [`AuditLog::verify`]: fed the stored records in `seq` order.
 struct ChainCheck<'a> {
@@ -678,9 +701,10 @@ impl AuditLog {
             return Ok(Vec::new());
         }
         let key = self.key.as_ref();
+        let mut chain = |last: Option<(i64, String)>| Record::chain(last, events, now, key);
         match &self.backend {
-            Backend::Sqlite(s) => s.append_all(events, now, key),
-            Backend::Pg(p) => p.append_all(events, now, key),
+            Backend::Sqlite(s) => s.append_all(&mut chain),
+            Backend::Pg(p) => p.append_all(&mut chain),
         }
     }
 

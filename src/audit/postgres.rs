@@ -23,10 +23,9 @@
 //! under the same advisory lock as the catalog's migration, so nodes, and
 //! the catalog and the audit log, opening a new schema at once do not race.
 
-use ::postgres::{IsolationLevel, Row};
-use chrono::{DateTime, Utc};
+use ::postgres::IsolationLevel;
 
-use super::{since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record};
+use super::{since_text, storable, AuditError, AuditFilter, Chain, Entry, Record};
 use crate::db::pg::{Attempt, Migrations, PgConn, PgPool};
 
 /// The PostgreSQL audit table's schema version this build reads and writes.
@@ -95,21 +94,6 @@ pub(super) struct PgLog {
 /// Connections the log holds at most (the server appends from one thread).
 const POOL_SIZE: u32 = 2;
 
-fn record(row: &Row) -> Result<Record, ::postgres::Error> {
-    Ok(Record {
-        seq: row.try_get(0)?,
-        at: row.try_get(1)?,
-        actor: row.try_get(2)?,
-        address: row.try_get(3)?,
-        action: row.try_get(4)?,
-        documents: row.try_get(5)?,
-        detail: row.try_get(6)?,
-        prev: row.try_get(7)?,
-        hash: row.try_get(8)?,
-        mac: row.try_get(9)?,
-    })
-}
-
 /// The last entry.
 const LAST: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 
@@ -144,12 +128,7 @@ impl PgLog {
 
     /// Append in one transaction under the append lock: the last entry is
     /// read after the lock is held, so it is the last committed by any node.
-    pub(super) fn append_all(
-        &self,
-        events: &[Event],
-        now: &mut dyn FnMut() -> DateTime<Utc>,
-        key: Option<&AuditKey>,
-    ) -> Result<Vec<Entry>, AuditError> {
+    pub(super) fn append_all(&self, chain: &mut Chain<'_>) -> Result<Vec<Entry>, AuditError> {
         self.run(|conn| {
             let last = conn.statement(LAST).map_err(Attempt::Retry)?;
             let insert = conn.statement(&insert_sql()).map_err(Attempt::Retry)?;
@@ -162,7 +141,7 @@ impl PgLog {
                 )),
                 None => None,
             };
-            let (records, entries) = Record::chain(last, events, now, key);
+            let (records, entries) = chain(last);
             let column = |f: fn(&Record) -> &String| -> Vec<&str> {
                 records.iter().map(|r| f(r).as_str()).collect()
             };
@@ -232,7 +211,7 @@ impl PgLog {
         self.run(|conn| {
             let rows = conn.client.query(&sql, &params).map_err(Attempt::Retry)?;
             rows.iter()
-                .map(|r| record(r).map_err(Attempt::Retry))
+                .map(|r| Record::read(r).map_err(Attempt::Retry))
                 .collect()
         })
     }
@@ -267,7 +246,7 @@ impl PgLog {
                 }
                 for r in &rows {
                     started = true;
-                    each(record(r).map_err(Attempt::Final)?);
+                    each(Record::read(r).map_err(Attempt::Final)?);
                 }
             }
             tx.commit().map_err(Attempt::Final)?;
@@ -295,9 +274,9 @@ mod tests {
 
     use postgres::Client;
 
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
 
-    use super::super::{Action, AuditKey, AuditLog, Backend, Verification};
+    use super::super::{Action, AuditKey, AuditLog, Backend, Event, Verification};
     use super::*;
     use crate::types::DocId;
 

@@ -2,10 +2,9 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record};
+use super::{since_text, storable, AuditError, AuditFilter, Chain, Entry, Record};
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE audit (
@@ -49,21 +48,6 @@ pub(super) struct SqliteLog {
     path: String,
 }
 
-fn record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
-    Ok(Record {
-        seq: r.get(0)?,
-        at: r.get(1)?,
-        actor: r.get(2)?,
-        address: r.get(3)?,
-        action: r.get(4)?,
-        documents: r.get(5)?,
-        detail: r.get(6)?,
-        prev: r.get(7)?,
-        hash: r.get(8)?,
-        mac: r.get(9)?,
-    })
-}
-
 impl SqliteLog {
     pub(super) fn open(path: &Path) -> Result<Self, AuditError> {
         let p = path.display().to_string();
@@ -85,16 +69,11 @@ impl SqliteLog {
 
     /// Append in one `BEGIN IMMEDIATE` transaction: SQLite's write lock
     /// orders the writers.
-    pub(super) fn append_all(
-        &self,
-        events: &[Event],
-        now: &mut dyn FnMut() -> DateTime<Utc>,
-        key: Option<&AuditKey>,
-    ) -> Result<Vec<Entry>, AuditError> {
+    pub(super) fn append_all(&self, chain: &mut Chain<'_>) -> Result<Vec<Entry>, AuditError> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(self.db())?;
-        let r = self.append_in_transaction(events, now, key);
+        let r = self.append_in_transaction(chain);
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if let Err(e) = self.conn.execute_batch(end) {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -103,18 +82,13 @@ impl SqliteLog {
         r
     }
 
-    fn append_in_transaction(
-        &self,
-        events: &[Event],
-        now: &mut dyn FnMut() -> DateTime<Utc>,
-        key: Option<&AuditKey>,
-    ) -> Result<Vec<Entry>, AuditError> {
+    fn append_in_transaction(&self, chain: &mut Chain<'_>) -> Result<Vec<Entry>, AuditError> {
         let last: Option<(i64, String)> = self
             .conn
             .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
             .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
             .map_err(self.db())?;
-        let (records, entries) = Record::chain(last, events, now, key);
+        let (records, entries) = chain(last);
         let mut st = self
             .conn
             .prepare_cached(&format!(
@@ -163,7 +137,7 @@ impl SqliteLog {
                     // Beyond i64 (usize::MAX) wraps negative: no limit.
                     filter.limit as i64
                 ],
-                record,
+                |r| Record::read(r),
             )
             .map_err(self.db())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
@@ -177,7 +151,7 @@ impl SqliteLog {
             .map_err(self.db())?;
         let mut rows = st.query([]).map_err(self.db())?;
         while let Some(r) = rows.next().map_err(self.db())? {
-            each(record(r).map_err(self.db())?);
+            each(Record::read(r).map_err(self.db())?);
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ use super::{
     effective_type, BatchCounts, BatchRecord, BatchStatus, CatalogError, DocMeta, DocumentRecord,
     FileOutcome, PageRecord, SourceRecord,
 };
+use crate::db::row::Columns;
 use crate::metadata::{Correction, CorrectionChange, Extracted};
 use crate::ocr::digits::NumberReading;
 use crate::types::{BatchId, BlobId, DocId, TextSource, Word};
@@ -187,6 +188,17 @@ pub(crate) struct CorrectionRow {
 }
 
 impl CorrectionRow {
+    /// The [`CORRECTION_COLUMNS`] of a row, from column `first` on.
+    pub fn read<R: Columns>(r: &R, first: usize) -> Result<Self, R::Error> {
+        Ok(CorrectionRow {
+            date: r.opt_text(first)?,
+            doc_type: r.opt_text(first + 1)?,
+            title: r.opt_text(first + 2)?,
+            by: r.opt_text(first + 3)?,
+            at: r.opt_time(first + 4)?,
+        })
+    }
+
     pub fn into_correction(self) -> Result<Correction, Bad> {
         Ok(Correction {
             date: self
@@ -227,7 +239,33 @@ pub(crate) struct DocumentRow {
     pub correction: CorrectionRow,
 }
 
+/// The columns of a document, in the order [`DocumentRow`] holds them
+/// (`extracted` as JSON text: `{extracted}` is how the backend writes that).
+pub(crate) fn document_columns(extracted: &str) -> String {
+    format!(
+        "sha256, size, media_type, title, branch, doc_type, page_count, created_at, {extracted},
+         revision, {CORRECTION_COLUMNS}"
+    )
+}
+
 impl DocumentRow {
+    /// A row of [`document_columns`].
+    pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
+        Ok(DocumentRow {
+            sha256: r.text(0)?,
+            size: r.int(1)?,
+            media_type: r.text(2)?,
+            title: r.text(3)?,
+            branch: r.text(4)?,
+            doc_type: r.text(5)?,
+            page_count: r.int(6)?,
+            created_at: r.time(7)?,
+            extracted: r.opt_text(8)?,
+            revision: r.int(9)?,
+            correction: CorrectionRow::read(r, 10)?,
+        })
+    }
+
     /// The document as recorded: staff's corrections over what was read
     /// and what was given at import.
     pub fn into_record(self, id: DocId, sources: Vec<SourceRecord>) -> Result<DocumentRecord, Bad> {
@@ -279,6 +317,24 @@ pub(crate) struct PageRow {
 }
 
 impl PageRow {
+    /// A row of the page columns (number, source, text, confidence, words,
+    /// rotation, width, height, language, skew, numbers; JSON as text).
+    pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
+        Ok(PageRow {
+            number: r.int(0)?,
+            source: r.text(1)?,
+            text: r.text(2)?,
+            confidence: r.real(3)? as f32,
+            words: r.text(4)?,
+            rotation: r.int(5)?,
+            width: r.int(6)?,
+            height: r.int(7)?,
+            language: r.text(8)?,
+            skew: r.real(9)? as f32,
+            numbers: r.text(10)?,
+        })
+    }
+
     pub fn into_record(self) -> Result<PageRecord, Bad> {
         Ok(PageRecord {
             number: int("pages.number", self.number)?,
@@ -313,6 +369,17 @@ pub(crate) struct SourceRow {
 }
 
 impl SourceRow {
+    /// A row of path, branch, doc_type, batch_id, imported_at.
+    pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
+        Ok(SourceRow {
+            path: r.text(0)?,
+            branch: r.text(1)?,
+            doc_type: r.text(2)?,
+            batch: r.int(3)?,
+            imported_at: r.time(4)?,
+        })
+    }
+
     pub fn into_record(self) -> Result<SourceRecord, Bad> {
         Ok(SourceRecord {
             path: self.path,
@@ -344,6 +411,20 @@ pub(crate) struct BatchRow {
 }
 
 impl BatchRow {
+    /// A row of [`BATCH_COLUMNS`].
+    pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
+        Ok(BatchRow {
+            id: r.int(0)?,
+            started_at: r.time(1)?,
+            finished_at: r.opt_time(2)?,
+            status: r.text(3)?,
+            branch: r.text(4)?,
+            doc_type: r.text(5)?,
+            inputs: r.text(6)?,
+            counts: [r.int(7)?, r.int(8)?, r.int(9)?, r.int(10)?, r.int(11)?],
+        })
+    }
+
     pub fn into_record(self) -> Result<BatchRecord, Bad> {
         let status = match self.status.as_str() {
             "running" => BatchStatus::Running,
@@ -413,6 +494,18 @@ pub(crate) struct CheckRowRaw {
 }
 
 impl CheckRowRaw {
+    /// A row of id, sha256, size, indexed, verified_at, first source.
+    pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
+        Ok(CheckRowRaw {
+            id: r.int(0)?,
+            sha256: r.text(1)?,
+            size: r.int(2)?,
+            indexed: r.flag(3)?,
+            verified_at: r.opt_time(4)?,
+            first_source: r.opt_text(5)?,
+        })
+    }
+
     pub fn into_record(self) -> Result<super::CheckRow, Bad> {
         Ok(super::CheckRow {
             id: DocId(self.id),
@@ -435,4 +528,25 @@ pub(crate) fn stats(counts: [i64; 4]) -> Result<super::CatalogStats, Bad> {
         sources: n(sources)?,
         batches: n(batches)?,
     })
+}
+
+/// The columns of a batch's file, in the order [`file_from`] reads them.
+pub(crate) const FILE_COLUMNS: &str =
+    "f.batch_id, f.path, f.status, f.document_id, f.error, f.retried_in";
+
+/// A file of a batch, from a row of [`FILE_COLUMNS`].
+pub(crate) fn file_from<R: Columns>(r: &R) -> Result<super::BatchFile, R::Error> {
+    Ok(super::BatchFile {
+        batch: BatchId(r.int(0)?),
+        path: r.text(1)?,
+        status: r.text(2)?,
+        document: r.opt_int(3)?.map(DocId),
+        error: r.opt_text(4)?,
+        retried_in: r.opt_int(5)?.map(BatchId),
+    })
+}
+
+/// The totals, from a row of their four counts.
+pub(crate) fn stats_from<R: Columns>(r: &R) -> Result<[i64; 4], R::Error> {
+    Ok([r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?])
 }

@@ -12,6 +12,7 @@
 
 pub mod pg;
 pub mod retry;
+pub mod row;
 pub mod sqlite;
 pub mod url;
 

@@ -567,28 +567,15 @@ impl Catalog for PgCatalog {
         self.read(|db| {
             let Some(r) = db.query_opt(
                 &format!(
-                    "SELECT sha256, size, media_type, title, branch, doc_type, page_count,
-                            created_at, extracted::text, revision, {CORRECTION_COLUMNS}
-                     FROM documents WHERE id = $1"
+                    "SELECT {} FROM documents WHERE id = $1",
+                    stored::document_columns("extracted::text")
                 ),
                 &[&id.0],
             )?
             else {
                 return Ok(None);
             };
-            let row = DocumentRow {
-                sha256: r.try_get(0)?,
-                size: r.try_get(1)?,
-                media_type: r.try_get(2)?,
-                title: r.try_get(3)?,
-                branch: r.try_get(4)?,
-                doc_type: r.try_get(5)?,
-                page_count: r.try_get::<_, i32>(6)?.into(),
-                created_at: r.try_get(7)?,
-                extracted: r.try_get(8)?,
-                revision: r.try_get(9)?,
-                correction: correction_from(&r, 10)?,
-            };
+            let row = DocumentRow::read(&r)?;
             Ok(Some(row.into_record(id, sources_of(db, id)?)?))
         })
     }
@@ -736,7 +723,7 @@ impl Catalog for PgCatalog {
                     &[&id.0],
                 )?
                 .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
-            let old = correction_from(&row, 0)?.into_correction()?;
+            let old = CorrectionRow::read(&row, 0)?.into_correction()?;
             let new = stamp(&old, change, by, at);
             let (date, doc_type) = CorrectionRow::date_and_type(&new);
             db.execute(
@@ -764,8 +751,7 @@ impl Catalog for PgCatalog {
                         (SELECT count(*) FROM sources), (SELECT count(*) FROM batches)",
                 &[],
             )?;
-            let n = |i: usize| r.try_get::<_, i64>(i);
-            Ok(stored::stats([n(0)?, n(1)?, n(2)?, n(3)?])?)
+            Ok(stored::stats(stored::stats_from(&r)?)?)
         })
     }
 
@@ -783,17 +769,7 @@ impl Catalog for PgCatalog {
                 &[&self.node],
             )?
             .iter()
-            .map(|r| {
-                Ok(stored::CheckRowRaw {
-                    id: r.try_get(0)?,
-                    sha256: r.try_get(1)?,
-                    size: r.try_get(2)?,
-                    indexed: r.try_get(3)?,
-                    verified_at: r.try_get(4)?,
-                    first_source: r.try_get(5)?,
-                }
-                .into_record()?)
-            })
+            .map(|r| Ok(stored::CheckRowRaw::read(r)?.into_record()?))
             .collect()
         })
     }

@@ -3,28 +3,18 @@
 use ::postgres::Row;
 
 use super::{bad, Db, Fail, Res};
-use crate::catalog::stored::{words_to_json, Bad, BatchRow, CorrectionRow, PageRow, SourceRow};
+use crate::catalog::stored::{self, words_to_json, Bad, BatchRow, PageRow, SourceRow};
 use crate::catalog::{BatchFile, BatchRecord, PageRecord, SourceRecord};
-use crate::types::{BatchId, DocId};
+use crate::types::DocId;
 
-pub(super) use crate::catalog::stored::{blob, int, json, ms, opt, CORRECTION_COLUMNS};
+pub(super) use crate::catalog::stored::{
+    blob, int, json, ms, opt, CORRECTION_COLUMNS, FILE_COLUMNS,
+};
 
 impl From<Bad> for Fail {
     fn from(b: Bad) -> Self {
         Fail::Bad(b.what, b.detail)
     }
-}
-
-/// Staff's corrections from the [`CORRECTION_COLUMNS`] of a row, from
-/// column `first` on.
-pub(super) fn correction_from(row: &Row, first: usize) -> Res<CorrectionRow> {
-    Ok(CorrectionRow {
-        date: row.try_get(first)?,
-        doc_type: row.try_get(first + 1)?,
-        title: row.try_get(first + 2)?,
-        by: row.try_get(first + 3)?,
-        at: row.try_get(first + 4)?,
-    })
 }
 
 /// The columns of a page, JSON as text, in the order [`PageRow`] holds them.
@@ -33,20 +23,7 @@ pub(super) const PAGE_COLUMNS: &str =
                                        height, language, skew, numbers::text";
 
 pub(super) fn page_from(row: &Row) -> Res<PageRecord> {
-    Ok(PageRow {
-        number: row.try_get::<_, i32>(0)?.into(),
-        source: row.try_get(1)?,
-        text: row.try_get(2)?,
-        confidence: row.try_get(3)?,
-        words: row.try_get(4)?,
-        rotation: row.try_get::<_, i32>(5)?.into(),
-        width: row.try_get(6)?,
-        height: row.try_get(7)?,
-        language: row.try_get(8)?,
-        skew: row.try_get(9)?,
-        numbers: row.try_get(10)?,
-    }
-    .into_record()?)
+    Ok(PageRow::read(row)?.into_record()?)
 }
 
 pub(super) fn pages_of(db: &mut Db, id: DocId) -> Res<Vec<PageRecord>> {
@@ -104,16 +81,7 @@ pub(super) fn sources_of(db: &mut Db, id: DocId) -> Res<Vec<SourceRecord>> {
         &[&id.0],
     )?
     .iter()
-    .map(|r| {
-        Ok(SourceRow {
-            path: r.try_get(0)?,
-            branch: r.try_get(1)?,
-            doc_type: r.try_get(2)?,
-            batch: r.try_get(3)?,
-            imported_at: r.try_get(4)?,
-        }
-        .into_record()?)
-    })
+    .map(|r| Ok(SourceRow::read(r)?.into_record()?))
     .collect()
 }
 
@@ -159,24 +127,7 @@ pub(super) fn insert_source(
 }
 
 pub(super) fn batch_from(r: &Row) -> Res<BatchRecord> {
-    let counter = |i: usize| r.try_get::<_, i64>(i);
-    Ok(BatchRow {
-        id: r.try_get(0)?,
-        started_at: r.try_get(1)?,
-        finished_at: r.try_get(2)?,
-        status: r.try_get(3)?,
-        branch: r.try_get(4)?,
-        doc_type: r.try_get(5)?,
-        inputs: r.try_get(6)?,
-        counts: [
-            counter(7)?,
-            counter(8)?,
-            counter(9)?,
-            counter(10)?,
-            counter(11)?,
-        ],
-    }
-    .into_record()?)
+    Ok(BatchRow::read(r)?.into_record()?)
 }
 
 /// The columns of a batch (its inputs as JSON text), in the order
@@ -186,18 +137,8 @@ pub(super) const BATCH_COLUMNS: &str = "id, started_at, finished_at, status, bra
                                         pages";
 
 pub(super) fn file_from(r: &Row) -> Res<BatchFile> {
-    Ok(BatchFile {
-        batch: BatchId(r.try_get(0)?),
-        path: r.try_get(1)?,
-        status: r.try_get(2)?,
-        document: r.try_get::<_, Option<i64>>(3)?.map(DocId),
-        error: r.try_get(4)?,
-        retried_in: r.try_get::<_, Option<i64>>(5)?.map(BatchId),
-    })
+    Ok(stored::file_from(r)?)
 }
-
-pub(super) const FILE_COLUMNS: &str =
-    "f.batch_id, f.path, f.status, f.document_id, f.error, f.retried_in";
 
 pub(super) fn ids_from(rows: Vec<Row>) -> Res<Vec<DocId>> {
     rows.iter().map(|r| Ok(DocId(r.try_get(0)?))).collect()

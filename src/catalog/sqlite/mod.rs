@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::stored::{
@@ -36,46 +35,6 @@ pub struct SqliteCatalog {
 /// Times are stored as RFC 3339 text, to the millisecond.
 fn ts(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// A stored time, read.
-struct Stamp(DateTime<Utc>);
-
-/// A stored time that does not read as one.
-#[derive(Debug)]
-struct BadTime(String);
-
-impl std::fmt::Display for BadTime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BadTime {}
-
-impl FromSql for Stamp {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let s = value.as_str()?;
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| Stamp(t.with_timezone(&Utc)))
-            .map_err(|e| FromSqlError::Other(Box::new(BadTime(format!("{s:?}: {e}")))))
-    }
-}
-
-fn stamp_opt(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    Ok(r.get::<_, Option<Stamp>>(i)?.map(|s| s.0))
-}
-
-/// Staff's corrections from the [`CORRECTION_COLUMNS`] of a row, from
-/// column `first` on.
-fn correction_row(r: &rusqlite::Row, first: usize) -> rusqlite::Result<CorrectionRow> {
-    Ok(CorrectionRow {
-        date: r.get(first)?,
-        doc_type: r.get(first + 1)?,
-        title: r.get(first + 2)?,
-        by: r.get(first + 3)?,
-        at: stamp_opt(r, first + 4)?,
-    })
 }
 
 impl SqliteCatalog {
@@ -126,7 +85,9 @@ impl SqliteCatalog {
     /// A database error, or a stored time that does not read as one.
     fn err(&self) -> impl Fn(rusqlite::Error) -> CatalogError + '_ {
         move |source| match &source {
-            rusqlite::Error::FromSqlConversionFailure(_, _, e) if e.is::<BadTime>() => {
+            rusqlite::Error::FromSqlConversionFailure(_, _, e)
+                if e.is::<crate::db::row::BadTime>() =>
+            {
                 Bad::new("timestamp", e).at(&self.path)
             }
             _ => CatalogError::Db {
@@ -155,15 +116,7 @@ impl SqliteCatalog {
             )
             .map_err(self.err())?;
         let rows = stmt
-            .query_map([id.0], |r| {
-                Ok(SourceRow {
-                    path: r.get(0)?,
-                    branch: r.get(1)?,
-                    doc_type: r.get(2)?,
-                    batch: r.get(3)?,
-                    imported_at: r.get::<_, Stamp>(4)?.0,
-                })
-            })
+            .query_map([id.0], |r| SourceRow::read(r))
             .map_err(self.err())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.err())?;
@@ -178,18 +131,7 @@ impl SqliteCatalog {
         arg: Option<i64>,
     ) -> Result<Vec<BatchRecord>, CatalogError> {
         let sql = format!("SELECT {BATCH_COLUMNS} FROM batches {where_clause} ORDER BY id");
-        let map = |r: &rusqlite::Row| {
-            Ok(BatchRow {
-                id: r.get(0)?,
-                started_at: r.get::<_, Stamp>(1)?.0,
-                finished_at: stamp_opt(r, 2)?,
-                status: r.get(3)?,
-                branch: r.get(4)?,
-                doc_type: r.get(5)?,
-                inputs: r.get(6)?,
-                counts: [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?],
-            })
-        };
+        let map = |r: &rusqlite::Row| BatchRow::read(r);
         let rows = self.query_rows(&sql, arg, map)?;
         rows.into_iter()
             .map(|r| r.into_record().map_err(self.bad()))
@@ -199,20 +141,8 @@ impl SqliteCatalog {
 
 impl SqliteCatalog {
     fn query_files(&self, tail: &str, arg: Option<i64>) -> Result<Vec<BatchFile>, CatalogError> {
-        let sql = format!(
-            "SELECT f.batch_id, f.path, f.status, f.document_id, f.error, f.retried_in
-             FROM batch_files f {tail}"
-        );
-        let map = |r: &rusqlite::Row| {
-            Ok(BatchFile {
-                batch: BatchId(r.get(0)?),
-                path: r.get(1)?,
-                status: r.get(2)?,
-                document: r.get::<_, Option<i64>>(3)?.map(DocId),
-                error: r.get(4)?,
-                retried_in: r.get::<_, Option<i64>>(5)?.map(BatchId),
-            })
-        };
+        let sql = format!("SELECT {} FROM batch_files f {tail}", stored::FILE_COLUMNS);
+        let map = |r: &rusqlite::Row| stored::file_from(r);
         self.query_rows(&sql, arg, map)
     }
 
@@ -545,28 +475,10 @@ impl Catalog for SqliteCatalog {
         let row: Option<DocumentRow> = self
             .conn
             .prepare_cached(&format!(
-                "SELECT sha256, size, media_type, title, branch, doc_type, page_count, created_at,
-                        extracted, revision, {CORRECTION_COLUMNS}
-                 FROM documents WHERE id = ?1"
+                "SELECT {} FROM documents WHERE id = ?1",
+                stored::document_columns("extracted")
             ))
-            .and_then(|mut s| {
-                s.query_row([id.0], |r| {
-                    Ok(DocumentRow {
-                        sha256: r.get(0)?,
-                        size: r.get(1)?,
-                        media_type: r.get(2)?,
-                        title: r.get(3)?,
-                        branch: r.get(4)?,
-                        doc_type: r.get(5)?,
-                        page_count: r.get(6)?,
-                        created_at: r.get::<_, Stamp>(7)?.0,
-                        extracted: r.get(8)?,
-                        revision: r.get(9)?,
-                        correction: correction_row(r, 10)?,
-                    })
-                })
-                .optional()
-            })
+            .and_then(|mut s| s.query_row([id.0], |r| DocumentRow::read(r)).optional())
             .map_err(self.err())?;
         let Some(row) = row else {
             return Ok(None);
@@ -603,21 +515,7 @@ impl Catalog for SqliteCatalog {
             )
             .map_err(self.err())?;
         let rows: Vec<PageRow> = stmt
-            .query_map([id.0], |r| {
-                Ok(PageRow {
-                    number: r.get(0)?,
-                    source: r.get(1)?,
-                    text: r.get(2)?,
-                    confidence: r.get::<_, f64>(3)? as f32,
-                    words: r.get(4)?,
-                    rotation: r.get(5)?,
-                    width: r.get(6)?,
-                    height: r.get(7)?,
-                    language: r.get(8)?,
-                    skew: r.get::<_, f64>(9)? as f32,
-                    numbers: r.get(10)?,
-                })
-            })
+            .query_map([id.0], |r| PageRow::read(r))
             .map_err(self.err())?
             .collect::<Result<_, _>>()
             .map_err(self.err())?;
@@ -749,7 +647,10 @@ impl Catalog for SqliteCatalog {
             .prepare_cached(&format!(
                 "SELECT {CORRECTION_COLUMNS} FROM documents WHERE id = ?1"
             ))
-            .and_then(|mut s| s.query_row([id.0], |r| correction_row(r, 0)).optional())
+            .and_then(|mut s| {
+                s.query_row([id.0], |r| CorrectionRow::read(r, 0))
+                    .optional()
+            })
             .map_err(self.err())?;
         let old = old
             .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?
@@ -786,16 +687,7 @@ impl Catalog for SqliteCatalog {
             )
             .map_err(self.err())?;
         let rows: Vec<stored::CheckRowRaw> = stmt
-            .query_map([], |r| {
-                Ok(stored::CheckRowRaw {
-                    id: r.get(0)?,
-                    sha256: r.get(1)?,
-                    size: r.get(2)?,
-                    indexed: r.get(3)?,
-                    verified_at: stamp_opt(r, 4)?,
-                    first_source: r.get(5)?,
-                })
-            })
+            .query_map([], |r| stored::CheckRowRaw::read(r))
             .map_err(self.err())?
             .collect::<Result<_, _>>()
             .map_err(self.err())?;
@@ -860,7 +752,7 @@ impl Catalog for SqliteCatalog {
                 "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages),
                         (SELECT count(*) FROM sources), (SELECT count(*) FROM batches)",
                 [],
-                |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]),
+                |r| stored::stats_from(r),
             )
             .map_err(self.err())?;
         stored::stats(counts).map_err(self.bad())
