@@ -23,8 +23,9 @@ PACKAGES=(
   python3 python3-venv
 )
 if [ "${1:-}" = "test" ]; then
-  # the shared-archive tests run a real PostgreSQL server (on loopback)
-  PACKAGES+=(postgresql)
+  # the shared-archive tests run a real PostgreSQL server (on loopback),
+  # with TLS on a certificate openssl makes
+  PACKAGES+=(postgresql openssl)
 fi
 if [ "${1:-}" = "eval" ]; then
   # pango-view shapes Arabic; Pillow (Debian's, for /usr/bin/python3) degrades pages

@@ -8,7 +8,10 @@
 #   scripts/services.sh stop     stop both
 #   scripts/services.sh stop-garage | start-garage | stop-pg | start-pg   (outage tests)
 #
-# Settings printed: ARSHIF_TEST_PG (a postgres:// URL), AWS_ENDPOINT_URL,
+# Settings printed: ARSHIF_TEST_PG (a postgres:// URL), ARSHIF_TEST_PG_CA
+# (the root certificate of the server's TLS certificate: PostgreSQL runs
+# with ssl=on, and a URL with sslmode=verify-full&sslrootcert=THAT reaches it
+# over TLS; without sslmode the connection stays plain), AWS_ENDPOINT_URL,
 # AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, ARSHIF_TEST_BUCKET.
 # Garage's binary comes from scripts/install-garage.sh (built once, cached).
 set -euo pipefail
@@ -39,6 +42,29 @@ else
   PGDATA_DIR="${ARSHIF_PG_DATA:-$DIR/pg}"
 fi
 
+# A test CA and a server certificate it signs (for 127.0.0.1 and
+# localhost), in the data directory, made once.
+pg_certs() {
+  local data="$PGDATA_DIR"
+  [ -f "$data/server.crt" ] && [ -f "$data/arshif-ca.crt" ] && return 0
+  local tmp
+  tmp="$(mktemp -d)"
+  openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 3650 \
+    -subj "/CN=arshif test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.crt" 2>/dev/null
+  openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -subj "/CN=127.0.0.1" -keyout "$tmp/server.key" -out "$tmp/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >"$tmp/ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$tmp/ext" -out "$tmp/server.crt" 2>/dev/null
+  install -m 600 "$tmp/server.key" "$data/server.key"
+  install -m 644 "$tmp/server.crt" "$data/server.crt"
+  install -m 644 "$tmp/ca.crt" "$data/arshif-ca.crt"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$data/server.key" "$data/server.crt" "$data/arshif-ca.crt"; fi
+  rm -rf "$tmp"
+}
+
 pg_start() {
   local data="$PGDATA_DIR"
   if [ ! -f "$data/PG_VERSION" ]; then
@@ -46,9 +72,15 @@ pg_start() {
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$data"; chmod 700 "$data"; fi
     as_pg "$PGBIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/pg-initdb.log"
   fi
+  pg_certs
+  # A server started before it had TLS is started again with it.
+  if as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1 \
+      && ! grep -q "ssl=on" "$data/postmaster.opts" 2>/dev/null; then
+    as_pg "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  fi
   if ! as_pg "$PGBIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_pg "$PGBIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-      -o "-p $PG_PORT -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+      -o "-p $PG_PORT -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key" start >/dev/null
   fi
 }
 
@@ -126,6 +158,7 @@ garage_stop() {
 
 print_env() {
   echo "ARSHIF_TEST_PG=postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  echo "ARSHIF_TEST_PG_CA=$PGDATA_DIR/arshif-ca.crt"
   echo "AWS_ENDPOINT_URL=http://127.0.0.1:$S3_PORT"
   cat "$DIR/garage/keys.env" 2>/dev/null || true
   echo "AWS_REGION=garage"

@@ -34,10 +34,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, CatalogError, PgCatalog, SqliteCatalog};
+use crate::db::pg::PgPool;
 use crate::index::{IndexError, IndexState, SearchIndex};
 use crate::store::{BlobStore, LocalStore, S3Config, S3Store, StoreError};
 use crate::types::DocId;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The newest archive format this build reads and writes: 1 is a
 /// self-contained archive, 2 a node of a shared archive (older builds,
@@ -127,7 +128,15 @@ pub struct Archive {
     root: PathBuf,
     store: Arc<dyn BlobStore>,
     shared: Option<SharedArchive>,
+    /// A node's connections to the shared catalog, made on first use and
+    /// shared by every clone (see [`Archive::catalog_pool`]).
+    catalog_pool: Arc<Mutex<Option<PgPool>>>,
 }
+
+/// Most connections to the shared catalog one node process holds at once
+/// (its catalogs, work-queue threads and server requests together); a
+/// caller beyond waits for one to be given back.
+pub const CATALOG_POOL_SIZE: u32 = 32;
 
 impl std::fmt::Debug for Archive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -367,6 +376,7 @@ impl Archive {
             root: root.to_path_buf(),
             store,
             shared,
+            catalog_pool: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -375,18 +385,40 @@ impl Archive {
         self.shared.as_ref()
     }
 
-    /// A connection to the shared catalog's work queue.
+    /// A connection to the shared catalog's work queue (from the node's
+    /// pool).
     pub fn queue(&self) -> Result<PgCatalog, ArchiveError> {
         match &self.shared {
-            Some(sh) => Ok(PgCatalog::open(
-                &catalog_url_with_password(&sh.catalog_url),
-                &sh.node,
-            )?),
+            Some(sh) => Ok(PgCatalog::from_pool(&self.pg_pool(sh)?, &sh.node)?),
             None => Err(ArchiveError::NotShared {
                 dir: self.root.clone(),
                 what: "the work queue needs a shared PostgreSQL catalog (init --catalog postgres://… --store s3://…)",
             }),
         }
+    }
+
+    /// The node's pool of connections to the shared catalog (at most
+    /// [`CATALOG_POOL_SIZE`]; a broken connection is dropped, never handed
+    /// out again); `None` for a self-contained archive. Made, and the
+    /// catalog's schema brought up to date, on first use.
+    pub fn catalog_pool(&self) -> Result<Option<PgPool>, ArchiveError> {
+        match &self.shared {
+            Some(sh) => Ok(Some(self.pg_pool(sh)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn pg_pool(&self, sh: &SharedArchive) -> Result<PgPool, ArchiveError> {
+        let mut slot = self.catalog_pool.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pool) = slot.as_ref() {
+            return Ok(pool.clone());
+        }
+        let pool = PgCatalog::pool(
+            &catalog_url_with_password(&sh.catalog_url),
+            CATALOG_POOL_SIZE,
+        )?;
+        *slot = Some(pool.clone());
+        Ok(pool)
     }
 
     /// A listener for changes to the shared catalog.
@@ -407,14 +439,14 @@ impl Archive {
         self.store.as_ref()
     }
 
-    /// A new connection to the catalog (one per thread).
+    /// A connection to the catalog (one per thread): a new one to the
+    /// archive's file, or on a node one from its pool of connections to
+    /// the shared catalog ([`Archive::catalog_pool`]), given back when
+    /// dropped.
     pub fn catalog(&self) -> Result<Box<dyn Catalog>, ArchiveError> {
         Ok(match &self.shared {
             None => Box::new(SqliteCatalog::open(&self.root.join("catalog.sqlite"))?),
-            Some(sh) => Box::new(PgCatalog::open(
-                &catalog_url_with_password(&sh.catalog_url),
-                &sh.node,
-            )?),
+            Some(sh) => Box::new(PgCatalog::from_pool(&self.pg_pool(sh)?, &sh.node)?),
         })
     }
 

@@ -17,6 +17,7 @@ pub mod bag;
 pub mod calendar;
 pub mod catalog;
 pub mod check;
+pub mod db;
 pub mod extract;
 pub mod index;
 pub mod ingest;

@@ -69,15 +69,19 @@ pub enum AuditError {
     #[error("audit log in {url}: {source}")]
     Pg {
         /// The database URL, without any password (see
-        /// [`crate::catalog::url_for_display`]).
+        /// [`crate::db::url::url_for_display`]).
         url: String,
         #[source]
         source: ::postgres::Error,
     },
     /// A PostgreSQL audit log cannot be set up as asked (no schema named,
-    /// a bad stored version).
+    /// a bad stored version, TLS settings).
     #[error("audit log in {url}: {detail}")]
     Setup { url: String, detail: String },
+    /// No connection to a PostgreSQL audit log's database could be had in
+    /// time (the server is down).
+    #[error("audit log in {url}: no connection: {detail}")]
+    Unavailable { url: String, detail: String },
     #[error("audit entry {seq}: bad stored value: {detail}")]
     BadEntry { seq: i64, detail: String },
     #[error("audit log {path} has schema version {found}, newer than this arshif supports ({supported}); upgrade arshif")]
@@ -96,7 +100,47 @@ pub enum AuditError {
 }
 
 /// The SQLite audit database's schema version (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = sqlite::SCHEMA_VERSION;
+
+impl From<crate::db::DbError> for AuditError {
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match e {
+            DbError::Pg { url, source } => AuditError::Pg { url, source },
+            DbError::Sqlite { path, source } => AuditError::Db { path, source },
+            DbError::NewerSchema {
+                path,
+                found,
+                supported,
+            } => AuditError::NewerSchema {
+                path,
+                found,
+                supported,
+            },
+            DbError::Setup { url, what, detail } => AuditError::Setup {
+                url,
+                detail: format!("the {what} {detail}"),
+            },
+            DbError::Tls { url, detail } => AuditError::Setup {
+                url,
+                detail: format!("TLS: {detail}"),
+            },
+            DbError::Pool { url, detail } => AuditError::Unavailable { url, detail },
+        }
+    }
+}
+
+impl AuditError {
+    /// A lost or refused connection to the log's database (as opposed to a
+    /// query it rejected): worth waiting out, or answering "unavailable".
+    pub fn is_outage(&self) -> bool {
+        match self {
+            AuditError::Pg { source, .. } => crate::db::pg::is_outage(source),
+            AuditError::Unavailable { .. } => true,
+            _ => false,
+        }
+    }
+}
 
 /// The PostgreSQL audit table's schema version (`audit_schema_version` in
 /// `arshif_meta`; its own sequence).
@@ -292,6 +336,24 @@ fn storable(s: &str) -> String {
 }
 
 impl Record {
+    /// A stored record, from a row of its columns (`seq, at, actor,
+    /// address, action, documents, detail, prev, hash, mac`) in either
+    /// database.
+    fn read<R: crate::db::row::Columns>(r: &R) -> Result<Record, R::Error> {
+        Ok(Record {
+            seq: r.int(0)?,
+            at: r.text(1)?,
+            actor: r.text(2)?,
+            address: r.text(3)?,
+            action: r.text(4)?,
+            documents: r.text(5)?,
+            detail: r.text(6)?,
+            prev: r.text(7)?,
+            hash: r.text(8)?,
+            mac: r.opt_text(9)?,
+        })
+    }
+
     /// The hash the record's fields call for.
     fn computed_hash(&self) -> String {
         entry_hash([
@@ -389,6 +451,11 @@ impl Record {
         })
     }
 }
+
+/// What an append stores after the last entry (its seq and hash; none for
+/// the first): the records to insert, and the entries the append returns.
+/// The backends store; chaining and hashing are done here.
+type Chain<'a> = dyn FnMut(Option<(i64, String)>) -> (Vec<Record>, Vec<Entry>) + 'a;
 
 /// The walk of [`AuditLog::verify`]: fed the stored records in `seq` order.
 struct ChainCheck<'a> {
@@ -634,9 +701,10 @@ impl AuditLog {
             return Ok(Vec::new());
         }
         let key = self.key.as_ref();
+        let mut chain = |last: Option<(i64, String)>| Record::chain(last, events, now, key);
         match &self.backend {
-            Backend::Sqlite(s) => s.append_all(events, now, key),
-            Backend::Pg(p) => p.append_all(events, now, key),
+            Backend::Sqlite(s) => s.append_all(&mut chain),
+            Backend::Pg(p) => p.append_all(&mut chain),
         }
     }
 
@@ -724,605 +792,7 @@ fn since_text(filter: &AuditFilter) -> Option<String> {
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-/// The tamperer's tools, for the tests of both backends: whoever can write
-/// the log's database rewrites it, recomputing every hash as arshif would,
-/// but without the key.
 #[cfg(test)]
-pub(crate) mod tamper {
-    use super::*;
-
-    impl AuditLog {
-        /// Every stored record, in order.
-        pub(crate) fn records(&self) -> Vec<Record> {
-            let mut out = Vec::new();
-            match &self.backend {
-                Backend::Sqlite(s) => s.walk(&mut |r| out.push(r)).unwrap(),
-                Backend::Pg(p) => p.walk(&mut |r| out.push(r)).unwrap(),
-            }
-            out
-        }
-    }
-
-    /// What the rewritten entries' MACs become.
-    #[derive(Debug, Clone, Copy)]
-    pub(crate) enum Macs {
-        /// Left as they were (no longer matching).
-        Keep,
-        /// Removed, as if the entries were written without a key.
-        Strip,
-    }
-
-    /// Renumber from 1 and recompute every link and hash (and so every
-    /// entry's hash from the first changed one on); the MACs of entries
-    /// whose hash changed are handled as `macs` says.
-    fn rechain(records: Vec<Record>, macs: Macs) -> Vec<Record> {
-        let mut prev = GENESIS.to_string();
-        records
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut r)| {
-                r.seq = i as i64 + 1;
-                r.prev = prev.clone();
-                let hash = r.computed_hash();
-                if hash != r.hash {
-                    r.hash = hash;
-                    if let Macs::Strip = macs {
-                        r.mac = None;
-                    }
-                }
-                prev = r.hash.clone();
-                r
-            })
-            .collect()
-    }
-
-    /// Entries `from..=to` removed, the rest renumbered and rechained.
-    pub(crate) fn remove_middle(records: &[Record], from: i64, to: i64, macs: Macs) -> Vec<Record> {
-        let kept = records
-            .iter()
-            .filter(|r| r.seq < from || r.seq > to)
-            .cloned()
-            .collect();
-        rechain(kept, macs)
-    }
-
-    /// Entry `seq`'s actor changed, the chain recomputed after it.
-    pub(crate) fn change_actor(records: &[Record], seq: i64, macs: Macs) -> Vec<Record> {
-        let mut all = records.to_vec();
-        for r in all.iter_mut().filter(|r| r.seq == seq) {
-            r.actor = "someone else".into();
-        }
-        rechain(all, macs)
-    }
-
-    /// The last `n` entries cut (nothing else touched).
-    pub(crate) fn cut_tail(records: &[Record], n: usize) -> Vec<Record> {
-        records[..records.len().saturating_sub(n)].to_vec()
-    }
-
-    /// The MACs of entries `from` on removed (nothing else touched).
-    pub(crate) fn strip_macs(records: &[Record], from: i64) -> Vec<Record> {
-        records
-            .iter()
-            .cloned()
-            .map(|mut r| {
-                if r.seq >= from {
-                    r.mac = None;
-                }
-                r
-            })
-            .collect()
-    }
-
-    /// Replace a SQLite log's entries with `records`, past the guard.
-    pub(crate) fn write_sqlite(log: &AuditLog, records: &[Record]) {
-        let conn = log.connection();
-        conn.execute_batch(
-            "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;
-             DELETE FROM audit;",
-        )
-        .unwrap();
-        for r in records {
-            conn.execute(
-                "INSERT INTO audit (seq, at, actor, address, action, documents, detail, prev, hash, mac)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                rusqlite::params![
-                    r.seq,
-                    r.at,
-                    r.actor,
-                    r.address,
-                    r.action,
-                    r.documents,
-                    r.detail,
-                    r.prev,
-                    r.hash,
-                    r.mac
-                ],
-            )
-            .unwrap();
-        }
-    }
-
-    /// Seven entries and a checkpoint (the eighth), all with `key`, on a
-    /// clock shared by both backends' tests.
-    pub(crate) fn fill_keyed(log: &AuditLog) -> Checkpoint {
-        let start = DateTime::parse_from_rfc3339("2024-03-01T09:30:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let mut n = 0i64;
-        let mut now = move || {
-            n += 1;
-            start + chrono::Duration::milliseconds(n * 60_007)
-        };
-        for i in 0..7 {
-            let who = ["sara", "omar", "\u{1b}[2Jroot\nforged"][i % 3];
-            log.append_all_at(
-                &[Event::new(who, "10.0.0.5", Action::View).documents([DocId(i as i64)])],
-                &mut now,
-            )
-            .unwrap();
-        }
-        let (entry, c) = log
-            .checkpoint_at(
-                &Event::new("local:root", "local", Action::Checkpoint),
-                &mut now,
-            )
-            .unwrap();
-        assert_eq!(entry.seq, 8);
-        c
-    }
-
-    /// An attack and what verification finds after it: (seq, words of the
-    /// reason) or intact, without a key, with the key, and with the key
-    /// and the checkpoint of entry 8.
-    pub(crate) struct Scenario {
-        pub name: &'static str,
-        pub attack: fn(&[Record]) -> Vec<Record>,
-        pub unkeyed: Option<(i64, &'static str)>,
-        pub keyed: Option<(i64, &'static str)>,
-        pub checkpointed: Option<(i64, &'static str)>,
-    }
-
-    pub(crate) fn scenarios() -> Vec<Scenario> {
-        vec![
-            Scenario {
-                name: "four entries removed from the middle, hashes recomputed, stale MACs left",
-                attack: |r| remove_middle(r, 3, 6, Macs::Keep),
-                unkeyed: None,
-                keyed: Some((3, "MAC does not match the key")),
-                checkpointed: Some((3, "MAC does not match the key")),
-            },
-            Scenario {
-                name: "four entries removed from the middle, hashes recomputed, MACs stripped",
-                attack: |r| remove_middle(r, 3, 6, Macs::Strip),
-                unkeyed: None,
-                keyed: Some((4, "nor does any after entry 2")),
-                checkpointed: Some((
-                    8,
-                    "the log ends at entry 4, before the checkpoint's entry 8",
-                )),
-            },
-            Scenario {
-                name: "an entry changed, hashes recomputed, MACs stripped",
-                attack: |r| change_actor(r, 2, Macs::Strip),
-                unkeyed: None,
-                keyed: Some((8, "nor does any after entry 1")),
-                checkpointed: Some((8, "differs from the checkpoint")),
-            },
-            Scenario {
-                name: "every MAC stripped (the log made to look written before the key)",
-                attack: |r| strip_macs(r, 1),
-                unkeyed: None,
-                keyed: Some((8, "no entry carries a MAC")),
-                checkpointed: Some((8, "no entry carries a MAC")),
-            },
-            Scenario {
-                name: "the last two MACs stripped",
-                attack: |r| strip_macs(r, 7),
-                unkeyed: None,
-                keyed: Some((8, "nor does any after entry 6")),
-                checkpointed: Some((8, "nor does any after entry 6")),
-            },
-            Scenario {
-                name: "three entries cut from the end",
-                attack: |r| cut_tail(r, 3),
-                unkeyed: None,
-                keyed: None,
-                checkpointed: Some((
-                    8,
-                    "the log ends at entry 5, before the checkpoint's entry 8",
-                )),
-            },
-            Scenario {
-                name: "every entry cut",
-                attack: |r| cut_tail(r, 8),
-                unkeyed: None,
-                keyed: None,
-                checkpointed: Some((8, "the log is empty")),
-            },
-            Scenario {
-                name: "untouched",
-                attack: |r| r.to_vec(),
-                unkeyed: None,
-                keyed: None,
-                checkpointed: None,
-            },
-        ]
-    }
-
-    /// Check `v` against an expectation.
-    pub(crate) fn expect(v: &Verification, want: Option<(i64, &str)>, what: &str) {
-        match (want, &v.broken) {
-            (None, None) => {}
-            (Some((seq, words)), Some((at, why))) => {
-                assert_eq!(*at, seq, "{what}: {why}");
-                assert!(why.contains(words), "{what}: {why:?} lacks {words:?}");
-            }
-            (want, got) => panic!("{what}: expected {want:?}, found {got:?}"),
-        }
-    }
-
-    /// Run every scenario: `open` gives a fresh log with the key given
-    /// (and whatever must live as long as it), `write` replaces a log's
-    /// entries. Returns what each verification found, for comparing
-    /// backends.
-    pub(crate) fn run_scenarios<T>(
-        open: &dyn Fn(Option<AuditKey>) -> (T, AuditLog),
-        write: &dyn Fn(&AuditLog, &[Record]),
-    ) -> Vec<[Verification; 3]> {
-        let key = AuditKey::new(b"the operator's secret, kept apart").unwrap();
-        let mut all = Vec::new();
-        for s in scenarios() {
-            let (_keep, log) = open(Some(key.clone()));
-            let checkpoint = fill_keyed(&log);
-            let before = log
-                .verify_against(std::slice::from_ref(&checkpoint))
-                .unwrap();
-            assert!(before.broken.is_none(), "{}: {:?}", s.name, before.broken);
-            assert_eq!((before.entries, before.keyed), (8, 8));
-            write(&log, &(s.attack)(&log.records()));
-            let keyed = log.verify().unwrap();
-            let checkpointed = log
-                .verify_against(std::slice::from_ref(&checkpoint))
-                .unwrap();
-            // The same log read without the key: the chain alone.
-            let records = log.records();
-            drop(log);
-            let (_keep, plain) = open(None);
-            write(&plain, &records);
-            let unkeyed = plain.verify().unwrap();
-            expect(&unkeyed, s.unkeyed, &format!("{} (no key)", s.name));
-            expect(&keyed, s.keyed, &format!("{} (key)", s.name));
-            expect(
-                &checkpointed,
-                s.checkpointed,
-                &format!("{} (key and checkpoint)", s.name),
-            );
-            assert_eq!(keyed.key_id.as_deref(), Some(key.id()));
-            assert_eq!(unkeyed.key_id, None);
-            assert_eq!(checkpointed.checkpoint, Some(8));
-            all.push([unkeyed, keyed, checkpointed]);
-        }
-        all
-    }
-}
-
+pub(crate) mod tamper;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn log() -> (tempfile::TempDir, AuditLog) {
-        let dir = tempfile::tempdir().unwrap();
-        let a = AuditLog::open(&dir.path().join("audit.sqlite")).unwrap();
-        (dir, a)
-    }
-
-    fn fill(a: &AuditLog) {
-        a.append(
-            &Event::new("sara", "10.0.0.5", Action::Search)
-                .documents([DocId(3), DocId(7)])
-                .detail(serde_json::json!({"query": "رخصة بناء"})),
-        )
-        .unwrap();
-        a.append(&Event::new("sara", "10.0.0.5", Action::View).documents([DocId(7)]))
-            .unwrap();
-        a.append(&Event::new("omar", "10.0.0.6", Action::LoginFailed))
-            .unwrap();
-    }
-
-    #[test]
-    fn entries_are_chained_and_listed_newest_first() {
-        let (_d, a) = log();
-        fill(&a);
-        let all = a
-            .list(&AuditFilter {
-                limit: 10,
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 2, 1]);
-        assert_eq!(all[2].prev, GENESIS);
-        assert_eq!(all[1].prev, all[2].hash);
-        assert_eq!(all[2].detail["query"], "رخصة بناء");
-        let by_doc = a
-            .list(&AuditFilter {
-                document: Some(DocId(7)),
-                limit: 10,
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(by_doc.len(), 2);
-        let by_user = a
-            .list(&AuditFilter {
-                actor: Some("omar".into()),
-                limit: 10,
-                ..Default::default()
-            })
-            .unwrap();
-        assert_eq!(by_user[0].action, "login_failed");
-        let v = a.verify().unwrap();
-        assert_eq!(v.entries, 3);
-        assert!(v.broken.is_none());
-        assert_eq!(v.head.unwrap().1, all[0].hash);
-    }
-
-    /// Groups and other writers (two connections standing in for the
-    /// server and a CLI run) interleave without breaking the chain.
-    #[test]
-    fn groups_and_concurrent_writers_keep_the_chain() {
-        let (d, a) = log();
-        let path = d.path().join("audit.sqlite");
-        let threads: Vec<_> = (0..4)
-            .map(|t| {
-                let path = path.clone();
-                std::thread::spawn(move || {
-                    let a = AuditLog::open(&path).unwrap();
-                    for i in 0..25 {
-                        let e = Event::new(format!("w{t}"), "local", Action::View)
-                            .documents([DocId(i)]);
-                        if i % 5 == 0 {
-                            a.append_all(&[e.clone(), e]).unwrap();
-                        } else {
-                            a.append(&e).unwrap();
-                        }
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        let v = a.verify().unwrap();
-        assert_eq!(v.entries, 4 * 30);
-        assert!(v.broken.is_none(), "{:?}", v.broken);
-    }
-
-    #[test]
-    fn a_newer_log_is_refused() {
-        let (d, a) = log();
-        a.connection()
-            .execute_batch("PRAGMA user_version = 9")
-            .unwrap();
-        drop(a);
-        let e = AuditLog::open(&d.path().join("audit.sqlite"))
-            .err()
-            .expect("refused");
-        assert!(matches!(e, AuditError::NewerSchema { found: 9, .. }), "{e}");
-        assert!(e.to_string().contains("upgrade arshif"));
-    }
-
-    #[test]
-    fn the_table_refuses_changes() {
-        let (_d, a) = log();
-        fill(&a);
-        let conn = a.connection();
-        let e = conn
-            .execute("UPDATE audit SET actor = 'x' WHERE seq = 1", [])
-            .unwrap_err();
-        assert!(e.to_string().contains("append-only"), "{e}");
-        assert!(conn.execute("DELETE FROM audit WHERE seq = 2", []).is_err());
-    }
-
-    /// Tampering by other means (dropping the guard) is found by verify.
-    #[test]
-    fn tampering_breaks_the_chain() {
-        for (sql, seq, why) in [
-            (
-                "UPDATE audit SET detail = '{\"query\":\"x\"}' WHERE seq = 1",
-                1,
-                "changed",
-            ),
-            ("DELETE FROM audit WHERE seq = 2", 3, "missing"),
-            (
-                "UPDATE audit SET actor = 'nobody', hash = 'f' WHERE seq = 2",
-                2,
-                "changed",
-            ),
-        ] {
-            let (_d, a) = log();
-            fill(&a);
-            let conn = a.connection();
-            conn.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
-                .unwrap();
-            conn.execute(sql, []).unwrap();
-            let v = a.verify().unwrap();
-            let (at, reason) = v.broken.expect(sql);
-            assert_eq!(at, seq, "{sql}: {reason}");
-            assert!(reason.contains(why), "{sql}: {reason}");
-        }
-    }
-
-    use super::tamper::{self, Macs};
-
-    fn keyed_log(key: Option<AuditKey>) -> (tempfile::TempDir, AuditLog) {
-        let dir = tempfile::tempdir().unwrap();
-        let a = AuditLog::open_with_key(&dir.path().join("audit.sqlite"), key).unwrap();
-        (dir, a)
-    }
-
-    fn key(s: &str) -> AuditKey {
-        AuditKey::new(format!("{s:-<32}").as_bytes()).unwrap()
-    }
-
-    /// Rewrites with recomputed hashes (that verify without the key) and
-    /// cuts from the end are found with the key and the checkpoint.
-    #[test]
-    fn rewrites_fail_keyed_verify_and_cuts_fail_the_checkpoint() {
-        let results = tamper::run_scenarios(&keyed_log, &tamper::write_sqlite);
-        assert_eq!(results.len(), tamper::scenarios().len());
-    }
-
-    #[test]
-    fn a_wrong_key_fails() {
-        let (d, a) = keyed_log(Some(key("right")));
-        let checkpoint = tamper::fill_keyed(&a);
-        drop(a);
-        let path = d.path().join("audit.sqlite");
-        let wrong = AuditLog::open_with_key(&path, Some(key("wrong"))).unwrap();
-        let v = wrong.verify().unwrap();
-        tamper::expect(&v, Some((1, "MAC does not match the key")), "wrong key");
-        let v = wrong
-            .verify_against(std::slice::from_ref(&checkpoint))
-            .unwrap();
-        tamper::expect(&v, Some((8, "signed with another key")), "checkpoint");
-        // A checkpoint changed by hand (to an earlier head) is refused.
-        let right = AuditLog::open_with_key(&path, Some(key("right"))).unwrap();
-        let mut moved = checkpoint.clone();
-        moved.seq = 5;
-        let v = right.verify_against(&[moved]).unwrap();
-        tamper::expect(&v, Some((5, "changed or forged")), "moved checkpoint");
-        assert!(right
-            .verify_against(&[checkpoint])
-            .unwrap()
-            .broken
-            .is_none());
-    }
-
-    #[test]
-    fn checkpoints_take_the_key() {
-        let (d, a) = keyed_log(Some(key("k")));
-        let checkpoint = tamper::fill_keyed(&a);
-        drop(a);
-        let plain = AuditLog::open_with_key(&d.path().join("audit.sqlite"), None).unwrap();
-        let e = plain.verify_against(&[checkpoint]).unwrap_err();
-        assert!(matches!(e, AuditError::Checkpoint { .. }), "{e}");
-        assert!(e.to_string().contains("ARSHIF_AUDIT_KEY"), "{e}");
-        let e = plain
-            .checkpoint(&Event::new("local:root", "local", Action::Checkpoint))
-            .unwrap_err();
-        assert!(e.to_string().contains("signed with the audit key"), "{e}");
-        // Without the key the chain is still checked, MACs counted.
-        let v = plain.verify().unwrap();
-        assert!(v.broken.is_none());
-        assert_eq!((v.entries, v.keyed, v.key_id), (8, 8, None));
-    }
-
-    /// Entries from before the key carry no MAC; the first keyed entry
-    /// vouches for them, and until there is one a keyed verify fails.
-    #[test]
-    fn entries_before_the_key_are_vouched_for_by_the_first_keyed_one() {
-        let (d, a) = log();
-        fill(&a);
-        drop(a);
-        let path = d.path().join("audit.sqlite");
-        let k = key("introduced later");
-        let a = AuditLog::open_with_key(&path, Some(k.clone())).unwrap();
-        tamper::expect(
-            &a.verify().unwrap(),
-            Some((3, "no entry carries a MAC")),
-            "key just configured",
-        );
-        let e = a
-            .checkpoint(&Event::new("local:root", "local", Action::Checkpoint))
-            .unwrap()
-            .0;
-        assert_eq!(e.seq, 4);
-        assert!(e.mac.is_some());
-        let v = a.verify().unwrap();
-        assert!(v.broken.is_none(), "{:?}", v.broken);
-        assert_eq!((v.entries, v.keyed), (4, 1));
-        // A legacy entry rewritten: the keyed entry after it no longer fits.
-        for (macs, want) in [
-            (Macs::Keep, (4, "MAC does not match the key")),
-            (Macs::Strip, (4, "no entry carries a MAC")),
-        ] {
-            let (_d, b) = keyed_log(Some(k.clone()));
-            tamper::write_sqlite(&b, &a.records());
-            assert!(b.verify().unwrap().broken.is_none());
-            tamper::write_sqlite(&b, &tamper::change_actor(&a.records(), 1, macs));
-            tamper::expect(&b.verify().unwrap(), Some(want), &format!("{macs:?}"));
-        }
-    }
-
-    /// Entries written by a process without the key (a misconfigured
-    /// server) fail a keyed verify until a keyed entry follows them.
-    #[test]
-    fn an_unkeyed_gap_is_vouched_for_by_the_next_keyed_entry() {
-        let k = key("k");
-        let (d, keyed) = keyed_log(Some(k.clone()));
-        let path = d.path().join("audit.sqlite");
-        let plain = AuditLog::open_with_key(&path, None).unwrap();
-        let view = || Event::new("sara", "10.0.0.5", Action::View);
-        keyed.append_all(&[view(), view()]).unwrap();
-        plain.append_all(&[view(), view()]).unwrap();
-        tamper::expect(
-            &keyed.verify().unwrap(),
-            Some((4, "nor does any after entry 2")),
-            "gap at the end",
-        );
-        keyed.append(&view()).unwrap();
-        let v = keyed.verify().unwrap();
-        assert!(v.broken.is_none(), "{:?}", v.broken);
-        assert_eq!((v.entries, v.keyed), (5, 3));
-    }
-
-    /// A checkpoint of another log (a restored old copy, a log swapped
-    /// for another written with the same key) does not fit.
-    #[test]
-    fn a_checkpoint_of_another_log_differs() {
-        let k = key("k");
-        let (_d, a) = keyed_log(Some(k.clone()));
-        let checkpoint = tamper::fill_keyed(&a);
-        let (_e, b) = keyed_log(Some(k));
-        for i in 0..8 {
-            b.append(&Event::new("omar", "10.0.0.6", Action::Search).documents([DocId(i)]))
-                .unwrap();
-        }
-        tamper::expect(
-            &b.verify_against(&[checkpoint]).unwrap(),
-            Some((8, "differs from the checkpoint")),
-            "another log",
-        );
-    }
-
-    /// A log of schema version 1 (no MACs) gains the column and keeps its
-    /// entries and their hashes.
-    #[test]
-    fn a_version_1_log_is_migrated() {
-        let (d, a) = log();
-        fill(&a);
-        let before = a.verify().unwrap();
-        a.connection()
-            .execute_batch("ALTER TABLE audit DROP COLUMN mac; PRAGMA user_version = 1;")
-            .unwrap();
-        drop(a);
-        let a = AuditLog::open_with_key(&d.path().join("audit.sqlite"), Some(key("k"))).unwrap();
-        let version: i64 = a
-            .connection()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
-        let after = a.verify().unwrap();
-        assert_eq!(after.head, before.head);
-        a.append(&Event::new("sara", "local", Action::Logout))
-            .unwrap();
-        let v = a.verify().unwrap();
-        assert!(v.broken.is_none(), "{:?}", v.broken);
-        assert_eq!((v.entries, v.keyed), (4, 1));
-        // The guard still holds after the migration.
-        assert!(a
-            .connection()
-            .execute("DELETE FROM audit WHERE seq = 1", [])
-            .is_err());
-    }
-}
+mod tests;

@@ -23,19 +23,13 @@
 //! under the same advisory lock as the catalog's migration, so nodes, and
 //! the catalog and the audit log, opening a new schema at once do not race.
 
-use std::sync::Mutex;
+use ::postgres::IsolationLevel;
 
-use ::postgres::{Client, IsolationLevel, NoTls, Row, Statement};
-use chrono::{DateTime, Utc};
-
-use super::{since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record};
-use crate::catalog::{quote_ident, search_path_schemas, url_for_display};
+use super::{since_text, storable, AuditError, AuditFilter, Chain, Entry, Record};
+use crate::db::pg::{Attempt, Migrations, PgConn, PgPool};
 
 /// The PostgreSQL audit table's schema version this build reads and writes.
-pub const PG_SCHEMA_VERSION: i64 = 2;
-
-/// The key of the version row in `arshif_meta`.
-const VERSION_KEY: &str = "audit_schema_version";
+pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE audit (
@@ -72,11 +66,15 @@ const SCHEMA_V2: &str = "ALTER TABLE audit ADD COLUMN mac text;";
 /// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
-/// The lock every migration of the schema takes: the catalog's own
-/// (`PgCatalog::create_or_open`), so that the two never race to create the
-/// schema or `arshif_meta`.
-const MIGRATION_LOCK: &str =
-    "SELECT pg_advisory_xact_lock(hashtext('arshif catalog ' || current_setting('search_path')))";
+/// The audit table, for [`crate::db::pg::migrate`]: its version is the
+/// row `audit_schema_version` of the catalog's `arshif_meta`, migrated
+/// under the same lock as the catalog's, so that the two never race to
+/// create the schema or `arshif_meta`.
+const AUDIT_TABLES: Migrations = Migrations {
+    what: "the audit log",
+    version_key: "audit_schema_version",
+    steps: MIGRATIONS,
+};
 
 /// The lock an append holds until it commits: one per schema's log.
 const APPEND_LOCK: &str =
@@ -87,238 +85,70 @@ const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev,
 /// Rows read at a time when walking the chain.
 const WALK_BATCH: i32 = 5000;
 
-/// A failed database call.
-enum Fail {
-    /// Nothing was committed: on a connection found closed it may be tried
-    /// again on a new one.
-    Retry(::postgres::Error),
-    /// Failed at the commit: the entries may be stored or not.
-    Final(::postgres::Error),
-}
-
-/// One connection and the statements prepared on it.
-struct Conn {
-    client: Client,
-    last: Statement,
-    insert: Statement,
-}
-
-impl Conn {
-    fn connect(url: &str) -> Result<Self, ::postgres::Error> {
-        Self::new(Client::connect(url, NoTls)?)
-    }
-
-    fn new(mut client: Client) -> Result<Self, ::postgres::Error> {
-        let last = client.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?;
-        let insert = client.prepare(&format!(
-            "INSERT INTO audit ({COLUMNS})
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
-        ))?;
-        Ok(Conn {
-            client,
-            last,
-            insert,
-        })
-    }
-}
-
-/// The log in PostgreSQL: one connection (opened again when found closed).
+/// The log in PostgreSQL: connections from a small pool of its own (a
+/// lost one is replaced, see [`PgPool::run`]).
 pub(super) struct PgLog {
-    /// Not connected: `None` (a reconnection failed; the next call tries
-    /// again).
-    conn: Mutex<Option<Conn>>,
-    /// The URL to connect to (with any password).
-    url: String,
-    /// The URL without password, for messages.
-    display: String,
+    pool: PgPool,
 }
 
-fn record(row: &Row) -> Result<Record, ::postgres::Error> {
-    Ok(Record {
-        seq: row.try_get(0)?,
-        at: row.try_get(1)?,
-        actor: row.try_get(2)?,
-        address: row.try_get(3)?,
-        action: row.try_get(4)?,
-        documents: row.try_get(5)?,
-        detail: row.try_get(6)?,
-        prev: row.try_get(7)?,
-        hash: row.try_get(8)?,
-        mac: row.try_get(9)?,
-    })
+/// Connections the log holds at most (the server appends from one thread).
+const POOL_SIZE: u32 = 2;
+
+/// The last entry.
+const LAST: &str = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+
+/// Entries in one statement, a column an array.
+fn insert_sql() -> String {
+    format!(
+        "INSERT INTO audit ({COLUMNS})
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
+    )
 }
 
 impl PgLog {
+    /// Open the log at `url`: the table created or migrated on a
+    /// connection of its own first, so that a wrong URL or an unreachable
+    /// server fails here, at once.
     pub(super) fn open(url: &str) -> Result<Self, AuditError> {
-        let log = PgLog {
-            conn: Mutex::new(None),
-            url: url.to_string(),
-            display: url_for_display(url),
-        };
-        let mut client = Client::connect(url, NoTls).map_err(|e| log.pg(e))?;
-        log.migrate(&mut client)?;
-        let conn = Conn::new(client).map_err(|e| log.pg(e))?;
-        *log.conn.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn);
-        Ok(log)
+        let pool = PgPool::new(url, POOL_SIZE)?;
+        let mut conn = pool.connect()?;
+        crate::db::pg::migrate(&mut conn.client, url, &AUDIT_TABLES)?;
+        Ok(PgLog { pool })
     }
 
     /// The URL without password.
     pub(super) fn display_url(&self) -> &str {
-        &self.display
+        self.pool.display_url()
     }
 
-    fn pg(&self, source: ::postgres::Error) -> AuditError {
-        AuditError::Pg {
-            url: self.display.clone(),
-            source,
-        }
-    }
-
-    fn connect(&self) -> Result<Conn, AuditError> {
-        Conn::connect(&self.url).map_err(|e| self.pg(e))
-    }
-
-    /// Create (or bring up to date) the schema and the table, in one
-    /// transaction under the migration lock.
-    fn migrate(&self, client: &mut Client) -> Result<(), AuditError> {
-        let mut tx = client.transaction().map_err(|e| self.pg(e))?;
-        tx.batch_execute(MIGRATION_LOCK).map_err(|e| self.pg(e))?;
-        let row = tx
-            .query_one(
-                "SELECT current_schema(), current_setting('search_path')",
-                &[],
-            )
-            .map_err(|e| self.pg(e))?;
-        let current: Option<String> = row.try_get(0).map_err(|e| self.pg(e))?;
-        if current.is_none() {
-            let path: String = row.try_get(1).map_err(|e| self.pg(e))?;
-            let schema = search_path_schemas(&path)
-                .into_iter()
-                .find(|s| s != "$user")
-                .ok_or_else(|| AuditError::Setup {
-                    url: self.display.clone(),
-                    detail: "the search_path names no schema to keep the audit log in \
-                             (give one: options=-c search_path=NAME)"
-                        .into(),
-                })?;
-            tx.batch_execute(&format!(
-                "CREATE SCHEMA IF NOT EXISTS {}",
-                quote_ident(&schema)
-            ))
-            .map_err(|e| self.pg(e))?;
-        }
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS arshif_meta (key text PRIMARY KEY, value text NOT NULL)",
-        )
-        .map_err(|e| self.pg(e))?;
-        let version = match tx
-            .query_opt(
-                "SELECT value FROM arshif_meta WHERE key = $1",
-                &[&VERSION_KEY],
-            )
-            .map_err(|e| self.pg(e))?
-        {
-            Some(row) => {
-                let v: String = row.try_get(0).map_err(|e| self.pg(e))?;
-                v.trim().parse::<i64>().map_err(|e| AuditError::Setup {
-                    url: self.display.clone(),
-                    detail: format!("arshif_meta.{VERSION_KEY} is {v:?}: {e}"),
-                })?
-            }
-            None => 0,
-        };
-        if version > PG_SCHEMA_VERSION {
-            return Err(AuditError::NewerSchema {
-                path: self.display.clone(),
-                found: version,
-                supported: PG_SCHEMA_VERSION,
-            });
-        }
-        if version == PG_SCHEMA_VERSION {
-            return tx.commit().map_err(|e| self.pg(e));
-        }
-        for step in MIGRATIONS.iter().skip(version.max(0) as usize) {
-            tx.batch_execute(step).map_err(|e| self.pg(e))?;
-        }
-        tx.execute(
-            "INSERT INTO arshif_meta (key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-            &[&VERSION_KEY, &PG_SCHEMA_VERSION.to_string()],
-        )
-        .map_err(|e| self.pg(e))?;
-        tx.commit().map_err(|e| self.pg(e))
-    }
-
-    /// Run `op` on the connection, connecting first if there is none or it
-    /// was found closed. When `op` fails with nothing committed and the
-    /// connection turns out closed (the server restarted, the connection
-    /// was cut), it runs once more on a new connection.
-    fn run<T>(&self, mut op: impl FnMut(&mut Conn) -> Result<T, Fail>) -> Result<T, AuditError> {
-        let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let fresh = match guard.as_ref() {
-            Some(c) if !c.client.is_closed() => false,
-            _ => {
-                *guard = None;
-                *guard = Some(self.connect()?);
-                true
-            }
-        };
-        let Some(conn) = guard.as_mut() else {
-            unreachable!("connected above");
-        };
-        match op(conn) {
-            Ok(v) => Ok(v),
-            Err(Fail::Retry(e)) if !fresh && conn.client.is_closed() => {
-                tracing::warn!(
-                    "audit log in {}: the connection was lost ({e}); connecting again",
-                    self.display
-                );
-                *guard = None;
-                let conn = guard.insert(self.connect()?);
-                op(conn).map_err(|f| self.fail(f))
-            }
-            Err(f) => Err(self.fail(f)),
-        }
-    }
-
-    fn fail(&self, f: Fail) -> AuditError {
-        match f {
-            Fail::Retry(e) | Fail::Final(e) => self.pg(e),
-        }
+    fn run<T>(&self, op: impl FnMut(&mut PgConn) -> Result<T, Attempt>) -> Result<T, AuditError> {
+        Ok(self.pool.run(op)?)
     }
 
     /// Append in one transaction under the append lock: the last entry is
     /// read after the lock is held, so it is the last committed by any node.
-    pub(super) fn append_all(
-        &self,
-        events: &[Event],
-        now: &mut dyn FnMut() -> DateTime<Utc>,
-        key: Option<&AuditKey>,
-    ) -> Result<Vec<Entry>, AuditError> {
+    pub(super) fn append_all(&self, chain: &mut Chain<'_>) -> Result<Vec<Entry>, AuditError> {
         self.run(|conn| {
-            let Conn {
-                client,
-                last,
-                insert,
-            } = conn;
-            let mut tx = client.transaction().map_err(Fail::Retry)?;
-            tx.batch_execute(APPEND_LOCK).map_err(Fail::Retry)?;
-            let last = match tx.query_opt(&*last, &[]).map_err(Fail::Retry)? {
+            let last = conn.statement(LAST).map_err(Attempt::Retry)?;
+            let insert = conn.statement(&insert_sql()).map_err(Attempt::Retry)?;
+            let mut tx = conn.client.transaction().map_err(Attempt::Retry)?;
+            tx.batch_execute(APPEND_LOCK).map_err(Attempt::Retry)?;
+            let last = match tx.query_opt(&last, &[]).map_err(Attempt::Retry)? {
                 Some(row) => Some((
-                    row.try_get::<_, i64>(0).map_err(Fail::Retry)?,
-                    row.try_get::<_, String>(1).map_err(Fail::Retry)?,
+                    row.try_get::<_, i64>(0).map_err(Attempt::Retry)?,
+                    row.try_get::<_, String>(1).map_err(Attempt::Retry)?,
                 )),
                 None => None,
             };
-            let (records, entries) = Record::chain(last, events, now, key);
+            let (records, entries) = chain(last);
             let column = |f: fn(&Record) -> &String| -> Vec<&str> {
                 records.iter().map(|r| f(r).as_str()).collect()
             };
             let seqs: Vec<i64> = records.iter().map(|r| r.seq).collect();
             let macs: Vec<Option<&str>> = records.iter().map(|r| r.mac.as_deref()).collect();
             tx.execute(
-                &*insert,
+                &insert,
                 &[
                     &seqs,
                     &column(|r| &r.at),
@@ -332,8 +162,8 @@ impl PgLog {
                     &macs,
                 ],
             )
-            .map_err(Fail::Retry)?;
-            tx.commit().map_err(Fail::Final)?;
+            .map_err(Attempt::Retry)?;
+            tx.commit().map_err(Attempt::Final)?;
             Ok(entries)
         })
     }
@@ -379,9 +209,9 @@ impl PgLog {
             params.len()
         );
         self.run(|conn| {
-            let rows = conn.client.query(&sql, &params).map_err(Fail::Retry)?;
+            let rows = conn.client.query(&sql, &params).map_err(Attempt::Retry)?;
             rows.iter()
-                .map(|r| record(r).map_err(Fail::Retry))
+                .map(|r| Record::read(r).map_err(Attempt::Retry))
                 .collect()
         })
     }
@@ -399,16 +229,16 @@ impl PgLog {
                 .isolation_level(IsolationLevel::RepeatableRead)
                 .read_only(true)
                 .start()
-                .map_err(Fail::Retry)?;
+                .map_err(Attempt::Retry)?;
             let portal = tx
                 .bind(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"), &[])
-                .map_err(Fail::Retry)?;
+                .map_err(Attempt::Retry)?;
             loop {
                 let rows = tx.query_portal(&portal, WALK_BATCH).map_err(|e| {
                     if started {
-                        Fail::Final(e)
+                        Attempt::Final(e)
                     } else {
-                        Fail::Retry(e)
+                        Attempt::Retry(e)
                     }
                 })?;
                 if rows.is_empty() {
@@ -416,10 +246,10 @@ impl PgLog {
                 }
                 for r in &rows {
                     started = true;
-                    each(record(r).map_err(Fail::Final)?);
+                    each(Record::read(r).map_err(Attempt::Final)?);
                 }
             }
-            tx.commit().map_err(Fail::Final)?;
+            tx.commit().map_err(Attempt::Final)?;
             Ok(())
         })
     }
@@ -431,42 +261,26 @@ impl PgLog {
             conn.client
                 .query_one("SELECT pg_backend_pid()", &[])
                 .and_then(|r| r.try_get(0))
-                .map_err(Fail::Final)
+                .map_err(Attempt::Final)
         })
         .unwrap()
-    }
-}
-
-impl Drop for PgLog {
-    /// The client runs a small runtime of its own, which may not be
-    /// dropped on an async thread: if this is one, it is dropped on a
-    /// plain thread.
-    fn drop(&mut self) {
-        let conn = self
-            .conn
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(conn) = conn {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                let _ = std::thread::spawn(move || drop(conn)).join();
-            }
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
-    use std::sync::{Arc, Barrier};
+    use std::sync::{Arc, Barrier, Mutex};
 
-    use chrono::TimeZone;
+    use postgres::Client;
 
-    use super::super::{Action, AuditKey, AuditLog, Backend, Verification};
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use super::super::{Action, AuditKey, AuditLog, Backend, Event, Verification};
     use super::*;
     use crate::types::DocId;
 
-    use crate::catalog::test_schema::TestSchema as TestDb;
+    use crate::db::pg::test_schema::TestSchema as TestDb;
 
     impl TestDb {
         fn open_log(&self) -> AuditLog {
@@ -882,14 +696,6 @@ mod tests {
         let db = TestDb::new();
         let a = db.open_log();
         let _ = a.connection();
-    }
-
-    #[test]
-    fn search_path_names() {
-        assert_eq!(
-            search_path_schemas(r#""$user", Public, "Odd""Name",x"#),
-            ["$user", "public", "Odd\"Name", "x"]
-        );
     }
 
     /// Replace a PostgreSQL log's entries with `records`, past the guard

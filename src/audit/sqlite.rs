@@ -2,12 +2,9 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{
-    since_text, storable, AuditError, AuditFilter, AuditKey, Entry, Event, Record, SCHEMA_VERSION,
-};
+use super::{since_text, storable, AuditError, AuditFilter, Chain, Entry, Record};
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE audit (
@@ -40,6 +37,9 @@ PRAGMA user_version = 2;
 /// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
+/// The schema version this build reads and writes.
+pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 const COLUMNS: &str = "seq, at, actor, address, action, documents, detail, prev, hash, mac";
 
 /// The log in a SQLite file: one connection.
@@ -48,74 +48,12 @@ pub(super) struct SqliteLog {
     path: String,
 }
 
-fn record(r: &rusqlite::Row) -> rusqlite::Result<Record> {
-    Ok(Record {
-        seq: r.get(0)?,
-        at: r.get(1)?,
-        actor: r.get(2)?,
-        address: r.get(3)?,
-        action: r.get(4)?,
-        documents: r.get(5)?,
-        detail: r.get(6)?,
-        prev: r.get(7)?,
-        hash: r.get(8)?,
-        mac: r.get(9)?,
-    })
-}
-
 impl SqliteLog {
     pub(super) fn open(path: &Path) -> Result<Self, AuditError> {
         let p = path.display().to_string();
-        let db = |source| AuditError::Db {
-            path: p.clone(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(db)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;",
-        )
-        .map_err(db)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db)?;
-        if version > SCHEMA_VERSION {
-            return Err(AuditError::NewerSchema {
-                path: p,
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        if version < SCHEMA_VERSION {
-            Self::migrate(&conn).map_err(db)?;
-        }
+        let conn = crate::db::sqlite::open(path, "")?;
+        crate::db::sqlite::migrate(&conn, &p, MIGRATIONS)?;
         Ok(SqliteLog { conn, path: p })
-    }
-
-    /// Bring the schema up to date in one `BEGIN IMMEDIATE` transaction:
-    /// the version is read again under the write lock, so that of two
-    /// processes opening an old log at once only one migrates it.
-    fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let r = (|| {
-            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            for step in MIGRATIONS
-                .iter()
-                .skip(version.clamp(0, SCHEMA_VERSION) as usize)
-            {
-                conn.execute_batch(step)?;
-            }
-            Ok(())
-        })();
-        match r {
-            Ok(()) => conn.execute_batch("COMMIT"),
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
     }
 
     pub(super) fn connection(&self) -> &Connection {
@@ -131,16 +69,11 @@ impl SqliteLog {
 
     /// Append in one `BEGIN IMMEDIATE` transaction: SQLite's write lock
     /// orders the writers.
-    pub(super) fn append_all(
-        &self,
-        events: &[Event],
-        now: &mut dyn FnMut() -> DateTime<Utc>,
-        key: Option<&AuditKey>,
-    ) -> Result<Vec<Entry>, AuditError> {
+    pub(super) fn append_all(&self, chain: &mut Chain<'_>) -> Result<Vec<Entry>, AuditError> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(self.db())?;
-        let r = self.append_in_transaction(events, now, key);
+        let r = self.append_in_transaction(chain);
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if let Err(e) = self.conn.execute_batch(end) {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -149,18 +82,13 @@ impl SqliteLog {
         r
     }
 
-    fn append_in_transaction(
-        &self,
-        events: &[Event],
-        now: &mut dyn FnMut() -> DateTime<Utc>,
-        key: Option<&AuditKey>,
-    ) -> Result<Vec<Entry>, AuditError> {
+    fn append_in_transaction(&self, chain: &mut Chain<'_>) -> Result<Vec<Entry>, AuditError> {
         let last: Option<(i64, String)> = self
             .conn
             .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
             .and_then(|mut st| st.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
             .map_err(self.db())?;
-        let (records, entries) = Record::chain(last, events, now, key);
+        let (records, entries) = chain(last);
         let mut st = self
             .conn
             .prepare_cached(&format!(
@@ -209,7 +137,7 @@ impl SqliteLog {
                     // Beyond i64 (usize::MAX) wraps negative: no limit.
                     filter.limit as i64
                 ],
-                record,
+                |r| Record::read(r),
             )
             .map_err(self.db())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.db())
@@ -223,7 +151,7 @@ impl SqliteLog {
             .map_err(self.db())?;
         let mut rows = st.query([]).map_err(self.db())?;
         while let Some(r) = rows.next().map_err(self.db())? {
-            each(record(r).map_err(self.db())?);
+            each(Record::read(r).map_err(self.db())?);
         }
         Ok(())
     }

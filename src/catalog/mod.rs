@@ -9,19 +9,17 @@
 //! its own search index), which also holds the page [`JobQueue`] of the OCR
 //! workers.
 
-mod boxed;
 mod postgres;
 mod sqlite;
+mod stored;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[cfg(test)]
-pub(crate) use self::postgres::test_schema;
-pub(crate) use self::postgres::{quote_ident, search_path_schemas};
-pub use self::postgres::{
-    url_for_display, url_with_search_path, ChangeListener, PgCatalog, PG_SCHEMA_VERSION,
-};
+pub use self::postgres::{ChangeListener, PgCatalog, PG_SCHEMA_VERSION};
+pub use crate::db::url::{url_for_display, url_with_search_path};
 pub use sqlite::SqliteCatalog;
 
 use crate::calendar::Day;
@@ -117,7 +115,7 @@ fn number_json(n: &crate::ocr::digits::NumberReading) -> serde_json::Value {
 }
 
 /// The catalog schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = sqlite::MIGRATIONS.len() as i64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -150,6 +148,48 @@ pub enum CatalogError {
     NoSuchDocument(String),
     #[error("{query:?} matches {count} documents; give more of the sha256")]
     Ambiguous { query: String, count: usize },
+    /// The catalog's database cannot be reached or used as configured (no
+    /// pooled connection in time, bad TLS settings).
+    #[error("catalog {0}")]
+    Database(crate::db::DbError),
+}
+
+impl From<crate::db::DbError> for CatalogError {
+    fn from(e: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match e {
+            DbError::Pg { url, source } => CatalogError::Pg { url, source },
+            DbError::Sqlite { path, source } => CatalogError::Db { path, source },
+            DbError::NewerSchema {
+                path,
+                found,
+                supported,
+            } => CatalogError::NewerSchema {
+                path,
+                found,
+                supported,
+            },
+            DbError::Setup { url, what, detail } => CatalogError::BadValue {
+                path: url,
+                what,
+                detail,
+            },
+            e => CatalogError::Database(e),
+        }
+    }
+}
+
+impl CatalogError {
+    /// A lost or refused connection to the catalog's database (as opposed
+    /// to a query it rejected, or a record that is not there): worth
+    /// waiting out, or answering "unavailable".
+    pub fn is_outage(&self) -> bool {
+        match self {
+            CatalogError::Pg { source, .. } => crate::db::pg::is_outage(source),
+            CatalogError::Database(e) => e.is_outage(),
+            _ => false,
+        }
+    }
 }
 
 /// One page of a document as the catalog keeps it.
@@ -403,111 +443,145 @@ pub struct CatalogStats {
     pub batches: u64,
 }
 
-/// The catalog's operations. One value is one connection; open one per thread.
-pub trait Catalog: Send {
-    /// Start a write group: the writes that follow become durable together
-    /// at [`Catalog::end_group`] (one fsync for many small writes). Each
-    /// write stays atomic; a crash loses the group's writes, never part of
-    /// one. Does nothing if a group is open.
-    fn begin_group(&mut self) -> Result<(), CatalogError>;
-    /// Commit the open write group, if any.
-    fn end_group(&mut self) -> Result<(), CatalogError>;
-    fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId, CatalogError>;
-    /// Record a file's outcome in a batch and bump the batch's counters.
-    fn record_file(
-        &mut self,
-        batch: BatchId,
-        path: &str,
-        outcome: &FileOutcome,
-        pages: u32,
-    ) -> Result<(), CatalogError>;
-    fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError>;
-    fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError>;
-    fn batches(&self) -> Result<Vec<BatchRecord>, CatalogError>;
-    /// The unfinished batch (one killed before it finished) with exactly
-    /// these inputs, branch and type, if any.
-    fn unfinished_batch(&self, batch: &NewBatch) -> Result<Option<BatchId>, CatalogError>;
-    /// Mark an unfinished batch running again.
-    fn resume_batch(&mut self, batch: BatchId) -> Result<(), CatalogError>;
-    /// The files recorded in a batch, in the order they were recorded.
-    fn batch_files(&self, batch: BatchId) -> Result<Vec<BatchFile>, CatalogError>;
-    /// Files that failed and were neither retried nor imported since.
-    fn failed_files(&self) -> Result<Vec<BatchFile>, CatalogError>;
-    /// Note that a failed file was retried in another batch.
-    fn mark_retried(&mut self, file: &BatchFile, by: BatchId) -> Result<(), CatalogError>;
+/// Declares [`Catalog`] and makes a boxed catalog one too (each method
+/// passed through), so that a method is written once here and in each
+/// backend, and `Box<dyn Catalog>` (what [`crate::archive::Archive::catalog`]
+/// returns) works wherever a catalog is taken.
+macro_rules! catalog_trait {
+    (
+        $(#[$attr:meta])*
+        pub trait Catalog: Send {
+            $(
+                $(#[$mattr:meta])*
+                fn $name:ident(self: $self_ty:ty $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;
+            )*
+        }
+    ) => {
+        $(#[$attr])*
+        pub trait Catalog: Send {
+            $(
+                $(#[$mattr])*
+                fn $name(self: $self_ty $(, $arg: $ty)*) -> $ret;
+            )*
+        }
 
-    /// Keep a page read from a file not yet recorded, so a re-run after a
-    /// crash does not read it again. `settings` is the reading settings key.
-    fn cache_page(
-        &mut self,
-        blob: &BlobId,
-        settings: &str,
-        page: &PageRecord,
-    ) -> Result<(), CatalogError>;
-    /// Pages cached for a blob under these settings.
-    fn cached_pages(&self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>, CatalogError>;
+        impl<C: Catalog + ?Sized> Catalog for Box<C> {
+            $(
+                fn $name(self: $self_ty $(, $arg: $ty)*) -> $ret {
+                    (**self).$name($($arg),*)
+                }
+            )*
+        }
+    };
+}
 
-    fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>, CatalogError>;
-    /// Record a new document with its pages and first source, in one transaction
-    /// (which also drops the blob's cached pages: the document's pages replace them).
-    /// If the blob is already recorded, only the source is added and its id returned.
-    fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError>;
-    /// Add a source to an existing document. Returns false when that exact
-    /// (path, branch) was already recorded. Marks the document for re-indexing.
-    fn add_source(&mut self, doc: DocId, source: &SourceRecord) -> Result<bool, CatalogError>;
+catalog_trait! {
+    /// The catalog's operations. One value is one connection; open one per thread.
+    pub trait Catalog: Send {
+        /// Start a write group: the writes that follow become durable together
+        /// at [`Catalog::end_group`] (one fsync for many small writes). Each
+        /// write stays atomic; a crash loses the group's writes, never part of
+        /// one. Does nothing if a group is open.
+        fn begin_group(self: &mut Self) -> Result<(), CatalogError>;
+        /// Commit the open write group, if any.
+        fn end_group(self: &mut Self) -> Result<(), CatalogError>;
+        fn begin_batch(self: &mut Self, batch: &NewBatch) -> Result<BatchId, CatalogError>;
+        /// Record a file's outcome in a batch and bump the batch's counters.
+        fn record_file(
+            self: &mut Self,
+            batch: BatchId,
+            path: &str,
+            outcome: &FileOutcome,
+            pages: u32,
+        ) -> Result<(), CatalogError>;
+        fn finish_batch(self: &mut Self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError>;
+        fn batch(self: &Self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError>;
+        fn batches(self: &Self) -> Result<Vec<BatchRecord>, CatalogError>;
+        /// The unfinished batch (one killed before it finished) with exactly
+        /// these inputs, branch and type, if any.
+        fn unfinished_batch(self: &Self, batch: &NewBatch) -> Result<Option<BatchId>, CatalogError>;
+        /// Mark an unfinished batch running again.
+        fn resume_batch(self: &mut Self, batch: BatchId) -> Result<(), CatalogError>;
+        /// The files recorded in a batch, in the order they were recorded.
+        fn batch_files(self: &Self, batch: BatchId) -> Result<Vec<BatchFile>, CatalogError>;
+        /// Files that failed and were neither retried nor imported since.
+        fn failed_files(self: &Self) -> Result<Vec<BatchFile>, CatalogError>;
+        /// Note that a failed file was retried in another batch.
+        fn mark_retried(self: &mut Self, file: &BatchFile, by: BatchId) -> Result<(), CatalogError>;
 
-    fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError>;
-    fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError>;
-    /// The words (with boxes) of the given pages of a document, by page
-    /// number; pages it does not have are left out.
-    fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError>;
-    /// A document id, or a unique prefix (at least 4 hex digits) of its sha256.
-    fn resolve(&self, query: &str) -> Result<DocId, CatalogError>;
-    fn document_ids(&self) -> Result<Vec<DocId>, CatalogError>;
+        /// Keep a page read from a file not yet recorded, so a re-run after a
+        /// crash does not read it again. `settings` is the reading settings key.
+        fn cache_page(
+            self: &mut Self,
+            blob: &BlobId,
+            settings: &str,
+            page: &PageRecord,
+        ) -> Result<(), CatalogError>;
+        /// Pages cached for a blob under these settings.
+        fn cached_pages(self: &Self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>, CatalogError>;
 
-    /// Documents whose index entry is missing or stale.
-    fn unindexed(&self) -> Result<Vec<DocId>, CatalogError>;
-    /// Record that documents were indexed as they were at the given
-    /// revisions; one changed since stays to be indexed again.
-    fn mark_indexed(&mut self, ids: &[(DocId, i64)]) -> Result<(), CatalogError>;
-    /// Documents whose text was read by an older extractor (or never).
-    fn stale_extractions(&self, version: i64) -> Result<Vec<DocId>, CatalogError>;
-    /// Keep what was read from a document's text (by extractor `version`);
-    /// the document is to be indexed again.
-    fn set_extracted(
-        &mut self,
-        id: DocId,
-        extracted: &Extracted,
-        version: i64,
-    ) -> Result<(), CatalogError>;
-    /// Apply staff's correction of a document's date, type or title, by
-    /// `by` at `at`; returns the corrections before and after. The
-    /// document is to be indexed again.
-    fn correct(
-        &mut self,
-        id: DocId,
-        change: &CorrectionChange,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(Correction, Correction), CatalogError>;
-    /// Mark every document as needing indexing (before a full rebuild).
-    fn mark_all_unindexed(&mut self) -> Result<(), CatalogError>;
+        fn find_by_blob(self: &Self, blob: &BlobId) -> Result<Option<DocId>, CatalogError>;
+        /// Record a new document with its pages and first source, in one transaction
+        /// (which also drops the blob's cached pages: the document's pages replace them).
+        /// If the blob is already recorded, only the source is added and its id returned.
+        fn insert_document(self: &mut Self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError>;
+        /// Add a source to an existing document. Returns false when that exact
+        /// (path, branch) was already recorded. Marks the document for re-indexing.
+        fn add_source(self: &mut Self, doc: DocId, source: &SourceRecord) -> Result<bool, CatalogError>;
 
-    fn stats(&self) -> Result<CatalogStats, CatalogError>;
+        fn document(self: &Self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError>;
+        fn pages(self: &Self, id: DocId) -> Result<Vec<PageRecord>, CatalogError>;
+        /// The words (with boxes) of the given pages of a document, by page
+        /// number; pages it does not have are left out.
+        fn page_words(self: &Self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError>;
+        /// A document id, or a unique prefix (at least 4 hex digits) of its sha256.
+        fn resolve(self: &Self, query: &str) -> Result<DocId, CatalogError>;
+        fn document_ids(self: &Self) -> Result<Vec<DocId>, CatalogError>;
 
-    /// What `arshif check` compares with the store and the index: every
-    /// document's blob, size, indexed flag, first source and last
-    /// verification.
-    fn check_rows(&self) -> Result<Vec<CheckRow>, CatalogError>;
-    /// Every (document, page) whose page has text (and so must be indexed).
-    fn text_pages(&self) -> Result<Vec<(DocId, u32)>, CatalogError>;
-    /// Record that a document's blob re-hashed to its name at `at`.
-    fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError>;
-    /// SQLite's own consistency check (`quick_check`, or the thorough
-    /// `integrity_check`): the problems it names, none when sound. (A
-    /// PostgreSQL catalog checks that the server answers and the schema is
-    /// current.)
-    fn integrity(&self, thorough: bool) -> Result<Vec<String>, CatalogError>;
+        /// Documents whose index entry is missing or stale.
+        fn unindexed(self: &Self) -> Result<Vec<DocId>, CatalogError>;
+        /// Record that documents were indexed as they were at the given
+        /// revisions; one changed since stays to be indexed again.
+        fn mark_indexed(self: &mut Self, ids: &[(DocId, i64)]) -> Result<(), CatalogError>;
+        /// Documents whose text was read by an older extractor (or never).
+        fn stale_extractions(self: &Self, version: i64) -> Result<Vec<DocId>, CatalogError>;
+        /// Keep what was read from a document's text (by extractor `version`);
+        /// the document is to be indexed again.
+        fn set_extracted(
+            self: &mut Self,
+            id: DocId,
+            extracted: &Extracted,
+            version: i64,
+        ) -> Result<(), CatalogError>;
+        /// Apply staff's correction of a document's date, type or title, by
+        /// `by` at `at`; returns the corrections before and after. The
+        /// document is to be indexed again.
+        fn correct(
+            self: &mut Self,
+            id: DocId,
+            change: &CorrectionChange,
+            by: &str,
+            at: DateTime<Utc>,
+        ) -> Result<(Correction, Correction), CatalogError>;
+        /// Mark every document as needing indexing (before a full rebuild).
+        fn mark_all_unindexed(self: &mut Self) -> Result<(), CatalogError>;
+
+        fn stats(self: &Self) -> Result<CatalogStats, CatalogError>;
+
+        /// What `arshif check` compares with the store and the index: every
+        /// document's blob, size, indexed flag, first source and last
+        /// verification.
+        fn check_rows(self: &Self) -> Result<Vec<CheckRow>, CatalogError>;
+        /// Every (document, page) whose page has text (and so must be indexed).
+        fn text_pages(self: &Self) -> Result<Vec<(DocId, u32)>, CatalogError>;
+        /// Record that a document's blob re-hashed to its name at `at`.
+        fn mark_verified(self: &mut Self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError>;
+        /// SQLite's own consistency check (`quick_check`, or the thorough
+        /// `integrity_check`): the problems it names, none when sound. (A
+        /// PostgreSQL catalog checks that the server answers and the schema is
+        /// current.)
+        fn integrity(self: &Self, thorough: bool) -> Result<Vec<String>, CatalogError>;
+    }
 }
 
 /// One page waiting to be read by a worker.

@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::IngestError;
 use crate::archive::Archive;
 use crate::catalog::{CatalogError, JobQueue, PageJob, PgCatalog};
+use crate::db::retry::Backoff;
 use crate::extract::{self, ExtractConfig, PageContent};
 use crate::ocr::{OcrConfig, OcrEngine};
 
@@ -127,60 +128,39 @@ struct Queue<'a> {
 }
 
 impl Queue<'_> {
+    /// Run `f` on the queue connection, waiting out an outage of the
+    /// catalog (see [`crate::db::retry`]) with a new connection each try.
     fn with<T>(
         &mut self,
         mut f: impl FnMut(&mut PgCatalog) -> Result<T, CatalogError>,
     ) -> Result<T, IngestError> {
-        let start = Instant::now();
-        let mut wait = Duration::from_millis(200);
-        loop {
-            let attempt = match self.conn.as_mut() {
-                Some(c) => f(c).map_err(IngestError::from),
-                None => match self.archive.queue() {
-                    Ok(mut c) => {
-                        let r = f(&mut c).map_err(IngestError::from);
-                        self.conn = Some(c);
-                        r
-                    }
-                    Err(e) => Err(e.into()),
-                },
-            };
-            match attempt {
-                Ok(v) => return Ok(v),
-                Err(e) if is_outage(&e) && start.elapsed() + wait <= self.outage => {
-                    tracing::warn!(
-                        "catalog unreachable ({e}); retrying in {:.1} s",
-                        wait.as_secs_f64()
-                    );
-                    self.conn = None;
-                    std::thread::sleep(wait);
-                    wait = (wait * 2).min(Duration::from_secs(10));
+        let (archive, conn) = (self.archive, &mut self.conn);
+        Backoff::outage(self.outage).run(
+            "catalog",
+            || {
+                let c = match conn {
+                    Some(c) => c,
+                    None => conn.insert(archive.queue()?),
+                };
+                let r = f(c).map_err(IngestError::from);
+                if r.as_ref().is_err_and(is_outage) {
+                    *conn = None;
                 }
-                Err(e) => return Err(e),
-            }
-        }
+                r
+            },
+            is_outage,
+        )
     }
 }
 
-/// A lost or refused connection (as opposed to a query the database
-/// rejected): worth waiting out.
+/// A lost or refused connection to the catalog (as opposed to a query the
+/// database rejected): worth waiting out.
 fn is_outage(e: &IngestError) -> bool {
-    let pg = match e {
-        IngestError::Catalog(CatalogError::Pg { source, .. }) => source,
-        IngestError::Archive(crate::archive::ArchiveError::Catalog(CatalogError::Pg {
-            source,
-            ..
-        })) => source,
-        _ => return false,
-    };
-    // No SQLSTATE: the connection failed or was refused. Class 08
-    // (connection exception) and 57 (operator intervention: the server
-    // shutting down or restarting) are outages too.
-    pg.is_closed()
-        || match pg.code() {
-            None => true,
-            Some(c) => c.code().starts_with("08") || c.code().starts_with("57"),
-        }
+    match e {
+        IngestError::Catalog(c)
+        | IngestError::Archive(crate::archive::ArchiveError::Catalog(c)) => c.is_outage(),
+        _ => false,
+    }
 }
 
 fn worker_thread(

@@ -1,0 +1,135 @@
+//! The SQLite catalog's tables, and the steps that bring an older schema
+//! up to date.
+
+pub(super) const SCHEMA_V1: &str = r#"
+CREATE TABLE batches (
+    id          INTEGER PRIMARY KEY,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'finished')),
+    branch      TEXT NOT NULL DEFAULT '',
+    doc_type    TEXT NOT NULL DEFAULT '',
+    inputs      TEXT NOT NULL,
+    files_seen  INTEGER NOT NULL DEFAULT 0,
+    ingested    INTEGER NOT NULL DEFAULT 0,
+    duplicates  INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    pages       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE documents (
+    id          INTEGER PRIMARY KEY,
+    sha256      TEXT NOT NULL UNIQUE,
+    size        INTEGER NOT NULL,
+    media_type  TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    branch      TEXT NOT NULL DEFAULT '',
+    doc_type    TEXT NOT NULL DEFAULT '',
+    page_count  INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    indexed     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX documents_unindexed ON documents (id) WHERE indexed = 0;
+CREATE TABLE sources (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents (id),
+    path        TEXT NOT NULL,
+    branch      TEXT NOT NULL DEFAULT '',
+    doc_type    TEXT NOT NULL DEFAULT '',
+    batch_id    INTEGER NOT NULL REFERENCES batches (id),
+    imported_at TEXT NOT NULL,
+    UNIQUE (document_id, path, branch)
+);
+CREATE TABLE pages (
+    document_id INTEGER NOT NULL REFERENCES documents (id),
+    number      INTEGER NOT NULL,
+    source      TEXT NOT NULL CHECK (source IN ('ocr', 'pdf-text')),
+    text        TEXT NOT NULL,
+    confidence  REAL NOT NULL,
+    words       TEXT NOT NULL,
+    rotation    INTEGER NOT NULL DEFAULT 0,
+    width       INTEGER NOT NULL DEFAULT 0,
+    height      INTEGER NOT NULL DEFAULT 0,
+    language    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (document_id, number)
+) WITHOUT ROWID;
+CREATE TABLE batch_files (
+    batch_id    INTEGER NOT NULL REFERENCES batches (id),
+    path        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('ingested', 'duplicate', 'failed')),
+    document_id INTEGER REFERENCES documents (id),
+    error       TEXT,
+    pages       INTEGER NOT NULL DEFAULT 0,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (batch_id, path)
+);
+"#;
+
+/// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
+pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
+    SCHEMA_V1,
+    // 2: the levelling turn applied to each OCR'd page
+    "ALTER TABLE pages ADD COLUMN skew REAL NOT NULL DEFAULT 0;",
+    // 3: resumable batches and the reading cache
+    "CREATE TABLE page_cache (
+         sha256   TEXT NOT NULL,
+         settings TEXT NOT NULL,
+         number   INTEGER NOT NULL,
+         page     TEXT NOT NULL,
+         PRIMARY KEY (sha256, settings, number)
+     ) WITHOUT ROWID;
+     ALTER TABLE batch_files ADD COLUMN retried_in INTEGER REFERENCES batches (id);
+     ALTER TABLE batches ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;",
+    // 4: accounts (the `auth` module)
+    SCHEMA_V4_ACCOUNTS,
+    // 5: disabled accounts (staff who left)
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
+    // 6: when `check --deep` last re-hashed each document's blob
+    "ALTER TABLE documents ADD COLUMN verified_at TEXT;",
+    // 7: what was read from the text (dates, reference numbers, type
+    // guess), staff's corrections, and a revision the index entry follows
+    "ALTER TABLE documents ADD COLUMN extracted TEXT;
+     ALTER TABLE documents ADD COLUMN extracted_version INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE documents ADD COLUMN corrected_date TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_type TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_title TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_by TEXT;
+     ALTER TABLE documents ADD COLUMN corrected_at TEXT;
+     ALTER TABLE documents ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX documents_extracted_version ON documents (extracted_version);",
+    // 8: the numbers arshif's number reader read on each page
+    "ALTER TABLE pages ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';",
+];
+
+/// Users, the branches they hold, API tokens and web sessions. The `auth`
+/// module owns the queries on these tables; the catalog owns the file and
+/// its schema version. (The audit log has its own file: see `audit`.)
+const SCHEMA_V4_ACCOUNTS: &str = r#"
+CREATE TABLE users (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    role        TEXT NOT NULL CHECK (role IN ('admin', 'clerk', 'staff', 'auditor')),
+    password    TEXT NOT NULL,
+    must_change INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE user_branches (
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    branch      TEXT NOT NULL,
+    PRIMARY KEY (user_id, branch)
+) WITHOUT ROWID;
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    label       TEXT NOT NULL,
+    hash        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
+CREATE TABLE sessions (
+    hash        TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    csrf        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+) WITHOUT ROWID;
+"#;

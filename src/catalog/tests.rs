@@ -1,0 +1,470 @@
+//! One behavioural suite for both catalog backends, over `&mut dyn
+//! Catalog`: every test runs against SQLite, and against PostgreSQL when
+//! the test server is configured (`ARSHIF_TEST_PG`; `make test` starts
+//! it). What only one backend has (migrations of its own schema, the
+//! PostgreSQL job queue, change listener and per-node indexing) is tested
+//! beside that backend.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+
+use super::fixtures::{new_batch, page, source};
+use super::stored::ms;
+use super::*;
+use crate::db::pg::test_schema::TestSchema;
+use crate::metadata::TypeSource;
+use crate::types::{BatchId, BlobId, DocId};
+
+/// A catalog under test: new connections to one database.
+trait Subject {
+    fn open(&self) -> Box<dyn Catalog>;
+}
+
+/// A SQLite catalog in a temporary directory.
+struct Lite {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Lite {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        drop(SqliteCatalog::create(&path).unwrap());
+        Lite { _dir: dir, path }
+    }
+}
+
+impl Subject for Lite {
+    fn open(&self) -> Box<dyn Catalog> {
+        Box::new(SqliteCatalog::open(&self.path).unwrap())
+    }
+}
+
+/// A PostgreSQL catalog in a schema of its own on the test server.
+struct Pg(TestSchema);
+
+impl Pg {
+    /// `None` (and a note) when no test server is configured.
+    fn new() -> Option<Self> {
+        if std::env::var("ARSHIF_TEST_PG").map_or(true, |u| u.trim().is_empty()) {
+            eprintln!("ARSHIF_TEST_PG is not set: the PostgreSQL catalog is not tested");
+            return None;
+        }
+        Some(Pg(TestSchema::new()))
+    }
+}
+
+impl Subject for Pg {
+    fn open(&self) -> Box<dyn Catalog> {
+        Box::new(PgCatalog::create_or_open(&self.0.url, "n1").unwrap())
+    }
+}
+
+/// Each test of the suite, once per backend.
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Lite::new())
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(pg) = super::Pg::new() {
+                        super::$name(&pg)
+                    }
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    documents_pages_and_sources_round_trip,
+    batch_counters_follow_recorded_files,
+    interrupted_batches_resume_and_cached_pages_last_until_recorded,
+    corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current,
+    resolve_by_id_and_sha_prefix,
+    a_write_group_commits_together_and_a_failed_write_only_undoes_itself,
+    page_numbers_round_trip_through_the_page_cache_and_pages,
+);
+
+/// Record a document of `pages` whose sha256 is `hex`, from a new batch.
+fn insert(cat: &mut dyn Catalog, hex: &str, pages: Vec<PageRecord>) -> DocId {
+    let b = new_batch(cat);
+    cat.insert_document(&NewDocument {
+        blob: hex.parse().unwrap(),
+        size: 1,
+        media_type: "image/tiff".into(),
+        title: "t".into(),
+        pages,
+        source: source(b, &format!("{hex}.tif"), Some("hofuf")),
+        extracted: Default::default(),
+    })
+    .unwrap()
+    .0
+}
+
+fn documents_pages_and_sources_round_trip(s: &dyn Subject) {
+    let mut cat = s.open();
+    let b = new_batch(&mut *cat);
+    let blob: BlobId = "ab".repeat(32).parse().unwrap();
+    let doc = NewDocument {
+        blob,
+        size: 1234,
+        media_type: "image/png".into(),
+        title: "رخصة بناء".into(),
+        pages: vec![
+            page(1, "رخصة بناء"),
+            page(2, "second page"),
+            page(3, " \n\t"),
+        ],
+        source: source(b, "scans/hofuf/رخصة 1234.png", Some("hofuf")),
+        extracted: crate::metadata::extract([(
+            1,
+            "رخصة بناء\nرقم الرخصة: 1234\nتاريخ الإصدار: 1445/03/12هـ",
+        )]),
+    };
+    let (id, new) = cat.insert_document(&doc).unwrap();
+    assert!(new);
+    assert_eq!(cat.find_by_blob(&blob).unwrap(), Some(id));
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.title, "رخصة بناء");
+    assert_eq!(rec.blob, blob);
+    assert_eq!((rec.size, rec.media_type.as_str()), (1234, "image/png"));
+    assert_eq!(rec.branch.as_ref().unwrap().as_str(), "hofuf");
+    assert_eq!(rec.page_count, 3);
+    assert_eq!(rec.meta.extracted, doc.extracted);
+    assert_eq!(rec.meta.revision, 0);
+    // times to the millisecond, as the SQLite catalog keeps them
+    assert_eq!(rec.created_at, ms(&doc.source.imported_at));
+    assert_eq!(
+        rec.sources,
+        vec![SourceRecord {
+            imported_at: ms(&doc.source.imported_at),
+            ..doc.source.clone()
+        }]
+    );
+    assert_eq!(cat.pages(id).unwrap(), doc.pages);
+    assert_eq!(
+        cat.page_words(id, &[2, 9, 1]).unwrap(),
+        vec![
+            (2, doc.pages[1].words.clone()),
+            (1, doc.pages[0].words.clone())
+        ]
+    );
+    assert_eq!(cat.text_pages().unwrap(), vec![(id, 1), (id, 2)]);
+
+    // a second source: recorded once, and the document needs re-indexing
+    cat.mark_indexed(&[(id, 0)]).unwrap();
+    assert!(cat.unindexed().unwrap().is_empty());
+    assert!(cat
+        .add_source(id, &source(b, "other/name.png", Some("omran")))
+        .unwrap());
+    assert!(!cat
+        .add_source(id, &source(b, "other/name.png", Some("omran")))
+        .unwrap());
+    assert_eq!(cat.unindexed().unwrap(), vec![id]);
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.sources.len(), 2);
+    assert_eq!(rec.branch.unwrap().as_str(), "hofuf");
+
+    // inserting the same blob again only adds a source
+    let (again, new) = cat
+        .insert_document(&NewDocument {
+            source: source(b, "third.png", None),
+            ..doc.clone()
+        })
+        .unwrap();
+    assert_eq!((again, new), (id, false));
+    assert_eq!(cat.document(id).unwrap().unwrap().sources.len(), 3);
+    let stats = cat.stats().unwrap();
+    assert_eq!(
+        (stats.documents, stats.pages, stats.sources, stats.batches),
+        (1, 3, 3, 1)
+    );
+    assert_eq!(cat.document_ids().unwrap(), vec![id]);
+    assert!(cat.document(DocId(id.0 + 1)).unwrap().is_none());
+
+    // what `arshif check` reads
+    let at = Utc::now();
+    cat.mark_verified(id, at).unwrap();
+    let rows = cat.check_rows().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].blob, blob);
+    assert_eq!(rows[0].first_source, "scans/hofuf/رخصة 1234.png");
+    assert_eq!(rows[0].verified_at, Some(ms(&at)));
+    assert!(!rows[0].indexed);
+    assert!(cat.integrity(false).unwrap().is_empty());
+    assert!(cat.integrity(true).unwrap().is_empty());
+}
+
+fn batch_counters_follow_recorded_files(s: &dyn Subject) {
+    let mut cat = s.open();
+    let b = new_batch(&mut *cat);
+    cat.record_file(b, "a.png", &FileOutcome::Ingested(DocId(1)), 1)
+        .unwrap_err(); // no such document: foreign key holds
+    cat.record_file(b, "bad.png", &FileOutcome::Failed("corrupt".into()), 0)
+        .unwrap();
+    cat.record_file(b, "bad.png", &FileOutcome::Failed("corrupt".into()), 0)
+        .unwrap();
+    // the same file twice counts once
+    let counts = cat.batch(b).unwrap().unwrap().counts;
+    assert_eq!((counts.files_seen, counts.failed), (1, 1));
+    let id = insert(
+        &mut *cat,
+        &"ef".repeat(32),
+        vec![page(1, "x"), page(2, "y")],
+    );
+    cat.record_file(b, "good.tif", &FileOutcome::Ingested(id), 2)
+        .unwrap();
+    cat.record_file(b, "copy.tif", &FileOutcome::Duplicate(id), 0)
+        .unwrap();
+    let at = Utc::now();
+    cat.finish_batch(b, at).unwrap();
+    let rec = cat.batch(b).unwrap().unwrap();
+    assert_eq!(rec.status, BatchStatus::Finished);
+    assert_eq!(rec.finished_at, Some(ms(&at)));
+    assert_eq!(
+        rec.counts,
+        BatchCounts {
+            files_seen: 3,
+            ingested: 1,
+            duplicates: 1,
+            failed: 1,
+            pages: 2
+        }
+    );
+    assert_eq!(rec.inputs, vec!["scans".to_string()]);
+    assert!(cat.batch(BatchId(b.0 + 100)).unwrap().is_none());
+    assert_eq!(cat.batches().unwrap().len(), 2);
+    let files = cat.batch_files(b).unwrap();
+    assert_eq!(files.len(), 3);
+    assert!(files
+        .iter()
+        .any(|f| f.path == "good.tif" && f.document == Some(id) && f.status == "ingested"));
+}
+
+fn interrupted_batches_resume_and_cached_pages_last_until_recorded(s: &dyn Subject) {
+    let mut cat = s.open();
+    let spec = NewBatch {
+        started_at: Utc::now(),
+        branch: Some("oyun".parse().unwrap()),
+        doc_type: None,
+        inputs: vec!["cabinet".into()],
+    };
+    assert_eq!(cat.unfinished_batch(&spec).unwrap(), None);
+    let b = cat.begin_batch(&spec).unwrap();
+    cat.record_file(b, "cabinet/x.png", &FileOutcome::Failed("torn".into()), 0)
+        .unwrap();
+    // Same inputs, branch and type: resumable; anything else is not.
+    assert_eq!(cat.unfinished_batch(&spec).unwrap(), Some(b));
+    let other = NewBatch {
+        branch: None,
+        ..spec.clone()
+    };
+    assert_eq!(cat.unfinished_batch(&other).unwrap(), None);
+    let other = NewBatch {
+        inputs: vec!["cabinet".into(), "more".into()],
+        ..spec.clone()
+    };
+    assert_eq!(cat.unfinished_batch(&other).unwrap(), None);
+    cat.finish_batch(b, Utc::now()).unwrap();
+    assert_eq!(cat.unfinished_batch(&spec).unwrap(), None);
+    cat.resume_batch(b).unwrap();
+    assert_eq!(cat.unfinished_batch(&spec).unwrap(), Some(b));
+    let rec = cat.batch(b).unwrap().unwrap();
+    assert_eq!((rec.status, rec.finished_at), (BatchStatus::Running, None));
+    let files = cat.batch_files(b).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].error.as_deref(), Some("torn"));
+    cat.finish_batch(b, Utc::now()).unwrap();
+
+    // Failed, then retried: no longer listed as failed.
+    assert_eq!(cat.failed_files().unwrap().len(), 1);
+    let b2 = new_batch(&mut *cat);
+    cat.mark_retried(&files[0], b2).unwrap();
+    assert!(cat.failed_files().unwrap().is_empty());
+    assert_eq!(cat.batch_files(b).unwrap()[0].retried_in, Some(b2));
+
+    // Pages cached under one settings key only, dropped once recorded.
+    let blob: BlobId = "cd".repeat(32).parse().unwrap();
+    cat.cache_page(&blob, "k1", &page(2, "second")).unwrap();
+    cat.cache_page(&blob, "k1", &page(1, "old")).unwrap();
+    cat.cache_page(&blob, "k1", &page(1, "first")).unwrap();
+    let cached = cat.cached_pages(&blob, "k1").unwrap();
+    assert_eq!(cached, vec![page(1, "first"), page(2, "second")]);
+    assert!(cat.cached_pages(&blob, "k2").unwrap().is_empty());
+    cat.insert_document(&NewDocument {
+        blob,
+        size: 1,
+        media_type: "image/tiff".into(),
+        title: "t".into(),
+        pages: cached,
+        source: source(b2, "cabinet/y.tif", None),
+        extracted: Default::default(),
+    })
+    .unwrap();
+    assert!(cat.cached_pages(&blob, "k1").unwrap().is_empty());
+}
+
+fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s: &dyn Subject) {
+    let mut cat = s.open();
+    let b = new_batch(&mut *cat);
+    let text = "شهادة صحية\nرقم الشهادة: 27507976\nتاريخ الإصدار: 1445/07/12 هـ";
+    let (id, _) = cat
+        .insert_document(&NewDocument {
+            blob: "cd".repeat(32).parse().unwrap(),
+            size: 1,
+            media_type: "image/png".into(),
+            title: "شهادة صحية".into(),
+            pages: vec![page(1, text)],
+            source: source(b, "x.png", Some("hofuf")),
+            extracted: crate::metadata::extract([(1, text)]),
+        })
+        .unwrap();
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(
+        rec.doc_type.as_ref().unwrap().as_str(),
+        "health-certificate"
+    );
+    assert_eq!(rec.meta.doc_type_source, Some(TypeSource::Guessed));
+    assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-24");
+    assert_eq!(rec.meta.extracted.reference_numbers, ["27507976"]);
+
+    // The index reads revision r; a correction lands before it records
+    // that: the document stays to be indexed.
+    let r = rec.meta.revision;
+    let change = CorrectionChange {
+        date: Some(Some("1445-07-13h".parse().unwrap())),
+        doc_type: Some(Some("licence".parse().unwrap())),
+        title: Some(Some("شهادة صحية 27507976".into())),
+    };
+    let at = Utc::now();
+    let (old, new) = cat.correct(id, &change, "sara", at).unwrap();
+    assert!(old.is_empty());
+    assert_eq!(new.by.as_deref(), Some("sara"));
+    cat.mark_indexed(&[(id, r)]).unwrap();
+    assert_eq!(cat.unindexed().unwrap(), vec![id]);
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-25");
+    assert_eq!(rec.document_date_source(), Some("corrected"));
+    assert_eq!(rec.doc_type.as_ref().unwrap().as_str(), "licence");
+    assert_eq!(rec.meta.doc_type_source, Some(TypeSource::Corrected));
+    assert_eq!(rec.title, "شهادة صحية 27507976");
+    assert_eq!(rec.meta.extracted_title, "شهادة صحية");
+    assert_eq!(rec.meta.correction.at, Some(ms(&at)));
+    assert_eq!(rec.meta.correction, new);
+    cat.mark_indexed(&[(id, rec.meta.revision)]).unwrap();
+    assert!(cat.unindexed().unwrap().is_empty());
+
+    // Re-reading the text (a newer extractor) keeps the corrections.
+    assert!(cat
+        .stale_extractions(crate::metadata::EXTRACTOR_VERSION)
+        .unwrap()
+        .is_empty());
+    assert_eq!(cat.stale_extractions(99).unwrap(), vec![id]);
+    cat.set_extracted(id, &crate::metadata::extract([(1, text)]), 99)
+        .unwrap();
+    assert!(cat.stale_extractions(99).unwrap().is_empty());
+    assert_eq!(cat.unindexed().unwrap(), vec![id]);
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-25");
+
+    // Dropping a correction gives extraction back.
+    let back = CorrectionChange {
+        date: Some(None),
+        doc_type: Some(None),
+        title: Some(None),
+    };
+    let (_, new) = cat.correct(id, &back, "sara", Utc::now()).unwrap();
+    assert!(new.is_empty() && new.by.is_none());
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-24");
+    assert_eq!(rec.meta.doc_type_source, Some(TypeSource::Guessed));
+    assert_eq!(rec.title, "شهادة صحية");
+    assert!(matches!(
+        cat.correct(DocId(id.0 + 1), &back, "sara", Utc::now()),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+}
+
+fn resolve_by_id_and_sha_prefix(s: &dyn Subject) {
+    let mut cat = s.open();
+    let ids: Vec<DocId> = [
+        "abcd".repeat(16),
+        "abce".repeat(16),
+        format!("abcdef{}", "0".repeat(58)),
+    ]
+    .iter()
+    .map(|hex| insert(&mut *cat, hex, vec![]))
+    .collect();
+    assert_eq!(cat.resolve(&ids[1].to_string()).unwrap(), ids[1]);
+    assert_eq!(cat.resolve("abcda").unwrap(), ids[0]);
+    assert_eq!(cat.resolve("sha256:ABCE").unwrap(), ids[1]);
+    assert!(matches!(
+        cat.resolve("abc"),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+    assert!(matches!(
+        cat.resolve("abcd"),
+        Err(CatalogError::Ambiguous { count: 2, .. })
+    ));
+    assert!(matches!(
+        cat.resolve("ffff"),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+    assert!(matches!(
+        cat.resolve("zzzz"),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+}
+
+fn a_write_group_commits_together_and_a_failed_write_only_undoes_itself(s: &dyn Subject) {
+    let mut cat = s.open();
+    let other = s.open();
+    let b = new_batch(&mut *cat);
+    cat.begin_group().unwrap();
+    cat.begin_group().unwrap(); // idempotent
+    let id = insert(&mut *cat, &"aa".repeat(32), vec![page(1, "x")]);
+    cat.record_file(b, "a.png", &FileOutcome::Ingested(DocId(id.0 + 50)), 1)
+        .unwrap_err(); // fails alone
+    assert_eq!(
+        cat.find_by_blob(&"aa".repeat(32).parse().unwrap()).unwrap(),
+        Some(id)
+    );
+    cat.record_file(b, "b.png", &FileOutcome::Ingested(id), 1)
+        .unwrap();
+    assert_eq!(other.document_ids().unwrap(), vec![]); // not yet committed
+    cat.end_group().unwrap();
+    cat.end_group().unwrap();
+    assert_eq!(other.document_ids().unwrap(), vec![id]);
+    assert_eq!(other.batch(b).unwrap().unwrap().counts.ingested, 1);
+}
+
+fn page_numbers_round_trip_through_the_page_cache_and_pages(s: &dyn Subject) {
+    use super::fixtures::page_with_numbers;
+    let mut cat = s.open();
+    let read = vec![
+        page_with_numbers(1, "رخصة بناء رقم ٤٤٥١٢٨٤"),
+        page(2, "second page"),
+    ];
+    assert_eq!(read[0].numbers.len(), 2);
+    // Cached while the file is read, numbers and all, then recorded.
+    let hex = "ef".repeat(32);
+    let blob: BlobId = hex.parse().unwrap();
+    for p in &read {
+        cat.cache_page(&blob, "k", p).unwrap();
+    }
+    let cached = cat.cached_pages(&blob, "k").unwrap();
+    assert_eq!(cached, read);
+    let doc = insert(&mut *cat, &hex, cached);
+    assert_eq!(cat.pages(doc).unwrap(), read);
+}
