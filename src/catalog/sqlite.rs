@@ -94,10 +94,15 @@ const MIGRATIONS: &[&str] = &[
      ) WITHOUT ROWID;
      ALTER TABLE batch_files ADD COLUMN retried_in INTEGER REFERENCES batches (id);
      ALTER TABLE batches ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;",
-    // 4: accounts (the `auth` module)
-    SCHEMA_V4_ACCOUNTS,
-    // 5: disabled accounts (staff who left)
-    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
+    // 4: accounts (`users`, `user_branches`, `tokens`, `sessions`), and
+    // 5: `users.disabled`. Accounts now have their own database
+    // (`auth::AccountStore`, `accounts.sqlite`), which copies these tables
+    // from a catalog that has them and never reads them again. The steps
+    // are kept, empty, so that the version numbers mean what they meant: a
+    // catalog already past them keeps its tables untouched, a new one (or
+    // one from before accounts) gets none.
+    "",
+    "",
     // 6: when `check --deep` last re-hashed each document's blob
     "ALTER TABLE documents ADD COLUMN verified_at TEXT;",
     // 7: what was read from the text (dates, reference numbers, type
@@ -134,40 +139,6 @@ impl CorrectionRow {
         ]))
     }
 }
-
-/// Users, the branches they hold, API tokens and web sessions. The `auth`
-/// module owns the queries on these tables; the catalog owns the file and
-/// its schema version. (The audit log has its own file: see `audit`.)
-const SCHEMA_V4_ACCOUNTS: &str = r#"
-CREATE TABLE users (
-    id          INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL UNIQUE,
-    role        TEXT NOT NULL CHECK (role IN ('admin', 'clerk', 'staff', 'auditor')),
-    password    TEXT NOT NULL,
-    must_change INTEGER NOT NULL DEFAULT 0,
-    created_at  TEXT NOT NULL
-);
-CREATE TABLE user_branches (
-    user_id     INTEGER NOT NULL REFERENCES users (id),
-    branch      TEXT NOT NULL,
-    PRIMARY KEY (user_id, branch)
-) WITHOUT ROWID;
-CREATE TABLE tokens (
-    id          INTEGER PRIMARY KEY,
-    user_id     INTEGER NOT NULL REFERENCES users (id),
-    label       TEXT NOT NULL,
-    hash        TEXT NOT NULL UNIQUE,
-    created_at  TEXT NOT NULL,
-    revoked_at  TEXT
-);
-CREATE TABLE sessions (
-    hash        TEXT PRIMARY KEY,
-    user_id     INTEGER NOT NULL REFERENCES users (id),
-    csrf        TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    expires_at  TEXT NOT NULL
-) WITHOUT ROWID;
-"#;
 
 pub struct SqliteCatalog {
     conn: Connection,
@@ -246,8 +217,7 @@ impl SqliteCatalog {
         Ok(cat)
     }
 
-    /// The database connection, for the modules that own tables in this
-    /// file besides the catalog's own (`auth`, `audit`).
+    /// The database connection.
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -1616,6 +1586,49 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn accounts_tables_are_no_longer_created_and_old_ones_are_left_alone() {
+        let t = tempfile::tempdir().unwrap();
+        let tables = |cat: &SqliteCatalog| -> i64 {
+            cat.conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name IN ('users', 'user_branches', 'tokens', 'sessions')",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let new = SqliteCatalog::create(&t.path().join("new.sqlite")).unwrap();
+        assert_eq!(tables(&new), 0);
+        // A catalog of schema 5 (with accounts, as arshif then kept them):
+        // migrated forward, its account tables and rows untouched.
+        let p = t.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&p).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.execute_batch(MIGRATIONS[2]).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+                   role TEXT NOT NULL, password TEXT NOT NULL, must_change INTEGER NOT NULL DEFAULT 0,
+                   created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+                 CREATE TABLE user_branches (user_id INTEGER NOT NULL, branch TEXT NOT NULL);
+                 CREATE TABLE tokens (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);
+                 CREATE TABLE sessions (hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL);
+                 INSERT INTO users (name, role, password, created_at) VALUES ('root', 'admin', 'h', 't');
+                 PRAGMA user_version = 5;",
+            )
+            .unwrap();
+        }
+        let old = SqliteCatalog::open(&p).unwrap();
+        assert_eq!(tables(&old), 4);
+        let n: i64 = old
+            .conn
+            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     #[test]
