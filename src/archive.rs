@@ -6,6 +6,8 @@
 //!   arshif-archive.json   format name and version (see docs/STORE-FORMAT.md)
 //!   store/                content-addressed originals
 //!   catalog.sqlite        documents, sources, pages, batches
+//!   accounts.sqlite       users, their branches, API tokens, web sessions
+//!   audit.sqlite          the audit log
 //!   index/                tantivy index, derived from the catalog
 //!   lock                  held by the one process that writes
 //! ```
@@ -23,7 +25,7 @@
 //! ARCHIVE/
 //!   arshif-archive.json   format version 2, with the catalog and store URLs and the node's name
 //!   store/tmp, store/cache  staged uploads, read cache of originals (each checked by sha256)
-//!   node.sqlite           the node's accounts and sessions (the audit log is shared, in PostgreSQL)
+//!   accounts.sqlite       the node's accounts and sessions (the audit log is shared, in PostgreSQL)
 //!   index/                the node's tantivy index, derived from the shared catalog
 //!   lock
 //! ```
@@ -33,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::{AccountStore, AccountStoreError};
 use crate::catalog::{Catalog, CatalogError, PgCatalog, SqliteCatalog};
 use crate::db::pg::PgPool;
 use crate::index::{IndexError, IndexState, SearchIndex};
@@ -84,6 +87,8 @@ pub enum ArchiveError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Index(#[from] IndexError),
+    #[error(transparent)]
+    Accounts(#[from] AccountStoreError),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -289,9 +294,11 @@ impl Archive {
                     &catalog_url_with_password(config.catalog.as_deref().unwrap_or_default()),
                     &sh.node,
                 )?);
-                drop(SqliteCatalog::create(&root.join("node.sqlite"))?);
             }
         }
+        drop(AccountStore::open(
+            &root.join(crate::auth::store::FILE_NAME),
+        )?);
         SearchIndex::open_or_rebuild(&root.join("index"))?;
         // The format file goes last: its presence means the archive is complete.
         let format = FormatFile {
@@ -450,13 +457,21 @@ impl Archive {
         })
     }
 
-    /// The database of accounts and sessions: the catalog's own in a
-    /// self-contained archive, the node's (`node.sqlite`) on a node.
-    pub fn accounts_db(&self) -> Result<SqliteCatalog, ArchiveError> {
-        Ok(match &self.shared {
-            None => SqliteCatalog::open(&self.root.join("catalog.sqlite"))?,
-            Some(_) => SqliteCatalog::open(&self.root.join("node.sqlite"))?,
-        })
+    /// A new connection to the database of accounts and sessions,
+    /// `ARCHIVE/accounts.sqlite` in either kind of archive (created on
+    /// first use). An archive an older arshif wrote kept its accounts in
+    /// catalog tables (`catalog.sqlite`, or on a node `node.sqlite`): they
+    /// are copied into the new file when it is first set up, then no
+    /// longer read.
+    pub fn account_store(&self) -> Result<AccountStore, ArchiveError> {
+        let legacy = match &self.shared {
+            None => "catalog.sqlite",
+            Some(_) => "node.sqlite",
+        };
+        Ok(AccountStore::open_upgrading(
+            &self.root.join(crate::auth::store::FILE_NAME),
+            Some(&self.root.join(legacy)),
+        )?)
     }
 
     /// The audit log: `ARCHIVE/audit.sqlite` (created on first use), or on
@@ -655,6 +670,7 @@ mod tests {
         Archive::init(&dir).unwrap();
         assert!(dir.join("store/sha256").is_dir());
         assert!(dir.join("catalog.sqlite").is_file());
+        assert!(dir.join("accounts.sqlite").is_file());
         assert!(dir.join("index").is_dir());
         Archive::open(&dir).unwrap();
         assert!(matches!(

@@ -5,7 +5,7 @@
 //!
 //! It also checks that the archive's files are private to their owner: a
 //! file or directory in it that group or other accounts can read, write or
-//! enter is named (the catalog holds password hashes, the store every
+//! enter is named (the accounts database holds password hashes, the store every
 //! branch's originals).
 //!
 //! Check runs with the writer lock held, so that an import in progress is
@@ -45,6 +45,9 @@ pub struct CheckOptions {
 pub enum ProblemKind {
     /// The catalog's database fails SQLite's own check.
     CatalogCorrupt,
+    /// The accounts database (`accounts.sqlite`) fails SQLite's own
+    /// check, or cannot be opened.
+    AccountsCorrupt,
     /// A document's original is not in the store.
     MissingBlob,
     /// A document's original has another size than recorded.
@@ -280,7 +283,28 @@ pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, Chec
     // 5. Who else can read the archive's own files.
     check_permissions(&mut report, archive.root());
 
-    // 6. The audit log's chain.
+    // 6. The accounts database.
+    let accounts = archive.root().join(crate::auth::store::FILE_NAME);
+    let found = archive
+        .account_store()
+        .map_err(|e| e.to_string())
+        .and_then(|s| s.integrity(opts.deep).map_err(|e| e.to_string()));
+    let lines = match found {
+        Ok(lines) => lines,
+        Err(e) => vec![format!("the accounts database cannot be read: {e}")],
+    };
+    for line in lines {
+        report.add(
+            ProblemKind::AccountsCorrupt,
+            None,
+            None,
+            accounts.display().to_string(),
+            line,
+            "restore accounts.sqlite from a backup",
+        );
+    }
+
+    // 7. The audit log's chain.
     match archive.audit_log().and_then(|log| log.verify()) {
         Ok(v) => {
             report.audit_entries = v.entries;

@@ -116,6 +116,7 @@ fn everything_arshif_writes_in_an_archive_is_private_and_check_names_what_is_not
     let modes = all_modes(&a.dir);
     for part in [
         "catalog.sqlite",
+        "accounts.sqlite",
         "audit.sqlite",
         "index",
         "store/sha256",

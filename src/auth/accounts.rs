@@ -1,10 +1,11 @@
-//! The account tables: users, their branches, tokens and sessions.
+//! The account tables: users, their branches, tokens and sessions, in the
+//! accounts database ([`super::AccountStore`]).
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{check_user_name, AuthError, Role, Secret, User, UserId};
+use super::{check_user_name, AccountStore, AuthError, Role, Secret, User, UserId};
 use crate::types::BranchSlug;
 
 /// An API token as listed (never the secret itself).
@@ -17,7 +18,7 @@ pub struct TokenInfo {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// The account tables of one database connection.
+/// The account tables of one [`AccountStore`] connection.
 pub struct Accounts<'c> {
     conn: &'c Connection,
     path: &'c str,
@@ -34,10 +35,10 @@ fn parse_ts(s: &str) -> DateTime<Utc> {
 }
 
 impl<'c> Accounts<'c> {
-    pub fn new(catalog: &'c crate::catalog::SqliteCatalog) -> Self {
+    pub fn new(store: &'c AccountStore) -> Self {
         Accounts {
-            conn: catalog.connection(),
-            path: catalog.path(),
+            conn: store.connection(),
+            path: store.path(),
         }
     }
 
@@ -441,11 +442,10 @@ impl<'c> Accounts<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::SqliteCatalog;
 
-    fn catalog() -> (tempfile::TempDir, SqliteCatalog) {
+    fn catalog() -> (tempfile::TempDir, AccountStore) {
         let dir = tempfile::tempdir().unwrap();
-        let c = SqliteCatalog::create(&dir.path().join("catalog.sqlite")).unwrap();
+        let c = AccountStore::open(&dir.path().join("accounts.sqlite")).unwrap();
         (dir, c)
     }
 

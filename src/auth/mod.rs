@@ -4,9 +4,11 @@
 //! No HTTP here: the server asks this module who a credential belongs to and
 //! what they may do. Secrets (tokens, session ids) are random 256-bit values
 //! that are stored only as their sha256; passwords only as argon2id hashes.
-//! The tables live in the catalog's database file (schema version 4).
+//! The tables live in their own database file, `ARCHIVE/accounts.sqlite`
+//! ([`AccountStore`], with its own schema version and migrations).
 
 mod accounts;
+pub mod store;
 mod throttle;
 
 use std::fmt;
@@ -18,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::types::{BranchScope, BranchSlug};
 
 pub use accounts::{Accounts, TokenInfo};
+pub use store::{AccountStore, AccountStoreError};
 pub use throttle::{Throttle, ThrottlePolicy};
 
 #[derive(Debug, thiserror::Error)]

@@ -20,7 +20,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use arshif::archive::{Archive, ArchiveError};
-use arshif::catalog::{Catalog, SqliteCatalog};
+use arshif::auth::AccountStore;
+use arshif::catalog::Catalog;
 use arshif::index::SearchIndex;
 use arshif::ingest::IngestOptions;
 use arshif::preview::PreviewCache;
@@ -103,7 +104,7 @@ pub struct AppState {
     archive: Archive,
     index: SearchIndex,
     catalogs: Mutex<Vec<Box<dyn Catalog>>>,
-    accounts: Mutex<Vec<SqliteCatalog>>,
+    accounts: Mutex<Vec<AccountStore>>,
     previews: PreviewCache,
     ingest: IngestOptions,
     /// Searches run at once: two per core (one per core left cores idle
@@ -390,12 +391,12 @@ impl AppState {
     /// Run `f` with a connection to the accounts database from the pool.
     fn with_accounts<T>(
         &self,
-        f: impl FnOnce(&SqliteCatalog) -> Result<T, ApiError>,
+        f: impl FnOnce(&AccountStore) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let pooled = self.accounts.lock().expect("pool lock").pop();
         let db = match pooled {
             Some(c) => c,
-            None => self.archive.accounts_db()?,
+            None => self.archive.account_store()?,
         };
         let r = f(&db);
         self.accounts.lock().expect("pool lock").push(db);
@@ -489,8 +490,8 @@ async fn blocking<T: Send + 'static>(
 /// password printed here once: it works only to choose a new password.
 fn ensure_admin(archive: &Archive) -> Result<(), ServerError> {
     use arshif::auth::{self, Accounts, Role};
-    let catalog = archive.accounts_db()?;
-    let accounts = Accounts::new(&catalog);
+    let store = archive.account_store()?;
+    let accounts = Accounts::new(&store);
     if accounts.has_admin()? {
         return Ok(());
     }

@@ -11,8 +11,8 @@ use super::*;
 fn app() -> (tempfile::TempDir, Router, String) {
     let t = tempfile::tempdir().unwrap();
     let archive = Archive::init(&t.path().join("a")).unwrap();
-    let catalog = archive.accounts_db().unwrap();
-    let accounts = arshif::auth::Accounts::new(&catalog);
+    let store = archive.account_store().unwrap();
+    let accounts = arshif::auth::Accounts::new(&store);
     accounts
         .add_user("root", arshif::auth::Role::Admin, &[], "unused", false)
         .unwrap();

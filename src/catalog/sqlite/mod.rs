@@ -58,9 +58,7 @@ impl SqliteCatalog {
         Ok(cat)
     }
 
-    /// The database connection, for the module that owns tables in this
-    /// file besides the catalog's own (`auth`; the audit log has a file of
-    /// its own).
+    /// The database connection.
     pub fn connection(&self) -> &Connection {
         &self.conn
     }

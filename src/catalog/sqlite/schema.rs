@@ -79,10 +79,15 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
      ) WITHOUT ROWID;
      ALTER TABLE batch_files ADD COLUMN retried_in INTEGER REFERENCES batches (id);
      ALTER TABLE batches ADD COLUMN resumed INTEGER NOT NULL DEFAULT 0;",
-    // 4: accounts (the `auth` module)
-    SCHEMA_V4_ACCOUNTS,
-    // 5: disabled accounts (staff who left)
-    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
+    // 4: accounts (`users`, `user_branches`, `tokens`, `sessions`), and
+    // 5: `users.disabled`. Accounts now have their own database
+    // (`auth::AccountStore`, `accounts.sqlite`), which copies these tables
+    // from a catalog that has them and never reads them again. The steps
+    // are kept, empty, so that the version numbers mean what they meant: a
+    // catalog already past them keeps its tables untouched, a new one (or
+    // one from before accounts) gets none.
+    "",
+    "",
     // 6: when `check --deep` last re-hashed each document's blob
     "ALTER TABLE documents ADD COLUMN verified_at TEXT;",
     // 7: what was read from the text (dates, reference numbers, type
@@ -100,36 +105,3 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE pages ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';",
 ];
 
-/// Users, the branches they hold, API tokens and web sessions. The `auth`
-/// module owns the queries on these tables; the catalog owns the file and
-/// its schema version. (The audit log has its own file: see `audit`.)
-const SCHEMA_V4_ACCOUNTS: &str = r#"
-CREATE TABLE users (
-    id          INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL UNIQUE,
-    role        TEXT NOT NULL CHECK (role IN ('admin', 'clerk', 'staff', 'auditor')),
-    password    TEXT NOT NULL,
-    must_change INTEGER NOT NULL DEFAULT 0,
-    created_at  TEXT NOT NULL
-);
-CREATE TABLE user_branches (
-    user_id     INTEGER NOT NULL REFERENCES users (id),
-    branch      TEXT NOT NULL,
-    PRIMARY KEY (user_id, branch)
-) WITHOUT ROWID;
-CREATE TABLE tokens (
-    id          INTEGER PRIMARY KEY,
-    user_id     INTEGER NOT NULL REFERENCES users (id),
-    label       TEXT NOT NULL,
-    hash        TEXT NOT NULL UNIQUE,
-    created_at  TEXT NOT NULL,
-    revoked_at  TEXT
-);
-CREATE TABLE sessions (
-    hash        TEXT PRIMARY KEY,
-    user_id     INTEGER NOT NULL REFERENCES users (id),
-    csrf        TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    expires_at  TEXT NOT NULL
-) WITHOUT ROWID;
-"#;

@@ -119,6 +119,49 @@ fn an_older_catalog_is_migrated_forward() {
 }
 
 #[test]
+fn accounts_tables_are_no_longer_created_and_old_ones_are_left_alone() {
+    let t = tempfile::tempdir().unwrap();
+    let tables = |cat: &SqliteCatalog| -> i64 {
+        cat.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('users', 'user_branches', 'tokens', 'sessions')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let new = SqliteCatalog::create(&t.path().join("new.sqlite")).unwrap();
+    assert_eq!(tables(&new), 0);
+    // A catalog of schema 5 (with accounts, as arshif then kept them):
+    // migrated forward, its account tables and rows untouched.
+    let p = t.path().join("old.sqlite");
+    {
+        let conn = Connection::open(&p).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.execute_batch(MIGRATIONS[2]).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+               role TEXT NOT NULL, password TEXT NOT NULL, must_change INTEGER NOT NULL DEFAULT 0,
+               created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+             CREATE TABLE user_branches (user_id INTEGER NOT NULL, branch TEXT NOT NULL);
+             CREATE TABLE tokens (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);
+             CREATE TABLE sessions (hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL);
+             INSERT INTO users (name, role, password, created_at) VALUES ('root', 'admin', 'h', 't');
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+    }
+    let old = SqliteCatalog::open(&p).unwrap();
+    assert_eq!(tables(&old), 4);
+    let n: i64 = old
+        .conn
+        .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
 fn newer_schema_is_refused() {
     let t = tempfile::tempdir().unwrap();
     let p = t.path().join("c.sqlite");

@@ -187,8 +187,8 @@ fn set_disabled(archive: &Archive, accounts: &Accounts, name: &str, disable: boo
 }
 
 pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
-    let catalog = archive.accounts_db()?;
-    let accounts = Accounts::new(&catalog);
+    let store = archive.account_store()?;
+    let accounts = Accounts::new(&store);
     match cmd {
         UserCommand::Add {
             name,
@@ -325,8 +325,8 @@ fn branches_note(u: &auth::User) -> String {
 }
 
 pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
-    let catalog = archive.accounts_db()?;
-    let accounts = Accounts::new(&catalog);
+    let store = archive.account_store()?;
+    let accounts = Accounts::new(&store);
     match cmd {
         TokenCommand::Create { name, label } => {
             let (info, secret) = accounts.create_token(&name, &label)?;
