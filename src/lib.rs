@@ -10,6 +10,7 @@
 //! See ARCHITECTURE.md for the map.
 
 pub mod analysis;
+pub mod app;
 pub mod archive;
 pub mod audit;
 pub mod auth;

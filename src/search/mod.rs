@@ -162,7 +162,7 @@ impl PageWords for NoWords {
     }
 }
 
-impl<C: crate::catalog::Catalog> PageWords for C {
+impl<C: crate::catalog::Catalog + ?Sized> PageWords for C {
     fn words_of(&self, doc: DocId, pages: &[u32]) -> Vec<(u32, Vec<Word>)> {
         // A document the catalog cannot read simply has no boxes: the hit
         // itself came from the index and still stands.
@@ -458,7 +458,7 @@ pub fn search(index: &SearchIndex, req: &SearchRequest) -> Result<SearchResults,
 pub fn search_with(
     index: &SearchIndex,
     req: &SearchRequest,
-    words: &dyn PageWords,
+    words: &(impl PageWords + ?Sized),
 ) -> Result<SearchResults, SearchError> {
     let mut prepared = prepare(index, req)?;
     // A branch filter outside the caller's scope matches nothing (not the

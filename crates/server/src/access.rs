@@ -80,6 +80,15 @@ impl Caller {
     pub fn event(&self, action: Action) -> Event {
         Event::new(&self.user.name, &self.client.address, action)
     }
+
+    /// The caller as the use cases (`arshif::app`) see it.
+    pub fn actor(&self) -> arshif::app::Actor {
+        arshif::app::Actor {
+            name: self.user.name.clone(),
+            address: self.client.address.clone(),
+            scope: self.user.scope(),
+        }
+    }
 }
 
 impl FromRequestParts<Arc<AppState>> for Client {

@@ -63,6 +63,18 @@ impl ApiError {
         Self::not_found("no_such_document", format!("no document {id}"))
     }
 
+    /// The archive's database cannot be reached (a shared archive's
+    /// PostgreSQL is down or restarting): logged in full, answered 503 so
+    /// that the client tries again.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(%detail, "database unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the archive's database cannot be reached just now; try again shortly",
+        )
+    }
+
     /// An error the client cannot act on: logged in full, answered bare.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "request failed");
@@ -103,6 +115,9 @@ impl From<AuthError> for ApiError {
 
 impl From<AuditError> for ApiError {
     fn from(e: AuditError) -> Self {
+        if e.is_outage() {
+            return ApiError::unavailable(e);
+        }
         ApiError::internal(e)
     }
 }
@@ -158,6 +173,9 @@ impl From<ArchiveError> for ApiError {
 
 impl From<CatalogError> for ApiError {
     fn from(e: CatalogError) -> Self {
+        if e.is_outage() {
+            return ApiError::unavailable(e);
+        }
         ApiError::internal(e)
     }
 }
@@ -167,6 +185,28 @@ impl From<IngestError> for ApiError {
         match e {
             IngestError::Archive(a) => a.into(),
             e => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<arshif::app::AppError> for ApiError {
+    fn from(e: arshif::app::AppError) -> Self {
+        use arshif::app::AppError;
+        match e {
+            AppError::NoSuchDocument(id) | AppError::OutOfScope(id) => {
+                ApiError::no_such_document(id)
+            }
+            AppError::NoSuchPage { .. } => ApiError::not_found("no_such_page", e.to_string()),
+            AppError::SharedDocument(_) => ApiError::forbidden(
+                "shared_document",
+                "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it",
+            ),
+            AppError::Catalog(e) => e.into(),
+            AppError::Archive(e) => e.into(),
+            AppError::Search(e) => e.into(),
+            AppError::Preview(e) => e.into(),
+            AppError::Searchable(e) => e.into(),
+            AppError::Bag(e) => ApiError::internal(e),
         }
     }
 }

@@ -12,10 +12,10 @@ use serde_json::json;
 
 use super::access::{ApiJson, ApiQuery, Caller};
 use super::{blocking, ApiError, AppState};
-use arshif::audit::Action;
+use arshif::app::PageDetail;
 use arshif::auth::{Permission, Role};
 use arshif::calendar::{Calendar, DateInput};
-use arshif::catalog::{Catalog, DocumentRecord, PageDetail, PageRecord};
+use arshif::catalog::{Catalog, DocumentRecord};
 use arshif::ingest::{self, IngestReport, SourceNaming};
 use arshif::metadata::CorrectionChange;
 use arshif::preview;
@@ -169,31 +169,15 @@ pub async fn search(
     who.require(Permission::Search)?;
     let req = p.request(&who)?;
     let turn = s.searching.acquire().await.map_err(ApiError::internal)?;
-    let st = s.clone();
-    let (req, results) = blocking(move || {
-        let r = st.with_catalog(|c| Ok(search::search_with(&st.index, &req, &*c)?))?;
-        Ok((req, r))
+    let (st, actor) = (s.clone(), who.actor());
+    let done = blocking(move || {
+        st.with_catalog(|c| Ok(arshif::app::search(&st.index, &**c, &actor, req)?))
     })
     .await?;
     // The next search may start while this one is being audited.
     drop(turn);
-    s.audit(
-        who.event(Action::Search)
-            .documents(results.hits.iter().map(|h| h.id))
-            .detail(json!({
-                "query": req.query,
-                "branch": req.branch,
-                "type": req.doc_type,
-                "from": req.date_from,
-                "to": req.date_to,
-                "imported_from": req.imported_from,
-                "imported_to": req.imported_to,
-                "offset": req.offset,
-                "total": results.total,
-            })),
-    )
-    .await?;
-    Ok(Json(results).into_response())
+    s.audit(done.audit).await?;
+    Ok(Json(done.value).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -273,42 +257,27 @@ pub async fn correct(
     let id = doc_id(&id)?;
     let change = body.change()?;
     let (st, w) = (s.clone(), who.clone());
-    let (v, changes) = blocking(move || {
-        // Outside the caller's branches: 404, as if it did not exist.
-        let scope = w.user.scope();
-        let whole = st.with_catalog(|c| {
-            document_record(&st, &**c, id, &w)?;
-            Ok(c.document(id)?)
-        })?;
-        // A document another branch also holds (the same file imported
-        // there too) is corrected only by someone who holds every branch
-        // it is in: a clerk must not change what another branch sees.
-        let all_theirs = |d: &DocumentRecord| {
-            matches!(scope, arshif::types::BranchScope::All)
-                || d.sources
-                    .iter()
-                    .all(|src| src.branch.as_ref().is_some_and(|b| scope.allows(b)))
-        };
-        if whole.is_some_and(|d| !all_theirs(&d)) {
-            return Err(ApiError::forbidden(
-                "shared_document",
-                "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it",
-            ));
-        }
-        let done = st.archive.correct(id, &change, &w.user.name)?;
-        if done.indexed {
+    let done = blocking(move || {
+        let done = st
+            .with_catalog(|c| {
+                Ok(arshif::app::correct(
+                    &st.archive,
+                    &**c,
+                    &w.actor(),
+                    id,
+                    &change,
+                ))
+            })?
+            .map_err(|e| st.refused(&w, e))?;
+        if done.value.indexed {
             // Searches right after the answer see the correction.
             st.index.reload().map_err(ApiError::internal)?;
         }
-        let (doc, pages) = load(&st, id, &w)?;
-        let mut v = arshif::catalog::document_json(&doc, &pages, PageDetail::Text);
-        v["indexed"] = done.indexed.into();
-        Ok((v, done.changes()))
+        Ok(done)
     })
     .await?;
-    s.audit(who.event(Action::Correct).documents([id]).detail(changes))
-        .await?;
-    Ok(Json(v).into_response())
+    s.audit(done.audit).await?;
+    Ok(Json(done.value.json()).into_response())
 }
 
 fn doc_id(raw: &str) -> Result<DocId, ApiError> {
@@ -321,38 +290,16 @@ fn doc_id(raw: &str) -> Result<DocId, ApiError> {
         })
 }
 
-/// A document as the caller may see it, or 404: one outside the caller's
-/// branches is answered exactly like one that does not exist, and the
-/// refusal is audited (`denied`; repeats as counts, see [`super::tally`]).
-fn document_record(
+/// Run a use case with a catalog connection, as the caller: a document
+/// outside the caller's branches is the same 404 as a missing one, and the
+/// refusal is audited.
+fn use_case<T>(
     s: &AppState,
-    c: &dyn Catalog,
-    id: DocId,
     who: &Caller,
-) -> Result<DocumentRecord, ApiError> {
-    let Some(doc) = c.document(id)? else {
-        return Err(ApiError::no_such_document(id));
-    };
-    match doc.in_scope(&who.user.scope()) {
-        Some(d) => Ok(d),
-        None => {
-            s.denied(who, id);
-            Err(ApiError::no_such_document(id))
-        }
-    }
-}
-
-/// A document and its pages, or 404.
-fn load(
-    s: &AppState,
-    id: DocId,
-    who: &Caller,
-) -> Result<(DocumentRecord, Vec<PageRecord>), ApiError> {
-    s.with_catalog(|c| {
-        let doc = document_record(s, &**c, id, who)?;
-        let pages = c.pages(id)?;
-        Ok((doc, pages))
-    })
+    f: impl FnOnce(&dyn Catalog, &arshif::app::Actor) -> Result<T, arshif::app::AppError>,
+) -> Result<T, ApiError> {
+    s.with_catalog(|c| Ok(f(&**c, &who.actor())))?
+        .map_err(|e| s.refused(who, e))
 }
 
 #[derive(Debug, Deserialize)]
@@ -379,13 +326,10 @@ pub async fn document(
         }
     };
     let (st, w) = (s.clone(), who.clone());
-    let v = blocking(move || {
-        let (doc, pages) = load(&st, id, &w)?;
-        Ok(arshif::catalog::document_json(&doc, &pages, detail))
-    })
-    .await?;
-    s.audit(who.event(Action::View).documents([id])).await?;
-    Ok(Json(v).into_response())
+    let done =
+        blocking(move || use_case(&st, &w, |c, a| arshif::app::view(c, a, id, detail))).await?;
+    s.audit(done.audit).await?;
+    Ok(Json(done.value.json()).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -402,24 +346,15 @@ pub async fn matches(
     who.require(Permission::Search)?;
     let id = doc_id(&id)?;
     let q = p.q.unwrap_or_default();
-    let (st, w, query) = (s.clone(), who.clone(), q.clone());
-    let m = blocking(move || {
-        // Only the words are needed, not the pages' text.
-        let words = st.with_catalog(|c| {
-            let doc = document_record(&st, &**c, id, &w)?;
-            let numbers: Vec<u32> = (1..=doc.page_count).collect();
-            Ok(c.page_words(id, &numbers)?)
-        })?;
-        Ok(search::matches_in(&st.index, &query, &words)?)
+    let (st, w) = (s.clone(), who.clone());
+    let done = blocking(move || {
+        use_case(&st, &w, |c, a| {
+            arshif::app::matches(&st.index, c, a, id, &q)
+        })
     })
     .await?;
-    s.audit(
-        who.event(Action::View)
-            .documents([id])
-            .detail(json!({"matches_of": q})),
-    )
-    .await?;
-    Ok(Json(json!({ "matches": m })).into_response())
+    s.audit(done.audit).await?;
+    Ok(Json(json!({ "matches": done.value })).into_response())
 }
 
 /// `Content-Disposition` for a download (RFC 6266): a plain ASCII name for
@@ -480,13 +415,9 @@ pub async fn original(
     who.require(Permission::Search)?;
     let id = doc_id(&id)?;
     let (st, w) = (s.clone(), who.clone());
-    let doc = blocking(move || st.with_catalog(|c| document_record(&st, &**c, id, &w))).await?;
-    s.audit(
-        who.event(Action::Download)
-            .documents([id])
-            .detail(json!({"what": "original"})),
-    )
-    .await?;
+    let done = blocking(move || use_case(&st, &w, |c, a| arshif::app::original(c, a, id))).await?;
+    s.audit(done.audit).await?;
+    let doc = done.value;
     let path = s
         .archive
         .store()
@@ -517,18 +448,14 @@ pub async fn searchable_pdf(
     who.require(Permission::Search)?;
     let id = doc_id(&id)?;
     let (st, w) = (s.clone(), who.clone());
-    let (doc, bytes) = blocking(move || {
-        let (doc, pages) = load(&st, id, &w)?;
-        let bytes = arshif::searchable::for_document(st.archive.store(), &doc, &pages)?;
-        Ok((doc, bytes))
+    let done = blocking(move || {
+        use_case(&st, &w, |c, a| {
+            arshif::app::searchable_pdf(&st.archive, c, a, id)
+        })
     })
     .await?;
-    s.audit(
-        who.event(Action::Download)
-            .documents([id])
-            .detail(json!({"what": "searchable_pdf"})),
-    )
-    .await?;
+    s.audit(done.audit).await?;
+    let (doc, bytes) = done.value;
     let name = file_name(&doc);
     let stem = std::path::Path::new(&name)
         .file_stem()
@@ -580,28 +507,15 @@ async fn jpeg(
     who.require(Permission::Search)?;
     let (id, n) = (doc_id(id)?, page_number(n)?);
     let (st, w) = (s.clone(), who.clone());
-    let (etag, bytes) = blocking(move || {
-        let (doc, pages) = load(&st, id, &w)?;
-        let page = pages
-            .iter()
-            .find(|p| p.number == n)
-            .ok_or(arshif::preview::PreviewError::NoPage { doc: id.0, page: n })?;
-        let etag = format!("\"{}-{n}-r{}-w{width}\"", doc.blob, page.rotation);
-        if if_none_match.as_ref().and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-            return Ok((etag, None));
-        }
-        let bytes = st
-            .previews
-            .page_jpeg(st.archive.store(), &doc, page, width)?;
-        Ok((etag, Some(bytes)))
+    let done = blocking(move || {
+        let held = if_none_match.as_ref().and_then(|v| v.to_str().ok());
+        use_case(&st, &w, |c, a| {
+            arshif::app::page_image(&st.archive, &st.previews, c, a, (id, n), width, held)
+        })
     })
     .await?;
-    s.audit(
-        who.event(Action::PageImage)
-            .documents([id])
-            .detail(json!({"page": n, "width": width, "not_modified": bytes.is_none()})),
-    )
-    .await?;
+    s.audit(done.audit).await?;
+    let arshif::app::PageImage { etag, jpeg: bytes } = done.value;
     let etag = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
     let cache = HeaderValue::from_static("private, no-cache");
     Ok(match bytes {
@@ -767,37 +681,28 @@ pub async fn upload(
         ));
     }
     let branch = upload_branch(&who, branch)?;
-    let st = s.clone();
-    let (report, docs, opts): (IngestReport, Vec<DocId>, arshif::ingest::IngestOptions) =
-        blocking(move || {
-            let s = st;
-            let mut opts = s.ingest.clone();
-            opts.branch = branch;
-            opts.doc_type = doc_type;
-            let root = dir.path().to_path_buf();
-            opts.source_naming = SourceNaming::Relabel {
-                root: root.clone(),
-                label: "upload".to_string(),
-            };
-            let mut report = ingest::ingest(&s.archive, &[root], &opts, &ingest::Quiet)?;
-            for e in &mut report.errors {
-                e.path = opts.source_naming.name(&e.path);
-            }
-            s.index.reload().map_err(ApiError::internal)?;
-            drop(dir);
-            let docs = s.with_catalog(|c| Ok(report.documents(&*c)?))?;
-            Ok((report, docs, opts))
-        })
-        .await?;
-    s.audit(who.event(Action::Import).documents(docs).detail(json!({
-        "batch": report.batch,
-        "branch": opts.branch,
-        "doc_type": opts.doc_type,
-        "ingested": report.ingested,
-        "duplicates": report.duplicates,
-        "failed": report.failed,
-    })))
+    let (st, actor) = (s.clone(), who.actor());
+    let (report, event): (IngestReport, arshif::audit::Event) = blocking(move || {
+        let s = st;
+        let mut opts = s.ingest.clone();
+        opts.branch = branch;
+        opts.doc_type = doc_type;
+        let root = dir.path().to_path_buf();
+        opts.source_naming = SourceNaming::Relabel {
+            root: root.clone(),
+            label: "upload".to_string(),
+        };
+        let mut report = ingest::ingest(&s.archive, &[root], &opts, &ingest::Quiet)?;
+        for e in &mut report.errors {
+            e.path = opts.source_naming.name(&e.path);
+        }
+        s.index.reload().map_err(ApiError::internal)?;
+        drop(dir);
+        let event = s.with_catalog(|c| Ok(arshif::app::imported(&**c, &actor, &report, &opts)?))?;
+        Ok((report, event))
+    })
     .await?;
+    s.audit(event).await?;
     // Like `arshif ingest`: the report says which files failed and why.
     Ok((StatusCode::OK, Json(report)).into_response())
 }

@@ -358,12 +358,19 @@ impl AppState {
             std::time::Instant::now(),
         );
         if note == tally::Note::Write {
-            self.audit.append_detached(
-                who.event(arshif::audit::Action::Denied)
-                    .documents([id])
-                    .detail(serde_json::json!({"reason": "other_branch"})),
-            );
+            self.audit
+                .append_detached(arshif::app::denied(&who.actor(), id));
         }
+    }
+
+    /// A use case's error as the caller is answered: a document outside
+    /// the caller's branches is the same 404 as a missing one, and the
+    /// refusal is audited (repeats as counts, see [`tally`]).
+    fn refused(&self, who: &access::Caller, e: arshif::app::AppError) -> ApiError {
+        if let arshif::app::AppError::OutOfScope(id) = e {
+            self.denied(who, id);
+        }
+        e.into()
     }
 
     /// Append an audit entry. The request fails if it cannot be written:
@@ -372,12 +379,18 @@ impl AppState {
         self.audit.append(event).await
     }
 
-    /// Run `f` with a catalog connection from the pool (opening one when
-    /// none is free).
+    /// Run `f` with a catalog connection: on a node one from the archive's
+    /// size-limited PostgreSQL pool (given back when dropped, a broken one
+    /// never handed out again); otherwise one of the server's reused
+    /// connections to the archive's file (opening one when none is free).
     fn with_catalog<T>(
         &self,
         f: impl FnOnce(&mut Box<dyn Catalog>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
+        if self.archive.shared().is_some() {
+            let mut catalog = self.archive.catalog()?;
+            return f(&mut catalog);
+        }
         let pooled = self.catalogs.lock().expect("pool lock").pop();
         let mut catalog = match pooled {
             Some(c) => c,

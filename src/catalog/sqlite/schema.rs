@@ -104,4 +104,3 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
     // 8: the numbers arshif's number reader read on each page
     "ALTER TABLE pages ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';",
 ];
-

@@ -140,9 +140,16 @@ pub fn record(archive: &Archive, event: Event) -> Result<()> {
     Ok(())
 }
 
+/// Write a use case's audit entry, then give its value to be shown:
+/// nothing is shown that the log does not record.
+pub fn recorded<T>(archive: &Archive, done: arshif::app::Done<T>) -> Result<T> {
+    record(archive, done.audit)?;
+    Ok(done.value)
+}
+
 /// An audit entry by the command line's user, from this machine.
 pub fn local(action: Action) -> Event {
-    Event::new(audit::local_actor(), "local", action)
+    arshif::app::Actor::local().event(action)
 }
 
 /// A new password: the first line of standard input, or typed twice on

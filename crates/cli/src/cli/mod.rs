@@ -10,10 +10,11 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+use arshif::app::Actor;
 use arshif::archive::Archive;
 use arshif::catalog::Catalog;
 use arshif::ingest::{self, IngestOptions};
-use arshif::search::{self, SearchRequest};
+use arshif::search::SearchRequest;
 use arshif::types::{BranchSlug, DocType};
 
 #[derive(Parser, Debug)]
@@ -536,13 +537,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 scope: arshif::types::BranchScope::All,
             };
             let catalog = archive.catalog()?;
-            let results = search::search_with(&index, &req, &catalog)?;
-            accounts::record(
-                &archive,
-                accounts::local(arshif::audit::Action::Search)
-                    .documents(results.hits.iter().map(|h| h.id))
-                    .detail(serde_json::json!({"query": req.query, "total": results.total})),
-            )?;
+            let done = arshif::app::search(&index, &*catalog, &Actor::local(), req.clone())?;
+            let results = accounts::recorded(&archive, done)?;
             if json {
                 println!("{}", serde_json::to_string(&results)?);
             } else {
@@ -554,29 +550,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
-            let doc = catalog
-                .document(doc_id)?
-                .with_context(|| format!("document {doc_id} vanished"))?;
-            let pages = catalog.pages(doc_id)?;
-            accounts::record(
-                &archive,
-                accounts::local(arshif::audit::Action::View).documents([doc_id]),
-            )?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&arshif::catalog::document_json(
-                        &doc,
-                        &pages,
-                        if words {
-                            arshif::catalog::PageDetail::TextAndWords
-                        } else {
-                            arshif::catalog::PageDetail::Text
-                        }
-                    ))?
-                );
+            let detail = if words {
+                arshif::app::PageDetail::TextAndWords
             } else {
-                output::print_show(&doc, &pages);
+                arshif::app::PageDetail::Text
+            };
+            let done = arshif::app::view(&*catalog, &Actor::local(), doc_id, detail)?;
+            let view = accounts::recorded(&archive, done)?;
+            if json {
+                println!("{}", serde_json::to_string(&view.json())?);
+            } else {
+                output::print_show(&view.doc, &view.pages);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -588,23 +572,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
-            let doc = catalog
-                .document(doc_id)?
-                .with_context(|| format!("document {doc_id} vanished"))?;
-            accounts::record(
-                &archive,
-                accounts::local(arshif::audit::Action::Download)
-                    .documents([doc_id])
-                    .detail(serde_json::json!({
-                        "what": if searchable { "searchable_pdf" } else { "original" }
-                    })),
-            )?;
             if searchable {
-                let pdf = arshif::searchable::for_document(
-                    archive.store(),
-                    &doc,
-                    &catalog.pages(doc_id)?,
-                )?;
+                let done =
+                    arshif::app::searchable_pdf(&archive, &*catalog, &Actor::local(), doc_id)?;
+                let (_, pdf) = accounts::recorded(&archive, done)?;
                 if output.as_os_str() == "-" {
                     std::io::stdout().lock().write_all(&pdf)?;
                 } else {
@@ -616,6 +587,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
+            let done = arshif::app::original(&*catalog, &Actor::local(), doc_id)?;
+            let doc = accounts::recorded(&archive, done)?;
             let mut reader = archive.store().open(&doc.blob)?;
             if output.as_os_str() == "-" {
                 let mut out = std::io::stdout().lock();
@@ -647,25 +620,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
-            let actor = arshif::audit::local_actor();
-            let done = archive.correct(doc_id, &change, &actor)?;
-            accounts::record(
-                &archive,
-                accounts::local(arshif::audit::Action::Correct)
-                    .documents([doc_id])
-                    .detail(done.changes()),
-            )?;
-            let doc = catalog
-                .document(doc_id)?
-                .with_context(|| format!("document {doc_id} vanished"))?;
+            let done = arshif::app::correct(&archive, &*catalog, &Actor::local(), doc_id, &change)?;
+            let done = accounts::recorded(&archive, done)?;
             if json {
-                let pages = catalog.pages(doc_id)?;
-                let mut v =
-                    arshif::catalog::document_json(&doc, &pages, arshif::catalog::PageDetail::Text);
-                v["indexed"] = done.indexed.into();
-                println!("{}", serde_json::to_string(&v)?);
+                println!("{}", serde_json::to_string(&done.json())?);
             } else {
-                output::print_show(&doc, &[]);
+                output::print_show(&done.view.doc, &[]);
                 if !done.indexed {
                     println!("An import is running: search shows the correction when it finishes.");
                 }
@@ -680,21 +640,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Export { out, branch, since } => {
             let archive = open(&cli.archive)?;
-            let r = arshif::bag::export(
-                &archive,
-                &out,
-                &arshif::bag::ExportOptions {
-                    branch: branch.clone(),
-                    since,
-                },
-            )?;
-            accounts::record(
-                &archive,
-                accounts::local(arshif::audit::Action::Download).detail(serde_json::json!({
-                    "what": "export", "bag": out.display().to_string(),
-                    "branch": branch, "since": since, "documents": r.documents,
-                })),
-            )?;
+            let opts = arshif::bag::ExportOptions { branch, since };
+            let done = arshif::app::export(&archive, &Actor::local(), &out, &opts)?;
+            let r = accounts::recorded(&archive, done)?;
             println!(
                 "Exported {} documents ({} pages, {} bytes of payload) to the bag {}",
                 r.documents,
@@ -706,14 +654,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::ImportBag { bag } => {
             let archive = open(&cli.archive)?;
-            let r = arshif::bag::import(&archive, &bag)?;
-            accounts::record(
-                &archive,
-                accounts::local(arshif::audit::Action::Import).detail(serde_json::json!({
-                    "bag": bag.display().to_string(), "documents": r.documents,
-                    "already_present": r.already_present,
-                })),
-            )?;
+            let done = arshif::app::import_bag(&archive, &Actor::local(), &bag)?;
+            let r = accounts::recorded(&archive, done)?;
             println!(
                 "Imported {} documents ({} pages; {} were already here) from the bag {}",
                 r.documents,
@@ -775,16 +717,8 @@ fn record_imports(
 ) -> Result<()> {
     let catalog = archive.catalog()?;
     for r in reports {
-        let docs = r.documents(&catalog)?;
-        accounts::record(
-            archive,
-            accounts::local(arshif::audit::Action::Import)
-                .documents(docs)
-                .detail(serde_json::json!({
-                    "batch": r.batch, "branch": opts.branch, "doc_type": opts.doc_type,
-                    "ingested": r.ingested, "duplicates": r.duplicates, "failed": r.failed,
-                })),
-        )?;
+        let event = arshif::app::imported(&*catalog, &Actor::local(), r, opts)?;
+        accounts::record(archive, event)?;
     }
     Ok(())
 }

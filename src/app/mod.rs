@@ -1,0 +1,357 @@
+//! The use cases, written once for every front end: search, view, page
+//! image, download, correct, import and export.
+//!
+//! Each use case does the scope check (a document outside the actor's
+//! branches is not there), the work, and builds the audit entry and the
+//! view. It does not write the entry: it hands it back in [`Done`], and the
+//! front end writes it before it shows anything (the command line
+//! synchronously, the server through its audit writer). So the command line
+//! and the HTTP API record the same action with the same fields.
+//!
+//! The command line acts as [`Actor::local`] (every branch, address
+//! `local`); the server as the logged-in user from the client's address.
+
+mod view;
+
+use std::path::Path;
+
+use crate::archive::{Archive, ArchiveError};
+use crate::audit::{Action, Event};
+use crate::bag::{BagError, BagReport, ExportOptions};
+use crate::catalog::{Catalog, CatalogError, DocumentRecord};
+use crate::index::SearchIndex;
+use crate::ingest::{IngestOptions, IngestReport};
+use crate::metadata::CorrectionChange;
+use crate::preview::{PreviewCache, PreviewError};
+use crate::search::{PageMatches, SearchError, SearchRequest, SearchResults};
+use crate::searchable::SearchableError;
+use crate::types::{BranchScope, DocId};
+
+pub use view::{DocumentView, PageDetail};
+
+/// Who acts: the name and address the audit log records, and the branches
+/// whose documents the actor may see.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub address: String,
+    pub scope: BranchScope,
+}
+
+impl Actor {
+    /// The command line's user on this machine: every branch.
+    pub fn local() -> Self {
+        Actor {
+            name: crate::audit::local_actor(),
+            address: "local".into(),
+            scope: BranchScope::All,
+        }
+    }
+
+    /// An audit entry by this actor.
+    pub fn event(&self, action: Action) -> Event {
+        Event::new(&self.name, &self.address, action)
+    }
+}
+
+/// What a use case did, and the audit entry to write before it is shown.
+#[must_use = "the audit entry must be written before the value is shown"]
+#[derive(Debug)]
+pub struct Done<T> {
+    pub value: T,
+    pub audit: Event,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("no document {0}")]
+    NoSuchDocument(DocId),
+    /// A document outside the actor's branches. Front ends answer it
+    /// exactly like [`AppError::NoSuchDocument`]; the refusal is audited
+    /// with [`denied`].
+    #[error("no document {0}")]
+    OutOfScope(DocId),
+    #[error("document {doc} has no page {page}")]
+    NoSuchPage { doc: DocId, page: u32 },
+    #[error("another branch holds this document too ({0}); an administrator (or someone who holds every branch it is in) may correct it")]
+    SharedDocument(DocId),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Preview(#[from] PreviewError),
+    #[error(transparent)]
+    Searchable(#[from] SearchableError),
+    #[error(transparent)]
+    Bag(#[from] BagError),
+}
+
+/// The audit entry for a look at a document outside the actor's branches.
+pub fn denied(who: &Actor, id: DocId) -> Event {
+    who.event(Action::Denied)
+        .documents([id])
+        .detail(serde_json::json!({"reason": "other_branch"}))
+}
+
+/// A document as the actor may see it: one outside the actor's branches is
+/// [`AppError::OutOfScope`], one that does not exist
+/// [`AppError::NoSuchDocument`].
+pub fn document(catalog: &dyn Catalog, who: &Actor, id: DocId) -> Result<DocumentRecord, AppError> {
+    let doc = catalog.document(id)?.ok_or(AppError::NoSuchDocument(id))?;
+    doc.in_scope(&who.scope).ok_or(AppError::OutOfScope(id))
+}
+
+/// Search within the actor's branches.
+pub fn search(
+    index: &SearchIndex,
+    catalog: &dyn Catalog,
+    who: &Actor,
+    mut req: SearchRequest,
+) -> Result<Done<SearchResults>, AppError> {
+    req.scope = who.scope.clone();
+    let results = crate::search::search_with(index, &req, catalog)?;
+    let audit = who
+        .event(Action::Search)
+        .documents(results.hits.iter().map(|h| h.id))
+        .detail(serde_json::json!({
+            "query": req.query,
+            "branch": req.branch,
+            "type": req.doc_type,
+            "from": req.date_from,
+            "to": req.date_to,
+            "imported_from": req.imported_from,
+            "imported_to": req.imported_to,
+            "offset": req.offset,
+            "total": results.total,
+        }));
+    Ok(Done {
+        value: results,
+        audit,
+    })
+}
+
+/// A document and its pages.
+pub fn view(
+    catalog: &dyn Catalog,
+    who: &Actor,
+    id: DocId,
+    detail: PageDetail,
+) -> Result<Done<DocumentView>, AppError> {
+    let doc = document(catalog, who, id)?;
+    let pages = catalog.pages(id)?;
+    Ok(Done {
+        value: DocumentView { doc, pages, detail },
+        audit: who.event(Action::View).documents([id]),
+    })
+}
+
+/// Where a query's words are on a document's pages (for a viewer opened
+/// from a search).
+pub fn matches(
+    index: &SearchIndex,
+    catalog: &dyn Catalog,
+    who: &Actor,
+    id: DocId,
+    query: &str,
+) -> Result<Done<Vec<PageMatches>>, AppError> {
+    let doc = document(catalog, who, id)?;
+    // Only the words are needed, not the pages' text.
+    let numbers: Vec<u32> = (1..=doc.page_count).collect();
+    let words = catalog.page_words(id, &numbers)?;
+    Ok(Done {
+        value: crate::search::matches_in(index, query, &words)?,
+        audit: who
+            .event(Action::View)
+            .documents([id])
+            .detail(serde_json::json!({"matches_of": query})),
+    })
+}
+
+/// A document's original file: its record (blob, size, media type, name);
+/// the front end streams the blob from the store.
+pub fn original(
+    catalog: &dyn Catalog,
+    who: &Actor,
+    id: DocId,
+) -> Result<Done<DocumentRecord>, AppError> {
+    let doc = document(catalog, who, id)?;
+    Ok(Done {
+        value: doc,
+        audit: download(who, id, "original"),
+    })
+}
+
+/// A document as a searchable PDF: its record and the PDF's bytes.
+pub fn searchable_pdf(
+    archive: &Archive,
+    catalog: &dyn Catalog,
+    who: &Actor,
+    id: DocId,
+) -> Result<Done<(DocumentRecord, Vec<u8>)>, AppError> {
+    let doc = document(catalog, who, id)?;
+    let pages = catalog.pages(id)?;
+    let bytes = crate::searchable::for_document(archive.store(), &doc, &pages)?;
+    Ok(Done {
+        value: (doc, bytes),
+        audit: download(who, id, "searchable_pdf"),
+    })
+}
+
+fn download(who: &Actor, id: DocId, what: &str) -> Event {
+    who.event(Action::Download)
+        .documents([id])
+        .detail(serde_json::json!({ "what": what }))
+}
+
+/// A page image, as [`page_image`] gives it.
+#[derive(Debug)]
+pub struct PageImage {
+    /// Names this image of this page: same tag, same bytes.
+    pub etag: String,
+    /// The JPEG, or `None` when the caller already holds it (its tag
+    /// matched).
+    pub jpeg: Option<Vec<u8>>,
+}
+
+/// A page of a document as a JPEG `width` pixels wide. `held` is the tag
+/// of the image the caller already has, if any: every look passes the
+/// scope check and is audited, even when nothing is sent again.
+pub fn page_image(
+    archive: &Archive,
+    previews: &PreviewCache,
+    catalog: &dyn Catalog,
+    who: &Actor,
+    (id, n): (DocId, u32),
+    width: u32,
+    held: Option<&str>,
+) -> Result<Done<PageImage>, AppError> {
+    let doc = document(catalog, who, id)?;
+    let pages = catalog.pages(id)?;
+    let page = pages
+        .iter()
+        .find(|p| p.number == n)
+        .ok_or(AppError::NoSuchPage { doc: id, page: n })?;
+    let etag = format!("\"{}-{n}-r{}-w{width}\"", doc.blob, page.rotation);
+    let jpeg = if held == Some(etag.as_str()) {
+        None
+    } else {
+        Some(previews.page_jpeg(archive.store(), &doc, page, width)?)
+    };
+    let audit = who
+        .event(Action::PageImage)
+        .documents([id])
+        .detail(serde_json::json!({"page": n, "width": width, "not_modified": jpeg.is_none()}));
+    Ok(Done {
+        value: PageImage { etag, jpeg },
+        audit,
+    })
+}
+
+/// A corrected document, as [`correct`] gives it.
+#[derive(Debug)]
+pub struct Corrected {
+    pub view: DocumentView,
+    /// False while an import holds the index: the correction is searchable
+    /// when that import finishes.
+    pub indexed: bool,
+}
+
+impl Corrected {
+    /// The document as it now is, with `indexed`.
+    pub fn json(&self) -> serde_json::Value {
+        let mut v = self.view.json();
+        v["indexed"] = self.indexed.into();
+        v
+    }
+}
+
+/// Correct a document's date, type or title. A document another branch
+/// also holds (the same file imported there too) is corrected only by
+/// someone who holds every branch it is in: a clerk must not change what
+/// another branch sees.
+pub fn correct(
+    archive: &Archive,
+    catalog: &dyn Catalog,
+    who: &Actor,
+    id: DocId,
+    change: &CorrectionChange,
+) -> Result<Done<Corrected>, AppError> {
+    document(catalog, who, id)?;
+    if !matches!(who.scope, BranchScope::All) {
+        let whole = catalog.document(id)?.ok_or(AppError::NoSuchDocument(id))?;
+        let all_held = whole
+            .sources
+            .iter()
+            .all(|s| s.branch.as_ref().is_some_and(|b| who.scope.allows(b)));
+        if !all_held {
+            return Err(AppError::SharedDocument(id));
+        }
+    }
+    let done = archive.correct(id, change, &who.name)?;
+    let doc = document(catalog, who, id)?;
+    let pages = catalog.pages(id)?;
+    Ok(Done {
+        value: Corrected {
+            view: DocumentView {
+                doc,
+                pages,
+                detail: PageDetail::Text,
+            },
+            indexed: done.indexed,
+        },
+        audit: who
+            .event(Action::Correct)
+            .documents([id])
+            .detail(done.changes()),
+    })
+}
+
+/// The audit entry for an import batch (`arshif ingest`, `watch`, an
+/// upload), naming its documents.
+pub fn imported(
+    catalog: &dyn Catalog,
+    who: &Actor,
+    report: &IngestReport,
+    opts: &IngestOptions,
+) -> Result<Event, AppError> {
+    let docs = report.documents(catalog)?;
+    Ok(who
+        .event(Action::Import)
+        .documents(docs)
+        .detail(serde_json::json!({
+            "batch": report.batch,
+            "branch": opts.branch,
+            "doc_type": opts.doc_type,
+            "ingested": report.ingested,
+            "duplicates": report.duplicates,
+            "failed": report.failed,
+        })))
+}
+
+/// Export documents as a BagIt bag at `out`.
+pub fn export(
+    archive: &Archive,
+    who: &Actor,
+    out: &Path,
+    opts: &ExportOptions,
+) -> Result<Done<BagReport>, AppError> {
+    let r = crate::bag::export(archive, out, opts)?;
+    let audit = who.event(Action::Download).detail(serde_json::json!({
+        "what": "export", "bag": out.display().to_string(),
+        "branch": opts.branch, "since": opts.since, "documents": r.documents,
+    }));
+    Ok(Done { value: r, audit })
+}
+
+/// Import the documents of a BagIt bag (one `export` wrote).
+pub fn import_bag(archive: &Archive, who: &Actor, bag: &Path) -> Result<Done<BagReport>, AppError> {
+    let r = crate::bag::import(archive, bag)?;
+    let audit = who.event(Action::Import).detail(serde_json::json!({
+        "bag": bag.display().to_string(), "documents": r.documents,
+        "already_present": r.already_present,
+    }));
+    Ok(Done { value: r, audit })
+}
