@@ -355,3 +355,6 @@ pub fn import_bag(archive: &Archive, who: &Actor, bag: &Path) -> Result<Done<Bag
     }));
     Ok(Done { value: r, audit })
 }
+
+#[cfg(test)]
+mod tests;
