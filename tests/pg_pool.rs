@@ -17,7 +17,7 @@ use arshif::db::pg::{PgPool, Target};
 use arshif::db::url::{quote_ident, url_with_search_path};
 
 fn services_sh() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/services.sh")
+    std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("scripts/services.sh")
 }
 
 /// The services' settings (`scripts/services.sh start`).

@@ -492,6 +492,79 @@ fn a_catalog_outage_pauses_workers_which_then_finish() {
 }
 
 #[test]
+fn a_server_gets_over_a_restart_of_postgresql() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("b");
+    let pdf = samples().join("pdf/circular 12-1445 opening hours.pdf");
+    let pdf = pdf.display().to_string();
+    s.ok(
+        "b",
+        &["ingest", "--branch", "hofuf", "--progress", "none", &pdf],
+    );
+    let mut c = s.cmd(
+        "b",
+        &["user", "add", "root", "--role", "admin", "--password-stdin"],
+    );
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password-1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "user add: {}", stderr(&out));
+    let token = String::from_utf8(s.ok("b", &["token", "create", "root"]).stdout).unwrap();
+
+    let mut server = common::http::Server::spawn(s.cmd("b", &[]), &[]);
+    server.token = Some(token.trim().to_string());
+    let search = |server: &common::http::Server| server.json("/api/search?q=opening");
+    let (status, v) = search(&server);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["total"], 1, "{v}");
+
+    let services_sh = repo().join("scripts/services.sh");
+    let pg = |what: &str| {
+        let st = Command::new(&services_sh)
+            .arg(what)
+            .status()
+            .expect("services.sh");
+        assert!(st.success(), "services.sh {what}");
+    };
+    pg("stop-pg");
+    // While the database is away: 503, try again (not a 500, not a hang).
+    let (status, v) = search(&server);
+    pg("start-pg");
+    assert_eq!(status, 503, "{v}");
+    assert_eq!(v["error"]["code"], "unavailable", "{v}");
+    // Once it is back, searches recover without a restart of `serve`: the
+    // pool drops the broken connections and makes new ones.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, v) = search(&server);
+        if status == 200 {
+            assert_eq!(v["total"], 1, "{v}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "searches never recovered: {status} {v}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // And keep working, call after call.
+    for _ in 0..40 {
+        let (status, v) = search(&server);
+        assert_eq!(status, 200, "{v}");
+    }
+}
+
+#[test]
 fn any_node_serves_the_whole_archive_and_follows_it() {
     let _serial = one_at_a_time();
     let s = Shared::new();

@@ -166,6 +166,7 @@ impl From<ArchiveError> for ApiError {
                 "archive_busy",
                 "another import is writing to the archive; try again when it has finished",
             ),
+            ArchiveError::Catalog(e) => e.into(),
             e => ApiError::internal(e),
         }
     }

@@ -179,8 +179,16 @@ struct AuditWriter {
 
 type AuditJob = (
     arshif::audit::Event,
-    tokio::sync::oneshot::Sender<Result<(), String>>,
+    tokio::sync::oneshot::Sender<Result<(), AuditFailure>>,
 );
+
+/// Why a group of audit entries was not written, told to each waiter.
+#[derive(Debug, Clone)]
+struct AuditFailure {
+    /// The shared archive's database is away (answered 503, not 500).
+    outage: bool,
+    detail: String,
+}
 
 /// Most entries written in one transaction.
 const AUDIT_GROUP: usize = 256;
@@ -204,7 +212,10 @@ impl AuditWriter {
                     let result = log
                         .append_all(&events)
                         .map(|_| ())
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| AuditFailure {
+                            outage: e.is_outage(),
+                            detail: e.to_string(),
+                        });
                     for (_, done) in group {
                         let _ = done.send(result.clone());
                     }
@@ -229,7 +240,13 @@ impl AuditWriter {
             .map_err(|_| ApiError::internal("the audit writer has stopped"))?;
         match wait.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(ApiError::internal(format!("audit log: {e}"))),
+            Ok(Err(AuditFailure {
+                outage: true,
+                detail,
+            })) => Err(ApiError::unavailable(format!("audit log: {detail}"))),
+            Ok(Err(AuditFailure { detail, .. })) => {
+                Err(ApiError::internal(format!("audit log: {detail}")))
+            }
             Err(_) => Err(ApiError::internal("the audit writer has stopped")),
         }
     }
