@@ -149,5 +149,6 @@ fn a_clerk_cannot_correct_what_another_branch_holds_too() {
     assert_eq!(done.value.json()["indexed"], true);
     assert_eq!(done.audit.detail["title"]["to"], "عنوان مصحح");
     // Everyone's branches: the shared document too.
-    correct(&archive, &*catalog, &Actor::local(), shared, &change).unwrap();
+    let done = correct(&archive, &*catalog, &Actor::local(), shared, &change).unwrap();
+    assert_eq!(done.audit.documents, vec![shared]);
 }
