@@ -41,7 +41,7 @@ build:
 	cargo build --release --locked
 
 lint:
-	cargo fmt --check
+	cargo fmt --all --check
 	cargo clippy --all-targets --locked -- -D warnings
 
 bench: deps
