@@ -125,6 +125,31 @@ impl Shared {
         );
     }
 
+    /// Add a user on `node` (password on standard input) and give back a
+    /// new API token of theirs.
+    fn add_user(&self, node: &str, name: &str, role: &str, branch: Option<&str>) -> String {
+        let mut args = vec!["user", "add", name, "--role", role, "--password-stdin"];
+        if let Some(b) = branch {
+            args.extend(["--branch", b]);
+        }
+        let mut c = self.cmd(node, &args);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"a-long-password-1\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "user add: {}", stderr(&out));
+        let out = self.ok(node, &["token", "create", name]);
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
     fn spawn(&self, node: &str, args: &[&str]) -> Child {
         self.cmd(node, args)
             .stdout(Stdio::piped())
@@ -502,27 +527,10 @@ fn a_server_gets_over_a_restart_of_postgresql() {
         "b",
         &["ingest", "--branch", "hofuf", "--progress", "none", &pdf],
     );
-    let mut c = s.cmd(
-        "b",
-        &["user", "add", "root", "--role", "admin", "--password-stdin"],
-    );
-    c.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a-long-password-1\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "user add: {}", stderr(&out));
-    let token = String::from_utf8(s.ok("b", &["token", "create", "root"]).stdout).unwrap();
+    let token = s.add_user("b", "root", "admin", None);
 
     let mut server = common::http::Server::spawn(s.cmd("b", &[]), &[]);
-    server.token = Some(token.trim().to_string());
+    server.token = Some(token);
     let search = |server: &common::http::Server| server.json("/api/search?q=opening");
     let (status, v) = search(&server);
     assert_eq!(status, 200, "{v}");
@@ -570,28 +578,8 @@ fn any_node_serves_the_whole_archive_and_follows_it() {
     let s = Shared::new();
     s.init("a");
     s.init("b");
-    let add_user = |name: &str, role: &str, branch: Option<&str>| {
-        let mut args = vec!["user", "add", name, "--role", role, "--password-stdin"];
-        if let Some(b) = branch {
-            args.extend(["--branch", b]);
-        }
-        let mut c = s.cmd("b", &args);
-        c.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"a-long-password-1\n")
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "user add: {}", stderr(&out));
-        let out = s.ok("b", &["token", "create", name]);
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let add_user =
+        |name: &str, role: &str, branch: Option<&str>| s.add_user("b", name, role, branch);
     let admin = add_user("root", "admin", None);
     let omran = add_user("omran-clerk", "clerk", Some("omran"));
 
