@@ -122,6 +122,14 @@ async function waitForResults() {
 }
 const testId = (id) => `[data-testid="${id}"]`;
 
+// The viewer shows the page of the first match once the matches arrive, which
+// may be another page than the one it opened on: wait for the boxes, then for
+// the image of the page they are on.
+async function waitForHitsAndImage() {
+  await page.waitForSelector(testId('hit-box'));
+  await waitForImage();
+}
+
 async function waitForImage() {
   await page.waitForFunction(() => {
     const img = document.querySelector('[data-testid="page-image"]');
@@ -450,7 +458,7 @@ test('the viewer highlights the matched words on the page image', async () => {
   await page.locator(testId('result-link')).first().click();
   await page.waitForSelector(testId('viewer'), { state: 'visible' });
   await waitForImage();
-  await page.waitForSelector(testId('hit-box'));
+  await waitForHitsAndImage();
   const h = await hash();
   const m = h.match(/^#\/doc\/(\d+)/);
   assert.ok(m, h);
@@ -546,7 +554,7 @@ test('next match crosses pages in a multi-page document', async (t) => {
   const link = page.locator(`${testId('result')}[data-id="${hit.id}"] ${testId('result-link')}`);
   await link.click();
   await waitForImage();
-  await page.waitForSelector(testId('hit-box'));
+  await waitForHitsAndImage();
   const doc = (await getJson(`/api/documents/${hit.id}?words=1`)).body;
   const first = await checkBoxesOnWords(doc, MULTI_PAGE_QUERY, 'multi-page, first page');
   const startPage = first.boxes[0].page;
@@ -865,11 +873,11 @@ test('an administrator corrects a document\'s date and type through the form; th
 test('reload and back/forward keep the view', async () => {
   await page.goto(`${BASE}/#/doc/${state.doc.id}?q=${encodeURIComponent(QUERY)}`);
   await waitForImage();
-  await page.waitForSelector(testId('hit-box'));
+  await waitForHitsAndImage();
   await page.reload();
   await page.waitForSelector(testId('viewer'), { state: 'visible' });
   await waitForImage();
-  await page.waitForSelector(testId('hit-box'));
+  await waitForHitsAndImage();
   assert.equal((await page.textContent('#doc-title')).trim(), state.doc.title);
   await page.goto(`${BASE}/#/search?q=${encodeURIComponent(QUERY)}&page=1`);
   await waitForResults();
@@ -897,7 +905,7 @@ test('switching to English lays the page out left to right', async () => {
   await screenshot('results-en');
   await page.click(`${testId('result')}[data-id="${state.doc.id}"] ${testId('result-link')}`);
   await waitForImage();
-  await page.waitForSelector(testId('hit-box'));
+  await waitForHitsAndImage();
   assert.equal((await page.textContent(testId('download-original'))).trim(), 'Download original');
   await checkBoxesOnWords(state.doc, QUERY, 'English page');
   await screenshot('viewer-en');
