@@ -80,7 +80,12 @@ fn main() {
             })
             .unwrap();
         catalog
-            .record_file(batch, &source_path, &FileOutcome::Ingested(id), 1)
+            .record_file(&arshif::catalog::FileRecord {
+                batch,
+                path: &source_path,
+                outcome: &FileOutcome::Ingested(id),
+                pages: 1,
+            })
             .unwrap();
         if i % 1000 == 999 {
             catalog.end_group().unwrap();

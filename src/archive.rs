@@ -634,7 +634,14 @@ impl Archive {
         by: &str,
     ) -> Result<Corrected, ArchiveError> {
         let mut catalog = self.catalog()?;
-        let (before, after) = catalog.correct(id, change, by, chrono::Utc::now())?;
+        let (before, after) = catalog.correct(
+            id,
+            &crate::catalog::Amendment {
+                change: change,
+                by: by,
+                at: chrono::Utc::now(),
+            },
+        )?;
         let indexed = match self.lock_writer() {
             Ok(_lock) => {
                 let (idx, state) = self.open_index()?;

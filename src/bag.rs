@@ -523,9 +523,11 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
             if !change.is_empty() {
                 catalog.correct(
                     id,
-                    &change,
-                    c.by.as_deref().unwrap_or("bag"),
-                    c.at.unwrap_or_else(Utc::now),
+                    &crate::catalog::Amendment {
+                        change: &change,
+                        by: c.by.as_deref().unwrap_or("bag"),
+                        at: c.at.unwrap_or_else(Utc::now),
+                    },
                 )?;
             }
         }
@@ -536,12 +538,12 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
             report.already_present += 1;
         }
         for s in &sources {
-            catalog.record_file(
-                s.batch,
-                &s.path,
-                &crate::catalog::FileOutcome::Ingested(id),
-                meta.pages.len() as u32,
-            )?;
+            catalog.record_file(&crate::catalog::FileRecord {
+                batch: s.batch,
+                path: &s.path,
+                outcome: &crate::catalog::FileOutcome::Ingested(id),
+                pages: meta.pages.len() as u32,
+            })?;
         }
         report.documents += 1;
         report.pages += meta.pages.len();

@@ -29,6 +29,9 @@ use crate::types::{BatchId, BlobId, BranchScope, BranchSlug, DocId, DocType, Tex
 /// The catalog schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = sqlite::MIGRATIONS.len() as i64;
 
+/// What catalog operations return.
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("catalog {path}: {source}")]
@@ -171,6 +174,24 @@ pub struct BatchRecord {
     pub inputs: Vec<String>,
     #[serde(flatten)]
     pub counts: BatchCounts,
+}
+
+/// One file's line in a batch: what happened to it, and how many pages it
+/// gave.
+#[derive(Debug, Clone, Copy)]
+pub struct FileRecord<'a> {
+    pub batch: BatchId,
+    pub path: &'a str,
+    pub outcome: &'a FileOutcome,
+    pub pages: u32,
+}
+
+/// Staff's change to a document's corrections, by whom and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Amendment<'a> {
+    pub change: &'a CorrectionChange,
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
 }
 
 /// What happened to one file of a batch.
@@ -394,32 +415,26 @@ catalog_trait! {
         /// at [`Catalog::end_group`] (one fsync for many small writes). Each
         /// write stays atomic; a crash loses the group's writes, never part of
         /// one. Does nothing if a group is open.
-        fn begin_group(self: &mut Self) -> Result<(), CatalogError>;
+        fn begin_group(self: &mut Self) -> Result<()>;
         /// Commit the open write group, if any.
-        fn end_group(self: &mut Self) -> Result<(), CatalogError>;
-        fn begin_batch(self: &mut Self, batch: &NewBatch) -> Result<BatchId, CatalogError>;
+        fn end_group(self: &mut Self) -> Result<()>;
+        fn begin_batch(self: &mut Self, batch: &NewBatch) -> Result<BatchId>;
         /// Record a file's outcome in a batch and bump the batch's counters.
-        fn record_file(
-            self: &mut Self,
-            batch: BatchId,
-            path: &str,
-            outcome: &FileOutcome,
-            pages: u32,
-        ) -> Result<(), CatalogError>;
-        fn finish_batch(self: &mut Self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError>;
-        fn batch(self: &Self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError>;
-        fn batches(self: &Self) -> Result<Vec<BatchRecord>, CatalogError>;
+        fn record_file(self: &mut Self, file: &FileRecord<'_>) -> Result<()>;
+        fn finish_batch(self: &mut Self, batch: BatchId, at: DateTime<Utc>) -> Result<()>;
+        fn batch(self: &Self, id: BatchId) -> Result<Option<BatchRecord>>;
+        fn batches(self: &Self) -> Result<Vec<BatchRecord>>;
         /// The unfinished batch (one killed before it finished) with exactly
         /// these inputs, branch and type, if any.
-        fn unfinished_batch(self: &Self, batch: &NewBatch) -> Result<Option<BatchId>, CatalogError>;
+        fn unfinished_batch(self: &Self, batch: &NewBatch) -> Result<Option<BatchId>>;
         /// Mark an unfinished batch running again.
-        fn resume_batch(self: &mut Self, batch: BatchId) -> Result<(), CatalogError>;
+        fn resume_batch(self: &mut Self, batch: BatchId) -> Result<()>;
         /// The files recorded in a batch, in the order they were recorded.
-        fn batch_files(self: &Self, batch: BatchId) -> Result<Vec<BatchFile>, CatalogError>;
+        fn batch_files(self: &Self, batch: BatchId) -> Result<Vec<BatchFile>>;
         /// Files that failed and were neither retried nor imported since.
-        fn failed_files(self: &Self) -> Result<Vec<BatchFile>, CatalogError>;
+        fn failed_files(self: &Self) -> Result<Vec<BatchFile>>;
         /// Note that a failed file was retried in another batch.
-        fn mark_retried(self: &mut Self, file: &BatchFile, by: BatchId) -> Result<(), CatalogError>;
+        fn mark_retried(self: &mut Self, file: &BatchFile, by: BatchId) -> Result<()>;
 
         /// Keep a page read from a file not yet recorded, so a re-run after a
         /// crash does not read it again. `settings` is the reading settings key.
@@ -428,35 +443,35 @@ catalog_trait! {
             blob: &BlobId,
             settings: &str,
             page: &PageRecord,
-        ) -> Result<(), CatalogError>;
+        ) -> Result<()>;
         /// Pages cached for a blob under these settings.
-        fn cached_pages(self: &Self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>, CatalogError>;
+        fn cached_pages(self: &Self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>>;
 
-        fn find_by_blob(self: &Self, blob: &BlobId) -> Result<Option<DocId>, CatalogError>;
+        fn find_by_blob(self: &Self, blob: &BlobId) -> Result<Option<DocId>>;
         /// Record a new document with its pages and first source, in one transaction
         /// (which also drops the blob's cached pages: the document's pages replace them).
         /// If the blob is already recorded, only the source is added and its id returned.
-        fn insert_document(self: &mut Self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError>;
+        fn insert_document(self: &mut Self, doc: &NewDocument) -> Result<(DocId, bool)>;
         /// Add a source to an existing document. Returns false when that exact
         /// (path, branch) was already recorded. Marks the document for re-indexing.
-        fn add_source(self: &mut Self, doc: DocId, source: &SourceRecord) -> Result<bool, CatalogError>;
+        fn add_source(self: &mut Self, doc: DocId, source: &SourceRecord) -> Result<bool>;
 
-        fn document(self: &Self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError>;
-        fn pages(self: &Self, id: DocId) -> Result<Vec<PageRecord>, CatalogError>;
+        fn document(self: &Self, id: DocId) -> Result<Option<DocumentRecord>>;
+        fn pages(self: &Self, id: DocId) -> Result<Vec<PageRecord>>;
         /// The words (with boxes) of the given pages of a document, by page
         /// number; pages it does not have are left out.
-        fn page_words(self: &Self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError>;
+        fn page_words(self: &Self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>>;
         /// A document id, or a unique prefix (at least 4 hex digits) of its sha256.
-        fn resolve(self: &Self, query: &str) -> Result<DocId, CatalogError>;
-        fn document_ids(self: &Self) -> Result<Vec<DocId>, CatalogError>;
+        fn resolve(self: &Self, query: &str) -> Result<DocId>;
+        fn document_ids(self: &Self) -> Result<Vec<DocId>>;
 
         /// Documents whose index entry is missing or stale.
-        fn unindexed(self: &Self) -> Result<Vec<DocId>, CatalogError>;
+        fn unindexed(self: &Self) -> Result<Vec<DocId>>;
         /// Record that documents were indexed as they were at the given
         /// revisions; one changed since stays to be indexed again.
-        fn mark_indexed(self: &mut Self, ids: &[(DocId, i64)]) -> Result<(), CatalogError>;
+        fn mark_indexed(self: &mut Self, ids: &[(DocId, i64)]) -> Result<()>;
         /// Documents whose text was read by an older extractor (or never).
-        fn stale_extractions(self: &Self, version: i64) -> Result<Vec<DocId>, CatalogError>;
+        fn stale_extractions(self: &Self, version: i64) -> Result<Vec<DocId>>;
         /// Keep what was read from a document's text (by extractor `version`);
         /// the document is to be indexed again.
         fn set_extracted(
@@ -464,35 +479,29 @@ catalog_trait! {
             id: DocId,
             extracted: &Extracted,
             version: i64,
-        ) -> Result<(), CatalogError>;
-        /// Apply staff's correction of a document's date, type or title, by
-        /// `by` at `at`; returns the corrections before and after. The
-        /// document is to be indexed again.
-        fn correct(
-            self: &mut Self,
-            id: DocId,
-            change: &CorrectionChange,
-            by: &str,
-            at: DateTime<Utc>,
-        ) -> Result<(Correction, Correction), CatalogError>;
+        ) -> Result<()>;
+        /// Apply staff's correction of a document's date, type or title;
+        /// returns the corrections before and after. The document is to be
+        /// indexed again.
+        fn correct(self: &mut Self, id: DocId, edit: &Amendment<'_>) -> Result<(Correction, Correction)>;
         /// Mark every document as needing indexing (before a full rebuild).
-        fn mark_all_unindexed(self: &mut Self) -> Result<(), CatalogError>;
+        fn mark_all_unindexed(self: &mut Self) -> Result<()>;
 
-        fn stats(self: &Self) -> Result<CatalogStats, CatalogError>;
+        fn stats(self: &Self) -> Result<CatalogStats>;
 
         /// What `arshif check` compares with the store and the index: every
         /// document's blob, size, indexed flag, first source and last
         /// verification.
-        fn check_rows(self: &Self) -> Result<Vec<CheckRow>, CatalogError>;
+        fn check_rows(self: &Self) -> Result<Vec<CheckRow>>;
         /// Every (document, page) whose page has text (and so must be indexed).
-        fn text_pages(self: &Self) -> Result<Vec<(DocId, u32)>, CatalogError>;
+        fn text_pages(self: &Self) -> Result<Vec<(DocId, u32)>>;
         /// Record that a document's blob re-hashed to its name at `at`.
-        fn mark_verified(self: &mut Self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError>;
+        fn mark_verified(self: &mut Self, id: DocId, at: DateTime<Utc>) -> Result<()>;
         /// SQLite's own consistency check (`quick_check`, or the thorough
         /// `integrity_check`): the problems it names, none when sound. (A
         /// PostgreSQL catalog checks that the server answers and the schema is
         /// current.)
-        fn integrity(self: &Self, thorough: bool) -> Result<Vec<String>, CatalogError>;
+        fn integrity(self: &Self, thorough: bool) -> Result<Vec<String>>;
     }
 }
 
@@ -527,7 +536,7 @@ pub trait JobQueue {
     /// Register one job per listed page of a recorded document
     /// (idempotent: a page already queued or done is left alone; a failed
     /// one is queued again, its attempts counted from zero).
-    fn enqueue(&mut self, doc: DocId, pages: &[u32]) -> Result<(), CatalogError>;
+    fn enqueue(&mut self, doc: DocId, pages: &[u32]) -> Result<()>;
     /// Claim up to `n` jobs nobody holds (never leased, given back, or
     /// lease run out), for `lease`, oldest document first. Jobs already
     /// handed out `max_attempts` times are marked failed instead.
@@ -537,7 +546,7 @@ pub trait JobQueue {
         lease: std::time::Duration,
         n: usize,
         max_attempts: i32,
-    ) -> Result<Vec<PageJob>, CatalogError>;
+    ) -> Result<Vec<PageJob>>;
     /// Write a page a worker read, in one transaction: only if this worker
     /// still holds the job (else `Ok(false)` and nothing changes); replace
     /// the page, mark the job done, and with the document locked re-read
@@ -550,13 +559,13 @@ pub trait JobQueue {
         page: &PageRecord,
         extract: &dyn Fn(&[PageRecord]) -> Extracted,
         version: i64,
-    ) -> Result<bool, CatalogError>;
+    ) -> Result<bool>;
     /// Give a job back after an error: another worker may retry it; the
     /// error is kept. (A job handed out `max_attempts` times is marked
     /// failed by the next [`JobQueue::claim`].) Does nothing if the worker
     /// no longer holds the job.
-    fn release(&mut self, worker: &str, job: &PageJob, error: &str) -> Result<(), CatalogError>;
-    fn queue_counts(&self) -> Result<QueueCounts, CatalogError>;
+    fn release(&mut self, worker: &str, job: &PageJob, error: &str) -> Result<()>;
+    fn queue_counts(&self) -> Result<QueueCounts>;
 }
 
 /// Records for the catalog backends' tests.

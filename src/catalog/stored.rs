@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::{
     effective_type, BatchCounts, BatchRecord, BatchStatus, CatalogError, DocMeta, DocumentRecord,
-    FileOutcome, PageRecord, SourceRecord,
+    FileOutcome, PageRecord, Result, SourceRecord,
 };
 use crate::db::row::Columns;
 use crate::metadata::{Correction, CorrectionChange, Extracted};
@@ -472,7 +472,7 @@ pub(crate) fn prefix_bound(prefix: &str) -> String {
 
 /// The one document of `ids` (those whose sha256 starts with the query, at
 /// most two looked for), or why there is none.
-pub(crate) fn resolved(query: &str, ids: &[DocId]) -> Result<DocId, CatalogError> {
+pub(crate) fn resolved(query: &str, ids: &[DocId]) -> Result<DocId> {
     match ids {
         [] => Err(CatalogError::NoSuchDocument(query.to_string())),
         [one] => Ok(*one),

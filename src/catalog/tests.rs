@@ -209,12 +209,27 @@ fn documents_pages_and_sources_round_trip(s: &dyn Subject) {
 fn batch_counters_follow_recorded_files(s: &dyn Subject) {
     let mut cat = s.open();
     let b = new_batch(&mut *cat);
-    cat.record_file(b, "a.png", &FileOutcome::Ingested(DocId(1)), 1)
-        .unwrap_err(); // no such document: foreign key holds
-    cat.record_file(b, "bad.png", &FileOutcome::Failed("corrupt".into()), 0)
-        .unwrap();
-    cat.record_file(b, "bad.png", &FileOutcome::Failed("corrupt".into()), 0)
-        .unwrap();
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "a.png",
+        outcome: &FileOutcome::Ingested(DocId(1)),
+        pages: 1,
+    })
+    .unwrap_err(); // no such document: foreign key holds
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "bad.png",
+        outcome: &FileOutcome::Failed("corrupt".into()),
+        pages: 0,
+    })
+    .unwrap();
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "bad.png",
+        outcome: &FileOutcome::Failed("corrupt".into()),
+        pages: 0,
+    })
+    .unwrap();
     // the same file twice counts once
     let counts = cat.batch(b).unwrap().unwrap().counts;
     assert_eq!((counts.files_seen, counts.failed), (1, 1));
@@ -223,10 +238,20 @@ fn batch_counters_follow_recorded_files(s: &dyn Subject) {
         &"ef".repeat(32),
         vec![page(1, "x"), page(2, "y")],
     );
-    cat.record_file(b, "good.tif", &FileOutcome::Ingested(id), 2)
-        .unwrap();
-    cat.record_file(b, "copy.tif", &FileOutcome::Duplicate(id), 0)
-        .unwrap();
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "good.tif",
+        outcome: &FileOutcome::Ingested(id),
+        pages: 2,
+    })
+    .unwrap();
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "copy.tif",
+        outcome: &FileOutcome::Duplicate(id),
+        pages: 0,
+    })
+    .unwrap();
     let at = Utc::now();
     cat.finish_batch(b, at).unwrap();
     let rec = cat.batch(b).unwrap().unwrap();
@@ -262,8 +287,13 @@ fn interrupted_batches_resume_and_cached_pages_last_until_recorded(s: &dyn Subje
     };
     assert_eq!(cat.unfinished_batch(&spec).unwrap(), None);
     let b = cat.begin_batch(&spec).unwrap();
-    cat.record_file(b, "cabinet/x.png", &FileOutcome::Failed("torn".into()), 0)
-        .unwrap();
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "cabinet/x.png",
+        outcome: &FileOutcome::Failed("torn".into()),
+        pages: 0,
+    })
+    .unwrap();
     // Same inputs, branch and type: resumable; anything else is not.
     assert_eq!(cat.unfinished_batch(&spec).unwrap(), Some(b));
     let other = NewBatch {
@@ -348,7 +378,16 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
         title: Some(Some("شهادة صحية 27507976".into())),
     };
     let at = Utc::now();
-    let (old, new) = cat.correct(id, &change, "sara", at).unwrap();
+    let (old, new) = cat
+        .correct(
+            id,
+            &Amendment {
+                change: &change,
+                by: "sara",
+                at: at,
+            },
+        )
+        .unwrap();
     assert!(old.is_empty());
     assert_eq!(new.by.as_deref(), Some("sara"));
     cat.mark_indexed(&[(id, r)]).unwrap();
@@ -384,14 +423,30 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
         doc_type: Some(None),
         title: Some(None),
     };
-    let (_, new) = cat.correct(id, &back, "sara", Utc::now()).unwrap();
+    let (_, new) = cat
+        .correct(
+            id,
+            &Amendment {
+                change: &back,
+                by: "sara",
+                at: Utc::now(),
+            },
+        )
+        .unwrap();
     assert!(new.is_empty() && new.by.is_none());
     let rec = cat.document(id).unwrap().unwrap();
     assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-24");
     assert_eq!(rec.meta.doc_type_source, Some(TypeSource::Guessed));
     assert_eq!(rec.title, "شهادة صحية");
     assert!(matches!(
-        cat.correct(DocId(id.0 + 1), &back, "sara", Utc::now()),
+        cat.correct(
+            DocId(id.0 + 1),
+            &Amendment {
+                change: &back,
+                by: "sara",
+                at: Utc::now()
+            }
+        ),
         Err(CatalogError::NoSuchDocument(_))
     ));
 }
@@ -434,14 +489,24 @@ fn a_write_group_commits_together_and_a_failed_write_only_undoes_itself(s: &dyn 
     cat.begin_group().unwrap();
     cat.begin_group().unwrap(); // idempotent
     let id = insert(&mut *cat, &"aa".repeat(32), vec![page(1, "x")]);
-    cat.record_file(b, "a.png", &FileOutcome::Ingested(DocId(id.0 + 50)), 1)
-        .unwrap_err(); // fails alone
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "a.png",
+        outcome: &FileOutcome::Ingested(DocId(id.0 + 50)),
+        pages: 1,
+    })
+    .unwrap_err(); // fails alone
     assert_eq!(
         cat.find_by_blob(&"aa".repeat(32).parse().unwrap()).unwrap(),
         Some(id)
     );
-    cat.record_file(b, "b.png", &FileOutcome::Ingested(id), 1)
-        .unwrap();
+    cat.record_file(&FileRecord {
+        batch: b,
+        path: "b.png",
+        outcome: &FileOutcome::Ingested(id),
+        pages: 1,
+    })
+    .unwrap();
     assert_eq!(other.document_ids().unwrap(), vec![]); // not yet committed
     cat.end_group().unwrap();
     cat.end_group().unwrap();

@@ -902,8 +902,12 @@ impl Collector<'_> {
         } else {
             FileOutcome::Duplicate(doc)
         };
-        self.catalog
-            .record_file(self.batch, &st.path, &outcome, new.pages.len() as u32)?;
+        self.catalog.record_file(&crate::catalog::FileRecord {
+            batch: self.batch,
+            path: &st.path,
+            outcome: &outcome,
+            pages: new.pages.len() as u32,
+        })?;
         if created {
             self.report.ingested += 1;
             self.report.pages += new.pages.len() as u64;
@@ -928,7 +932,12 @@ impl Collector<'_> {
         let source = self.source(path);
         self.catalog.add_source(doc, &source)?;
         let outcome = FileOutcome::Duplicate(doc);
-        self.catalog.record_file(self.batch, path, &outcome, 0)?;
+        self.catalog.record_file(&crate::catalog::FileRecord {
+            batch: self.batch,
+            path: path,
+            outcome: &outcome,
+            pages: 0,
+        })?;
         self.report.files_seen += 1;
         self.report.duplicates += 1;
         self.reindex(doc, None)?;
@@ -943,7 +952,12 @@ impl Collector<'_> {
 
     fn fail(&mut self, file: usize, path: &str, error: String) -> Result<(), IngestError> {
         let outcome = FileOutcome::Failed(error.clone());
-        self.catalog.record_file(self.batch, path, &outcome, 0)?;
+        self.catalog.record_file(&crate::catalog::FileRecord {
+            batch: self.batch,
+            path: path,
+            outcome: &outcome,
+            pages: 0,
+        })?;
         self.report.files_seen += 1;
         self.report.failed += 1;
         self.report.errors.push(FileError {

@@ -6,7 +6,7 @@ use ::postgres::fallible_iterator::FallibleIterator;
 use ::postgres::Client;
 
 use super::CHANNEL;
-use crate::catalog::CatalogError;
+use crate::catalog::{CatalogError, Result};
 use crate::db::pg::{target_schema, Target};
 
 /// Waits for the catalog's change notifications (a document recorded, or
@@ -21,7 +21,7 @@ pub struct ChangeListener {
 impl ChangeListener {
     /// Connect and `LISTEN arshif_changes`. Changes committed from then on
     /// are seen.
-    pub fn new(url: &str) -> Result<Self, CatalogError> {
+    pub fn new(url: &str) -> Result<Self> {
         let target = Target::parse(url)?;
         let url = target.display_url().to_string();
         let pg = |source| CatalogError::Pg {
@@ -42,7 +42,7 @@ impl ChangeListener {
 
     /// Wait up to `timeout` for a change: true when one arrived (all those
     /// waiting are taken), false when the time ran out.
-    pub fn wait(&mut self, timeout: Duration) -> Result<bool, CatalogError> {
+    pub fn wait(&mut self, timeout: Duration) -> Result<bool> {
         let deadline = Instant::now() + timeout;
         let url = &self.url;
         let err = |source| CatalogError::Pg {
@@ -85,7 +85,7 @@ impl ChangeListener {
 
     /// Whether the connection still answers (a listener whose connection
     /// broke sees no more changes: make a new one).
-    pub fn check(&mut self) -> Result<(), CatalogError> {
+    pub fn check(&mut self) -> Result<()> {
         self.client
             .is_valid(Duration::from_secs(5))
             .map_err(|source| CatalogError::Pg {

@@ -36,12 +36,12 @@ use super::stored::{
     DocumentRow,
 };
 use super::{
-    BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow, DocumentRecord,
-    FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
+    Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
+    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, SourceRecord,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
 use crate::db::url::url_for_display;
-use crate::metadata::{Correction, CorrectionChange, Extracted};
+use crate::metadata::{Correction, Extracted};
 use crate::types::{BatchId, BlobId, DocId, TextSource, Word};
 
 mod listener;
@@ -134,7 +134,7 @@ impl PgCatalog {
     /// its schema and tables created if missing (or an older schema
     /// migrated forward) on a connection of its own first, so that a
     /// wrong URL or an unreachable server fails here, at once.
-    pub fn pool(url: &str, max_size: u32) -> Result<PgPool, CatalogError> {
+    pub fn pool(url: &str, max_size: u32) -> Result<PgPool> {
         let pool = PgPool::new(url, max_size)?;
         let mut conn = pool.connect()?;
         crate::db::pg::migrate(&mut conn.client, url, &CATALOG_TABLES)?;
@@ -143,7 +143,7 @@ impl PgCatalog {
 
     /// Connect as node `node` (the name its search index is known by)
     /// through a pool made by [`PgCatalog::pool`].
-    pub fn from_pool(pool: &PgPool, node: &str) -> Result<Self, CatalogError> {
+    pub fn from_pool(pool: &PgPool, node: &str) -> Result<Self> {
         let url = pool.display_url().to_string();
         check_node(&url, node)?;
         let conn = pool.get()?;
@@ -160,14 +160,14 @@ impl PgCatalog {
     /// creating the catalog's schema and tables if missing and migrating an
     /// older schema forward. The connection is the only one of a pool of
     /// its own.
-    pub fn create_or_open(url: &str, node: &str) -> Result<Self, CatalogError> {
+    pub fn create_or_open(url: &str, node: &str) -> Result<Self> {
         check_node(&url_for_display(url), node)?;
         Self::from_pool(&Self::pool(url, 1)?, node)
     }
 
     /// The same as [`PgCatalog::create_or_open`]: a shared catalog is
     /// created by whichever node opens it first.
-    pub fn open(url: &str, node: &str) -> Result<Self, CatalogError> {
+    pub fn open(url: &str, node: &str) -> Result<Self> {
         Self::create_or_open(url, node)
     }
 
@@ -188,7 +188,7 @@ impl PgCatalog {
     /// The connection: the one held, or, outside a write group when there
     /// is none or it was lost, another from the pool (the lost one is
     /// dropped, not given back).
-    fn db(&self) -> Result<RefMut<'_, Db>, CatalogError> {
+    fn db(&self) -> Result<RefMut<'_, Db>> {
         let mut slot = self.conn.borrow_mut();
         let lost = match slot.as_ref() {
             None => true,
@@ -205,7 +205,7 @@ impl PgCatalog {
 
     /// Run reads. Inside a write group they run in a savepoint, so a failed
     /// read does not abort the group.
-    fn read<T>(&self, f: impl FnOnce(&mut Db) -> Res<T>) -> Result<T, CatalogError> {
+    fn read<T>(&self, f: impl FnOnce(&mut Db) -> Res<T>) -> Result<T> {
         if self.in_group {
             return self.write(f);
         }
@@ -215,7 +215,7 @@ impl PgCatalog {
 
     /// Run writes atomically: a transaction of their own, or a savepoint
     /// inside the open write group.
-    fn write<T>(&self, f: impl FnOnce(&mut Db) -> Res<T>) -> Result<T, CatalogError> {
+    fn write<T>(&self, f: impl FnOnce(&mut Db) -> Res<T>) -> Result<T> {
         let (begin, commit, rollback) = if self.in_group {
             (
                 "SAVEPOINT arshif_write",
@@ -239,7 +239,7 @@ impl PgCatalog {
 }
 
 /// A node needs a name.
-fn check_node(url: &str, node: &str) -> Result<(), CatalogError> {
+fn check_node(url: &str, node: &str) -> Result<()> {
     if node.trim().is_empty() {
         return Err(CatalogError::BadValue {
             path: url.to_string(),
@@ -267,7 +267,7 @@ impl Drop for Open<'_> {
 }
 
 impl Catalog for PgCatalog {
-    fn begin_group(&mut self) -> Result<(), CatalogError> {
+    fn begin_group(&mut self) -> Result<()> {
         if !self.in_group {
             self.db()?
                 .batch("BEGIN")
@@ -277,7 +277,7 @@ impl Catalog for PgCatalog {
         Ok(())
     }
 
-    fn end_group(&mut self) -> Result<(), CatalogError> {
+    fn end_group(&mut self) -> Result<()> {
         if self.in_group {
             self.in_group = false;
             let url = &self.url;
@@ -300,7 +300,7 @@ impl Catalog for PgCatalog {
         Ok(())
     }
 
-    fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId, CatalogError> {
+    fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId> {
         self.write(|db| {
             let row = db.query_one(
                 "INSERT INTO batches (started_at, status, branch, doc_type, inputs)
@@ -316,16 +316,10 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn record_file(
-        &mut self,
-        batch: BatchId,
-        path: &str,
-        outcome: &FileOutcome,
-        pages: u32,
-    ) -> Result<(), CatalogError> {
-        let row = outcome.stored();
+    fn record_file(&mut self, file: &FileRecord<'_>) -> Result<()> {
+        let (batch, path, pages) = (file.batch, file.path, i64::from(file.pages));
+        let row = file.outcome.stored();
         let column = row.counter;
-        let pages = i64::from(pages);
         self.write(|db| {
             let n = db.execute(
                 "INSERT INTO batch_files (batch_id, path, status, document_id, error, pages, at)
@@ -354,7 +348,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError> {
+    fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<()> {
         self.write(|db| {
             db.execute(
                 "UPDATE batches SET status = 'finished', finished_at = $2 WHERE id = $1",
@@ -364,7 +358,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError> {
+    fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>> {
         self.read(|db| {
             db.query_opt(
                 &format!("SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"),
@@ -376,7 +370,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn batches(&self) -> Result<Vec<BatchRecord>, CatalogError> {
+    fn batches(&self) -> Result<Vec<BatchRecord>> {
         self.read(|db| {
             db.query(
                 &format!("SELECT {BATCH_COLUMNS} FROM batches ORDER BY id"),
@@ -388,7 +382,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn unfinished_batch(&self, batch: &NewBatch) -> Result<Option<BatchId>, CatalogError> {
+    fn unfinished_batch(&self, batch: &NewBatch) -> Result<Option<BatchId>> {
         self.read(|db| {
             db.query_opt(
                 "SELECT id FROM batches WHERE status = 'running' AND branch = $1
@@ -404,7 +398,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn resume_batch(&mut self, batch: BatchId) -> Result<(), CatalogError> {
+    fn resume_batch(&mut self, batch: BatchId) -> Result<()> {
         self.write(|db| {
             db.execute(
                 "UPDATE batches SET status = 'running', finished_at = NULL,
@@ -415,7 +409,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn batch_files(&self, batch: BatchId) -> Result<Vec<BatchFile>, CatalogError> {
+    fn batch_files(&self, batch: BatchId) -> Result<Vec<BatchFile>> {
         self.read(|db| {
             db.query(
                 &format!(
@@ -430,7 +424,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn failed_files(&self) -> Result<Vec<BatchFile>, CatalogError> {
+    fn failed_files(&self) -> Result<Vec<BatchFile>> {
         self.read(|db| {
             db.query(
                 &format!(
@@ -449,7 +443,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn mark_retried(&mut self, file: &BatchFile, by: BatchId) -> Result<(), CatalogError> {
+    fn mark_retried(&mut self, file: &BatchFile, by: BatchId) -> Result<()> {
         self.write(|db| {
             db.execute(
                 "UPDATE batch_files SET retried_in = $3 WHERE batch_id = $1 AND path = $2",
@@ -459,12 +453,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn cache_page(
-        &mut self,
-        blob: &BlobId,
-        settings: &str,
-        page: &PageRecord,
-    ) -> Result<(), CatalogError> {
+    fn cache_page(&mut self, blob: &BlobId, settings: &str, page: &PageRecord) -> Result<()> {
         let number =
             i32::try_from(page.number).map_err(|_| self.fail(bad("page number", page.number)))?;
         self.write(|db| {
@@ -478,7 +467,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn cached_pages(&self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>, CatalogError> {
+    fn cached_pages(&self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>> {
         self.read(|db| {
             db.query(
                 "SELECT page FROM page_cache WHERE sha256 = $1 AND settings = $2 ORDER BY number",
@@ -490,7 +479,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>, CatalogError> {
+    fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>> {
         self.read(|db| {
             db.query_opt(
                 "SELECT id FROM documents WHERE sha256 = $1",
@@ -501,7 +490,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError> {
+    fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool)> {
         let page_count =
             i32::try_from(doc.pages.len()).map_err(|_| self.fail(bad("page count", "too many")))?;
         let size = stored_int("documents.size", doc.size).map_err(|b| b.at(&self.url))?;
@@ -559,11 +548,11 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn add_source(&mut self, doc: DocId, source: &SourceRecord) -> Result<bool, CatalogError> {
+    fn add_source(&mut self, doc: DocId, source: &SourceRecord) -> Result<bool> {
         self.write(|db| insert_source(db, doc, source, true))
     }
 
-    fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError> {
+    fn document(&self, id: DocId) -> Result<Option<DocumentRecord>> {
         self.read(|db| {
             let Some(r) = db.query_opt(
                 &format!(
@@ -580,11 +569,11 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError> {
+    fn pages(&self, id: DocId) -> Result<Vec<PageRecord>> {
         self.read(|db| pages_of(db, id))
     }
 
-    fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError> {
+    fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>> {
         let numbers: Vec<i32> = pages
             .iter()
             .filter_map(|&n| i32::try_from(n).ok())
@@ -618,7 +607,7 @@ impl Catalog for PgCatalog {
         Ok(out)
     }
 
-    fn resolve(&self, query: &str) -> Result<DocId, CatalogError> {
+    fn resolve(&self, query: &str) -> Result<DocId> {
         let (id, prefix) = resolve_query(query);
         if let Some(n) = id {
             let found = self.read(|db| {
@@ -643,11 +632,11 @@ impl Catalog for PgCatalog {
         resolved(query, &ids)
     }
 
-    fn document_ids(&self) -> Result<Vec<DocId>, CatalogError> {
+    fn document_ids(&self) -> Result<Vec<DocId>> {
         self.read(|db| ids_from(db.query("SELECT id FROM documents ORDER BY id", &[])?))
     }
 
-    fn unindexed(&self) -> Result<Vec<DocId>, CatalogError> {
+    fn unindexed(&self) -> Result<Vec<DocId>> {
         self.read(|db| {
             ids_from(db.query(
                 "SELECT d.id FROM documents d
@@ -659,7 +648,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn mark_indexed(&mut self, ids: &[(DocId, i64)]) -> Result<(), CatalogError> {
+    fn mark_indexed(&mut self, ids: &[(DocId, i64)]) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -680,7 +669,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn stale_extractions(&self, version: i64) -> Result<Vec<DocId>, CatalogError> {
+    fn stale_extractions(&self, version: i64) -> Result<Vec<DocId>> {
         self.read(|db| {
             ids_from(db.query(
                 "SELECT id FROM documents WHERE extracted_version <> $1 ORDER BY id",
@@ -689,12 +678,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn set_extracted(
-        &mut self,
-        id: DocId,
-        extracted: &Extracted,
-        version: i64,
-    ) -> Result<(), CatalogError> {
+    fn set_extracted(&mut self, id: DocId, extracted: &Extracted, version: i64) -> Result<()> {
         self.write(|db| {
             db.execute(
                 "UPDATE documents SET extracted = $2, extracted_version = $3,
@@ -706,13 +690,8 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn correct(
-        &mut self,
-        id: DocId,
-        change: &CorrectionChange,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(Correction, Correction), CatalogError> {
+    fn correct(&mut self, id: DocId, edit: &Amendment<'_>) -> Result<(Correction, Correction)> {
+        let Amendment { change, by, at } = *edit;
         self.write(|db| {
             // Locked, so two staff correcting at once apply one after the other.
             let row = db
@@ -737,14 +716,14 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn mark_all_unindexed(&mut self) -> Result<(), CatalogError> {
+    fn mark_all_unindexed(&mut self) -> Result<()> {
         self.write(|db| {
             db.execute("DELETE FROM node_index WHERE node = $1", &[&self.node])?;
             Ok(())
         })
     }
 
-    fn stats(&self) -> Result<CatalogStats, CatalogError> {
+    fn stats(&self) -> Result<CatalogStats> {
         self.read(|db| {
             let r = db.query_one(
                 "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM pages),
@@ -755,7 +734,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn check_rows(&self) -> Result<Vec<CheckRow>, CatalogError> {
+    fn check_rows(&self) -> Result<Vec<CheckRow>> {
         self.read(|db| {
             db.query(
                 "SELECT d.id, d.sha256, d.size,
@@ -774,7 +753,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn text_pages(&self) -> Result<Vec<(DocId, u32)>, CatalogError> {
+    fn text_pages(&self) -> Result<Vec<(DocId, u32)>> {
         self.read(|db| {
             db.query(
                 "SELECT document_id, number FROM pages
@@ -793,7 +772,7 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError> {
+    fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<()> {
         self.write(|db| {
             db.execute(
                 "UPDATE documents SET verified_at = $1 WHERE id = $2",
@@ -807,7 +786,7 @@ impl Catalog for PgCatalog {
     /// this checks that the server answers and the catalog's schema is the
     /// one this build writes; `thorough` also that the change trigger is in
     /// place.
-    fn integrity(&self, thorough: bool) -> Result<Vec<String>, CatalogError> {
+    fn integrity(&self, thorough: bool) -> Result<Vec<String>> {
         self.read(|db| {
             let mut problems = Vec::new();
             db.query_one("SELECT 1", &[])?;

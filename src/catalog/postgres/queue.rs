@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use super::rows::{blob, int, json, pages_of, put_page, UPSERT_PAGE};
 use super::{bad, PgCatalog, Res};
-use crate::catalog::{CatalogError, JobQueue, PageJob, PageRecord, QueueCounts};
+use crate::catalog::{JobQueue, PageJob, PageRecord, QueueCounts, Result};
 use crate::metadata::Extracted;
 use crate::types::DocId;
 
 impl JobQueue for PgCatalog {
-    fn enqueue(&mut self, doc: DocId, pages: &[u32]) -> Result<(), CatalogError> {
+    fn enqueue(&mut self, doc: DocId, pages: &[u32]) -> Result<()> {
         let numbers: Vec<i32> = pages
             .iter()
             .map(|&n| {
@@ -42,7 +42,7 @@ impl JobQueue for PgCatalog {
         lease: Duration,
         n: usize,
         max_attempts: i32,
-    ) -> Result<Vec<PageJob>, CatalogError> {
+    ) -> Result<Vec<PageJob>> {
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -129,7 +129,7 @@ impl JobQueue for PgCatalog {
         page: &PageRecord,
         extract: &dyn Fn(&[PageRecord]) -> Extracted,
         version: i64,
-    ) -> Result<bool, CatalogError> {
+    ) -> Result<bool> {
         if page.number != job.page {
             return Err(self.fail(bad(
                 "completed page",
@@ -182,7 +182,7 @@ impl JobQueue for PgCatalog {
         })
     }
 
-    fn release(&mut self, worker: &str, job: &PageJob, error: &str) -> Result<(), CatalogError> {
+    fn release(&mut self, worker: &str, job: &PageJob, error: &str) -> Result<()> {
         let number =
             i32::try_from(job.page).map_err(|_| self.fail(bad("page number", job.page)))?;
         self.write(|db| {
@@ -196,7 +196,7 @@ impl JobQueue for PgCatalog {
         })
     }
 
-    fn queue_counts(&self) -> Result<QueueCounts, CatalogError> {
+    fn queue_counts(&self) -> Result<QueueCounts> {
         self.read(|db| {
             let r = db.query_one(
                 "SELECT count(*) FILTER (WHERE state = 'queued'

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::catalog::{JobQueue, QueueCounts};
+use crate::metadata::CorrectionChange;
 
 use crate::db::pg::test_schema::TestSchema as TestDb;
 use crate::db::url::quote_ident;
@@ -58,7 +59,15 @@ fn each_node_keeps_its_own_indexing() {
         title: Some(Some("new".into())),
         ..Default::default()
     };
-    b.correct(two, &change, "sara", Utc::now()).unwrap();
+    b.correct(
+        two,
+        &Amendment {
+            change: &change,
+            by: "sara",
+            at: Utc::now(),
+        },
+    )
+    .unwrap();
     assert_eq!(a.unindexed().unwrap(), vec![two]);
     assert_eq!(b.unindexed().unwrap(), vec![one, two]);
     // An index entry of the old revision does not count.

@@ -13,10 +13,10 @@ use super::stored::{
     CORRECTION_COLUMNS,
 };
 use super::{
-    BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow, DocumentRecord,
-    FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
+    Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
+    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, SourceRecord,
 };
-use crate::metadata::{Correction, CorrectionChange, Extracted};
+use crate::metadata::{Correction, Extracted};
 use crate::types::{BatchId, BlobId, DocId, Word};
 
 mod schema;
@@ -39,14 +39,14 @@ fn ts(t: &DateTime<Utc>) -> String {
 
 impl SqliteCatalog {
     /// Create the database and its schema. Fails if it already exists.
-    pub fn create(path: &Path) -> Result<Self, CatalogError> {
+    pub fn create(path: &Path) -> Result<Self> {
         let mut cat = Self::connect(path)?;
         cat.migrate()?;
         Ok(cat)
     }
 
     /// Open an existing catalog, migrating an older schema forward.
-    pub fn open(path: &Path) -> Result<Self, CatalogError> {
+    pub fn open(path: &Path) -> Result<Self> {
         if !path.is_file() {
             return Err(CatalogError::Db {
                 path: path.display().to_string(),
@@ -68,7 +68,7 @@ impl SqliteCatalog {
         &self.path
     }
 
-    fn connect(path: &Path) -> Result<Self, CatalogError> {
+    fn connect(path: &Path) -> Result<Self> {
         let conn = crate::db::sqlite::open(
             path,
             "PRAGMA foreign_keys = ON; PRAGMA mmap_size = 1073741824;",
@@ -99,13 +99,13 @@ impl SqliteCatalog {
         move |b| b.at(&self.path)
     }
 
-    fn migrate(&mut self) -> Result<(), CatalogError> {
+    fn migrate(&mut self) -> Result<()> {
         Ok(crate::db::sqlite::migrate(
             &self.conn, &self.path, MIGRATIONS,
         )?)
     }
 
-    fn sources_of(&self, id: DocId) -> Result<Vec<SourceRecord>, CatalogError> {
+    fn sources_of(&self, id: DocId) -> Result<Vec<SourceRecord>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -123,11 +123,7 @@ impl SqliteCatalog {
             .collect()
     }
 
-    fn query_batches(
-        &self,
-        where_clause: &str,
-        arg: Option<i64>,
-    ) -> Result<Vec<BatchRecord>, CatalogError> {
+    fn query_batches(&self, where_clause: &str, arg: Option<i64>) -> Result<Vec<BatchRecord>> {
         let sql = format!("SELECT {BATCH_COLUMNS} FROM batches {where_clause} ORDER BY id");
         let map = |r: &rusqlite::Row| BatchRow::read(r);
         let rows = self.query_rows(&sql, arg, map)?;
@@ -138,7 +134,7 @@ impl SqliteCatalog {
 }
 
 impl SqliteCatalog {
-    fn query_files(&self, tail: &str, arg: Option<i64>) -> Result<Vec<BatchFile>, CatalogError> {
+    fn query_files(&self, tail: &str, arg: Option<i64>) -> Result<Vec<BatchFile>> {
         let sql = format!("SELECT {} FROM batch_files f {tail}", stored::FILE_COLUMNS);
         let map = |r: &rusqlite::Row| stored::file_from(r);
         self.query_rows(&sql, arg, map)
@@ -150,7 +146,7 @@ impl SqliteCatalog {
         sql: &str,
         arg: Option<i64>,
         map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, CatalogError> {
+    ) -> Result<Vec<T>> {
         let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
         let rows = match arg {
             Some(a) => stmt.query_map([a], map),
@@ -191,7 +187,7 @@ fn insert_source(tx: &Connection, doc: DocId, s: &SourceRecord) -> rusqlite::Res
 }
 
 impl Catalog for SqliteCatalog {
-    fn begin_group(&mut self) -> Result<(), CatalogError> {
+    fn begin_group(&mut self) -> Result<()> {
         if !self.in_group {
             self.conn
                 .execute_batch("BEGIN IMMEDIATE")
@@ -201,7 +197,7 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn end_group(&mut self) -> Result<(), CatalogError> {
+    fn end_group(&mut self) -> Result<()> {
         if self.in_group {
             self.conn.execute_batch("COMMIT").map_err(self.err())?;
             self.in_group = false;
@@ -209,7 +205,7 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId, CatalogError> {
+    fn begin_batch(&mut self, batch: &NewBatch) -> Result<BatchId> {
         let inputs = serde_json::to_string(&batch.inputs).expect("strings serialise");
         self.conn
             .execute(
@@ -226,14 +222,9 @@ impl Catalog for SqliteCatalog {
         Ok(BatchId(self.conn.last_insert_rowid()))
     }
 
-    fn record_file(
-        &mut self,
-        batch: BatchId,
-        path: &str,
-        outcome: &FileOutcome,
-        pages: u32,
-    ) -> Result<(), CatalogError> {
-        let row = outcome.stored();
+    fn record_file(&mut self, file: &FileRecord<'_>) -> Result<()> {
+        let (batch, path, pages) = (file.batch, file.path, file.pages);
+        let row = file.outcome.stored();
         let column = row.counter;
         let path_s = self.path.clone();
         let db = |source| CatalogError::Db {
@@ -269,7 +260,7 @@ impl Catalog for SqliteCatalog {
         tx.commit().map_err(db)
     }
 
-    fn unfinished_batch(&self, batch: &NewBatch) -> Result<Option<BatchId>, CatalogError> {
+    fn unfinished_batch(&self, batch: &NewBatch) -> Result<Option<BatchId>> {
         let inputs = serde_json::to_string(&batch.inputs).expect("strings serialise");
         self.conn
             .query_row(
@@ -283,7 +274,7 @@ impl Catalog for SqliteCatalog {
             .map_err(self.err())
     }
 
-    fn resume_batch(&mut self, batch: BatchId) -> Result<(), CatalogError> {
+    fn resume_batch(&mut self, batch: BatchId) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE batches SET status = 'running', finished_at = NULL,
@@ -294,11 +285,11 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn batch_files(&self, batch: BatchId) -> Result<Vec<BatchFile>, CatalogError> {
+    fn batch_files(&self, batch: BatchId) -> Result<Vec<BatchFile>> {
         self.query_files("WHERE f.batch_id = ?1 ORDER BY f.at, f.path", Some(batch.0))
     }
 
-    fn failed_files(&self) -> Result<Vec<BatchFile>, CatalogError> {
+    fn failed_files(&self) -> Result<Vec<BatchFile>> {
         self.query_files(
             "WHERE f.status = 'failed' AND f.retried_in IS NULL
                AND NOT EXISTS (SELECT 1 FROM batch_files g
@@ -309,7 +300,7 @@ impl Catalog for SqliteCatalog {
         )
     }
 
-    fn mark_retried(&mut self, file: &BatchFile, by: BatchId) -> Result<(), CatalogError> {
+    fn mark_retried(&mut self, file: &BatchFile, by: BatchId) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE batch_files SET retried_in = ?3 WHERE batch_id = ?1 AND path = ?2",
@@ -319,12 +310,7 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn cache_page(
-        &mut self,
-        blob: &BlobId,
-        settings: &str,
-        page: &PageRecord,
-    ) -> Result<(), CatalogError> {
+    fn cache_page(&mut self, blob: &BlobId, settings: &str, page: &PageRecord) -> Result<()> {
         let json = serde_json::to_string(page).expect("pages serialise");
         self.conn
             .execute(
@@ -336,7 +322,7 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn cached_pages(&self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>, CatalogError> {
+    fn cached_pages(&self, blob: &BlobId, settings: &str) -> Result<Vec<PageRecord>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -353,7 +339,7 @@ impl Catalog for SqliteCatalog {
             .collect()
     }
 
-    fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<(), CatalogError> {
+    fn finish_batch(&mut self, batch: BatchId, at: DateTime<Utc>) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE batches SET status = 'finished', finished_at = ?2 WHERE id = ?1",
@@ -363,18 +349,18 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>, CatalogError> {
+    fn batch(&self, id: BatchId) -> Result<Option<BatchRecord>> {
         Ok(self
             .query_batches("WHERE id = ?1", Some(id.0))?
             .into_iter()
             .next())
     }
 
-    fn batches(&self) -> Result<Vec<BatchRecord>, CatalogError> {
+    fn batches(&self) -> Result<Vec<BatchRecord>> {
         self.query_batches("", None)
     }
 
-    fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>, CatalogError> {
+    fn find_by_blob(&self, blob: &BlobId) -> Result<Option<DocId>> {
         self.conn
             .prepare_cached("SELECT id FROM documents WHERE sha256 = ?1")
             .and_then(|mut s| s.query_row([blob.to_hex()], |r| r.get(0)).optional())
@@ -382,7 +368,7 @@ impl Catalog for SqliteCatalog {
             .map_err(self.err())
     }
 
-    fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool), CatalogError> {
+    fn insert_document(&mut self, doc: &NewDocument) -> Result<(DocId, bool)> {
         let size = stored_int("documents.size", doc.size).map_err(self.bad())?;
         let page_count = stored_int("documents.page_count", doc.pages.len()).map_err(self.bad())?;
         let path = self.path.clone();
@@ -457,7 +443,7 @@ impl Catalog for SqliteCatalog {
         Ok((id, true))
     }
 
-    fn add_source(&mut self, doc: DocId, source: &SourceRecord) -> Result<bool, CatalogError> {
+    fn add_source(&mut self, doc: DocId, source: &SourceRecord) -> Result<bool> {
         let path = self.path.clone();
         let db = |source| CatalogError::Db {
             path: path.clone(),
@@ -469,7 +455,7 @@ impl Catalog for SqliteCatalog {
         Ok(added)
     }
 
-    fn document(&self, id: DocId) -> Result<Option<DocumentRecord>, CatalogError> {
+    fn document(&self, id: DocId) -> Result<Option<DocumentRecord>> {
         let row: Option<DocumentRow> = self
             .conn
             .prepare_cached(&format!(
@@ -485,7 +471,7 @@ impl Catalog for SqliteCatalog {
         row.into_record(id, sources).map(Some).map_err(self.bad())
     }
 
-    fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>, CatalogError> {
+    fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT words FROM pages WHERE document_id = ?1 AND number = ?2")
@@ -503,7 +489,7 @@ impl Catalog for SqliteCatalog {
         Ok(out)
     }
 
-    fn pages(&self, id: DocId) -> Result<Vec<PageRecord>, CatalogError> {
+    fn pages(&self, id: DocId) -> Result<Vec<PageRecord>> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -522,7 +508,7 @@ impl Catalog for SqliteCatalog {
             .collect()
     }
 
-    fn resolve(&self, query: &str) -> Result<DocId, CatalogError> {
+    fn resolve(&self, query: &str) -> Result<DocId> {
         let (id, prefix) = resolve_query(query);
         if let Some(n) = id {
             let found: Option<i64> = self
@@ -551,7 +537,7 @@ impl Catalog for SqliteCatalog {
         resolved(query, &ids)
     }
 
-    fn document_ids(&self) -> Result<Vec<DocId>, CatalogError> {
+    fn document_ids(&self) -> Result<Vec<DocId>> {
         let mut stmt = self
             .conn
             .prepare("SELECT id FROM documents ORDER BY id")
@@ -564,7 +550,7 @@ impl Catalog for SqliteCatalog {
         Ok(ids)
     }
 
-    fn unindexed(&self) -> Result<Vec<DocId>, CatalogError> {
+    fn unindexed(&self) -> Result<Vec<DocId>> {
         let mut stmt = self
             .conn
             .prepare("SELECT id FROM documents WHERE indexed = 0 ORDER BY id")
@@ -577,7 +563,7 @@ impl Catalog for SqliteCatalog {
         Ok(ids)
     }
 
-    fn mark_indexed(&mut self, ids: &[(DocId, i64)]) -> Result<(), CatalogError> {
+    fn mark_indexed(&mut self, ids: &[(DocId, i64)]) -> Result<()> {
         let path = self.path.clone();
         let db = |source| CatalogError::Db {
             path: path.clone(),
@@ -597,7 +583,7 @@ impl Catalog for SqliteCatalog {
         tx.commit().map_err(db)
     }
 
-    fn stale_extractions(&self, version: i64) -> Result<Vec<DocId>, CatalogError> {
+    fn stale_extractions(&self, version: i64) -> Result<Vec<DocId>> {
         // Two ranges and no ORDER BY, so SQLite searches the index
         // (0.06 ms for 100,000 current documents) instead of scanning the
         // table in id order (11 ms); sorted here.
@@ -610,12 +596,7 @@ impl Catalog for SqliteCatalog {
         Ok(ids)
     }
 
-    fn set_extracted(
-        &mut self,
-        id: DocId,
-        extracted: &Extracted,
-        version: i64,
-    ) -> Result<(), CatalogError> {
+    fn set_extracted(&mut self, id: DocId, extracted: &Extracted, version: i64) -> Result<()> {
         self.conn
             .prepare_cached(
                 "UPDATE documents SET extracted = ?2, extracted_version = ?3,
@@ -633,13 +614,8 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn correct(
-        &mut self,
-        id: DocId,
-        change: &CorrectionChange,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(Correction, Correction), CatalogError> {
+    fn correct(&mut self, id: DocId, edit: &Amendment<'_>) -> Result<(Correction, Correction)> {
+        let Amendment { change, by, at } = *edit;
         let old: Option<CorrectionRow> = self
             .conn
             .prepare_cached(&format!(
@@ -675,7 +651,7 @@ impl Catalog for SqliteCatalog {
         Ok((old, new))
     }
 
-    fn check_rows(&self) -> Result<Vec<CheckRow>, CatalogError> {
+    fn check_rows(&self) -> Result<Vec<CheckRow>> {
         let mut stmt = self
             .conn
             .prepare(
@@ -694,7 +670,7 @@ impl Catalog for SqliteCatalog {
             .collect()
     }
 
-    fn text_pages(&self) -> Result<Vec<(DocId, u32)>, CatalogError> {
+    fn text_pages(&self) -> Result<Vec<(DocId, u32)>> {
         let mut stmt = self
             .conn
             .prepare(
@@ -711,7 +687,7 @@ impl Catalog for SqliteCatalog {
         Ok(rows)
     }
 
-    fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<(), CatalogError> {
+    fn mark_verified(&mut self, id: DocId, at: DateTime<Utc>) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE documents SET verified_at = ?1 WHERE id = ?2",
@@ -721,7 +697,7 @@ impl Catalog for SqliteCatalog {
         Ok(())
     }
 
-    fn integrity(&self, thorough: bool) -> Result<Vec<String>, CatalogError> {
+    fn integrity(&self, thorough: bool) -> Result<Vec<String>> {
         let pragma = if thorough {
             "PRAGMA integrity_check"
         } else {
@@ -736,14 +712,14 @@ impl Catalog for SqliteCatalog {
         Ok(lines.into_iter().filter(|l| l != "ok").collect())
     }
 
-    fn mark_all_unindexed(&mut self) -> Result<(), CatalogError> {
+    fn mark_all_unindexed(&mut self) -> Result<()> {
         self.conn
             .execute("UPDATE documents SET indexed = 0", [])
             .map_err(self.err())?;
         Ok(())
     }
 
-    fn stats(&self) -> Result<CatalogStats, CatalogError> {
+    fn stats(&self) -> Result<CatalogStats> {
         let counts = self
             .conn
             .query_row(
