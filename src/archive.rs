@@ -637,8 +637,8 @@ impl Archive {
         let (before, after) = catalog.correct(
             id,
             &crate::catalog::Amendment {
-                change: change,
-                by: by,
+                change,
+                by,
                 at: chrono::Utc::now(),
             },
         )?;

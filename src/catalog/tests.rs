@@ -384,7 +384,7 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
             &Amendment {
                 change: &change,
                 by: "sara",
-                at: at,
+                at,
             },
         )
         .unwrap();

@@ -934,7 +934,7 @@ impl Collector<'_> {
         let outcome = FileOutcome::Duplicate(doc);
         self.catalog.record_file(&crate::catalog::FileRecord {
             batch: self.batch,
-            path: path,
+            path,
             outcome: &outcome,
             pages: 0,
         })?;
@@ -954,7 +954,7 @@ impl Collector<'_> {
         let outcome = FileOutcome::Failed(error.clone());
         self.catalog.record_file(&crate::catalog::FileRecord {
             batch: self.batch,
-            path: path,
+            path,
             outcome: &outcome,
             pages: 0,
         })?;
