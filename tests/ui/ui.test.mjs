@@ -208,14 +208,14 @@ after(async () => {
   await browser?.close();
 });
 
-// The I18N table of app.js, read as data (it is a plain object literal).
+// The I18N table of i18n.js, read as data (it is a plain object literal).
 async function labels() {
-  const src = await readFile(path.join(UI_DIR, 'app.js'), 'utf8');
-  const start = src.indexOf('{', src.indexOf('const I18N = {'));
-  const end = src.indexOf('\n  };\n', start);
-  assert.ok(start > 0 && end > start, 'the I18N table is found in app.js');
+  const src = await readFile(path.join(UI_DIR, 'i18n.js'), 'utf8');
+  const start = src.indexOf('{', src.indexOf('export const I18N = {'));
+  const end = src.indexOf('\n};\n', start);
+  assert.ok(start > 0 && end > start, 'the I18N table is found in i18n.js');
   // eslint-disable-next-line no-new-func
-  return new Function(`return ${src.slice(start, end + 4)}`)();
+  return new Function(`return ${src.slice(start, end + 2)}`)();
 }
 
 test('every label is in Arabic and in English', async () => {

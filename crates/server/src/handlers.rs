@@ -24,9 +24,6 @@ use arshif::types::{BranchSlug, DocId, DocType};
 
 type Shared = State<Arc<AppState>>;
 
-const UI_HTML: &str = include_str!("ui/index.html");
-const UI_JS: &str = include_str!("ui/app.js");
-const UI_CSS: &str = include_str!("ui/app.css");
 pub(super) const OPENAPI: &str = include_str!("openapi.json");
 
 fn text(content_type: &'static str, body: &'static str) -> Response {
@@ -38,18 +35,6 @@ fn text(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-pub async fn ui_index() -> Response {
-    text("text/html; charset=utf-8", UI_HTML)
-}
-
-pub async fn ui_js() -> Response {
-    text("text/javascript; charset=utf-8", UI_JS)
-}
-
-pub async fn ui_css() -> Response {
-    text("text/css; charset=utf-8", UI_CSS)
 }
 
 pub async fn openapi() -> Response {

@@ -8,6 +8,7 @@
 //! checks that document against the routes the router really has.
 
 mod access;
+mod assets;
 mod error;
 mod handlers;
 mod tally;
@@ -73,8 +74,7 @@ pub enum ServerError {
 /// Every route: method and path (axum's syntax, which OpenAPI shares).
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
-    ("GET", "/ui/app.js"),
-    ("GET", "/ui/app.css"),
+    ("GET", "/ui/{file}"),
     ("GET", "/api/openapi.json"),
     ("POST", "/api/login"),
     ("POST", "/api/logout"),
@@ -448,9 +448,8 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         )
         .layer(timed(limits.upload));
     Router::new()
-        .route("/", get(h::ui_index))
-        .route("/ui/app.js", get(h::ui_js))
-        .route("/ui/app.css", get(h::ui_css))
+        .route("/", get(assets::index))
+        .route("/ui/{file}", get(assets::ui))
         .route("/api/openapi.json", get(h::openapi))
         .route(
             "/api/login",
