@@ -117,4 +117,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
     SCHEMA_V1,
     // 2: the numbers arshif's number reader read on each page
     "ALTER TABLE pages ADD COLUMN numbers jsonb NOT NULL DEFAULT '[]'",
+    // 3: as SQLite's 9: a document cut from a batch scan; review state;
+    // the types the administrator keeps
+    "ALTER TABLE sources ADD COLUMN origin text COLLATE \"C\";
+     ALTER TABLE sources ADD COLUMN first_page integer;
+     ALTER TABLE sources ADD COLUMN last_page integer;
+     ALTER TABLE documents ADD COLUMN review text NOT NULL DEFAULT 'done'
+         CHECK (review IN ('pending', 'done'));
+     ALTER TABLE documents ADD COLUMN reviewed_by text;
+     ALTER TABLE documents ADD COLUMN reviewed_at timestamptz;
+     CREATE INDEX documents_review ON documents (id) WHERE review = 'pending';
+     CREATE TABLE doc_types (
+         slug       text PRIMARY KEY,
+         ar         text NOT NULL,
+         en         text NOT NULL,
+         keywords   jsonb NOT NULL DEFAULT '[]',
+         created_at timestamptz NOT NULL
+     );",
 ];

@@ -103,4 +103,22 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
      CREATE INDEX documents_extracted_version ON documents (extracted_version);",
     // 8: the numbers arshif's number reader read on each page
     "ALTER TABLE pages ADD COLUMN numbers TEXT NOT NULL DEFAULT '[]';",
+    // 9: a document cut from a batch scan names the whole file (`origin`,
+    // its sha256) and its pages in it; review state; the types the
+    // administrator keeps
+    "ALTER TABLE sources ADD COLUMN origin TEXT;
+     ALTER TABLE sources ADD COLUMN first_page INTEGER;
+     ALTER TABLE sources ADD COLUMN last_page INTEGER;
+     ALTER TABLE documents ADD COLUMN review TEXT NOT NULL DEFAULT 'done'
+         CHECK (review IN ('pending', 'done'));
+     ALTER TABLE documents ADD COLUMN reviewed_by TEXT;
+     ALTER TABLE documents ADD COLUMN reviewed_at TEXT;
+     CREATE INDEX documents_review ON documents (id) WHERE review = 'pending';
+     CREATE TABLE doc_types (
+         slug       TEXT PRIMARY KEY,
+         ar         TEXT NOT NULL,
+         en         TEXT NOT NULL,
+         keywords   TEXT NOT NULL DEFAULT '[]',
+         created_at TEXT NOT NULL
+     );",
 ];
