@@ -586,20 +586,32 @@ impl Archive {
     }
 }
 
-/// What a correction changed, and whether search shows it yet.
-#[derive(Debug, Clone)]
-pub struct Corrected {
-    pub before: crate::metadata::Correction,
-    pub after: crate::metadata::Correction,
-    /// False while an import holds the writer lock: the import indexes the
-    /// corrected document when it finishes (and so does any later import,
-    /// `reindex` or `serve`).
-    pub indexed: bool,
+/// A change staff make to documents: their date, type or title, and their
+/// review state.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentEdit {
+    pub change: crate::metadata::CorrectionChange,
+    pub review: Option<crate::catalog::ReviewState>,
 }
 
-impl Corrected {
-    /// Each field the correction changed, before and after (null: what
-    /// was read from the text or given at import), for the audit log.
+impl DocumentEdit {
+    pub fn is_empty(&self) -> bool {
+        self.change.is_empty() && self.review.is_none()
+    }
+}
+
+/// What an edit changed on one document.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub before: crate::metadata::Correction,
+    pub after: crate::metadata::Correction,
+    /// The review state before and after, when the edit set it.
+    pub review: Option<(crate::catalog::ReviewState, crate::catalog::ReviewState)>,
+}
+
+impl Edit {
+    /// Each field the edit changed, before and after (null: what was read
+    /// from the text or given at import), for the audit log.
     pub fn changes(&self) -> serde_json::Value {
         let (b, a) = (&self.before, &self.after);
         let mut changed = serde_json::Map::new();
@@ -619,29 +631,42 @@ impl Corrected {
             serde_json::json!(b.title),
             serde_json::json!(a.title),
         );
+        if let Some((from, to)) = self.review {
+            note("review", from.as_str().into(), to.as_str().into());
+        }
         serde_json::Value::Object(changed)
     }
 }
 
+/// What an edit of several documents did to each, and whether search shows
+/// it yet.
+#[derive(Debug)]
+pub struct Edited {
+    /// One outcome for each id asked, in order.
+    pub edits: Vec<Result<Edit, CatalogError>>,
+    /// False while an import holds the writer lock: the import indexes the
+    /// edited documents when it finishes (and so does any later import,
+    /// `reindex` or `serve`).
+    pub indexed: bool,
+}
+
 impl Archive {
-    /// Apply staff's correction of a document's date, type or title: the
-    /// catalog first (it is the record; a correction survives reindexing),
-    /// then the index, unless an import is writing it.
-    pub fn correct(
+    /// Apply staff's edit to documents: the catalog first (it is the
+    /// record; an edit survives reindexing), one document at a time (a
+    /// missing one fails alone), then the index once for all of them,
+    /// unless an import is writing it.
+    pub fn edit(
         &self,
-        id: DocId,
-        change: &crate::metadata::CorrectionChange,
+        ids: &[DocId],
+        edit: &DocumentEdit,
         by: &str,
-    ) -> Result<Corrected, ArchiveError> {
+    ) -> Result<Edited, ArchiveError> {
         let mut catalog = self.catalog()?;
-        let (before, after) = catalog.correct(
-            id,
-            &crate::catalog::Amendment {
-                change,
-                by,
-                at: chrono::Utc::now(),
-            },
-        )?;
+        let at = chrono::Utc::now();
+        let mut edits = Vec::with_capacity(ids.len());
+        for &id in ids {
+            edits.push(apply_edit(&mut *catalog, id, edit, by, at));
+        }
         let indexed = match self.lock_writer() {
             Ok(_lock) => {
                 let (idx, state) = self.open_index()?;
@@ -653,12 +678,46 @@ impl Archive {
             Err(ArchiveError::Locked { .. }) => false,
             Err(e) => return Err(e),
         };
-        Ok(Corrected {
-            before,
-            after,
-            indexed,
-        })
+        Ok(Edited { edits, indexed })
     }
+}
+
+fn apply_edit(
+    catalog: &mut dyn Catalog,
+    id: DocId,
+    edit: &DocumentEdit,
+    by: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Edit, CatalogError> {
+    let (before, after) = if edit.change.is_empty() {
+        let now = catalog
+            .document(id)?
+            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?
+            .meta
+            .correction;
+        (now.clone(), now)
+    } else {
+        catalog.correct(
+            id,
+            &crate::catalog::Amendment {
+                change: &edit.change,
+                by,
+                at,
+            },
+        )?
+    };
+    let review = match edit.review {
+        Some(to) => {
+            let old = catalog.set_review(id, to, &crate::catalog::Signed { by, at })?;
+            Some((old.state, to))
+        }
+        None => None,
+    };
+    Ok(Edit {
+        before,
+        after,
+        review,
+    })
 }
 
 /// Proof that this process is the archive's only writer.

@@ -15,13 +15,12 @@ mod view;
 
 use std::path::Path;
 
-use crate::archive::{Archive, ArchiveError};
+use crate::archive::{Archive, ArchiveError, DocumentEdit};
 use crate::audit::{Action, Event};
 use crate::bag::{BagError, BagReport, ExportOptions};
 use crate::catalog::{Catalog, CatalogError, DocumentRecord};
 use crate::index::SearchIndex;
 use crate::ingest::{IngestOptions, IngestReport};
-use crate::metadata::CorrectionChange;
 use crate::preview::{PreviewCache, PreviewError};
 use crate::search::{PageMatches, SearchError, SearchRequest, SearchResults};
 use crate::searchable::SearchableError;
@@ -87,6 +86,18 @@ pub enum AppError {
     Searchable(#[from] SearchableError),
     #[error(transparent)]
     Bag(#[from] BagError),
+}
+
+impl AppError {
+    /// The catalog (PostgreSQL) cannot be reached just now: nothing is
+    /// wrong with the request.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            AppError::Catalog(e) => e.is_outage(),
+            AppError::Archive(ArchiveError::Catalog(e)) => e.is_outage(),
+            _ => false,
+        }
+    }
 }
 
 /// The audit entry for a look at a document outside the actor's branches.
@@ -268,18 +279,47 @@ impl Corrected {
     }
 }
 
-/// Correct a document's date, type or title. A document another branch
-/// also holds (the same file imported there too) is corrected only by
-/// someone who holds every branch it is in: a clerk must not change what
-/// another branch sees.
+/// Edit a document: correct its date, type or title, or set its review
+/// state. A document another branch also holds (the same file imported
+/// there too) is edited only by someone who holds every branch it is in: a
+/// clerk must not change what another branch sees.
 pub fn correct(
     archive: &Archive,
     catalog: &dyn Catalog,
     who: &Actor,
     id: DocId,
-    change: &CorrectionChange,
+    edit: &DocumentEdit,
 ) -> Result<Done<Corrected>, AppError> {
-    document(catalog, who, id)?;
+    editable(catalog, who, id)?;
+    let mut done = archive.edit(&[id], edit, &who.name)?;
+    let changed = match done.edits.remove(0) {
+        Err(CatalogError::NoSuchDocument(_)) => return Err(AppError::NoSuchDocument(id)),
+        other => other?,
+    };
+    let doc = document(catalog, who, id)?;
+    let pages = catalog.pages(id)?;
+    let action = if edit.change.is_empty() {
+        Action::Review
+    } else {
+        Action::Correct
+    };
+    Ok(Done {
+        value: Corrected {
+            view: DocumentView {
+                doc,
+                pages,
+                detail: PageDetail::Text,
+            },
+            indexed: done.indexed,
+        },
+        audit: who.event(action).documents([id]).detail(changed.changes()),
+    })
+}
+
+/// The document, if `who` may edit it: in scope, and, for an actor who does
+/// not hold every branch, held by none of the actor's missing branches.
+fn editable(catalog: &dyn Catalog, who: &Actor, id: DocId) -> Result<DocumentRecord, AppError> {
+    let doc = document(catalog, who, id)?;
     if !matches!(who.scope, BranchScope::All) {
         let whole = catalog.document(id)?.ok_or(AppError::NoSuchDocument(id))?;
         let all_held = whole
@@ -290,22 +330,106 @@ pub fn correct(
             return Err(AppError::SharedDocument(id));
         }
     }
-    let done = archive.correct(id, change, &who.name)?;
-    let doc = document(catalog, who, id)?;
-    let pages = catalog.pages(id)?;
+    Ok(doc)
+}
+
+/// What a bulk edit did to one document.
+#[derive(Debug)]
+pub enum BulkOutcome {
+    /// Edited: each field it changed, before and after.
+    Edited(serde_json::Value),
+    /// Refused or failed: the error, as for a single edit.
+    Refused(AppError),
+}
+
+/// What a bulk edit did: one outcome for each id asked, in order.
+#[derive(Debug)]
+pub struct BulkEdited {
+    pub outcomes: Vec<(DocId, BulkOutcome)>,
+    pub indexed: bool,
+}
+
+impl BulkEdited {
+    /// `{"indexed", "results":[{"id","ok":true,"changes"} | {"id","ok":false,"error":{"code","message"}}]}`;
+    /// `code_of` names an error for a client (the server's error codes).
+    pub fn json(&self, code_of: impl Fn(&AppError) -> (&'static str, String)) -> serde_json::Value {
+        let results: Vec<serde_json::Value> = self
+            .outcomes
+            .iter()
+            .map(|(id, o)| match o {
+                BulkOutcome::Edited(changes) => {
+                    serde_json::json!({"id": id.0, "ok": true, "changes": changes})
+                }
+                BulkOutcome::Refused(e) => {
+                    let (code, message) = code_of(e);
+                    serde_json::json!({"id": id.0, "ok": false,
+                                       "error": {"code": code, "message": message}})
+                }
+            })
+            .collect();
+        serde_json::json!({"indexed": self.indexed, "results": results})
+    }
+}
+
+/// Edit many documents at once (a clerk's selection): each is checked as
+/// [`correct`] checks one, and one that may not be edited, or is missing,
+/// fails alone. One audit entry names every document edited, with what
+/// changed on each.
+pub fn bulk_edit(
+    archive: &Archive,
+    catalog: &dyn Catalog,
+    who: &Actor,
+    ids: &[DocId],
+    edit: &DocumentEdit,
+) -> Result<Done<BulkEdited>, AppError> {
+    let mut outcomes: Vec<(DocId, Option<BulkOutcome>)> = Vec::with_capacity(ids.len());
+    let mut allowed = Vec::new();
+    for &id in ids {
+        match editable(catalog, who, id) {
+            Ok(_) => {
+                allowed.push(id);
+                outcomes.push((id, None));
+            }
+            Err(e) if e.is_outage() => return Err(e),
+            Err(e) => outcomes.push((id, Some(BulkOutcome::Refused(e)))),
+        }
+    }
+    let done = archive.edit(&allowed, edit, &who.name)?;
+    let mut edits = allowed.iter().copied().zip(done.edits);
+    let mut changes = serde_json::Map::new();
+    let mut edited = Vec::new();
+    for (id, slot) in outcomes.iter_mut() {
+        if slot.is_some() {
+            continue;
+        }
+        let (_, result) = edits.next().expect("one edit for each allowed id");
+        *slot = Some(match result {
+            Ok(e) => {
+                let c = e.changes();
+                changes.insert(id.0.to_string(), c.clone());
+                edited.push(*id);
+                BulkOutcome::Edited(c)
+            }
+            Err(CatalogError::NoSuchDocument(_)) => {
+                BulkOutcome::Refused(AppError::NoSuchDocument(*id))
+            }
+            Err(e) if e.is_outage() => return Err(e.into()),
+            Err(e) => BulkOutcome::Refused(e.into()),
+        });
+    }
+    let outcomes = outcomes
+        .into_iter()
+        .map(|(id, o)| (id, o.expect("every id has an outcome")))
+        .collect();
     Ok(Done {
-        value: Corrected {
-            view: DocumentView {
-                doc,
-                pages,
-                detail: PageDetail::Text,
-            },
+        value: BulkEdited {
+            outcomes,
             indexed: done.indexed,
         },
         audit: who
-            .event(Action::Correct)
-            .documents([id])
-            .detail(done.changes()),
+            .event(Action::BulkEdit)
+            .documents(edited)
+            .detail(serde_json::json!({ "changes": changes })),
     })
 }
 

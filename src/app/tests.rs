@@ -133,7 +133,10 @@ fn a_clerk_cannot_correct_what_another_branch_holds_too() {
     let t = tempfile::tempdir().unwrap();
     let (archive, only, shared) = archive(&t.path().join("a"));
     let catalog = archive.catalog().unwrap();
-    let change = CorrectionChange::parse(None, None, Some("عنوان مصحح")).unwrap();
+    let change = DocumentEdit {
+        change: crate::metadata::CorrectionChange::parse(None, None, Some("عنوان مصحح")).unwrap(),
+        review: None,
+    };
     let hofuf = clerk_of("hofuf");
     assert!(matches!(
         correct(&archive, &*catalog, &hofuf, shared, &change),
@@ -151,4 +154,46 @@ fn a_clerk_cannot_correct_what_another_branch_holds_too() {
     // Everyone's branches: the shared document too.
     let done = correct(&archive, &*catalog, &Actor::local(), shared, &change).unwrap();
     assert_eq!(done.audit.documents, vec![shared]);
+}
+
+#[test]
+fn a_bulk_edit_answers_for_each_document_and_audits_them_in_one_entry() {
+    let t = tempfile::tempdir().unwrap();
+    let (archive, only, shared) = archive(&t.path().join("a"));
+    let catalog = archive.catalog().unwrap();
+    let missing = DocId(only.0 + shared.0 + 100);
+    let edit = DocumentEdit {
+        change: crate::metadata::CorrectionChange::parse(None, Some("circular"), None).unwrap(),
+        review: Some(crate::catalog::ReviewState::Done),
+    };
+    let hofuf = clerk_of("hofuf");
+    let done = bulk_edit(&archive, &*catalog, &hofuf, &[only, shared, missing], &edit).unwrap();
+    let v = done.value.json(|e| ("refused", e.to_string()));
+    assert_eq!(v["indexed"], true);
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0]["id"], only.0);
+    assert_eq!(r[0]["ok"], true);
+    assert_eq!(r[0]["changes"]["type"]["to"], "circular");
+    assert_eq!(r[0]["changes"]["review"]["from"], "pending");
+    assert_eq!(r[0]["changes"]["review"]["to"], "done");
+    assert_eq!(r[1]["ok"], false, "another branch holds it too");
+    assert_eq!(r[2]["ok"], false, "no such document");
+    // one entry, naming only what was edited
+    assert_eq!(done.audit.action, Action::BulkEdit);
+    assert_eq!(done.audit.documents, vec![only]);
+    assert_eq!(
+        done.audit.detail["changes"][only.0.to_string()]["type"]["to"],
+        "circular"
+    );
+    let doc = catalog.document(only).unwrap().unwrap();
+    assert_eq!(doc.doc_type.unwrap().as_str(), "circular");
+    assert_eq!(doc.meta.review.state, crate::catalog::ReviewState::Done);
+    assert_eq!(doc.meta.review.by.as_deref(), Some(hofuf.name.as_str()));
+    // the index knows: a search for the type finds it
+    let idx = archive.open_index().unwrap().0;
+    let mut req = SearchRequest::new("");
+    req.doc_type = Some("circular".parse().unwrap());
+    let found = crate::search::search(&idx, &req).unwrap();
+    assert_eq!(found.total, 1);
 }

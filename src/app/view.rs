@@ -61,6 +61,11 @@ fn document_json(
             "by": meta.correction.by,
             "at": meta.correction.at,
         })),
+        "review": meta.review.state.as_str(),
+        "reviewed": meta.review.by.as_ref().map(|by| json!({
+            "by": by,
+            "at": meta.review.at,
+        })),
         "media_type": doc.media_type,
         "size": doc.size,
         "page_count": doc.page_count,

@@ -168,8 +168,13 @@ pub enum Action {
     PermissionChange,
     /// An API token created or revoked.
     TokenChange,
-    /// A document's date, type or title corrected by hand.
+    /// A document's date, type or title corrected by hand (and perhaps its
+    /// review state set with it).
     Correct,
+    /// A document's review state set (confirmed, or reopened).
+    Review,
+    /// Several documents edited at once; the entry names every one.
+    BulkEdit,
     /// `arshif audit checkpoint`: a signed head was taken (it is this
     /// entry).
     Checkpoint,
@@ -196,6 +201,8 @@ impl Action {
             Action::PermissionChange => "permission_change",
             Action::TokenChange => "token_change",
             Action::Correct => "correct",
+            Action::Review => "review",
+            Action::BulkEdit => "bulk_edit",
             Action::Denied => "denied",
             Action::AuditRead => "audit_read",
             Action::Checkpoint => "checkpoint",

@@ -186,6 +186,13 @@ pub struct FileRecord<'a> {
     pub pages: u32,
 }
 
+/// Who made a change, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Signed<'a> {
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+}
+
 /// Staff's change to a document's corrections, by whom and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Amendment<'a> {
@@ -239,9 +246,56 @@ pub struct NewDocument {
     pub extracted: Extracted,
 }
 
+/// Whether a clerk has confirmed what was read of a document: a new
+/// document is pending until then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewState {
+    Pending,
+    #[default]
+    Done,
+}
+
+impl ReviewState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Pending => "pending",
+            ReviewState::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(ReviewState::Pending),
+            "done" => Some(ReviewState::Done),
+            _ => None,
+        }
+    }
+}
+
+/// A document's review: its state, and who set it when (none for a new
+/// document, or one from before reviews).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Review {
+    pub state: ReviewState,
+    pub by: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Review {
+    /// A new document's review: pending, nobody's yet.
+    pub fn default_pending() -> Self {
+        Review {
+            state: ReviewState::Pending,
+            by: None,
+            at: None,
+        }
+    }
+}
+
 /// What the catalog knows of a document besides its bytes and sources:
-/// what was read from its text, what staff corrected, and where its type
-/// came from.
+/// what was read from its text, what staff corrected, where its type
+/// came from, and its review.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DocMeta {
     /// Where [`DocumentRecord::doc_type`] came from.
@@ -251,6 +305,7 @@ pub struct DocMeta {
     pub extracted_title: String,
     pub extracted: Extracted,
     pub correction: Correction,
+    pub review: Review,
     /// Bumped by every change to what the index holds of the document, so
     /// an index entry written from an older read is never taken as current.
     pub revision: i64,
@@ -484,6 +539,9 @@ catalog_trait! {
         /// returns the corrections before and after. The document is to be
         /// indexed again.
         fn correct(self: &mut Self, id: DocId, edit: &Amendment<'_>) -> Result<(Correction, Correction)>;
+        /// Set a document's review state, by `by` at `at`; returns the
+        /// review before. The document is to be indexed again.
+        fn set_review(self: &mut Self, id: DocId, state: ReviewState, edit: &Signed<'_>) -> Result<Review>;
         /// Mark every document as needing indexing (before a full rebuild).
         fn mark_all_unindexed(self: &mut Self) -> Result<()>;
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::{
     effective_type, BatchCounts, BatchRecord, BatchStatus, CatalogError, DocMeta, DocumentRecord,
-    FileOutcome, PageRecord, Result, SourceRecord,
+    FileOutcome, PageRecord, Result, Review, ReviewState, SourceRecord,
 };
 use crate::db::row::Columns;
 use crate::metadata::{Correction, CorrectionChange, Extracted};
@@ -237,6 +237,33 @@ pub(crate) struct DocumentRow {
     pub extracted: Option<String>,
     pub revision: i64,
     pub correction: CorrectionRow,
+    pub review: ReviewRow,
+}
+
+/// A document's review as stored: `review, reviewed_by, reviewed_at`.
+pub(crate) struct ReviewRow {
+    pub state: String,
+    pub by: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl ReviewRow {
+    pub fn read<R: Columns>(r: &R, first: usize) -> Result<Self, R::Error> {
+        Ok(ReviewRow {
+            state: r.text(first)?,
+            by: r.opt_text(first + 1)?,
+            at: r.opt_time(first + 2)?,
+        })
+    }
+
+    pub fn into_review(self) -> Result<Review, Bad> {
+        Ok(Review {
+            state: ReviewState::parse(&self.state)
+                .ok_or_else(|| Bad::new("documents.review", &self.state))?,
+            by: self.by,
+            at: self.at,
+        })
+    }
 }
 
 /// The columns of a document, in the order [`DocumentRow`] holds them
@@ -244,7 +271,7 @@ pub(crate) struct DocumentRow {
 pub(crate) fn document_columns(extracted: &str) -> String {
     format!(
         "sha256, size, media_type, title, branch, doc_type, page_count, created_at, {extracted},
-         revision, {CORRECTION_COLUMNS}"
+         revision, {CORRECTION_COLUMNS}, review, reviewed_by, reviewed_at"
     )
 }
 
@@ -263,6 +290,7 @@ impl DocumentRow {
             extracted: r.opt_text(8)?,
             revision: r.int(9)?,
             correction: CorrectionRow::read(r, 10)?,
+            review: ReviewRow::read(r, 15)?,
         })
     }
 
@@ -295,6 +323,7 @@ impl DocumentRow {
                 extracted_title: self.title,
                 extracted,
                 correction,
+                review: self.review.into_review()?,
                 revision: self.revision,
             },
         })

@@ -94,6 +94,7 @@ suite!(
     resolve_by_id_and_sha_prefix,
     a_write_group_commits_together_and_a_failed_write_only_undoes_itself,
     page_numbers_round_trip_through_the_page_cache_and_pages,
+    a_new_document_is_pending_review_until_a_clerk_confirms_it,
 );
 
 /// Record a document of `pages` whose sha256 is `hex`, from a new batch.
@@ -532,4 +533,41 @@ fn page_numbers_round_trip_through_the_page_cache_and_pages(s: &dyn Subject) {
     assert_eq!(cached, read);
     let doc = insert(&mut *cat, &hex, cached);
     assert_eq!(cat.pages(doc).unwrap(), read);
+}
+
+fn a_new_document_is_pending_review_until_a_clerk_confirms_it(s: &dyn Subject) {
+    let mut cat = s.open();
+    let id = insert(&mut *cat, &"ab".repeat(32), vec![page(1, "x")]);
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.meta.review, Review::default_pending());
+    let r = rec.meta.revision;
+    cat.mark_indexed(&[(id, r)]).unwrap();
+    assert!(cat.unindexed().unwrap().is_empty());
+
+    let at = ms(&Utc::now());
+    let old = cat
+        .set_review(id, ReviewState::Done, &Signed { by: "sara", at })
+        .unwrap();
+    assert_eq!(old.state, ReviewState::Pending);
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.meta.review.state, ReviewState::Done);
+    assert_eq!(rec.meta.review.by.as_deref(), Some("sara"));
+    assert_eq!(rec.meta.review.at, Some(at));
+    // the index shows the review: the document is to be indexed again
+    assert!(rec.meta.revision > r);
+    assert_eq!(cat.unindexed().unwrap(), vec![id]);
+
+    // back to pending (a clerk reopens it); a missing document is an error
+    let old = cat
+        .set_review(id, ReviewState::Pending, &Signed { by: "ali", at })
+        .unwrap();
+    assert_eq!(old.by.as_deref(), Some("sara"));
+    assert!(matches!(
+        cat.set_review(
+            DocId(id.0 + 9),
+            ReviewState::Done,
+            &Signed { by: "ali", at }
+        ),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
 }

@@ -13,9 +13,10 @@ use serde_json::json;
 use super::access::{ApiJson, ApiQuery, Caller};
 use super::{blocking, ApiError, AppState};
 use arshif::app::PageDetail;
+use arshif::archive::DocumentEdit;
 use arshif::auth::{Permission, Role};
 use arshif::calendar::{Calendar, DateInput};
-use arshif::catalog::{Catalog, DocumentRecord};
+use arshif::catalog::{Catalog, DocumentRecord, ReviewState};
 use arshif::ingest::{self, IngestReport, SourceNaming};
 use arshif::metadata::CorrectionChange;
 use arshif::preview;
@@ -199,9 +200,36 @@ pub struct CorrectBody {
     doc_type: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     title: Option<Option<String>>,
+    /// `"done"`: a clerk confirms what was read; `"pending"`: back in the
+    /// review queue.
+    #[serde(default)]
+    review: Option<String>,
 }
 
 impl CorrectBody {
+    fn edit(&self) -> Result<DocumentEdit, ApiError> {
+        let review = match self.review.as_deref() {
+            None => None,
+            Some(r) => Some(ReviewState::parse(r).ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_review",
+                    format!("review {r:?} is neither \"done\" nor \"pending\""),
+                )
+            })?),
+        };
+        let edit = DocumentEdit {
+            change: self.change()?,
+            review,
+        };
+        if edit.is_empty() {
+            return Err(ApiError::bad_request(
+                "bad_correction",
+                "nothing to change: give date, doc_type, title or review",
+            ));
+        }
+        Ok(edit)
+    }
+
     fn change(&self) -> Result<CorrectionChange, ApiError> {
         for (name, f) in [
             ("date", &self.date),
@@ -240,7 +268,7 @@ pub async fn correct(
 ) -> Result<Response, ApiError> {
     who.require(Permission::Correct)?;
     let id = doc_id(&id)?;
-    let change = body.change()?;
+    let edit = body.edit()?;
     let (st, w) = (s.clone(), who.clone());
     let done = blocking(move || {
         let done = st
@@ -250,7 +278,7 @@ pub async fn correct(
                     &**c,
                     &w.actor(),
                     id,
-                    &change,
+                    &edit,
                 ))
             })?
             .map_err(|e| st.refused(&w, e))?;

@@ -37,7 +37,8 @@ use super::stored::{
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
-    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, SourceRecord,
+    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, Review, ReviewState,
+    Signed, SourceRecord,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
 use crate::db::url::url_for_display;
@@ -500,8 +501,9 @@ impl Catalog for PgCatalog {
             // waits for it, then finds the row and only adds the source.
             let inserted = db.query_opt(
                 "INSERT INTO documents (sha256, size, media_type, title, branch, doc_type,
-                                        page_count, created_at, extracted, extracted_version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                        page_count, created_at, extracted, extracted_version,
+                                        review)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')
                  ON CONFLICT (sha256) DO NOTHING RETURNING id",
                 &[
                     &hex,
@@ -713,6 +715,27 @@ impl Catalog for PgCatalog {
                 &[&id.0, &date, &doc_type, &new.title, &new.by, &new.at],
             )?;
             Ok((old, new))
+        })
+    }
+
+    fn set_review(&mut self, id: DocId, state: ReviewState, edit: &Signed<'_>) -> Result<Review> {
+        let at = ms(&edit.at);
+        self.write(|db| {
+            let row = db
+                .query_opt(
+                    "SELECT review, reviewed_by, reviewed_at FROM documents
+                     WHERE id = $1 FOR NO KEY UPDATE",
+                    &[&id.0],
+                )?
+                .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
+            let old = stored::ReviewRow::read(&row, 0)?.into_review()?;
+            db.execute(
+                "UPDATE documents SET review = $2, reviewed_by = $3, reviewed_at = $4,
+                        revision = revision + 1
+                 WHERE id = $1",
+                &[&id.0, &state.as_str(), &edit.by, &at],
+            )?;
+            Ok(old)
         })
     }
 

@@ -14,7 +14,8 @@ use super::stored::{
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
-    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, SourceRecord,
+    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, Review, ReviewState,
+    Signed, SourceRecord,
 };
 use crate::metadata::{Correction, Extracted};
 use crate::types::{BatchId, BlobId, DocId, Word};
@@ -392,8 +393,8 @@ impl Catalog for SqliteCatalog {
         }
         tx.execute(
             "INSERT INTO documents (sha256, size, media_type, title, page_count, created_at,
-                                    extracted, extracted_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                    extracted, extracted_version, review)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
             params![
                 doc.blob.to_hex(),
                 size,
@@ -649,6 +650,30 @@ impl Catalog for SqliteCatalog {
             )
             .map_err(self.err())?;
         Ok((old, new))
+    }
+
+    fn set_review(&mut self, id: DocId, state: ReviewState, edit: &Signed<'_>) -> Result<Review> {
+        let old = self
+            .conn
+            .query_row(
+                "SELECT review, reviewed_by, reviewed_at FROM documents WHERE id = ?1",
+                [id.0],
+                |r| stored::ReviewRow::read(r, 0),
+            )
+            .optional()
+            .map_err(self.err())?
+            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?
+            .into_review()
+            .map_err(self.bad())?;
+        self.conn
+            .execute(
+                "UPDATE documents SET review = ?2, reviewed_by = ?3, reviewed_at = ?4,
+                        revision = revision + 1, indexed = 0
+                 WHERE id = ?1",
+                params![id.0, state.as_str(), edit.by, ts(&edit.at)],
+            )
+            .map_err(self.err())?;
+        Ok(old)
     }
 
     fn check_rows(&self) -> Result<Vec<CheckRow>> {

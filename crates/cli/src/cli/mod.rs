@@ -39,6 +39,24 @@ struct Cli {
     command: Command,
 }
 
+/// A review state, as `set --review` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReviewArg {
+    /// What was read is confirmed.
+    Done,
+    /// Back in the review queue.
+    Pending,
+}
+
+impl ReviewArg {
+    fn state(self) -> arshif::catalog::ReviewState {
+        match self {
+            ReviewArg::Done => arshif::catalog::ReviewState::Done,
+            ReviewArg::Pending => arshif::catalog::ReviewState::Pending,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create a new, empty archive: self-contained (the default), or a
@@ -188,8 +206,14 @@ enum Command {
         /// violation-report, letter, contract, other (or your own).
         #[arg(long = "type")]
         doc_type: Option<String>,
+        /// The document's title.
         #[arg(long)]
         title: Option<String>,
+        /// Confirm what was read (`done`), or put it back in the review
+        /// queue (`pending`).
+        #[arg(long, value_enum)]
+        review: Option<ReviewArg>,
+        /// Print the document as it now is, as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -610,6 +634,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             date,
             doc_type,
             title,
+            review,
             json,
         } => {
             let change = arshif::metadata::CorrectionChange::parse(
@@ -620,7 +645,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
-            let done = arshif::app::correct(&archive, &*catalog, &Actor::local(), doc_id, &change)?;
+            let edit = arshif::archive::DocumentEdit {
+                change,
+                review: review.map(ReviewArg::state),
+            };
+            if edit.is_empty() {
+                anyhow::bail!("nothing to set: give --date, --type, --title or --review");
+            }
+            let done = arshif::app::correct(&archive, &*catalog, &Actor::local(), doc_id, &edit)?;
             let done = accounts::recorded(&archive, done)?;
             if json {
                 println!("{}", serde_json::to_string(&done.json())?);
