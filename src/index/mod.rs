@@ -20,7 +20,7 @@ use crate::types::DocId;
 
 /// Bump when the schema or the analysis changes; an index of another version
 /// is rebuilt from the catalog.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 const VERSION_FILE: &str = "arshif-index.json";
 
@@ -74,6 +74,13 @@ pub struct Fields {
     /// unsure of, on any page, as [`number_key`] forms them: what the
     /// number may be besides what the text says, for exact lookup only.
     pub number_alt: Field,
+    /// `pending` or `done`: the document's review state.
+    pub review: Field,
+    /// Sort keys for browsing: the title folded for comparison, and the
+    /// first reference number with each group of digits zero-padded (so
+    /// that 99 sorts before 100).
+    pub title_sort: Field,
+    pub number_sort: Field,
 }
 
 /// Build the schema. Field order and options are part of the format.
@@ -134,6 +141,9 @@ pub fn schema() -> (Schema, Fields) {
     let reference = b.add_text_field("reference", STRING);
     let reference_printed = b.add_text_field("reference_printed", STORED);
     let number_alt = b.add_text_field("number_alt", STRING);
+    let review = b.add_text_field("review", STRING);
+    let title_sort = b.add_text_field("title_sort", STRING | FAST);
+    let number_sort = b.add_text_field("number_sort", STRING | FAST);
     (
         b.build(),
         Fields {
@@ -156,6 +166,9 @@ pub fn schema() -> (Schema, Fields) {
             reference,
             reference_printed,
             number_alt,
+            review,
+            title_sort,
+            number_sort,
         },
     )
 }
@@ -412,6 +425,27 @@ pub fn number_key_of_reference(key: &str) -> String {
         .join("/")
 }
 
+/// A title as browsing sorts it: Arabic letter forms folded as search folds
+/// them, then lower-cased, so that أ and ا, ة and ه sort together.
+pub fn title_sort_key(title: &str) -> String {
+    crate::analysis::normalize::normalize(title)
+}
+
+/// A reference key as browsing sorts it: each group of digits padded to 12
+/// places, so that numbers compare by value.
+pub fn number_sort_key(key: &str) -> String {
+    key.split('/')
+        .map(|g| {
+            if !g.is_empty() && g.len() < 12 && g.bytes().all(|b| b.is_ascii_digit()) {
+                format!("{g:0>12}")
+            } else {
+                g.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A day as the index keeps it: midnight UTC.
 pub fn day_term_value(day: crate::calendar::Day) -> tantivy::DateTime {
     tantivy::DateTime::from_timestamp_secs(day.days_since_epoch() * 86_400)
@@ -463,6 +497,17 @@ impl Indexer {
             );
         }
         d.add_u64(f.page_count, doc.page_count as u64);
+        d.add_text(f.review, doc.meta.review.state.as_str());
+        d.add_text(f.title_sort, title_sort_key(&doc.title));
+        if let Some(key) = doc
+            .meta
+            .extracted
+            .reference_numbers
+            .iter()
+            .find_map(|r| crate::metadata::reference_key(r))
+        {
+            d.add_text(f.number_sort, number_sort_key(&key));
+        }
         if let Some(day) = doc.document_date() {
             d.add_date(f.doc_date, day_term_value(day));
             d.add_text(f.year_hijri, day.hijri().year.to_string());

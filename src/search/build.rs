@@ -247,6 +247,9 @@ fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)>
     if let Some(t) = &req.doc_type {
         out.push((Occur::Must, raw(f.doc_type, t.as_str())));
     }
+    if let Some(r) = req.review {
+        out.push((Occur::Must, raw(f.review, r.as_str())));
+    }
     if !p.parsed.branches.is_empty() {
         out.push((
             Occur::Must,
@@ -327,6 +330,15 @@ fn constraints(f: &Fields, p: &Prepared, req: &SearchRequest) -> Vec<(Occur, Q)>
         out.push((Occur::MustNot, matches(f, c, None)));
     }
     out
+}
+
+/// Every document the request's filters and scope let through (no query
+/// text): what browsing lists.
+/// `none` is a prepared empty query.
+pub fn filter_query(f: &Fields, none: &Prepared, req: &SearchRequest) -> Q {
+    let mut all: Vec<(Occur, Q)> = vec![(Occur::Must, Box::new(AllQuery))];
+    all.extend(constraints(f, none, req));
+    Box::new(BooleanQuery::new(all))
 }
 
 fn required(p: &Prepared) -> impl Iterator<Item = &AnalyzedClause> {

@@ -69,6 +69,8 @@ pub struct SearchRequest {
     pub date_from: Option<Day>,
     /// Only documents dated on or before this day.
     pub date_to: Option<Day>,
+    /// Only documents in this review state.
+    pub review: Option<crate::catalog::ReviewState>,
     /// Count the results by branch, type and year (in this calendar).
     pub facets: Option<Calendar>,
     /// Whose search this is: only documents in scope are found, counted and
@@ -88,6 +90,7 @@ impl SearchRequest {
             imported_to: None,
             date_from: None,
             date_to: None,
+            review: None,
             facets: None,
             scope: BranchScope::All,
         }
@@ -187,6 +190,135 @@ pub struct Facets {
 pub struct FacetCount {
     pub value: String,
     pub count: usize,
+}
+
+/// The order of a browsed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BrowseSort {
+    /// The document's date, oldest first (undated last).
+    Date,
+    /// The document's date, newest first (undated last).
+    DateDesc,
+    /// When it was imported, oldest first.
+    Imported,
+    /// When it was imported, newest first: the home page's list.
+    #[default]
+    ImportedDesc,
+    /// By title, as folded for search (أ with ا, ة with ه).
+    Title,
+    /// By its first reference number, by value (documents without one last).
+    Number,
+}
+
+impl BrowseSort {
+    /// `date`, `-date`, `imported`, `-imported`, `title`, `number`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "date" => BrowseSort::Date,
+            "-date" => BrowseSort::DateDesc,
+            "imported" => BrowseSort::Imported,
+            "-imported" => BrowseSort::ImportedDesc,
+            "title" => BrowseSort::Title,
+            "number" => BrowseSort::Number,
+            _ => return None,
+        })
+    }
+}
+
+/// A page of a browsed list: the documents' ids in order, and how many
+/// there are in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Browsed {
+    pub total: usize,
+    pub ids: Vec<DocId>,
+}
+
+/// Sort key of a browsed document: greater first. (present, number,
+/// text, id) with text and id reversed, so that text ascends and ties go
+/// to the older document.
+type BrowseKey = (u8, i64, Reverse<String>, Reverse<u64>);
+
+/// The documents that pass the request's filters and scope (its query text
+/// is not used), in `sort` order: browsing without searching.
+pub fn browse(
+    index: &SearchIndex,
+    req: &SearchRequest,
+    sort: BrowseSort,
+) -> Result<Browsed, SearchError> {
+    if matches!(&req.scope, BranchScope::Only(held) if held.is_empty())
+        || req.branch.as_ref().is_some_and(|b| !req.scope.allows(b))
+    {
+        return Ok(Browsed {
+            total: 0,
+            ids: Vec::new(),
+        });
+    }
+    let none = Prepared {
+        parsed: Default::default(),
+        clauses: Vec::new(),
+        excluded: Vec::new(),
+        stemmers: Stemmers::new(index.analysis().arabic_stemmer),
+    };
+    let query = build::filter_query(index.fields(), &none, req);
+    let top = TopDocs::with_limit(req.limit.max(1))
+        .and_offset(req.offset)
+        .order_by(move |segment: &SegmentReader| {
+            let ff = segment.fast_fields();
+            let ids = ff
+                .u64("doc_id")
+                .expect("doc_id is a fast field")
+                .first_or_default_col(0);
+            let date_field = match sort {
+                BrowseSort::Date | BrowseSort::DateDesc => Some("doc_date"),
+                BrowseSort::Imported | BrowseSort::ImportedDesc => Some("imported_at"),
+                _ => None,
+            };
+            let dates = date_field.map(|f| ff.date(f).expect("a date fast field"));
+            let text_field = match sort {
+                BrowseSort::Title => Some("title_sort"),
+                BrowseSort::Number => Some("number_sort"),
+                _ => None,
+            };
+            let texts = text_field.and_then(|f| ff.str(f).expect("a text fast field"));
+            move |doc: TantivyDocId| -> BrowseKey {
+                let id = Reverse(ids.get_val(doc));
+                if let Some(dates) = &dates {
+                    return match dates.first(doc) {
+                        Some(d) => {
+                            let t = d.into_timestamp_secs();
+                            let t = match sort {
+                                BrowseSort::Date | BrowseSort::Imported => -t,
+                                _ => t,
+                            };
+                            (1, t, Reverse(String::new()), id)
+                        }
+                        None => (0, 0, Reverse(String::new()), id),
+                    };
+                }
+                let mut text = String::new();
+                let present = texts.as_ref().is_some_and(|col| {
+                    col.term_ords(doc)
+                        .next()
+                        .is_some_and(|ord| col.ord_to_str(ord, &mut text).unwrap_or(false))
+                });
+                (u8::from(present), 0, Reverse(text), id)
+            }
+        });
+    let searcher = index.searcher();
+    let (total, top) = searcher.search(&*query, &(Count, top))?;
+    let ids = top
+        .into_iter()
+        .map(|(_, addr)| {
+            let ids = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("doc_id")
+                .expect("doc_id is a fast field")
+                .first_or_default_col(0);
+            DocId(ids.get_val(addr.doc_id) as i64)
+        })
+        .collect();
+    Ok(Browsed { total, ids })
 }
 
 /// The facet counts of the documents in a scope (for filter menus).
@@ -399,6 +531,7 @@ pub fn prepare(index: &SearchIndex, req: &SearchRequest) -> Result<Prepared, Sea
         .filter_map(|c| matcher::analyze_clause(c, &stemmers))
         .collect();
     let has_filter = req.branch.is_some()
+        || req.review.is_some()
         || req.doc_type.is_some()
         || !parsed.branches.is_empty()
         || !parsed.doc_types.is_empty()

@@ -458,3 +458,122 @@ fn an_uncertain_number_is_found_by_its_alternatives_below_exact_readings() {
     // A sure reading has no alternatives.
     assert!(ids(&idx, "7781284").is_empty());
 }
+
+/// Documents to browse: (title, branch, document date, days since import
+/// began, first reference number, review state).
+#[allow(clippy::type_complexity)]
+fn browse_index(
+    docs: &[(
+        &str,
+        &str,
+        Option<&str>,
+        i64,
+        Option<&str>,
+        crate::catalog::ReviewState,
+    )],
+) -> SearchIndex {
+    let idx = SearchIndex::create_in_ram(AnalysisConfig::default()).unwrap();
+    let mut w = idx.writer().unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2024-01-01T08:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    for (i, (title, branch, date, day, number, review)) in docs.iter().enumerate() {
+        let mut blob = [0u8; 32];
+        blob[0] = i as u8 + 1;
+        let mut meta = crate::catalog::DocMeta::default();
+        meta.extracted.document_date = date.map(|d| d.parse().unwrap());
+        meta.extracted.reference_numbers = number.iter().map(|n| n.to_string()).collect();
+        meta.review.state = *review;
+        let doc = DocumentRecord {
+            id: DocId(i as i64 + 1),
+            blob: BlobId::from_bytes(blob),
+            size: 1,
+            media_type: "image/png".into(),
+            title: title.to_string(),
+            branch: Some(branch.parse().unwrap()),
+            doc_type: None,
+            page_count: 1,
+            created_at: Utc::now(),
+            sources: vec![SourceRecord {
+                path: format!("scan-{}.png", i + 1),
+                branch: Some(branch.parse().unwrap()),
+                doc_type: None,
+                batch: BatchId(1),
+                imported_at: start + chrono::Duration::days(*day),
+            }],
+            meta,
+        };
+        w.upsert(&doc, &[text_page(1, title)]).unwrap();
+    }
+    w.commit().unwrap();
+    idx.reload().unwrap();
+    idx
+}
+
+#[test]
+fn browsing_lists_in_each_order_with_filters_and_scope() {
+    use crate::catalog::ReviewState::{Done, Pending};
+    let idx = browse_index(&[
+        (
+            "رخصة بناء",
+            "hofuf",
+            Some("1445-03-12h"),
+            3,
+            Some("4451234"),
+            Pending,
+        ),
+        ("أمر شراء", "hofuf", None, 1, Some("99"), Done),
+        ("تعميم", "omran", Some("2023-01-05"), 2, None, Done),
+        (
+            "اجازة",
+            "hofuf",
+            Some("2022-06-01"),
+            0,
+            Some("100"),
+            Pending,
+        ),
+    ]);
+    let list = |sort: BrowseSort, req: &SearchRequest| -> Vec<i64> {
+        browse(&idx, req, sort)
+            .unwrap()
+            .ids
+            .iter()
+            .map(|d| d.0)
+            .collect()
+    };
+    let all = SearchRequest::new("");
+    // the home page: newest import first
+    assert_eq!(list(BrowseSort::default(), &all), [1, 3, 2, 4]);
+    assert_eq!(list(BrowseSort::Imported, &all), [4, 2, 3, 1]);
+    // by the document's date; undated last either way
+    assert_eq!(list(BrowseSort::Date, &all), [4, 3, 1, 2]);
+    assert_eq!(list(BrowseSort::DateDesc, &all), [1, 3, 4, 2]);
+    // by title, folded: أمر and اجازة sort together by their letters
+    assert_eq!(list(BrowseSort::Title, &all), [4, 2, 3, 1]);
+    // by number, by value: 99 before 100; none last
+    assert_eq!(list(BrowseSort::Number, &all), [2, 4, 1, 3]);
+
+    let mut pending = SearchRequest::new("");
+    pending.review = Some(Pending);
+    assert_eq!(list(BrowseSort::Imported, &pending), [4, 1]);
+    assert_eq!(
+        browse(&idx, &pending, BrowseSort::Imported).unwrap().total,
+        2
+    );
+
+    let mut omran = SearchRequest::new("");
+    omran.scope = BranchScope::Only(vec!["omran".parse().unwrap()]);
+    assert_eq!(list(BrowseSort::default(), &omran), [3]);
+    omran.branch = Some("hofuf".parse().unwrap());
+    assert!(
+        list(BrowseSort::default(), &omran).is_empty(),
+        "another branch's filter finds nothing"
+    );
+
+    let mut page = SearchRequest::new("");
+    page.limit = 2;
+    page.offset = 2;
+    let p = browse(&idx, &page, BrowseSort::default()).unwrap();
+    assert_eq!(p.total, 4);
+    assert_eq!(p.ids, [DocId(2), DocId(4)]);
+}

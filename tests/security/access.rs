@@ -75,6 +75,22 @@ fn authorization_matrix() {
             correcting,
         ));
     }
+    rows.push((
+        "POST",
+        "/api/documents/bulk",
+        "/api/documents/bulk".to_string(),
+        json!({"ids": [w.own, w.other], "set": {"review": "done"}})
+            .to_string()
+            .into_bytes(),
+        [401, 200, 200, 403, 403],
+    ));
+    rows.push((
+        "GET",
+        "/api/documents",
+        "/api/documents?limit=5".to_string(),
+        Vec::new(),
+        [401, 200, 200, 200, 403],
+    ));
     let public = [200, 200, 200, 200, 200];
     rows.extend([
         ("GET", "/", "/".to_string(), Vec::new(), public),
@@ -580,4 +596,79 @@ fn tokens_can_be_revoked_with_a_password_change_and_die_with_a_disable() {
     assert!(w.a.run(&["user", "disable", "staff_h"]).status.success());
     assert!(w.a.run(&["user", "enable", "staff_h"]).status.success());
     assert_eq!(me(&staff), 401);
+}
+
+/// The document list and bulk edits keep to the caller's branches: another
+/// branch's document is not listed, and editing it in a bulk edit fails for
+/// that document alone, as "no such document", audited as a refused read.
+#[test]
+fn the_document_list_and_bulk_edits_keep_to_the_callers_branches() {
+    let w = world(&[]);
+    let listed = |token: &str, query: &str| -> Value {
+        let a = w.call(Some(token), "GET", &format!("/api/documents?{query}"), &[]);
+        assert_eq!(a.status, 200, "{}", a.json());
+        a.json()
+    };
+    let ids = |v: &Value| -> Vec<i64> {
+        v["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect()
+    };
+    let admin = listed(w.token("admin"), "");
+    assert!(ids(&admin).contains(&w.own) && ids(&admin).contains(&w.other));
+    let staff = listed(w.token("staff"), "limit=100");
+    assert!(ids(&staff).contains(&w.own));
+    assert!(
+        !ids(&staff).contains(&w.other),
+        "another branch's document is not listed"
+    );
+    assert_eq!(staff["total"].as_u64().unwrap() as usize, ids(&staff).len());
+    let other_branch = listed(w.token("staff"), "branch=omran");
+    assert_eq!(other_branch["total"], 0);
+    // new documents wait for review
+    assert!(admin["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["review"] == "pending"));
+
+    let body = json!({"ids": [w.own, w.other], "set": {"review": "done"}}).to_string();
+    let a = w.call(
+        Some(w.token("clerk")),
+        "POST",
+        "/api/documents/bulk",
+        body.as_bytes(),
+    );
+    let v = a.json();
+    assert_eq!(a.status, 200, "{v}");
+    assert_eq!(v["results"][0]["ok"], true);
+    assert_eq!(v["results"][0]["changes"]["review"]["to"], "done");
+    assert_eq!(v["results"][1]["ok"], false);
+    assert_eq!(v["results"][1]["error"]["code"], "no_such_document");
+    let pending = listed(w.token("clerk"), "review=pending&limit=100");
+    assert!(
+        !ids(&pending).contains(&w.own),
+        "reviewed: out of the queue"
+    );
+    let done = listed(w.token("clerk"), "review=done");
+    assert!(ids(&done).contains(&w.own));
+    let log = w.audit();
+    let bulk = log
+        .iter()
+        .find(|e| e["action"] == "bulk_edit")
+        .expect("a bulk_edit entry");
+    assert_eq!(bulk["documents"], json!([w.own]));
+    assert!(log.iter().any(|e| e["action"] == "denied"));
+    // a bad sort or review is a clear 400
+    let a = w.call(
+        Some(w.token("clerk")),
+        "GET",
+        "/api/documents?sort=size",
+        &[],
+    );
+    assert_eq!(a.status, 400);
+    assert_eq!(a.json()["error"]["code"], "bad_sort");
 }

@@ -136,6 +136,7 @@ impl SearchParams {
             date_from: param::<DateInput>(self.from.as_deref(), "bad_date", "from")?
                 .map(|d| d.first),
             date_to: param::<DateInput>(self.to.as_deref(), "bad_date", "to")?.map(|d| d.last),
+            review: None,
             // A bad calendar is refused even when nothing is counted.
             facets: {
                 let cal = calendar(self.calendar.as_deref())?;
@@ -164,6 +165,73 @@ pub async fn search(
     drop(turn);
     s.audit(done.audit).await?;
     Ok(Json(done.value).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    branch: Option<String>,
+    #[serde(rename = "type")]
+    doc_type: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    imported_from: Option<String>,
+    imported_to: Option<String>,
+    review: Option<String>,
+    sort: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// The document list: browse in the caller's scope, with filters and an
+/// order, without a query.
+pub async fn list(
+    State(s): Shared,
+    who: Caller,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
+    let as_search = SearchParams {
+        q: None,
+        branch: p.branch,
+        doc_type: p.doc_type,
+        from: p.from,
+        to: p.to,
+        imported_from: p.imported_from,
+        imported_to: p.imported_to,
+        facets: None,
+        calendar: None,
+        limit: Some(in_range(p.limit, 1..=100, "limit")?.unwrap_or(25)),
+        offset: p.offset,
+    };
+    let mut req = as_search.request(&who)?;
+    req.review = match p.review.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Some(ReviewState::parse(r).ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_review",
+                format!("review {r:?} is neither \"pending\" nor \"done\""),
+            )
+        })?),
+    };
+    let sort = match p.sort.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => search::BrowseSort::default(),
+        Some(v) => search::BrowseSort::parse(v).ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_sort",
+                format!("sort {v:?}: say date, -date, imported, -imported, title or number"),
+            )
+        })?,
+    };
+    let turn = s.searching.acquire().await.map_err(ApiError::internal)?;
+    let (st, actor) = (s.clone(), who.actor());
+    let done = blocking(move || {
+        st.with_catalog(|c| Ok(arshif::app::browse(&st.index, &**c, &actor, req, sort)?))
+    })
+    .await?;
+    drop(turn);
+    s.audit(done.audit).await?;
+    Ok(Json(done.value.json()).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,8 +285,13 @@ impl CorrectBody {
                 )
             })?),
         };
+        let corrects = self.date.is_some() || self.doc_type.is_some() || self.title.is_some();
         let edit = DocumentEdit {
-            change: self.change()?,
+            change: if corrects || review.is_none() {
+                self.change()?
+            } else {
+                CorrectionChange::default()
+            },
             review,
         };
         if edit.is_empty() {
@@ -291,6 +364,88 @@ pub async fn correct(
     .await?;
     s.audit(done.audit).await?;
     Ok(Json(done.value.json()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkBody {
+    ids: Vec<serde_json::Value>,
+    set: CorrectBody,
+}
+
+/// Edit many documents at once: `{"ids":[…],"set":{date|doc_type|title|review}}`.
+/// Answers for each id (`ok`, with what changed, or the error), in order;
+/// one audit entry names every document edited.
+pub async fn bulk(
+    State(s): Shared,
+    who: Caller,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Correct)?;
+    if body.ids.is_empty() || body.ids.len() > 500 {
+        return Err(ApiError::bad_request(
+            "bad_parameter",
+            "ids: give 1 to 500 document ids",
+        ));
+    }
+    let ids = body
+        .ids
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::Number(n) => doc_id(&n.to_string()),
+            serde_json::Value::String(s) => doc_id(s),
+            other => doc_id(&other.to_string()),
+        })
+        .collect::<Result<Vec<DocId>, ApiError>>()?;
+    let edit = body.set.edit()?;
+    let (st, w) = (s.clone(), who.clone());
+    let done = blocking(move || {
+        let done = st
+            .with_catalog(|c| {
+                Ok(arshif::app::bulk_edit(
+                    &st.archive,
+                    &**c,
+                    &w.actor(),
+                    &ids,
+                    &edit,
+                ))
+            })?
+            .map_err(ApiError::from)?;
+        if done.value.indexed {
+            st.index.reload().map_err(ApiError::internal)?;
+        }
+        Ok(done)
+    })
+    .await?;
+    // Refusals of other branches' documents are audited as such, as for
+    // one document.
+    for (id, o) in &done.value.outcomes {
+        if let arshif::app::BulkOutcome::Refused(arshif::app::AppError::OutOfScope(_)) = o {
+            s.denied(&who, *id);
+        }
+    }
+    s.audit(done.audit).await?;
+    Ok(Json(done.value.json(bulk_error)).into_response())
+}
+
+/// One document's refusal in a bulk answer: the code and message a single
+/// edit would get (a document of another branch is "no such document";
+/// nothing internal is told).
+fn bulk_error(e: &arshif::app::AppError) -> (&'static str, String) {
+    use arshif::app::AppError;
+    match e {
+        AppError::NoSuchDocument(id) | AppError::OutOfScope(id) => {
+            ("no_such_document", format!("no document {id}"))
+        }
+        AppError::SharedDocument(_) => (
+            "shared_document",
+            "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it".into(),
+        ),
+        _ => {
+            tracing::error!(error = %e, "a bulk edit of one document failed");
+            ("internal", "this document could not be edited".into())
+        }
+    }
 }
 
 fn doc_id(raw: &str) -> Result<DocId, ApiError> {

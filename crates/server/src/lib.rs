@@ -83,7 +83,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/audit"),
     ("GET", "/api/search"),
     ("GET", "/api/facets"),
+    ("GET", "/api/documents"),
     ("POST", "/api/documents"),
+    ("POST", "/api/documents/bulk"),
     ("GET", "/api/documents/{id}"),
     ("PATCH", "/api/documents/{id}"),
     ("GET", "/api/documents/{id}/matches"),
@@ -461,6 +463,8 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/audit", get(access::audit))
         .route("/api/search", get(h::search))
         .route("/api/facets", get(h::facets))
+        .route("/api/documents", get(h::list))
+        .route("/api/documents/bulk", post(h::bulk))
         .route("/api/documents/{id}", get(h::document).patch(h::correct))
         .route("/api/documents/{id}/matches", get(h::matches))
         .route("/api/documents/{id}/original", get(h::original))

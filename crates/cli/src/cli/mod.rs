@@ -193,6 +193,16 @@ enum Command {
         )]
         query: Vec<String>,
     },
+    /// The review queue: documents whose reading no clerk has confirmed
+    /// yet, oldest import first. Confirm one with `set ID --review done`.
+    Review {
+        /// How many to list at most.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Print `{"total","documents":[…]}` as the API's document list does.
+        #[arg(long)]
+        json: bool,
+    },
     /// Correct a document's date, type or title by hand. A correction
     /// beats what was read from the text or given at import, survives
     /// reindexing and is recorded in the audit log. `auto` drops it.
@@ -558,6 +568,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 date_from: date(&from)?.map(|d| d.first),
                 date_to: date(&to)?.map(|d| d.last),
                 facets: facets.then_some(calendar),
+                review: None,
                 scope: arshif::types::BranchScope::All,
             };
             let catalog = archive.catalog()?;
@@ -567,6 +578,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string(&results)?);
             } else {
                 output::print_search(&req, &results, std::io::stdout().is_terminal());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Review { limit, json } => {
+            let archive = open(&cli.archive)?;
+            let index = archive.fresh_index()?;
+            let mut req = SearchRequest::new("");
+            req.review = Some(arshif::catalog::ReviewState::Pending);
+            req.limit = limit.max(1);
+            let catalog = archive.catalog()?;
+            let done = arshif::app::browse(
+                &index,
+                &*catalog,
+                &Actor::local(),
+                req,
+                arshif::search::BrowseSort::Imported,
+            )?;
+            let listed = accounts::recorded(&archive, done)?;
+            if json {
+                println!("{}", serde_json::to_string(&listed.json())?);
+            } else {
+                output::print_review_queue(&listed);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -637,11 +670,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             review,
             json,
         } => {
-            let change = arshif::metadata::CorrectionChange::parse(
-                date.as_deref(),
-                doc_type.as_deref(),
-                title.as_deref(),
-            )?;
+            let change = if date.is_none() && doc_type.is_none() && title.is_none() {
+                arshif::metadata::CorrectionChange::default()
+            } else {
+                arshif::metadata::CorrectionChange::parse(
+                    date.as_deref(),
+                    doc_type.as_deref(),
+                    title.as_deref(),
+                )?
+            };
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
