@@ -593,6 +593,44 @@ pub fn print_check(r: &arshif::check::CheckReport, deep: bool) {
     );
 }
 
+/// The review queue, one line a document: id, import time, branch, type,
+/// date and title.
+pub fn print_review_queue(listed: &arshif::app::Listed) {
+    if listed.total == 0 {
+        println!("Nothing to review: every document's reading is confirmed.");
+        return;
+    }
+    println!(
+        "{} document{} to review{}:",
+        listed.total,
+        if listed.total == 1 { "" } else { "s" },
+        if listed.documents.len() < listed.total {
+            format!(" (the first {})", listed.documents.len())
+        } else {
+            String::new()
+        }
+    );
+    for d in &listed.documents {
+        let imported = d
+            .sources
+            .first()
+            .map(|s| s.imported_at.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        let date = d
+            .document_date()
+            .map(|day| day.to_string())
+            .unwrap_or_else(|| "no date".into());
+        println!(
+            "  {:>6}  {imported}  {:<10} {:<18} {date:<10}  {}",
+            d.id,
+            d.branch.as_ref().map_or("-", |b| b.as_str()),
+            d.doc_type.as_ref().map_or("-", |t| t.as_str()),
+            d.title
+        );
+    }
+    println!("Confirm one with: arshif set ID --review done");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -704,42 +742,4 @@ mod tests {
         assert_eq!(shown, format!("\\x1b[2J{on}a\\nb{off}&"));
         assert_eq!(snippet_for_terminal("plain", "«", "»"), "plain");
     }
-}
-
-/// The review queue, one line a document: id, import time, branch, type,
-/// date and title.
-pub fn print_review_queue(listed: &arshif::app::Listed) {
-    if listed.total == 0 {
-        println!("Nothing to review: every document's reading is confirmed.");
-        return;
-    }
-    println!(
-        "{} document{} to review{}:",
-        listed.total,
-        if listed.total == 1 { "" } else { "s" },
-        if listed.documents.len() < listed.total {
-            format!(" (the first {})", listed.documents.len())
-        } else {
-            String::new()
-        }
-    );
-    for d in &listed.documents {
-        let imported = d
-            .sources
-            .first()
-            .map(|s| s.imported_at.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default();
-        let date = d
-            .document_date()
-            .map(|day| day.to_string())
-            .unwrap_or_else(|| "no date".into());
-        println!(
-            "  {:>6}  {imported}  {:<10} {:<18} {date:<10}  {}",
-            d.id,
-            d.branch.as_ref().map_or("-", |b| b.as_str()),
-            d.doc_type.as_ref().map_or("-", |t| t.as_str()),
-            d.title
-        );
-    }
-    println!("Confirm one with: arshif set ID --review done");
 }
