@@ -26,7 +26,8 @@ export const I18N = {
     facetCount: (label, n) => `${label} (${n})`,
     dateFrom: 'تاريخ الوثيقة من',
     dateTo: 'إلى',
-    datePlaceholder: '1445-03-01هـ\u200e / 2023-09-16',
+    // a left-to-right mark first: a placeholder takes its direction from its first letter
+    datePlaceholder: '\u200e1445-03-01هـ\u200e / 2023-09-16',
     dateHint: 'تاريخ الوثيقة هجريًا مثل \u20661445-03-01\u2069هـ أو \u206812 ربيع الأول 1445هـ\u2069، أو ميلاديًا مثل \u20662023-09-16\u2069؛ يكفي الشهر (\u20661445-03\u2069هـ) أو السنة (\u20662023\u2069).',
     // dates: a day in both calendars
     hijriMonths: ['محرم', 'صفر', 'ربيع الأول', 'ربيع الآخر', 'جمادى الأولى', 'جمادى الآخرة',
@@ -95,7 +96,8 @@ export const I18N = {
     correctTitle: 'تصحيح البيانات',
     correctIntro: 'صحّح ما قُرئ من الوثيقة خطأً أو لم يُقرأ. الحقل الفارغ يعني القيمة التلقائية: المقروءة من النص أو المُدخلة عند الاستيراد.',
     correctDate: 'تاريخ الوثيقة',
-    correctDatePlaceholder: '1445-03-12هـ\u200e / 2023-09-27',
+    // a left-to-right mark first: a placeholder takes its direction from its first letter
+    correctDatePlaceholder: '\u200e1445-03-12هـ\u200e / 2023-09-27',
     correctType: 'نوع الوثيقة',
     correctTitleField: 'العنوان',
     correctAuto: 'تلقائي',
