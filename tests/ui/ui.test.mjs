@@ -1338,6 +1338,33 @@ test('file names, paths, numbers and page text read in their own direction', asy
   // the same in the tooltip: isolates around the path and its runs
   assert.match(await src.getAttribute('title'), /^\u2068.*\u2066.*4451234\.png\u2069.*\u2069$/u);
 
+  // the issue's examples through the UI's own helper (core.js bidi()): each
+  // holds its exact text, its runs of digits and Latin isolated left to right
+  // and drawn in order inside an Arabic page
+  const cases = await p.evaluate(async () => {
+    const { bidi } = await import('/ui/core.js');
+    const out = [];
+    for (const text of ['محضر مخالفة 1445-552.pdf', 'رقم العقد: 0088-1445-7/10', 'عقد صيانة MC-1445-0088.tif',
+      'inspection letter OMR-2024-0917.png']) {
+      const e = bidi(text, { 'data-bidi-case': text });
+      document.querySelector('#search-status').append(e);
+      out.push({ text, tag: e.tagName, dir: e.dir, content: e.textContent,
+        runs: [...e.querySelectorAll('bdi[dir="ltr"]')].map((r) => r.textContent) });
+    }
+    return out;
+  });
+  assert.deepEqual(cases.map((c) => [c.tag, c.dir, c.content === c.text, c.runs]), [
+    ['BDI', 'auto', true, ['1445-552.pdf']],
+    ['BDI', 'auto', true, ['0088-1445-7/10']],
+    ['BDI', 'auto', true, ['MC-1445-0088.tif']],
+    ['BDI', 'auto', true, []], // left to right already (its first letter)
+  ]);
+  for (const c of cases.slice(0, 3)) {
+    const r = await ltrInOrder(p.locator(`[data-bidi-case="${c.text}"] bdi[dir="ltr"]`));
+    assert.ok(r.ok, `${c.runs[0]} in "${c.text}" is drawn in order: ${JSON.stringify(r.xs)}`);
+  }
+  await p.evaluate(() => document.querySelectorAll('[data-bidi-case]').forEach((e) => e.remove()));
+
   // the viewer: the source path and the page text of the contract
   await p.goto(`${BASE}/#/doc/${state.contract.id}?page=1`);
   await p.waitForSelector(testId('viewer'), { state: 'visible' });

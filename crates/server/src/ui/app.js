@@ -110,7 +110,7 @@ export function renderShortcuts() {
   list.replaceChildren(...shortcuts.flatMap((s) => [
     el('dt', {}, ...s.keys.map((k, i) => [i ? ' ' : null, el('kbd', { dir: 'ltr', text: k })]).flat().filter(Boolean)),
     el('dd', { text: t(s.label) }),
-  ]));
+  ]), el('dt', {}, el('kbd', { dir: 'ltr', text: 'Esc' })), el('dd', { text: t('kbdClose') }));
 }
 
 let helpReturn = null; // where focus was before the help opened
