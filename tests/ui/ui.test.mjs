@@ -1564,6 +1564,7 @@ test('on a phone (390×844) the results come first, the filters and facets folde
     await p.locator(testId('result-link')).first().click();
     await p.waitForSelector(testId('viewer'), { state: 'visible' });
     await waitForImageOn(p);
+    assert.ok(await toggle.isHidden(), 'no filter toggle where there are no filters');
     await checkA11y(p, `phone viewer, ${lang}`);
     await screenshot(`viewer-390-${lang}`, p);
   }

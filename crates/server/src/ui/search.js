@@ -90,6 +90,8 @@ export function route() {
   $('#search-view').hidden = r.view !== 'search' || !searching;
   $('#doc-view').hidden = r.view !== 'doc';
   $('#audit-view').hidden = r.view !== 'audit';
+  // the phone's filter toggle: only where the filters are
+  $('#filters-toggle').hidden = r.view !== 'search';
   renderNav();
   if (r.view === 'doc') {
     showDoc(r.id, r.params);
