@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The browser UI's end-to-end test (`make test-ui`), from a clean clone:
-# installs what is missing (Chromium, Arabic fonts, playwright-core), builds
+# installs what is missing (Chromium, Arabic fonts, playwright-core, axe-core), builds
 # arshif, imports a few sample scans into a temporary archive, serves it on a
 # free local port before any user exists (so the first serve creates `admin`
 # with a one-time password, read here from the server's log), adds a staff
@@ -32,9 +32,13 @@ fi
 # what building arshif needs (Tesseract, Leptonica, …); installs only what is missing
 ./scripts/install-deps.sh
 
-# ---- the test's one npm package, as locked
-if [ ! -d tests/ui/node_modules/playwright-core ]; then
+# ---- the test's npm packages (playwright-core, axe-core), as locked: installed
+# again when one is missing or the lock file changed since the last install
+LOCK_STAMP=tests/ui/node_modules/.arshif-package-lock.json
+if [ ! -d tests/ui/node_modules/playwright-core ] || [ ! -d tests/ui/node_modules/axe-core ] \
+   || ! cmp -s tests/ui/package-lock.json "$LOCK_STAMP"; then
   npm ci --prefix tests/ui --no-audit --no-fund
+  cp tests/ui/package-lock.json "$LOCK_STAMP"
 fi
 
 # ---- build

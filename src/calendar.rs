@@ -222,18 +222,33 @@ impl FromStr for DateInput {
 
 impl DateInput {
     /// Read `1445-03-01h`, `1445/3/1 هـ`, `١٤٤٥-٠٣h`, `1445h`, `2023-09-16`,
-    /// `2023-09`, `2023` (also with a `g` or `م` suffix). A year from 1300
-    /// to 1600 with no suffix is taken as Hijri: no Gregorian record is
-    /// that old.
+    /// `2023-09`, `2023` (also with a `g` or `م` suffix), and the forms the
+    /// web UI prints: a month by its name, `12 ربيع الأول 1445هـ`,
+    /// `12 Rabi‘ al-Awwal 1445 AH`, `27 سبتمبر 2023م`, `27 September 2023`
+    /// (or the month alone, `رجب 1445`), and both at once, `12 ربيع الأول
+    /// 1445هـ — 27 سبتمبر 2023م`, when they name the same day. A year from
+    /// 1300 to 1600 with no suffix is taken as Hijri: no Gregorian record is
+    /// that old. Bidirectional marks copied with a date are ignored.
     pub fn parse(input: &str) -> Result<DateInput, DateError> {
         let bad = |reason: &str| DateError::Unreadable {
             input: input.to_string(),
             reason: reason.to_string(),
         };
-        let mut s: String = input
+        let cleaned: String = input
+            .chars()
+            .filter(|c| *c != '\u{0640}' && !is_bidi_mark(*c))
+            .collect();
+        // The day in both calendars, as the UI shows it: "A — B".
+        if let Some((a, b)) = cleaned.split_once(['\u{2014}', '\u{2013}']) {
+            let (a, b) = (DateInput::parse(a)?, DateInput::parse(b)?);
+            if (a.first, a.last) != (b.first, b.last) {
+                return Err(bad("its two dates are not the same days"));
+            }
+            return Ok(a);
+        }
+        let mut s: String = cleaned
             .trim()
             .chars()
-            .filter(|c| *c != '\u{0640}')
             .map(|c| crate::analysis::normalize::ascii_digit(c).unwrap_or(c))
             .collect::<String>()
             .to_lowercase();
@@ -253,31 +268,19 @@ impl DateInput {
                 break;
             }
         }
-        if s.contains(char::is_whitespace) {
-            return Err(bad("a date has no spaces inside"));
-        }
         if s.is_empty() {
             return Err(bad("it is empty"));
         }
-        let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
-        if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
-            return Err(bad("use year-month-day"));
-        }
-        // Day first, as printed: 12/3/1445.
-        let parts: Vec<&str> = if parts.len() == 3 && parts[2].len() == 4 && parts[0].len() <= 2 {
-            vec![parts[2], parts[1], parts[0]]
+        // year, then month and day if given
+        let (nums, year_digits) = if s.chars().any(char::is_alphabetic) {
+            let (cal, nums) = named_date(&s, calendar).map_err(bad)?;
+            calendar = Some(cal);
+            (nums, 4)
         } else {
-            parts
+            numeric_date(&s).map_err(bad)?
         };
-        let mut nums = Vec::new();
-        for p in &parts {
-            if !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 4 {
-                return Err(bad("only digits and - / separators are expected"));
-            }
-            nums.push(p.parse::<u32>().map_err(|_| bad("not a number"))?);
-        }
         let year = nums[0] as i32;
-        if parts[0].len() != 4 {
+        if year_digits != 4 {
             return Err(bad("the year comes first, with four digits"));
         }
         let calendar = calendar.unwrap_or(if HIJRI_YEARS.contains(&year) {
@@ -329,6 +332,241 @@ impl DateInput {
     pub fn single_day(&self) -> Option<Day> {
         (self.span == Span::Day).then_some(self.first)
     }
+}
+
+/// Marks that steer the direction of text (LRM, RLM, ALM, embeddings,
+/// overrides, isolates): invisible, and copied along with a date shown in
+/// a right-to-left page.
+fn is_bidi_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// `2023-09-16`, `1445/3/1`, `12/3/1445`, `2023-09`, `2023`: the numbers
+/// (year first) and how many digits the year was written with.
+fn numeric_date(s: &str) -> Result<(Vec<u32>, usize), &'static str> {
+    if s.contains(char::is_whitespace) {
+        return Err("a date has no spaces inside");
+    }
+    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+    if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return Err("use year-month-day");
+    }
+    // Day first, as printed: 12/3/1445.
+    let parts: Vec<&str> = if parts.len() == 3 && parts[2].len() == 4 && parts[0].len() <= 2 {
+        vec![parts[2], parts[1], parts[0]]
+    } else {
+        parts
+    };
+    let mut nums = Vec::new();
+    for p in &parts {
+        if !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 4 {
+            return Err("only digits and - / separators are expected");
+        }
+        nums.push(p.parse::<u32>().map_err(|_| "not a number")?);
+    }
+    Ok((nums, parts[0].len()))
+}
+
+/// `12 ربيع الأول 1445`, `12 rabi‘ al-awwal 1445`, `27 سبتمبر 2023`,
+/// `september 2023` (lower-cased, suffix removed): the calendar the month
+/// is of, and the numbers, year first.
+fn named_date(s: &str, suffix: Option<Calendar>) -> Result<(Calendar, Vec<u32>), &'static str> {
+    let words: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '\u{060C}')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let digits = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
+    let (day, rest) = match words.split_first() {
+        Some((&d, rest)) if digits(d) => {
+            if d.len() > 2 {
+                return Err("write the day, then the month's name, then the year");
+            }
+            (Some(d.parse::<u32>().map_err(|_| "not a number")?), rest)
+        }
+        _ => (None, &words[..]),
+    };
+    let Some((&year, month)) = rest.split_last() else {
+        return Err("a month's name needs its year");
+    };
+    if !digits(year)
+        || year.len() != 4
+        || month.is_empty()
+        || month.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
+    {
+        return Err("write the day, then the month's name, then the year with four digits");
+    }
+    let key = month_key(&month.concat());
+    let (calendar, number) = month_by_name(&key).ok_or("that is not the name of a month")?;
+    if suffix.is_some_and(|c| c != calendar) {
+        return Err("the month is not of the calendar its suffix names");
+    }
+    let mut nums = vec![year.parse::<u32>().map_err(|_| "not a number")?, number];
+    nums.extend(day);
+    Ok((calendar, nums))
+}
+
+/// A month's name as compared: letters only, Arabic folded (أ إ آ → ا,
+/// ى → ي, ة → ه, no diacritics), Latin lower case.
+fn month_key(s: &str) -> String {
+    s.chars()
+        .map(crate::analysis::normalize::fold_arabic_letter)
+        .filter(|c| c.is_alphabetic() && !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The names of the months, as the UI prints them (`i18n.js`:
+/// `hijriMonths`, `gregorianMonths`) and as they are commonly written.
+const MONTH_NAMES: &[(Calendar, u32, &[&str])] = &[
+    (
+        Calendar::Hijri,
+        1,
+        &["محرم", "المحرم", "muharram", "muharam"],
+    ),
+    (Calendar::Hijri, 2, &["صفر", "safar"]),
+    (
+        Calendar::Hijri,
+        3,
+        &[
+            "ربيع الأول",
+            "ربيع أول",
+            "rabi al-awwal",
+            "rabi ul-awwal",
+            "rabi al-awal",
+            "rabi i",
+        ],
+    ),
+    (
+        Calendar::Hijri,
+        4,
+        &[
+            "ربيع الآخر",
+            "ربيع الثاني",
+            "ربيع آخر",
+            "ربيع ثاني",
+            "rabi al-akhir",
+            "rabi al-thani",
+            "rabi ul-akhir",
+            "rabi ath-thani",
+            "rabi ii",
+        ],
+    ),
+    (
+        Calendar::Hijri,
+        5,
+        &[
+            "جمادى الأولى",
+            "جمادى الأول",
+            "جمادى أولى",
+            "jumada al-ula",
+            "jumada al-awwal",
+            "jumada al-oula",
+            "jumada i",
+        ],
+    ),
+    (
+        Calendar::Hijri,
+        6,
+        &[
+            "جمادى الآخرة",
+            "جمادى الآخر",
+            "جمادى الثانية",
+            "جمادى الثاني",
+            "jumada al-akhirah",
+            "jumada al-akhira",
+            "jumada al-akhir",
+            "jumada al-thani",
+            "jumada al-thaniyah",
+            "jumada ii",
+        ],
+    ),
+    (Calendar::Hijri, 7, &["رجب", "rajab"]),
+    (Calendar::Hijri, 8, &["شعبان", "shaban"]),
+    (Calendar::Hijri, 9, &["رمضان", "ramadan", "ramadhan"]),
+    (Calendar::Hijri, 10, &["شوال", "shawwal", "shawal"]),
+    (
+        Calendar::Hijri,
+        11,
+        &[
+            "ذو القعدة",
+            "ذي القعدة",
+            "dhu al-qadah",
+            "dhu al-qidah",
+            "dhul-qadah",
+            "dhul-qidah",
+            "dhu al-qada",
+        ],
+    ),
+    (
+        Calendar::Hijri,
+        12,
+        &[
+            "ذو الحجة",
+            "ذي الحجة",
+            "dhu al-hijjah",
+            "dhul-hijjah",
+            "dhu al-hijja",
+            "dhul-hijja",
+        ],
+    ),
+    (
+        Calendar::Gregorian,
+        1,
+        &["يناير", "كانون الثاني", "january", "jan"],
+    ),
+    (
+        Calendar::Gregorian,
+        2,
+        &["فبراير", "شباط", "february", "feb"],
+    ),
+    (Calendar::Gregorian, 3, &["مارس", "آذار", "march", "mar"]),
+    (
+        Calendar::Gregorian,
+        4,
+        &["أبريل", "إبريل", "نيسان", "april", "apr"],
+    ),
+    (Calendar::Gregorian, 5, &["مايو", "أيار", "may"]),
+    (
+        Calendar::Gregorian,
+        6,
+        &["يونيو", "يونيه", "حزيران", "june", "jun"],
+    ),
+    (
+        Calendar::Gregorian,
+        7,
+        &["يوليو", "يوليه", "تموز", "july", "jul"],
+    ),
+    (Calendar::Gregorian, 8, &["أغسطس", "آب", "august", "aug"]),
+    (
+        Calendar::Gregorian,
+        9,
+        &["سبتمبر", "أيلول", "september", "sep", "sept"],
+    ),
+    (
+        Calendar::Gregorian,
+        10,
+        &["أكتوبر", "تشرين الأول", "october", "oct"],
+    ),
+    (
+        Calendar::Gregorian,
+        11,
+        &["نوفمبر", "تشرين الثاني", "november", "nov"],
+    ),
+    (
+        Calendar::Gregorian,
+        12,
+        &["ديسمبر", "كانون الأول", "december", "dec"],
+    ),
+];
+
+fn month_by_name(key: &str) -> Option<(Calendar, u32)> {
+    MONTH_NAMES
+        .iter()
+        .find(|(_, _, names)| names.iter().any(|n| month_key(n) == key))
+        .map(|(cal, m, _)| (*cal, *m))
 }
 
 #[cfg(test)]
@@ -421,5 +659,79 @@ mod tests {
         assert!(e.to_string().contains("whole month"), "{e}");
         assert_eq!("1445-03-12h".parse::<Day>().unwrap(), g("2023-09-27"));
         assert_eq!(g("2023-09-27").to_json()["hijri"], "1445-03-12");
+    }
+
+    /// The forms the web UI prints (`hijriText`, `gregorianText`, `dayText`
+    /// in `core.js`, in either language), typed or pasted back into a
+    /// filter: input → the day it names.
+    #[test]
+    fn the_forms_the_ui_prints() {
+        for (input, day) in [
+            ("12 ربيع الأول 1445هـ", "2023-09-27"),
+            ("12 ربيع الأول 1445 هـ", "2023-09-27"),
+            ("12 ربيع الأول 1445", "2023-09-27"),
+            ("١٢ ربيع الأول ١٤٤٥هـ", "2023-09-27"),
+            ("١٢ ربيع الاول ١٤٤٥ ه", "2023-09-27"),
+            ("12 Rabi\u{2018} al-Awwal 1445 AH", "2023-09-27"),
+            ("12 Rabi' al-awwal 1445", "2023-09-27"),
+            ("12 rabi al awwal 1445h", "2023-09-27"),
+            ("27 سبتمبر 2023م", "2023-09-27"),
+            ("٢٧ سبتمبر ٢٠٢٣م", "2023-09-27"),
+            ("27 September 2023", "2023-09-27"),
+            ("27 Sep 2023", "2023-09-27"),
+            ("27 أيلول 2023", "2023-09-27"),
+            ("12 رجب 1445هـ", "2024-01-24"),
+            ("12 Rajab 1445 AH", "2024-01-24"),
+            ("24 يناير 2024م", "2024-01-24"),
+            ("12 Sha\u{2018}ban 1445 AH", "2024-02-22"),
+            ("1 ذو الحجة 1445هـ", "2024-06-07"),
+            ("1 Dhu al-Hijjah 1445 AH", "2024-06-07"),
+            ("1 جمادى الآخرة 1445هـ", "2023-12-14"),
+            ("1 Jumada al-Akhirah 1445 AH", "2023-12-14"),
+            ("1 جمادى الثانية 1445", "2023-12-14"),
+            // the day in both calendars, as one line of the UI
+            ("12 ربيع الأول 1445هـ — 27 سبتمبر 2023م", "2023-09-27"),
+            (
+                "12 Rabi\u{2018} al-Awwal 1445 AH — 27 September 2023",
+                "2023-09-27",
+            ),
+            // copied from a right-to-left page, with its isolates and marks
+            ("\u{2066}1445-03-12\u{2069}هـ", "2023-09-27"),
+            ("\u{200F}12 ربيع الأول 1445هـ\u{200F}", "2023-09-27"),
+        ] {
+            let d = DateInput::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(
+                (d.span, d.first, d.last),
+                (Span::Day, g(day), g(day)),
+                "{input}"
+            );
+        }
+        // a month by its name
+        for (input, first, last) in [
+            ("ربيع الأول 1445هـ", "2023-09-16", "2023-10-15"),
+            ("Rabi\u{2018} al-Awwal 1445 AH", "2023-09-16", "2023-10-15"),
+            ("سبتمبر 2023م", "2023-09-01", "2023-09-30"),
+            ("February 2024", "2024-02-01", "2024-02-29"),
+        ] {
+            let d = DateInput::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(
+                (d.span, d.first, d.last),
+                (Span::Month, g(first), g(last)),
+                "{input}"
+            );
+        }
+        for bad in [
+            "12 رجب 2023م",          // a Hijri month, a Gregorian suffix
+            "27 September 1445",     // no Gregorian year 1445
+            "30 جمادى الأولى 1445هـ", // Jumada al-Ula 1445 has 29 days
+            "12 Smarch 2023",
+            "12 ربيع 1445", // which Rabi‘?
+            "ربيع الأول",    // no year
+            "123 رجب 1445",
+            "12 رجب 45",
+            "12 ربيع الأول 1445هـ — 28 سبتمبر 2023م", // two different days
+        ] {
+            assert!(DateInput::parse(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 }

@@ -14,6 +14,11 @@
 import {
   $,
   api,
+  el,
+  registerShortcut,
+  renderError,
+  shortcutFor,
+  shortcuts,
   showError,
   state,
   t,
@@ -21,6 +26,7 @@ import {
 } from './core.js';
 import {
   dateChanged,
+  filtersActive,
   fillFilters,
   hashFor,
   parseHash,
@@ -76,6 +82,79 @@ export function applyLang() {
   sw.textContent = t('otherLang');
   sw.lang = lang === 'ar' ? 'en' : 'ar';
   sw.dir = lang === 'ar' ? 'ltr' : 'rtl';
+  renderFiltersToggle();
+  renderShortcuts();
+  renderError();
+}
+
+// ------------------------------------------------- the phone's filters
+
+// On a narrow screen the filters and facets are folded away behind a
+// toggle (CSS shows it only there); it says how many filters are set.
+export function renderFiltersToggle() {
+  const b = $('#filters-toggle');
+  const n = filtersActive();
+  b.textContent = n ? t('filtersToggleCount', n) : t('filtersToggle');
+}
+
+export function setFiltersOpen(open, focus) {
+  $('#refine').classList.toggle('open', open);
+  $('#filters-toggle').setAttribute('aria-expanded', String(open));
+  if (open && focus) $('#branch').focus();
+}
+
+// ------------------------------------------------------------ shortcuts
+
+export function renderShortcuts() {
+  const list = $('#shortcuts-list');
+  list.replaceChildren(...shortcuts.flatMap((s) => [
+    el('dt', {}, ...s.keys.map((k, i) => [i ? ' ' : null, el('kbd', { dir: 'ltr', text: k })]).flat().filter(Boolean)),
+    el('dd', { text: t(s.label) }),
+  ]), el('dt', {}, el('kbd', { dir: 'ltr', text: 'Esc' })), el('dd', { text: t('kbdClose') }));
+}
+
+let helpReturn = null; // where focus was before the help opened
+export function openShortcuts() {
+  const d = $('#shortcuts');
+  if (d.open) return;
+  helpReturn = document.activeElement;
+  renderShortcuts();
+  d.showModal();
+  $('#shortcuts-close').focus();
+}
+export function closeShortcuts() {
+  const d = $('#shortcuts');
+  if (d.open) d.close();
+}
+
+export function registerShortcuts() {
+  const inApp = () => state.screen === 'app';
+  const viewing = () => inApp() && !$('#doc-view').hidden && Boolean(state.doc);
+  registerShortcut({
+    code: 'Slash', key: '/', keys: ['/'], label: 'kbdSearch',
+    when: () => inApp() && !$('#search-form').hidden,
+    run: () => { $('#q').focus(); $('#q').select(); },
+  });
+  registerShortcut({
+    code: 'KeyN', keys: ['N'], label: 'kbdNextHit', when: viewing,
+    run: () => { const i = nextHitIndex(1); if (i >= 0) gotoHit(i); },
+  });
+  registerShortcut({
+    code: 'KeyP', keys: ['P'], label: 'kbdPrevHit', when: viewing,
+    run: () => { const i = nextHitIndex(-1); if (i >= 0) gotoHit(i); },
+  });
+  registerShortcut({
+    code: 'BracketRight', keys: [']'], label: 'kbdNextPage', when: viewing,
+    run: () => goPage(state.pageNo + 1),
+  });
+  registerShortcut({
+    code: 'BracketLeft', keys: ['['], label: 'kbdPrevPage', when: viewing,
+    run: () => goPage(state.pageNo - 1),
+  });
+  registerShortcut({
+    code: 'Slash', key: '?', shift: true, keys: ['Shift', '/'], label: 'kbdHelp', when: inApp,
+    run: openShortcuts,
+  });
 }
 
 export function setLang(lang) {
@@ -173,7 +252,8 @@ export function init() {
   // filled in, nor when the window loses focus, which leaves them focused).
   for (const id of ['#from', '#to']) {
     $(id).addEventListener('focusout', (e) => {
-      if (e.relatedTarget && $('#search-form').contains(e.relatedTarget)) return;
+      const to = e.relatedTarget;
+      if (to && ($('#search-form').contains(to) || to.form === $('#search-form') || $('#filters').contains(to))) return;
       const at = location.hash;
       setTimeout(() => {
         if (location.hash !== at) return; // gone elsewhere (a link was followed)
@@ -245,16 +325,43 @@ export function init() {
   if (window.ResizeObserver) new ResizeObserver(onResize).observe(pane);
   else window.addEventListener('resize', onResize);
 
+  // Shortcuts by the key's place (event.code), so that an Arabic layout
+  // works too; never while typing in a field (shortcutFor).
+  registerShortcuts();
   document.addEventListener('keydown', (e) => {
-    const typing = /^(INPUT|SELECT|TEXTAREA)$/.test((e.target && e.target.tagName) || '');
-    if (typing || e.ctrlKey || e.metaKey || e.altKey || state.screen !== 'app') return;
-    if (e.key === '/' && !$('#search-form').hidden) {
+    if ($('#shortcuts').open) return; // the dialog's own keys (below)
+    const s = shortcutFor(e);
+    if (!s) return;
+    e.preventDefault();
+    s.run(e);
+  });
+  // The help: Escape closes it (the dialog's cancel), Tab stays inside it.
+  const help = $('#shortcuts');
+  help.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
       e.preventDefault();
-      $('#q').focus();
-    } else if (!$('#doc-view').hidden && (e.key === 'n' || e.key === 'p')) {
-      const i = nextHitIndex(e.key === 'n' ? 1 : -1);
-      if (i >= 0) gotoHit(i);
+      closeShortcuts();
+    } else if (e.key === 'Tab') {
+      const items = [...help.querySelectorAll('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')]
+        .filter((x) => !x.disabled && x.offsetParent !== null);
+      if (!items.length) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+      else if (!help.contains(document.activeElement)) { e.preventDefault(); first.focus(); }
     }
+  });
+  help.addEventListener('close', () => {
+    if (helpReturn && document.contains(helpReturn)) helpReturn.focus();
+    helpReturn = null;
+  });
+  help.addEventListener('click', (e) => { if (e.target === help) closeShortcuts(); }); // the backdrop
+  $('#shortcuts-close').addEventListener('click', closeShortcuts);
+  $('#shortcuts-open').addEventListener('click', openShortcuts);
+
+  $('#filters-toggle').addEventListener('click', () => {
+    setFiltersOpen(!$('#refine').classList.contains('open'), true);
   });
 
   window.addEventListener('hashchange', route);

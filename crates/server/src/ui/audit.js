@@ -3,6 +3,7 @@ import {
   $,
   api,
   AUDIT_PAGE,
+  bidi,
   branchLabel,
   canSearch,
   el,
@@ -136,7 +137,7 @@ export function auditDetail(d) {
   const parts = [];
   if (typeof d.query === 'string' && d.query) {
     parts.push(el('span', { class: 'query' }, t('quoteOpen'),
-      el('bdi', { dir: 'auto', 'data-testid': 'audit-query', text: d.query }), t('quoteClose')));
+      bidi(d.query, { 'data-testid': 'audit-query' }), t('quoteClose')));
   }
   for (const [k, v] of Object.entries(d)) {
     if (k === 'query' || v == null || v === '' || (Array.isArray(v) && !v.length)) continue;
@@ -150,7 +151,7 @@ export function auditDetail(d) {
     }
     parts.push(el('span', { class: 'kv' },
       el('span', { class: 'k', text: `${I18N[state.lang].detailKeys[k] || k}: ` }),
-      el('bdi', { dir: 'auto', text: detailValue(k, v) })));
+      bidi(detailValue(k, v))));
   }
   const out = document.createDocumentFragment();
   parts.forEach((p, i) => {
@@ -162,7 +163,7 @@ export function auditDetail(d) {
 
 export function changeValue(k, v) {
   if (v == null || v === '') return el('span', { class: 'auto', text: t('auditAuto') });
-  return el('bdi', { dir: k === 'date' ? 'ltr' : 'auto', text: detailValue(k, v) });
+  return k === 'date' ? el('bdi', { dir: 'ltr', text: detailValue(k, v) }) : bidi(detailValue(k, v));
 }
 
 export function detailValue(k, v) {

@@ -1,4 +1,26 @@
 // arshif UI: shared state, DOM helpers, labels, dates and the API client.
+//
+// Conventions every screen follows (a new module too):
+// * Bidi. Text of unknown direction (titles, file names, paths, user names,
+//   OCR text, server words) is never put in an element as a bare string
+//   beside text of the page's language: use bidi(text) (a <bdi dir="auto">
+//   whose runs of digits and Latin, e.g. "1445-552.pdf", are each isolated
+//   left to right; its textContent stays the exact text), bidiPath(path) for
+//   a path, bidiNodes(text) for the children of an element of your own, and
+//   isolate(text) (Unicode isolates) where only a string can go: titles,
+//   attributes, <option>, t(...) arguments. Numbers, reference numbers and
+//   dates in a fixed form: <bdi dir="ltr">.
+// * Errors. An API error is shown by its code, never by the server's
+//   (English) words alone: errorMessage(err) is the message in the UI's
+//   language (I18N[lang].errors[code], else errors.unknown); showError()
+//   puts it under a title and the server's own words in a folded
+//   "details" (lang="en"). Every code the server sends has a message in
+//   both languages (tests/ui checks it against crates/server/src).
+// * Keyboard. Shortcuts are registered with registerShortcut({ code, shift,
+//   keys, label, when, run }) and matched by KeyboardEvent.code (the key's
+//   place, so they work on an Arabic layout too), never while typing in a
+//   field; the help overlay (?) lists every registered shortcut.
+// * Scrollable panes get tabindex="0", a role and a name (axe-core).
 import {
   I18N,
 } from './i18n.js';
@@ -30,6 +52,7 @@ export const state = {
   docCache: new Map(),
   matchCache: new Map(),
   doc: null,             // the document on screen
+  focusDocTitle: false,  // a document was opened: its title takes the focus once shown
   q: '',
   hits: [],              // [{ page, box:[x,y,w,h] }] in page order
   hitIndex: -1,
@@ -123,6 +146,49 @@ export function dayNode(day, attrs = {}) {
   el('time', { class: 'gregorian', datetime: day.gregorian, text: gregorianText(day.gregorian) }));
 }
 
+// ------------------------------------------------------------------- bidi
+
+// A run that reads left to right inside any paragraph: digits and Latin
+// letters, with - / . _ : + # between them, and spaces between such words
+// ("1445-552.pdf", "MC-1445-0088", "0088-1445-7/10", "OMR-2024-0917.png").
+const LTR_WORD = '[0-9A-Za-z\\u00C0-\\u024F\\u0660-\\u0669\\u06F0-\\u06F9]+(?:[-/._:+#,]+[0-9A-Za-z\\u00C0-\\u024F\\u0660-\\u0669\\u06F0-\\u06F9]+)*';
+const LTR_RUN = new RegExp(`${LTR_WORD}(?:[ \\t]+${LTR_WORD})*`, 'g');
+const STRONG_RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+
+// The text as nodes: strings, and each left-to-right run as <bdi dir="ltr">
+// when the text also holds right-to-left letters (else it needs none).
+export function bidiNodes(text) {
+  const s = String(text ?? '');
+  if (!STRONG_RTL.test(s)) return [s];
+  const out = [];
+  let at = 0;
+  for (const m of s.matchAll(LTR_RUN)) {
+    if (m.index > at) out.push(s.slice(at, m.index));
+    out.push(el('bdi', { dir: 'ltr', text: m[0] }));
+    at = m.index + m[0].length;
+  }
+  if (at < s.length) out.push(s.slice(at));
+  return out;
+}
+// <bdi dir="auto"> holding the text, its left-to-right runs isolated.
+export function bidi(text, attrs = {}, tag = 'bdi') {
+  return el(tag, { dir: 'auto', ...attrs }, ...bidiNodes(text));
+}
+// A path: left to right, '/' between its parts, each part in its own direction.
+export function bidiPath(path, attrs = {}) {
+  const parts = String(path ?? '').split(/([\\/])/);
+  return el('bdi', { dir: 'ltr', ...attrs },
+    ...parts.map((p, i) => (i % 2 ? p : p && bidi(p))).filter(Boolean));
+}
+// The same for a plain string (document.title, title="", <option>, a label
+// with arguments): first-strong isolate around it, left-to-right isolates
+// around its runs.
+export function isolate(text) {
+  const s = String(text ?? '');
+  const inner = STRONG_RTL.test(s) ? s.replace(LTR_RUN, (m) => `\u2066${m}\u2069`) : s;
+  return `\u2068${inner}\u2069`;
+}
+
 export const roleLabel = (r) => (r && (I18N[state.lang].roles[r] || r)) || '';
 // what a role may do (the server decides; this only shapes the screens)
 export const canSearch = () => Boolean(state.me && ['admin', 'clerk', 'staff'].includes(state.me.role));
@@ -190,15 +256,61 @@ export async function api(path, opts = {}) {
   throw err;
 }
 
+// An error's message in the UI's language: by its code, else a generic one.
+export function errorMessage(err) {
+  const errors = I18N[state.lang].errors;
+  if (!err) return errors.unknown;
+  if (err.code === 'network') return t('networkError');
+  return errors[err.code] || errors.unknown;
+}
+
+// The server's own words (English, for the record and for support), folded
+// away under the message; none for a network error.
+export function serverDetail(err) {
+  if (!err || err.code === 'network' || !err.message) return null;
+  const d = el('details', { class: 'server-detail', 'data-testid': 'server-detail', open: state.lang === 'en' },
+    el('summary', { text: t('serverDetail') }),
+    el('span', { lang: 'en', dir: 'ltr', text: err.message }));
+  return d;
+}
+
+let errorShown = null; // [titleKey, err] on screen, redrawn on a language switch
 export function showError(titleKey, err) {
   if (err && (err.name === 'AbortError' || err.handled)) return;
   console.warn(err);
-  const box = $('#error');
-  const known = err && err.code && I18N[state.lang].errors[err.code];
-  $('#error-title').textContent = known || t(titleKey);
-  $('#error-message').textContent = err && err.code === 'network' ? '' : (err ? err.message : '');
-  box.hidden = false;
+  errorShown = [titleKey, err];
+  renderError();
+}
+export function renderError() {
+  if (!errorShown) return;
+  const [titleKey, err] = errorShown;
+  $('#error-title').textContent = t(titleKey);
+  $('#error-message').textContent = errorMessage(err);
+  $('#error-detail').replaceChildren(...[serverDetail(err)].filter(Boolean));
+  $('#error').dataset.code = (err && err.code) || '';
+  $('#error').hidden = false;
 }
 export function clearError() {
+  errorShown = null;
   $('#error').hidden = true;
+}
+
+// -------------------------------------------------------------- keyboard
+
+// Shortcuts, by the key's place (KeyboardEvent.code: 'Slash', 'KeyN'), so
+// that they work whatever the keyboard's layout; the help overlay lists
+// them. keys: what the help shows ('/', 'N'); label: its i18n key;
+// when(): whether it applies now; run(event).
+export const shortcuts = [];
+export function registerShortcut(s) {
+  shortcuts.push({ shift: false, when: () => true, ...s });
+}
+// The shortcut a keydown asks for, if any: never while typing in a field,
+// nor with Ctrl, Alt or Meta (the browser's and the system's own).
+export function shortcutFor(e) {
+  const at = e.target;
+  const typing = at && (/^(INPUT|SELECT|TEXTAREA)$/.test(at.tagName || '') || at.isContentEditable);
+  if (typing || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return null;
+  return shortcuts.find((s) => (s.code === e.code || (s.key && s.key === e.key))
+    && Boolean(s.shift) === e.shiftKey && s.when()) || null;
 }

@@ -2,6 +2,8 @@
 import {
   $,
   api,
+  bidi,
+  bidiNodes,
   branchLabel,
   canAudit,
   canSearch,
@@ -26,6 +28,9 @@ import {
 import {
   runAudit,
 } from './audit.js';
+import {
+  renderFiltersToggle,
+} from './app.js';
 
 
 // --------------------------------------------------------------- routing
@@ -68,6 +73,10 @@ export function route() {
     showPasswordScreen(false);
     return;
   }
+  // a document opened (not a page turned or a match moved in it): its
+  // title takes the focus once it is shown
+  const prev = state.screen === 'app' ? state.route : null;
+  state.focusDocTitle = r.view === 'doc' && !(prev && prev.view === 'doc' && prev.id === r.id);
   state.route = r;
   state.lastAppHash = location.hash || null;
   clearError();
@@ -81,6 +90,8 @@ export function route() {
   $('#search-view').hidden = r.view !== 'search' || !searching;
   $('#doc-view').hidden = r.view !== 'doc';
   $('#audit-view').hidden = r.view !== 'audit';
+  // the phone's filter toggle: only where the filters are
+  $('#filters-toggle').hidden = r.view !== 'search';
   renderNav();
   if (r.view === 'doc') {
     showDoc(r.id, r.params);
@@ -135,7 +146,9 @@ export function submitSearch(page = 1) {
 // those of the view on screen.
 export function dateChanged() {
   const r = state.route;
-  const shown = r && r.view === 'search' ? r.params : new URLSearchParams();
+  // left because another view was opened (the filters were hidden): nothing to search
+  if (!r || r.view !== 'search' || !$('#search-view').checkVisibility()) return;
+  const shown = r.params;
   const same = ['from', 'to'].every((k) => $(`#${k}`).value.trim() === (shown.get(k) || '').trim());
   if (same) return;
   const hash = hashFor('search', formParams(1));
@@ -162,6 +175,14 @@ export function fillSelect(select, values, labelOf, current) {
 export function fillFilters(params) {
   fillSelect($('#branch'), state.facets.branches || [], branchLabel, params.get('branch') || '');
   fillSelect($('#type'), state.facets.doc_types || [], typeLabel, params.get('type') || '');
+  renderFiltersToggle();
+}
+
+// How many filters the search on screen has (the phone's toggle says it).
+export function filtersActive() {
+  const r = state.route;
+  const p = r && r.view === 'search' ? r.params : new URLSearchParams();
+  return ['branch', 'type', 'from', 'to'].filter((k) => (p.get(k) || '').trim()).length;
 }
 
 export async function runSearch(params) {
@@ -172,6 +193,7 @@ export async function runSearch(params) {
   $('#from').value = params.get('from') || '';
   $('#to').value = params.get('to') || '';
   markBadDate(null);
+  renderFiltersToggle();
 
   const any = ['q', 'branch', 'type', 'from', 'to'].some((k) => params.get(k));
   if (state.searchAbort) state.searchAbort.abort();
@@ -231,9 +253,9 @@ export function snippetNode(html) {
   tpl.innerHTML = html || '';
   const out = document.createDocumentFragment();
   for (const n of tpl.content.childNodes) {
-    if (n.nodeType === Node.TEXT_NODE) out.append(n.textContent);
-    else if (n.nodeName === 'MARK') out.append(el('mark', { text: n.textContent }));
-    else out.append(n.textContent || '');
+    // runs of digits and Latin read left to right (bidiNodes)
+    if (n.nodeName === 'MARK') out.append(el('mark', {}, ...bidiNodes(n.textContent)));
+    else out.append(...bidiNodes(n.textContent || ''));
   }
   return out;
 }
@@ -272,7 +294,7 @@ export function renderResults() {
   $('#result-count').dataset.total = String(total);
   $('#fuzzy-note').hidden = !data.fuzzy;
   const notices = data.notices || [];
-  $('#notices').replaceChildren(...notices.map((n) => el('li', { dir: 'auto', text: n })));
+  $('#notices').replaceChildren(...notices.map((n) => bidi(n, { lang: 'en' }, 'li')));
   $('#notices').hidden = notices.length === 0;
   if (!hits.length) {
     $('#no-results').hidden = false;

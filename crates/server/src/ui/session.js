@@ -4,15 +4,13 @@ import {
   api,
   canAudit,
   canSearch,
+  errorMessage,
   MIN_PASSWORD_CHARS,
   roleLabel,
   showError,
   state,
   t,
 } from './core.js';
-import {
-  I18N,
-} from './i18n.js';
 import {
   fillFilters,
   markBadDate,
@@ -35,6 +33,8 @@ export function showScreen(name) {
   $('#login-view').hidden = name !== 'login';
   $('#password-view').hidden = name !== 'password';
   $('#app-view').hidden = name !== 'app';
+  $('#shortcuts-open').hidden = name !== 'app';
+  if (name !== 'app' && $('#shortcuts').open) $('#shortcuts').close();
   if (name !== 'login' && name !== 'password') stopThrottleTimer();
   renderAccount();
   renderNav();
@@ -185,10 +185,10 @@ export function setPasswordMsg(fn) {
   renderPasswordForm();
 }
 
-// An error's text for a form: the translated code, else the server's words.
+// An error's text for a form: its code's message in the UI's language
+// (a code the UI does not know: a generic one, never the server's English).
 export function errorText(err) {
-  if (err && err.code === 'network') return t('networkError');
-  return (err && err.code && I18N[state.lang].errors[err.code]) || (err && err.message) || t('errors').internal;
+  return errorMessage(err);
 }
 
 export function stopThrottleTimer() {

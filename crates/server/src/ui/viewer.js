@@ -2,7 +2,13 @@
 import {
   $,
   api,
+  bidi,
+  bidiNodes,
+  bidiPath,
   branchLabel,
+  errorMessage,
+  isolate,
+  serverDetail,
   canCorrect,
   dayNode,
   dayText,
@@ -55,7 +61,7 @@ export function resultItem(h, q) {
     meta.append(span);
   }
   const src = (h.sources || [])[0];
-  if (src) meta.append(el('bdi', { class: 'source', dir: 'auto', title: src, text: fileName(src) }));
+  if (src) meta.append(bidi(fileName(src), { class: 'source', 'data-testid': 'result-source', title: isolate(src) }));
   const about = el('div', { class: 'result-about' });
   if (h.document_date) {
     about.append(el('span', { class: 'hit-date', 'data-testid': 'hit-date' },
@@ -65,8 +71,8 @@ export function resultItem(h, q) {
   if (refs.length) about.append(refsNode(refs, 'hit-refs', t('hitRefs', refs.length)));
   return el('li', { class: 'result', 'data-testid': 'result', 'data-id': String(h.id) },
     el('h3', {}, el('a', {
-      href: docHash(h.id, q, pages[0]), 'data-testid': 'result-link', dir: 'auto', text: title,
-    })),
+      href: docHash(h.id, q, pages[0]), 'data-testid': 'result-link', dir: 'auto',
+    }, ...bidiNodes(title))),
     meta,
     about.childNodes.length ? about : null,
     el('p', { class: 'snippet', 'data-testid': 'snippet', dir: 'auto' }, snippetNode(h.snippet)));
@@ -172,6 +178,11 @@ export async function showDoc(id, params) {
   // the correction form is filled once a document (a user's edits survive a re-render)
   if (state.correctFor !== String(doc.id)) fillCorrectForm(true);
   renderPage(true);
+  // a document just opened (route() says so): focus on its title
+  if (state.focusDocTitle) {
+    state.focusDocTitle = false;
+    $('#doc-title').focus({ preventScroll: true });
+  }
 }
 
 export function pageCount() {
@@ -190,8 +201,8 @@ export function renderDocMeta() {
   const d = state.doc;
   if (!d) return;
   const title = d.title || fileName(((d.sources || [])[0] || {}).path) || t('untitled', d.id);
-  $('#doc-title').textContent = title;
-  document.title = `${title} — ${t('appTitle')}`;
+  $('#doc-title').replaceChildren(...bidiNodes(title));
+  document.title = `${isolate(title)} — ${t('appTitle')}`;
   const base = `/api/documents/${encodeURIComponent(d.id)}`;
   $('#download-original').href = `${base}/original`;
   $('#download-pdf').href = `${base}/searchable.pdf`;
@@ -221,11 +232,11 @@ export function renderDocMeta() {
   const refs = d.reference_numbers || [];
   if (refs.length) rows.push(['metaRefs', refsNode(refs, 'doc-refs-list'), 'doc-refs']);
   if (d.corrected && (d.corrected.by || d.corrected.at)) {
-    rows.push(['metaCorrected', t('correctedBy', d.corrected.by || '?', fmtDate(d.corrected.at)), 'doc-corrected']);
+    rows.push(['metaCorrected', t('correctedBy', isolate(d.corrected.by || '?'), fmtDate(d.corrected.at)), 'doc-corrected']);
   }
   if (d.size != null) rows.push(['metaSize', t('bytes', d.size)]);
   rows.push(['metaPages', String(pageCount())]);
-  if (d.media_type) rows.push(['metaMedia', d.media_type]);
+  if (d.media_type) rows.push(['metaMedia', el('bdi', { dir: 'ltr', text: d.media_type })]);
   if (d.created_at) rows.push(['metaImported', fmtDate(d.created_at)]);
   const dl = $('#doc-meta');
   dl.replaceChildren();
@@ -242,7 +253,7 @@ export function renderDocMeta() {
   $('#sources-list').replaceChildren(...sources.map((s) => {
     const bits = [branchLabel(s.branch), typeLabel(s.doc_type),
       s.batch != null ? t('sourceBatch', s.batch) : '', fmtDate(s.imported_at)].filter(Boolean);
-    return el('li', {}, el('bdi', { dir: 'auto', class: 'path', text: s.path }),
+    return el('li', {}, bidiPath(s.path, { class: 'path', 'data-testid': 'source-path' }),
       el('span', { class: 'muted', text: ` — ${bits.join(' · ')}` }));
   }));
   $('#doc-sources').hidden = sources.length === 0;
@@ -258,7 +269,7 @@ export function renderDocMeta() {
       'data-testid': 'doc-date-found', 'data-calendar': x.calendar, 'data-page': String(x.page),
       class: isDoc ? 'is-doc-date' : null,
     },
-    el('span', { class: 'printed' }, t('quoteOpen'), el('bdi', { dir: 'auto', text: x.text }), t('quoteClose')),
+    el('span', { class: 'printed' }, t('quoteOpen'), bidi(x.text), t('quoteClose')),
     ' · ', el('a', { href: pageHash(x.page), text: t('datePage', x.page) }),
     ' · ', dayNode(x),
     isDoc ? el('span', { class: 'source-note', text: ` (${t('isDocDate')})` }) : null);
@@ -308,7 +319,7 @@ export function renderCorrectForm() {
   // the date
   let dateAuto;
   if (c.date) dateAuto = t('correctDateAutoUnknown');
-  else if (d.document_date) dateAuto = t('correctDateAuto', dayText(d.document_date));
+  else if (d.document_date) dateAuto = t('correctDateAuto', isolate(dayText(d.document_date)));
   else dateAuto = t('correctDateAutoNone');
   $('#correct-date-auto').textContent = `${dateAuto} ${t('correctDateFormat')}`;
   // the type: the known ones, the archive's, and the document's own
@@ -328,7 +339,7 @@ export function renderCorrectForm() {
   const title = $('#correct-title');
   if (!c.title && d.title) {
     title.placeholder = d.title;
-    $('#correct-title-auto').textContent = t('correctTitleAuto', d.title);
+    $('#correct-title-auto').textContent = t('correctTitleAuto', isolate(d.title));
   } else {
     title.placeholder = '';
     $('#correct-title-auto').textContent = t('correctTitleAutoUnknown');
@@ -389,11 +400,11 @@ export async function submitCorrection(ev) {
     answer = await api(`/api/documents/${encodeURIComponent(id)}`, { method: 'PATCH', json: body });
   } catch (e) {
     if (e.handled) return;
-    const known = e.code && I18N[state.lang].errors[e.code];
+    // the message in the UI's language, the server's words folded under it
     setCorrectMsg('error', () => [
-      el('strong', { text: known || t('correctFailed') }),
-      e.code === 'network' || !e.message ? '' : ' ',
-      e.code === 'network' ? '' : el('bdi', { dir: 'auto', text: e.message || '' })]);
+      el('strong', { text: t('correctFailed') }), ' ',
+      el('span', { text: errorMessage(e) }),
+      serverDetail(e) || '']);
     if (e.code === 'bad_correction' && 'date' in body && !/type|title/i.test(e.message || '')) {
       $('#correct-date').setAttribute('aria-invalid', 'true');
     }
@@ -490,26 +501,40 @@ export function renderPage(scroll) {
 }
 
 // The page's text, with the words that carry a highlight box marked.
+// Each line is its own paragraph in its own direction (dir="auto": an
+// English line in an Arabic page reads left to right), and inside a line
+// runs of digits and Latin ("0088-1445-7/10") read left to right.
 export function renderPageText(page) {
-  const pre = $('#page-text');
+  const box = $('#page-text');
   const text = page && page.text;
   if (!text) {
-    pre.textContent = t('noText');
+    box.replaceChildren(el('span', { class: 'line', text: t('noText') }));
     return;
   }
   const marked = new Set();
   const boxes = new Set(state.hits.filter((h) => h.page === state.pageNo).map((h) => h.box.join(',')));
   for (const w of (page.words || [])) if (boxes.has(w.box.join(','))) marked.add(w.text);
-  if (!marked.size) {
-    pre.textContent = text;
-    return;
-  }
-  const out = document.createDocumentFragment();
-  for (const part of text.split(/(\s+)/)) {
-    if (marked.has(part)) out.append(el('mark', { text: part }));
-    else out.append(part);
-  }
-  pre.replaceChildren(out);
+  const lines = text.replace(/\n$/, '').split('\n').map((line) => {
+    const out = el('span', { class: 'line', dir: 'auto', 'data-testid': 'page-line' });
+    if (!marked.size) {
+      out.append(...bidiNodes(line), '\n');
+      return out;
+    }
+    let plain = '';
+    const flush = () => { if (plain) out.append(...bidiNodes(plain)); plain = ''; };
+    for (const part of line.split(/(\s+)/)) {
+      if (marked.has(part)) {
+        flush();
+        out.append(el('mark', {}, ...bidiNodes(part)));
+      } else {
+        plain += part;
+      }
+    }
+    flush();
+    out.append('\n');
+    return out;
+  });
+  box.replaceChildren(...lines);
 }
 
 export function fitWidth() {
