@@ -63,6 +63,7 @@ fn index_pages(docs: &[(&str, &str, Vec<PageRecord>)]) -> SearchIndex {
                 doc_type: None,
                 batch: BatchId(1),
                 imported_at: Utc::now(),
+                part: None,
             }],
             meta: Default::default(),
         };

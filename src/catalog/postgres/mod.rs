@@ -37,7 +37,7 @@ use super::stored::{
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
-    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, SourceRecord,
+    DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord, Result, SourceRecord,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
 use crate::db::url::url_for_display;
@@ -750,6 +750,15 @@ impl Catalog for PgCatalog {
             .iter()
             .map(|r| Ok(stored::CheckRowRaw::read(r)?.into_record()?))
             .collect()
+        })
+    }
+
+    fn source_origins(&self) -> Result<Vec<OriginRow>> {
+        self.read(|db| {
+            db.query(stored::ORIGINS_QUERY, &[])?
+                .iter()
+                .map(|r| Ok(stored::origin_record(stored::origin_row(r)?)?))
+                .collect()
         })
     }
 
