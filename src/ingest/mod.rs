@@ -953,14 +953,18 @@ struct FileState {
 
 type Part = Option<(usize, SourcePart)>;
 
+/// How one part of a batch scan settled: its document, whether it is new
+/// and its page count, or why it failed.
+type PartOutcome = Result<(DocId, bool, u32), String>;
+
 /// A batch scan being split: its parts' outcomes as they settle.
 struct SplitState {
     path: String,
     origin: BlobId,
     pages: u32,
     parts: usize,
-    /// (where, document and whether it is new and its pages, or why it failed)
-    settled: Vec<(SourcePart, Result<(DocId, bool, u32), String>)>,
+    /// Where each settled part lies, and how it settled.
+    settled: Vec<(SourcePart, PartOutcome)>,
 }
 
 /// Messages handled in one catalog write group, at most.
@@ -1147,7 +1151,7 @@ impl Collector<'_> {
     fn part_settled(
         &mut self,
         (scan, part): (usize, SourcePart),
-        result: Result<(DocId, bool, u32), String>,
+        result: PartOutcome,
     ) -> Result<(), IngestError> {
         let Some(st) = self.splits.get_mut(&scan) else {
             return Ok(());

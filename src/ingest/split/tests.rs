@@ -161,7 +161,8 @@ fn split_blank_detection_tolerates_scanner_noise_but_not_text() {
 fn split_parts_between_breaks() {
     let t = true;
     let f = false;
-    let cases: &[(&[bool], &[(u32, u32)])] = &[
+    type Case<'a> = (&'a [bool], &'a [(u32, u32)]);
+    let cases: &[Case] = &[
         (&[f, f, f], &[(1, 3)]),
         (&[f, t, f, f], &[(1, 1), (3, 4)]),
         (&[t, f, f], &[(2, 3)]),
@@ -205,10 +206,13 @@ fn drawn_sheet(dpi: u32, payload: &str) -> GrayImage {
     for y in 0..img.height() {
         for x in 0..img.width() {
             let (cx, cy) = ((x as f64 - left) / m, (y as f64 - top) / m);
-            if cx >= 0.0 && cy >= 0.0 && (cx as usize) < n && (cy as usize) < n {
-                if colors[cy as usize * n + cx as usize] == qrcode::Color::Dark {
-                    img.put_pixel(x, y, Luma([15]));
-                }
+            if cx >= 0.0
+                && cy >= 0.0
+                && (cx as usize) < n
+                && (cy as usize) < n
+                && colors[cy as usize * n + cx as usize] == qrcode::Color::Dark
+            {
+                img.put_pixel(x, y, Luma([15]));
             }
         }
     }
