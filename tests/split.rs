@@ -402,3 +402,45 @@ fn a_scan_without_breaks_stays_one_document_and_the_human_report_says_so() {
     let out = a.run(&["ingest", "--split", "pages", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn an_upload_with_split_sheet_makes_one_document_per_separator() {
+    use common::http::{multipart, Server};
+    let a = TestArchive::new();
+    let sheet = scanned_separator(&a);
+    let (t1, t2) = (text_page(21), text_page(22));
+    let pdf = scanner_pdf(&[(&t1, DPI), (&sheet, 200), (&t2, DPI)]);
+    let token = a.admin_token();
+    let mut server = Server::start(&a);
+    server.token = Some(token);
+    let ct = Some("multipart/form-data; boundary=XyZ");
+
+    // a bad split value is refused before anything is imported
+    let body = multipart(&[
+        ("branch", None, b"hofuf"),
+        ("split", None, b"pages"),
+        ("file", Some("stack.pdf"), &pdf),
+    ]);
+    let (status, _, answer) = server.request("POST", "/api/documents", ct, &body);
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["code"], "bad_split", "{answer}");
+
+    let body = multipart(&[
+        ("branch", None, b"hofuf"),
+        ("split", None, b"sheet"),
+        ("file", Some("stack.pdf"), &pdf),
+    ]);
+    let (status, _, report) = server.request("POST", "/api/documents", ct, &body);
+    let report: Value = serde_json::from_slice(&report).unwrap();
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["ingested"], 2, "{report}");
+    let f = &report["split"][0];
+    assert_eq!(f["path"], "upload/stack.pdf", "{report}");
+    assert_eq!(f["documents"], 2, "{report}");
+    let id = f["parts"][1]["document"].as_i64().unwrap();
+    let (status, doc) = server.json(&format!("/api/documents/{id}"));
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["sources"][0]["source_pages"], serde_json::json!([3, 3]));
+    assert_eq!(doc["sources"][0]["origin"], sha256_hex(&pdf));
+}
