@@ -444,3 +444,25 @@ fn an_upload_with_split_sheet_makes_one_document_per_separator() {
     assert_eq!(doc["sources"][0]["source_pages"], serde_json::json!([3, 3]));
     assert_eq!(doc["sources"][0]["origin"], sha256_hex(&pdf));
 }
+
+#[test]
+fn a_batch_scan_with_an_unreadable_page_fails_alone_with_its_reason() {
+    let a = TestArchive::new();
+    let dir = a.scratch("in");
+    let (t1, t2) = (text_page(31), text_page(32));
+    let whole = scanner_tiff(&[&t1, &blank_noisy(), &t2]);
+    // cut off inside the last page's image data
+    let bad = dir.join("a-broken.tif");
+    std::fs::write(&bad, &whole[..whole.len() * 3 / 4]).unwrap();
+    let good = dir.join("b-good.tif");
+    std::fs::write(&good, scanner_tiff(&[&t2, &blank_noisy(), &t1])).unwrap();
+    let (report, code) = a.ingest(&["--split", "blank"], &[&dir]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["failed"], 1, "{report}");
+    assert_eq!(report["ingested"], 2, "{report}");
+    let e = &report["errors"][0];
+    assert_eq!(e["path"], bad.to_str().unwrap(), "{report}");
+    let why = e["error"].as_str().unwrap();
+    assert!(why.contains("cannot split this batch scan"), "{why}");
+    assert!(why.to_lowercase().contains("tiff"), "{why}");
+}
