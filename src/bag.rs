@@ -493,6 +493,9 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
                 doc_type: s.doc_type.clone(),
                 batch,
                 imported_at: s.imported_at,
+                // A bag carries the documents, not the batch scans they
+                // were cut from.
+                part: None,
             });
         }
         let Some(first) = sources.first().cloned() else {

@@ -50,6 +50,9 @@ pub enum ProblemKind {
     AccountsCorrupt,
     /// A document's original is not in the store.
     MissingBlob,
+    /// The whole batch scan a document was cut from (`ingest --split`) is
+    /// not in the store.
+    MissingOrigin,
     /// A document's original has another size than recorded.
     BlobSize,
     /// A document's original does not hash to its name (`--deep`).
@@ -219,6 +222,49 @@ pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, Chec
                     row.first_source.clone(),
                     format!("the stored original hashes to {actual}, not to its name ({blob_path}){last}"),
                     "move the damaged blob aside and import the original file again, or restore the blob from a backup or an export",
+                );
+            }
+        }
+    }
+
+    // 2b. The whole batch scans documents were cut from: each kept once.
+    let mut origins_seen: HashSet<BlobId> = HashSet::new();
+    for o in catalog.source_origins()? {
+        named.insert(o.origin);
+        if !origins_seen.insert(o.origin) {
+            continue;
+        }
+        if !store.contains(&o.origin)? {
+            let blob_path = store
+                .local_path(&o.origin)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            report.add(
+                ProblemKind::MissingOrigin,
+                Some(o.doc),
+                Some(o.origin),
+                o.path.clone(),
+                format!(
+                    "the whole batch scan this document was cut from is not in the store ({blob_path})"
+                ),
+                format!(
+                    "import the batch scan again with --split (arshif ingest --split … {:?}): the same bytes restore it under its name",
+                    o.path
+                ),
+            );
+        } else if opts.deep {
+            let (actual, _) = crate::store::hash_reader(store.open(&o.origin)?).map_err(|e| {
+                StoreError::io("read", &store.local_path(&o.origin).unwrap_or_default(), e)
+            })?;
+            report.verified += 1;
+            if actual != o.origin {
+                report.add(
+                    ProblemKind::BlobCorrupt,
+                    Some(o.doc),
+                    Some(o.origin),
+                    o.path.clone(),
+                    format!("the stored batch scan hashes to {actual}, not to its name"),
+                    "move the damaged blob aside and import the batch scan again with --split",
                 );
             }
         }

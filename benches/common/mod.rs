@@ -219,6 +219,7 @@ pub fn corpus(n: usize) -> Vec<(DocumentRecord, Vec<PageRecord>)> {
                     doc_type: None,
                     batch: BatchId(1),
                     imported_at: chrono::Utc::now(),
+                    part: None,
                 }],
                 meta: arshif::catalog::DocMeta {
                     extracted: arshif::metadata::extract(

@@ -70,13 +70,21 @@ fn document_json(
         "size": doc.size,
         "page_count": doc.page_count,
         "created_at": doc.created_at,
-        "sources": doc.sources.iter().map(|s| json!({
-            "path": s.path,
-            "branch": s.branch,
-            "doc_type": s.doc_type,
-            "batch": s.batch,
-            "imported_at": s.imported_at,
-        })).collect::<Vec<_>>(),
+        "sources": doc.sources.iter().map(|s| {
+            let mut v = json!({
+                "path": s.path,
+                "branch": s.branch,
+                "doc_type": s.doc_type,
+                "batch": s.batch,
+                "imported_at": s.imported_at,
+            });
+            // Cut from a batch scan: the whole file and the pages in it.
+            if let Some(p) = &s.part {
+                v["origin"] = json!(p.origin);
+                v["source_pages"] = json!([p.first_page, p.last_page]);
+            }
+            v
+        }).collect::<Vec<_>>(),
         "pages": pages.iter().map(|p| {
             let mut v = json!({
                 "number": p.number,

@@ -231,6 +231,28 @@ pub struct SourceRecord {
     pub doc_type: Option<DocType>,
     pub batch: BatchId,
     pub imported_at: DateTime<Utc>,
+    /// Set when the document was cut from a batch scan (`ingest --split`):
+    /// the whole file it came from and its pages in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<SourcePart>,
+}
+
+/// Where in a batch scan a document cut from it lies: the whole file (kept
+/// in the store as its own blob) and the pages, 1-based and inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcePart {
+    pub origin: BlobId,
+    pub first_page: u32,
+    pub last_page: u32,
+}
+
+/// A source that names a batch scan as its origin, as `arshif check` sees
+/// it: the origin must be in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginRow {
+    pub origin: BlobId,
+    pub doc: DocId,
+    pub path: String,
 }
 
 /// A document about to be recorded.
@@ -551,6 +573,9 @@ catalog_trait! {
         /// document's blob, size, indexed flag, first source and last
         /// verification.
         fn check_rows(self: &Self) -> Result<Vec<CheckRow>>;
+        /// Every source cut from a batch scan: its origin (the whole file's
+        /// blob), document and path, by document.
+        fn source_origins(self: &Self) -> Result<Vec<OriginRow>>;
         /// Every (document, page) whose page has text (and so must be indexed).
         fn text_pages(self: &Self) -> Result<Vec<(DocId, u32)>>;
         /// Record that a document's blob re-hashed to its name at `at`.
@@ -687,6 +712,7 @@ pub(crate) mod fixtures {
             doc_type: None,
             batch,
             imported_at: Utc::now(),
+            part: None,
         }
     }
 

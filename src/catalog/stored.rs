@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::{
     effective_type, BatchCounts, BatchRecord, BatchStatus, CatalogError, DocMeta, DocumentRecord,
-    FileOutcome, PageRecord, Result, Review, ReviewState, SourceRecord,
+    FileOutcome, PageRecord, Result, Review, ReviewState, SourcePart, SourceRecord,
 };
 use crate::db::row::Columns;
 use crate::metadata::{Correction, CorrectionChange, Extracted};
@@ -395,10 +395,17 @@ pub(crate) struct SourceRow {
     pub doc_type: String,
     pub batch: i64,
     pub imported_at: DateTime<Utc>,
+    pub origin: Option<String>,
+    pub first_page: Option<i64>,
+    pub last_page: Option<i64>,
 }
 
+/// The columns of a source, in the order [`SourceRow`] reads them.
+pub(crate) const SOURCE_COLUMNS: &str =
+    "path, branch, doc_type, batch_id, imported_at, origin, first_page, last_page";
+
 impl SourceRow {
-    /// A row of path, branch, doc_type, batch_id, imported_at.
+    /// A row of [`SOURCE_COLUMNS`].
     pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
         Ok(SourceRow {
             path: r.text(0)?,
@@ -406,19 +413,85 @@ impl SourceRow {
             doc_type: r.text(2)?,
             batch: r.int(3)?,
             imported_at: r.time(4)?,
+            origin: r.opt_text(5)?,
+            first_page: r.opt_int(6)?,
+            last_page: r.opt_int(7)?,
         })
     }
 
     pub fn into_record(self) -> Result<SourceRecord, Bad> {
+        let part = match (self.origin, self.first_page, self.last_page) {
+            (None, None, None) => None,
+            (Some(origin), Some(first), Some(last)) => {
+                let part = SourcePart {
+                    origin: origin
+                        .parse()
+                        .map_err(|e: crate::types::BadBlobId| Bad::new("sources.origin", e))?,
+                    first_page: int("sources.first_page", first)?,
+                    last_page: int("sources.last_page", last)?,
+                };
+                if part.first_page == 0 || part.last_page < part.first_page {
+                    return Err(Bad::new(
+                        "sources.first_page",
+                        format!("page range {first}-{last}"),
+                    ));
+                }
+                Some(part)
+            }
+            _ => {
+                return Err(Bad::new(
+                    "sources.origin",
+                    "origin, first_page and last_page are set together",
+                ))
+            }
+        };
         Ok(SourceRecord {
             path: self.path,
             branch: slug(self.branch)?,
             doc_type: slug(self.doc_type)?,
             batch: BatchId(self.batch),
             imported_at: self.imported_at,
+            part,
         })
     }
 }
+
+/// A source's part columns as stored: origin, first_page, last_page (all
+/// NULL for a whole file).
+pub(crate) fn part_columns(
+    part: &Option<SourcePart>,
+) -> (Option<String>, Option<i64>, Option<i64>) {
+    match part {
+        Some(p) => (
+            Some(p.origin.to_hex()),
+            Some(i64::from(p.first_page)),
+            Some(i64::from(p.last_page)),
+        ),
+        None => (None, None, None),
+    }
+}
+
+/// A row of origin, document_id, path: a source cut from a batch scan.
+pub(crate) fn origin_row<R: Columns>(r: &R) -> Result<(String, i64, String), R::Error> {
+    Ok((r.text(0)?, r.int(1)?, r.text(2)?))
+}
+
+/// An [`origin_row`] as its record.
+pub(crate) fn origin_record(
+    (origin, doc, path): (String, i64, String),
+) -> Result<super::OriginRow, Bad> {
+    Ok(super::OriginRow {
+        origin: origin
+            .parse()
+            .map_err(|e: crate::types::BadBlobId| Bad::new("sources.origin", e))?,
+        doc: DocId(doc),
+        path,
+    })
+}
+
+/// The query [`origin_row`] reads.
+pub(crate) const ORIGINS_QUERY: &str = "SELECT origin, document_id, path FROM sources
+     WHERE origin IS NOT NULL ORDER BY document_id, id";
 
 /// The columns of a batch, in the order [`BatchRow`] holds them.
 pub(crate) const BATCH_COLUMNS: &str =

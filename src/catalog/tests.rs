@@ -95,7 +95,46 @@ suite!(
     a_write_group_commits_together_and_a_failed_write_only_undoes_itself,
     page_numbers_round_trip_through_the_page_cache_and_pages,
     a_new_document_is_pending_review_until_a_clerk_confirms_it,
+    split_parts_name_their_origin_and_page_range,
 );
+
+/// A document cut from a batch scan keeps the whole file's sha256 and its
+/// page range in it, in either backend; `check` finds the origins.
+fn split_parts_name_their_origin_and_page_range(s: &dyn Subject) {
+    let mut cat = s.open();
+    let b = new_batch(&mut *cat);
+    let origin: BlobId = "0f".repeat(32).parse().unwrap();
+    let part = crate::catalog::SourcePart {
+        origin,
+        first_page: 3,
+        last_page: 7,
+    };
+    let mut source = source(b, "batch/scan-0001.pdf", None);
+    source.part = Some(part);
+    let (id, _) = cat
+        .insert_document(&NewDocument {
+            blob: "1e".repeat(32).parse().unwrap(),
+            size: 10,
+            media_type: "application/pdf".into(),
+            title: "t".into(),
+            pages: vec![page(1, "one")],
+            source,
+            extracted: Default::default(),
+        })
+        .unwrap();
+    let whole = insert(&mut *cat, &"2d".repeat(32), vec![page(1, "whole")]);
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.sources[0].part, Some(part));
+    assert_eq!(cat.document(whole).unwrap().unwrap().sources[0].part, None);
+    assert_eq!(
+        cat.source_origins().unwrap(),
+        vec![crate::catalog::OriginRow {
+            origin,
+            doc: id,
+            path: "batch/scan-0001.pdf".into()
+        }]
+    );
+}
 
 /// Record a document of `pages` whose sha256 is `hex`, from a new batch.
 fn insert(cat: &mut dyn Catalog, hex: &str, pages: Vec<PageRecord>) -> DocId {

@@ -309,6 +309,35 @@ pub fn extract_pages(
     }
 }
 
+/// Every page of a PDF or TIFF as an image, to look at each page whole
+/// (splitting a batch scan): TIFF pages decoded, a PDF page's one image,
+/// else the page rendered at `dpi`. PNG and JPEG files are their one page.
+pub fn page_images(
+    path: &Path,
+    format: Format,
+    config: &ExtractConfig,
+    dpi: u32,
+    sink: &mut dyn FnMut(u32, PageImage) -> bool,
+) -> Result<u32, ExtractError> {
+    match format {
+        Format::Png | Format::Jpeg => {
+            let page = images::decode(path, format, &config.limits)?;
+            if !sink(1, page) {
+                return Err(ExtractError::Stopped);
+            }
+            Ok(1)
+        }
+        Format::Tiff => tiff_pages::decode_all(path, &config.limits, sink),
+        Format::Pdf => pdf::images(path, config, dpi, sink),
+    }
+}
+
+/// A PDF of pages `first..=last` (1-based) of the PDF `bytes`, the same
+/// bytes for the same input (lopdf writes objects in order).
+pub fn pdf_pages(bytes: &[u8], first: u32, last: u32) -> Result<Vec<u8>, ExtractError> {
+    pdf::cut(bytes, first, last)
+}
+
 thread_local! {
     static SHIELDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }

@@ -428,10 +428,83 @@ fn raw_samples(
     Ok(image::GrayImage::from_raw(w, h, gray))
 }
 
+/// Every page as an image, to look at it whole (is it blank, is it a
+/// separator sheet): the page's one image, else a rendering at `dpi`.
+pub(super) fn images(
+    path: &Path,
+    config: &ExtractConfig,
+    dpi: u32,
+    sink: &mut dyn FnMut(u32, PageImage) -> bool,
+) -> Result<u32, ExtractError> {
+    let bytes = std::fs::read(path).map_err(ExtractError::Unreadable)?;
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let doc = load(&bytes)?;
+    check_stream_sizes(&doc, &config.limits)?;
+    let pages = doc.get_pages();
+    if pages.is_empty() {
+        return Err(corrupt("the document has no pages"));
+    }
+    if pages.len() as u64 > config.limits.max_pages as u64 {
+        return Err(ExtractError::TooLarge {
+            format: FORMAT,
+            detail: format!("{} pages", pages.len()),
+            limit: format!("{} pages", config.limits.max_pages),
+        });
+    }
+    for (&number, &page_id) in &pages {
+        let (w_pt, _) = page_size(&doc, page_id);
+        let image = match single_page_image(&doc, page_id, w_pt, &config.limits) {
+            Ok(Some(img)) => img,
+            _ => render_page_at(path, number, dpi, &config.limits)?,
+        };
+        if !sink(number, image) {
+            return Err(ExtractError::Stopped);
+        }
+    }
+    Ok(pages.len() as u32)
+}
+
+/// A PDF of pages `first..=last` (1-based) of `bytes`: the other pages and
+/// whatever only they used are dropped, the rest is written as it was.
+/// The same input gives the same bytes.
+pub(super) fn cut(bytes: &[u8], first: u32, last: u32) -> Result<Vec<u8>, ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let mut doc = load(bytes)?;
+    let count = doc.get_pages().len() as u32;
+    if first == 0 || last < first || last > count {
+        return Err(corrupt(format!(
+            "pages {first}-{last} asked of a document of {count} pages"
+        )));
+    }
+    let drop: Vec<u32> = (1..=count).filter(|n| *n < first || *n > last).collect();
+    shielded(FORMAT, || {
+        doc.delete_pages(&drop);
+        doc.prune_objects();
+        doc.renumber_objects();
+        let mut out = Vec::new();
+        doc.save_to(&mut out).map_err(corrupt)?;
+        Ok(out)
+    })
+}
+
 /// Render one page at 300 dpi with poppler's `pdftoppm`.
 pub(super) fn render_page(
     path: &Path,
     number: u32,
+    limits: &Limits,
+) -> Result<PageImage, ExtractError> {
+    render_page_at(path, number, PDF_RENDER_DPI, limits)
+}
+
+/// Render one page at `dpi` with poppler's `pdftoppm`.
+fn render_page_at(
+    path: &Path,
+    number: u32,
+    dpi: u32,
     limits: &Limits,
 ) -> Result<PageImage, ExtractError> {
     let dir = tempfile::tempdir().map_err(ExtractError::Unreadable)?;
@@ -440,7 +513,7 @@ pub(super) fn render_page(
     let out = std::process::Command::new("pdftoppm")
         .args([
             "-r",
-            &PDF_RENDER_DPI.to_string(),
+            &dpi.to_string(),
             "-gray",
             "-png",
             "-singlefile",
@@ -469,7 +542,7 @@ pub(super) fn render_page(
         detail: e.to_string(),
     })?;
     let mut page = images::decode_bytes(&bytes, Format::Png, limits)?;
-    page.dpi = Some(PDF_RENDER_DPI);
+    page.dpi = Some(dpi);
     Ok(page)
 }
 

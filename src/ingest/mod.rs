@@ -22,6 +22,7 @@
 //! resumes the unfinished batch and skips the files it already recorded.
 
 pub mod queue;
+pub mod split;
 mod title;
 pub mod watch;
 pub mod worker;
@@ -33,6 +34,7 @@ use chrono::Utc;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use serde::Serialize;
 
+pub use split::SplitMode;
 pub use title::derive_title;
 pub use worker::{Isolation, ProcessLimits};
 
@@ -40,7 +42,7 @@ use worker::FileReader;
 
 use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{
-    Catalog, CatalogError, FileOutcome, NewBatch, NewDocument, PageRecord, SourceRecord,
+    Catalog, CatalogError, FileOutcome, NewBatch, NewDocument, PageRecord, SourcePart, SourceRecord,
 };
 use crate::extract::{self, ExtractConfig, Format, PageContent};
 use crate::index::{self, IndexError, Indexer};
@@ -75,6 +77,9 @@ pub struct IngestOptions {
     pub commit_every: usize,
     /// How files' paths are recorded as their sources.
     pub source_naming: SourceNaming,
+    /// Split batch scans (PDF, TIFF) into documents, at blank pages or at
+    /// separator sheets; `None` keeps each file one document.
+    pub split: Option<SplitMode>,
 }
 
 /// How an imported file's path is recorded as its source.
@@ -113,6 +118,7 @@ impl Default for IngestOptions {
             isolation: Isolation::InProcess,
             commit_every: 100,
             source_naming: SourceNaming::AsFound,
+            split: None,
         }
     }
 }
@@ -144,6 +150,34 @@ pub struct IngestReport {
     /// Time spent inside Tesseract's recognition calls, summed over the
     /// reading slots (seconds).
     pub tesseract_seconds: f64,
+    /// The batch scans that were split (`--split`), each with the documents
+    /// made of it. Their documents are counted in `ingested` and
+    /// `duplicates` one by one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub split: Vec<SplitFile>,
+}
+
+/// A batch scan split into documents.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplitFile {
+    pub path: String,
+    /// The sha256 of the whole file (kept in the store as it is).
+    pub origin: BlobId,
+    /// The pages of the whole file.
+    pub pages: u32,
+    /// How many documents were made of it.
+    pub documents: u32,
+    pub parts: Vec<SplitPart>,
+}
+
+/// One document cut from a batch scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplitPart {
+    pub document: DocId,
+    /// Its first and last page in the whole file.
+    pub source_pages: [u32; 2],
+    /// False when the archive already had it (the scan was imported before).
+    pub new: bool,
 }
 
 impl IngestReport {
@@ -161,6 +195,11 @@ impl IngestReport {
             .into_iter()
             .filter_map(|f| f.document)
             .collect();
+        ids.extend(
+            self.split
+                .iter()
+                .flat_map(|f| f.parts.iter().map(|p| p.document)),
+        );
         ids.sort();
         ids.dedup();
         Ok(ids)
@@ -201,6 +240,17 @@ enum Msg {
     Seen {
         file: usize,
         path: String,
+        /// Set for a document cut from a batch scan: the scan's file
+        /// number and where in it the document lies.
+        part: Option<(usize, SourcePart)>,
+    },
+    /// The batch scan `file` is cut into `parts` documents, each seen next
+    /// as a file of its own.
+    Split {
+        file: usize,
+        origin: BlobId,
+        pages: u32,
+        parts: usize,
     },
     Known {
         file: usize,
@@ -443,6 +493,7 @@ fn run_batch(
                     inputs,
                     done,
                     already_done,
+                    opts.split.map(|mode| (mode, &opts.extract)),
                     file_tx,
                     msg_tx,
                 )
@@ -473,6 +524,7 @@ fn run_batch(
             files: HashMap::new(),
             finished: HashMap::new(),
             waiting: HashMap::new(),
+            splits: HashMap::new(),
             report: IngestReport {
                 batch: Some(batch),
                 resumed,
@@ -551,12 +603,17 @@ fn yield_to_readers() {
     }
 }
 
+/// How batch scans are split, when they are.
+type Splitting<'a> = Option<(SplitMode, &'a ExtractConfig)>;
+
+#[allow(clippy::too_many_arguments)]
 fn walk_files(
     catalog: &dyn Catalog,
     store: &dyn BlobStore,
     inputs: &[PathBuf],
     done: &HashSet<String>,
     already_done: &std::sync::atomic::AtomicU64,
+    splitting: Splitting<'_>,
     file_tx: Sender<FileJob>,
     msg_tx: Sender<Msg>,
 ) {
@@ -573,10 +630,12 @@ fn walk_files(
             return true;
         }
         file += 1;
+        let this = file;
         if msg_tx
             .send(Msg::Seen {
                 file,
                 path: shown.clone(),
+                part: None,
             })
             .is_err()
         {
@@ -584,13 +643,170 @@ fn walk_files(
         }
         let outcome = match walk_err {
             Some(error) => Err(Msg::Failed { file, error }),
-            None => stage_one(catalog, store, &mut in_flight, file, &path, shown),
+            None => stage_one(
+                catalog,
+                store,
+                &mut in_flight,
+                file,
+                &path,
+                shown.clone(),
+                splitting,
+            ),
         };
         match outcome {
-            Ok(job) => file_tx.send(job).is_ok(),
+            Ok(Staged::Whole(job)) => file_tx.send(job).is_ok(),
+            Ok(Staged::Parts {
+                origin,
+                pages,
+                format,
+                parts,
+            }) => {
+                let split = Msg::Split {
+                    file: this,
+                    origin,
+                    pages,
+                    parts: parts.len(),
+                };
+                if msg_tx.send(split).is_err() {
+                    return false;
+                }
+                for (part, staged) in parts {
+                    file += 1;
+                    let seen = Msg::Seen {
+                        file,
+                        path: shown.clone(),
+                        part: Some((this, part)),
+                    };
+                    if msg_tx.send(seen).is_err() {
+                        return false;
+                    }
+                    let job = FileJob {
+                        file,
+                        shown: format!("{shown} (pages {}-{})", part.first_page, part.last_page),
+                        blob: staged.id(),
+                        format,
+                        staged,
+                    };
+                    let sent = match known_or_job(catalog, &mut in_flight, job) {
+                        Ok(job) => file_tx.send(job).is_ok(),
+                        Err(msg) => msg_tx.send(msg).is_ok(),
+                    };
+                    if !sent {
+                        return false;
+                    }
+                }
+                true
+            }
             Err(msg) => msg_tx.send(msg).is_ok(),
         }
     });
+}
+
+/// A staged file: whole, or cut from a batch scan into parts.
+enum Staged {
+    Whole(FileJob),
+    Parts {
+        origin: BlobId,
+        pages: u32,
+        format: Format,
+        parts: Vec<(SourcePart, store::StagedBlob)>,
+    },
+}
+
+/// A part's job, unless its content is archived already or another file
+/// of this import has it.
+fn known_or_job(
+    catalog: &dyn Catalog,
+    in_flight: &mut HashMap<BlobId, usize>,
+    job: FileJob,
+) -> Result<FileJob, Msg> {
+    let file = job.file;
+    match catalog.find_by_blob(&job.blob) {
+        Ok(Some(doc)) => return Err(Msg::Known { file, doc }),
+        Ok(None) => {}
+        Err(e) => {
+            return Err(Msg::Failed {
+                file,
+                error: format!("catalog lookup failed: {e}"),
+            })
+        }
+    }
+    if let Some(&earlier) = in_flight.get(&job.blob) {
+        return Err(Msg::SameAsEarlier { file, earlier });
+    }
+    in_flight.insert(job.blob, file);
+    Ok(job)
+}
+
+/// Cut a staged batch scan into its documents, each staged as a file of
+/// its own, and keep the whole scan in the store. A scan that is one
+/// document of all its pages is left whole.
+fn split_staged(
+    store: &dyn BlobStore,
+    file: usize,
+    shown: String,
+    blob: BlobId,
+    format: Format,
+    staged: store::StagedBlob,
+    (mode, config): (SplitMode, &ExtractConfig),
+) -> Result<Staged, Msg> {
+    let failed = |error: String| Msg::Failed { file, error };
+    let plan = split::plan(staged.path(), format, mode, config).map_err(|e| failed(e.reason()))?;
+    if plan.is_whole() {
+        return Ok(Staged::Whole(FileJob {
+            file,
+            shown,
+            blob,
+            format,
+            staged,
+        }));
+    }
+    let mut parts = Vec::with_capacity(plan.parts.len());
+    for &(first, last) in &plan.parts {
+        let bytes =
+            split::cut(staged.path(), format, first, last).map_err(|e| failed(e.reason()))?;
+        let staged_part = stage_bytes(store, &bytes).map_err(|e| {
+            failed(format!(
+                "could not copy pages {first}-{last} into the store: {}",
+                io_reason(&e)
+            ))
+        })?;
+        parts.push((
+            SourcePart {
+                origin: blob,
+                first_page: first,
+                last_page: last,
+            },
+            staged_part,
+        ));
+    }
+    // The whole scan is kept too, once, before any part is recorded.
+    if !store.contains(&blob).unwrap_or(false) {
+        store.commit(staged).map_err(|e| {
+            failed(format!(
+                "could not store the whole batch scan: {}",
+                io_reason(&e)
+            ))
+        })?;
+    }
+    Ok(Staged::Parts {
+        origin: blob,
+        pages: plan.pages,
+        format,
+        parts,
+    })
+}
+
+/// Stage bytes made here (a part cut from a batch scan).
+fn stage_bytes(
+    store: &dyn BlobStore,
+    bytes: &[u8],
+) -> Result<store::StagedBlob, store::StoreError> {
+    let mut tmp = tempfile::NamedTempFile::new()
+        .map_err(|e| store::StoreError::io("create", &std::env::temp_dir(), e))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .map_err(|e| store::StoreError::io("write", tmp.path(), e))?;
+    store.stage(tmp.path(), None)
 }
 
 /// Hash a file, skip it if its content is known, else copy it into the
@@ -602,7 +818,8 @@ fn stage_one(
     file: usize,
     path: &Path,
     shown: String,
-) -> Result<FileJob, Msg> {
+    splitting: Splitting<'_>,
+) -> Result<Staged, Msg> {
     let failed = |error: String| Msg::Failed { file, error };
     if path.is_dir() {
         return Err(failed("is a directory".into()));
@@ -640,13 +857,18 @@ fn stage_one(
         .stage(path, Some(&blob))
         .map_err(|e| failed(format!("could not copy into the store: {}", io_reason(&e))))?;
     in_flight.insert(blob, file);
-    Ok(FileJob {
-        file,
-        shown,
-        blob,
-        format,
-        staged,
-    })
+    match splitting {
+        Some(how) if matches!(format, Format::Pdf | Format::Tiff) => {
+            split_staged(store, file, shown, blob, format, staged, how)
+        }
+        _ => Ok(Staged::Whole(FileJob {
+            file,
+            shown,
+            blob,
+            format,
+            staged,
+        })),
+    }
 }
 
 /// A reading slot: read each staged file (pages cached by an interrupted
@@ -724,6 +946,25 @@ struct FileState {
     path: String,
     pages: BTreeMap<u32, PageRecord>,
     stored: Option<(BlobId, u64, Format, u32)>,
+    /// A document cut from a batch scan: the scan's file number and where
+    /// in it the document lies.
+    part: Part,
+}
+
+type Part = Option<(usize, SourcePart)>;
+
+/// How one part of a batch scan settled: its document, whether it is new
+/// and its page count, or why it failed.
+type PartOutcome = Result<(DocId, bool, u32), String>;
+
+/// A batch scan being split: its parts' outcomes as they settle.
+struct SplitState {
+    path: String,
+    origin: BlobId,
+    pages: u32,
+    parts: usize,
+    /// Where each settled part lies, and how it settled.
+    settled: Vec<(SourcePart, PartOutcome)>,
 }
 
 /// Messages handled in one catalog write group, at most.
@@ -742,7 +983,9 @@ struct Collector<'a> {
     /// Files already settled: their document, or why they failed.
     finished: HashMap<usize, Result<DocId, String>>,
     /// Files with the same bytes as a file still in progress.
-    waiting: HashMap<usize, Vec<(usize, String)>>,
+    waiting: HashMap<usize, Vec<(usize, String, Part)>>,
+    /// Batch scans whose parts are being imported.
+    splits: HashMap<usize, SplitState>,
     report: IngestReport,
 }
 
@@ -788,27 +1031,52 @@ impl Collector<'_> {
         {
             match msg {
                 Msg::Total(files) => self.progress.event(ProgressEvent::Total { files }),
-                Msg::Seen { file, path } => {
-                    self.progress.event(ProgressEvent::FileSeen { path: &path });
+                Msg::Seen { file, path, part } => {
+                    if part.is_none() {
+                        self.progress.event(ProgressEvent::FileSeen { path: &path });
+                    }
                     self.files.insert(
                         file,
                         FileState {
                             path,
                             pages: BTreeMap::new(),
                             stored: None,
+                            part,
+                        },
+                    );
+                }
+                Msg::Split {
+                    file,
+                    origin,
+                    pages,
+                    parts,
+                } => {
+                    let (path, _) = self.take(file);
+                    self.splits.insert(
+                        file,
+                        SplitState {
+                            path,
+                            origin,
+                            pages,
+                            parts,
+                            settled: Vec::new(),
                         },
                     );
                 }
                 Msg::Known { file, doc } => {
-                    let path = self.take(file);
-                    self.duplicate(file, &path, doc)?;
+                    let (path, part) = self.take(file);
+                    self.duplicate(file, &path, part, doc)?;
                 }
                 Msg::SameAsEarlier { file, earlier } => {
-                    let path = self.take(file);
+                    let (path, part) = self.take(file);
                     match self.finished.get(&earlier).cloned() {
-                        Some(Ok(doc)) => self.duplicate(file, &path, doc)?,
-                        Some(Err(e)) => self.fail(file, &path, e)?,
-                        None => self.waiting.entry(earlier).or_default().push((file, path)),
+                        Some(Ok(doc)) => self.duplicate(file, &path, part, doc)?,
+                        Some(Err(e)) => self.fail(file, &path, part, e)?,
+                        None => self
+                            .waiting
+                            .entry(earlier)
+                            .or_default()
+                            .push((file, path, part)),
                     }
                 }
                 Msg::Page { file, page, cache } => {
@@ -828,8 +1096,8 @@ impl Collector<'_> {
                 }
                 Msg::Failed { file, error } => {
                     if self.files.contains_key(&file) {
-                        let path = self.take(file);
-                        self.fail(file, &path, error)?;
+                        let (path, part) = self.take(file);
+                        self.fail(file, &path, part, error)?;
                     }
                 }
                 Msg::Stored {
@@ -844,9 +1112,9 @@ impl Collector<'_> {
                     let size = staged.size();
                     if let Err(e) = self.store.commit(*staged) {
                         if self.files.contains_key(&file) {
-                            let path = self.take(file);
+                            let (path, part) = self.take(file);
                             let error = format!("could not store the original: {e}");
-                            self.fail(file, &path, error)?;
+                            self.fail(file, &path, part, error)?;
                         }
                         return Ok(());
                     }
@@ -860,18 +1128,109 @@ impl Collector<'_> {
         Ok(())
     }
 
-    fn take(&mut self, file: usize) -> String {
-        self.files.remove(&file).map(|s| s.path).unwrap_or_default()
+    fn take(&mut self, file: usize) -> (String, Part) {
+        self.files
+            .remove(&file)
+            .map(|s| (s.path, s.part))
+            .unwrap_or_default()
     }
 
-    fn source(&self, path: &str) -> SourceRecord {
+    fn source(&self, path: &str, part: Part) -> SourceRecord {
         SourceRecord {
             path: self.opts.source_naming.name(path),
             branch: self.opts.branch.clone(),
             doc_type: self.opts.doc_type.clone(),
             batch: self.batch,
             imported_at: Utc::now(),
+            part: part.map(|(_, p)| p),
         }
+    }
+
+    /// One part of a batch scan has settled; when the last has, the scan is
+    /// recorded as one file of the batch and reported with its documents.
+    fn part_settled(
+        &mut self,
+        (scan, part): (usize, SourcePart),
+        result: PartOutcome,
+    ) -> Result<(), IngestError> {
+        let Some(st) = self.splits.get_mut(&scan) else {
+            return Ok(());
+        };
+        st.settled.push((part, result));
+        if st.settled.len() < st.parts {
+            return Ok(());
+        }
+        let mut st = self.splits.remove(&scan).expect("found above");
+        st.settled.sort_by_key(|(p, _)| p.first_page);
+        let mut parts = Vec::new();
+        let mut errors = Vec::new();
+        let mut new_pages = 0u32;
+        for (p, r) in &st.settled {
+            match r {
+                Ok((doc, new, pages)) => {
+                    if *new {
+                        self.report.ingested += 1;
+                        self.report.pages += u64::from(*pages);
+                        new_pages += pages;
+                    } else {
+                        self.report.duplicates += 1;
+                    }
+                    parts.push(SplitPart {
+                        document: *doc,
+                        source_pages: [p.first_page, p.last_page],
+                        new: *new,
+                    });
+                }
+                Err(e) => errors.push(format!("pages {}-{}: {e}", p.first_page, p.last_page)),
+            }
+        }
+        let outcome = if !errors.is_empty() {
+            FileOutcome::Failed(errors.join("; "))
+        } else if let Some(p) = parts.iter().find(|p| p.new) {
+            FileOutcome::Ingested(p.document)
+        } else {
+            FileOutcome::Duplicate(parts[0].document)
+        };
+        self.catalog.record_file(&crate::catalog::FileRecord {
+            batch: self.batch,
+            path: &st.path,
+            outcome: &outcome,
+            pages: new_pages,
+        })?;
+        self.report.files_seen += 1;
+        if let FileOutcome::Failed(error) = &outcome {
+            self.report.failed += 1;
+            self.report.errors.push(FileError {
+                path: st.path.clone(),
+                error: error.clone(),
+            });
+        }
+        self.progress.event(ProgressEvent::FileFinished {
+            path: &st.path,
+            outcome: &outcome,
+            pages: new_pages,
+        });
+        let first = parts.first().map(|p| p.document);
+        self.report.split.push(SplitFile {
+            path: st.path.clone(),
+            origin: st.origin,
+            pages: st.pages,
+            documents: parts.len() as u32,
+            parts,
+        });
+        let settled = match (first, outcome) {
+            (_, FileOutcome::Failed(e)) => Err(e),
+            (Some(doc), _) => Ok(doc),
+            (None, _) => Err("no document".into()),
+        };
+        self.finished.insert(scan, settled.clone());
+        for (f, p, part) in self.waiting.remove(&scan).unwrap_or_default() {
+            match &settled {
+                Ok(doc) => self.duplicate(f, &p, part, *doc)?,
+                Err(e) => self.fail(f, &p, part, e.clone())?,
+            }
+        }
+        Ok(())
     }
 
     fn maybe_complete(&mut self, file: usize) -> Result<(), IngestError> {
@@ -893,10 +1252,18 @@ impl Collector<'_> {
             media_type: format.media_type().to_string(),
             title,
             pages,
-            source: self.source(&st.path),
+            source: self.source(&st.path, st.part),
             extracted,
         };
         let (doc, created) = self.catalog.insert_document(&new)?;
+        if let Some(part) = st.part {
+            self.reindex(doc, Some(&new.pages))?;
+            self.finished.insert(file, Ok(doc));
+            for (f, p, q) in self.waiting.remove(&file).unwrap_or_default() {
+                self.duplicate(f, &p, q, doc)?;
+            }
+            return self.part_settled(part, Ok((doc, created, new.pages.len() as u32)));
+        }
         let outcome = if created {
             FileOutcome::Ingested(doc)
         } else {
@@ -922,15 +1289,26 @@ impl Collector<'_> {
             pages: new.pages.len() as u32,
         });
         self.finished.insert(file, Ok(doc));
-        for (f, p) in self.waiting.remove(&file).unwrap_or_default() {
-            self.duplicate(f, &p, doc)?;
+        for (f, p, part) in self.waiting.remove(&file).unwrap_or_default() {
+            self.duplicate(f, &p, part, doc)?;
         }
         Ok(())
     }
 
-    fn duplicate(&mut self, file: usize, path: &str, doc: DocId) -> Result<(), IngestError> {
-        let source = self.source(path);
+    fn duplicate(
+        &mut self,
+        file: usize,
+        path: &str,
+        part: Part,
+        doc: DocId,
+    ) -> Result<(), IngestError> {
+        let source = self.source(path, part);
         self.catalog.add_source(doc, &source)?;
+        if let Some(part) = part {
+            self.reindex(doc, None)?;
+            self.finished.insert(file, Ok(doc));
+            return self.part_settled(part, Ok((doc, false, 0)));
+        }
         let outcome = FileOutcome::Duplicate(doc);
         self.catalog.record_file(&crate::catalog::FileRecord {
             batch: self.batch,
@@ -950,7 +1328,25 @@ impl Collector<'_> {
         Ok(())
     }
 
-    fn fail(&mut self, file: usize, path: &str, error: String) -> Result<(), IngestError> {
+    fn fail(
+        &mut self,
+        file: usize,
+        path: &str,
+        part: Part,
+        error: String,
+    ) -> Result<(), IngestError> {
+        if let Some(part) = part {
+            for (f, p, q) in self.waiting.remove(&file).unwrap_or_default() {
+                self.fail(
+                    f,
+                    &p,
+                    q,
+                    format!("same content as part of {path}, which failed: {error}"),
+                )?;
+            }
+            self.finished.insert(file, Err(error.clone()));
+            return self.part_settled(part, Err(error));
+        }
         let outcome = FileOutcome::Failed(error.clone());
         self.catalog.record_file(&crate::catalog::FileRecord {
             batch: self.batch,
@@ -969,10 +1365,11 @@ impl Collector<'_> {
             outcome: &outcome,
             pages: 0,
         });
-        for (f, p) in self.waiting.remove(&file).unwrap_or_default() {
+        for (f, p, part) in self.waiting.remove(&file).unwrap_or_default() {
             self.fail(
                 f,
                 &p,
+                part,
                 format!("same content as {path}, which failed: {error}"),
             )?;
         }

@@ -63,6 +63,7 @@ fn index_pages(docs: &[(&str, &str, Vec<PageRecord>)]) -> SearchIndex {
                 doc_type: None,
                 batch: BatchId(1),
                 imported_at: Utc::now(),
+                part: None,
             }],
             meta: Default::default(),
         };
@@ -500,6 +501,7 @@ fn browse_index(
                 doc_type: None,
                 batch: BatchId(1),
                 imported_at: start + chrono::Duration::days(*day),
+                part: None,
             }],
             meta,
         };

@@ -789,6 +789,7 @@ pub async fn upload(
         .tempdir_in(&uploads)
         .map_err(ApiError::internal)?;
     let (mut branch, mut doc_type, mut files) = (None, None, 0usize);
+    let mut split: Option<ingest::SplitMode> = None;
     while let Some(mut field) = form
         .next_field()
         .await
@@ -834,9 +835,10 @@ pub async fn upload(
                     "doc_type" | "type" => {
                         doc_type = param::<DocType>(Some(&value), "bad_type", "document type")?
                     }
+                    "split" => split = param(Some(&value), "bad_split", "split")?,
                     _ => {
                         return Err(bad(format!(
-                            "unknown field {name:?}; send files, branch and doc_type"
+                            "unknown field {name:?}; send files, branch, doc_type and split"
                         )))
                     }
                 }
@@ -855,6 +857,7 @@ pub async fn upload(
         let mut opts = s.ingest.clone();
         opts.branch = branch;
         opts.doc_type = doc_type;
+        opts.split = split;
         let root = dir.path().to_path_buf();
         opts.source_naming = SourceNaming::Relabel {
             root: root.clone(),
@@ -863,6 +866,9 @@ pub async fn upload(
         let mut report = ingest::ingest(&s.archive, &[root], &opts, &ingest::Quiet)?;
         for e in &mut report.errors {
             e.path = opts.source_naming.name(&e.path);
+        }
+        for f in &mut report.split {
+            f.path = opts.source_naming.name(&f.path);
         }
         s.index.reload().map_err(ApiError::internal)?;
         drop(dir);

@@ -37,8 +37,8 @@ use super::stored::{
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
-    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, Review, ReviewState,
-    Signed, SourceRecord,
+    DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord, Result, Review,
+    ReviewState, Signed, SourceRecord,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
 use crate::db::url::url_for_display;
@@ -773,6 +773,15 @@ impl Catalog for PgCatalog {
             .iter()
             .map(|r| Ok(stored::CheckRowRaw::read(r)?.into_record()?))
             .collect()
+        })
+    }
+
+    fn source_origins(&self) -> Result<Vec<OriginRow>> {
+        self.read(|db| {
+            db.query(stored::ORIGINS_QUERY, &[])?
+                .iter()
+                .map(|r| Ok(stored::origin_record(stored::origin_row(r)?)?))
+                .collect()
         })
     }
 

@@ -76,8 +76,10 @@ pub(super) const UPSERT_PAGE: &str =
 
 pub(super) fn sources_of(db: &mut Db, id: DocId) -> Res<Vec<SourceRecord>> {
     db.query(
-        "SELECT path, branch, doc_type, batch_id, imported_at FROM sources
-         WHERE document_id = $1 ORDER BY id",
+        &format!(
+            "SELECT {} FROM sources WHERE document_id = $1 ORDER BY id",
+            stored::SOURCE_COLUMNS
+        ),
         &[&id.0],
     )?
     .iter()
@@ -95,9 +97,18 @@ pub(super) fn insert_source(
     s: &SourceRecord,
     existing: bool,
 ) -> Res<bool> {
+    let (origin, first_page, last_page) = stored::part_columns(&s.part);
+    // The page columns are `integer`.
+    let page = |v: Option<i64>| -> Res<Option<i32>> {
+        v.map(|v| int::<i32>("sources.first_page", v))
+            .transpose()
+            .map_err(Fail::from)
+    };
+    let (first_page, last_page) = (page(first_page)?, page(last_page)?);
     let n = db.execute(
-        "INSERT INTO sources (document_id, path, branch, doc_type, batch_id, imported_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO sources (document_id, path, branch, doc_type, batch_id, imported_at,
+                              origin, first_page, last_page)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (document_id, path, branch) DO NOTHING",
         &[
             &doc.0,
@@ -106,6 +117,9 @@ pub(super) fn insert_source(
             &opt(&s.doc_type),
             &s.batch.0,
             &ms(&s.imported_at),
+            &origin,
+            &first_page,
+            &last_page,
         ],
     )?;
     if n > 0 {

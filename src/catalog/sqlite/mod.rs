@@ -14,8 +14,8 @@ use super::stored::{
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
-    DocumentRecord, FileRecord, NewBatch, NewDocument, PageRecord, Result, Review, ReviewState,
-    Signed, SourceRecord,
+    DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord, Result, Review,
+    ReviewState, Signed, SourceRecord,
 };
 use crate::metadata::{Correction, Extracted};
 use crate::types::{BatchId, BlobId, DocId, Word};
@@ -109,10 +109,10 @@ impl SqliteCatalog {
     fn sources_of(&self, id: DocId) -> Result<Vec<SourceRecord>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT path, branch, doc_type, batch_id, imported_at FROM sources
-                 WHERE document_id = ?1 ORDER BY id",
-            )
+            .prepare_cached(&format!(
+                "SELECT {} FROM sources WHERE document_id = ?1 ORDER BY id",
+                stored::SOURCE_COLUMNS
+            ))
             .map_err(self.err())?;
         let rows = stmt
             .query_map([id.0], |r| SourceRow::read(r))
@@ -161,16 +161,21 @@ impl SqliteCatalog {
 }
 
 fn insert_source(tx: &Connection, doc: DocId, s: &SourceRecord) -> rusqlite::Result<bool> {
+    let (origin, first_page, last_page) = stored::part_columns(&s.part);
     let n = tx.execute(
-        "INSERT OR IGNORE INTO sources (document_id, path, branch, doc_type, batch_id, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR IGNORE INTO sources (document_id, path, branch, doc_type, batch_id, imported_at,
+                                        origin, first_page, last_page)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             doc.0,
             s.path,
             opt(&s.branch),
             opt(&s.doc_type),
             s.batch.0,
-            ts(&s.imported_at)
+            ts(&s.imported_at),
+            origin,
+            first_page,
+            last_page
         ],
     )?;
     if n > 0 {
@@ -692,6 +697,13 @@ impl Catalog for SqliteCatalog {
             .map_err(self.err())?;
         rows.into_iter()
             .map(|r| r.into_record().map_err(self.bad()))
+            .collect()
+    }
+
+    fn source_origins(&self) -> Result<Vec<OriginRow>> {
+        let rows = self.query_rows(stored::ORIGINS_QUERY, None, |r| stored::origin_row(r))?;
+        rows.into_iter()
+            .map(|r| stored::origin_record(r).map_err(self.bad()))
             .collect()
     }
 

@@ -57,6 +57,26 @@ impl ReviewArg {
     }
 }
 
+/// What starts a new document in a batch scan (`ingest --split`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SplitArg {
+    /// A new document starts after every blank page (the blank page is
+    /// dropped; scanner specks and a grey tint still count as blank).
+    Blank,
+    /// A new document starts at every arshif separator sheet (the sheet is
+    /// dropped); print it with `arshif separator -o sheet.pdf`.
+    Sheet,
+}
+
+impl From<SplitArg> for ingest::SplitMode {
+    fn from(a: SplitArg) -> Self {
+        match a {
+            SplitArg::Blank => ingest::SplitMode::Blank,
+            SplitArg::Sheet => ingest::SplitMode::Sheet,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create a new, empty archive: self-contained (the default), or a
@@ -97,8 +117,24 @@ enum Command {
         /// returns without OCR. Needs a shared archive.
         #[arg(long)]
         queue: bool,
+        /// Split batch scans (PDFs and multi-page TIFFs holding many
+        /// documents) into one document each: after every blank page, or
+        /// at every separator sheet (print it with `arshif separator`). The
+        /// blank page or sheet is dropped; each document keeps the whole
+        /// file as its source with its page range, and the whole file is
+        /// stored once.
+        #[arg(long, value_enum, value_name = "HOW")]
+        split: Option<SplitArg>,
         #[arg(required_unless_present = "retry_failed")]
         paths: Vec<PathBuf>,
+    },
+    /// Write the separator sheet to print: put one between the documents of
+    /// a stack before scanning it, and import the scan with
+    /// `ingest --split sheet`.
+    Separator {
+        /// Where to write the sheet (an A4 PDF).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
     },
     /// Read pages queued by `ingest --queue` (on any node of a shared
     /// archive): claim a page, fetch its original, OCR it, write the text.
@@ -466,6 +502,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             progress,
             retry_failed,
             queue,
+            split,
             paths,
         } => {
             let archive = open(&cli.archive)?;
@@ -473,6 +510,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if queue {
                 opts.isolation = arshif::ingest::Isolation::Queue;
             }
+            opts.split = split.map(Into::into);
             let mode = if json && progress == output::ProgressMode::Auto {
                 output::ProgressMode::None
             } else {
@@ -731,6 +769,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 r.pages,
                 r.already_present,
                 bag.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Separator { output } => {
+            let pdf = ingest::split::separator_pdf()?;
+            std::fs::write(&output, pdf)
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            println!(
+                "wrote the separator sheet to {}: print it and put one before each document of a stack, then import the scan with `arshif ingest --split sheet`",
+                output.display()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -215,6 +215,7 @@ pub fn merge_reports(reports: &[IngestReport]) -> IngestReport {
         out.already_done += r.already_done;
         out.cached_pages += r.cached_pages;
         out.tesseract_seconds += r.tesseract_seconds;
+        out.split.extend(r.split.iter().cloned());
     }
     out
 }
@@ -322,6 +323,20 @@ pub fn print_ingest_report(r: &IngestReport) {
         "{} files: {} imported ({} pages), {} already in the archive, {} failed",
         r.files_seen, r.ingested, r.pages, r.duplicates, r.failed
     );
+    for f in &r.split {
+        let ranges: Vec<String> = f
+            .parts
+            .iter()
+            .map(|p| format!("{}-{}", p.source_pages[0], p.source_pages[1]))
+            .collect();
+        println!(
+            "  split: {}: {} document(s) from {} pages (pages {})",
+            term(&f.path),
+            f.documents,
+            f.pages,
+            ranges.join(", ")
+        );
+    }
     for e in &r.errors {
         println!("  failed: {}: {}", term(&e.path), term(&e.error));
     }
