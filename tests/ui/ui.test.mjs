@@ -35,6 +35,7 @@ import {
   QUERY,
   QUERY_PRINTED,
   readViewer,
+  checkA11y,
   screenshot,
   SERVER_SRC,
   STAFF,
@@ -316,6 +317,39 @@ test('a branch\'s staff logs in and the search opens in Arabic, right to left', 
   const branches = await page.locator(`${testId('branch-filter')} option`).evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(branches, ['', 'hofuf']);
   await screenshot('home-ar');
+});
+
+test('the home page lists the documents, newest import first, with thumbnails; the order can be changed', async () => {
+  await page.goto(`${BASE}/#/search?sort=-imported`);
+  await page.waitForSelector(`${testId('browse-list')}[data-for="#/search?sort=-imported"]`);
+  const entryIds = () => page.locator(testId('doc-entry')).evaluateAll((lis) => lis.map((li) => Number(li.dataset.id)));
+  const listed = (await getJson('/api/documents?limit=10')).body;
+  assert.ok(listed.total >= 1, 'the samples are listed');
+  assert.deepEqual(await entryIds(), listed.documents.map((d) => d.id), 'the page shows the API\'s list, in its order');
+  const imported = listed.documents.map((d) => d.imported_at);
+  assert.deepEqual(imported, [...imported].sort().reverse(), 'newest import first');
+  assert.match(await page.textContent(testId('browse-count')), /\d|واحدة|وثيقتان/);
+  // the first page's thumbnail is a real image
+  await page.waitForFunction(() => {
+    const img = document.querySelector('[data-testid="entry-thumb"]');
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  // new imports wait for review
+  assert.ok(await page.locator(testId('entry-pending')).count() >= 1);
+  await checkA11y(page, 'document list');
+  await screenshot('document-list');
+  // by title: the address says so, and the order is the API's
+  await page.selectOption(testId('browse-sort'), 'title');
+  await page.waitForSelector(`${testId('browse-list')}[data-for="#/search?sort=title"]`);
+  const byTitle = (await getJson('/api/documents?limit=10&sort=title')).body;
+  assert.deepEqual(await entryIds(), byTitle.documents.map((d) => d.id));
+  // an entry opens its document
+  const first = byTitle.documents[0];
+  await page.click(`${testId('doc-entry')}[data-id="${first.id}"] ${testId('entry-link')}`);
+  await page.waitForSelector(testId('viewer'), { state: 'visible' });
+  assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), new RegExp(`^#/doc/${first.id}\\b`));
+  await page.goBack();
+  await page.waitForSelector(`${testId('browse-list')}[data-for="#/search?sort=title"]`);
 });
 
 test('a query of only common words shows the server\'s message', async () => {

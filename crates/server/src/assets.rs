@@ -61,6 +61,11 @@ pub const UI: &[Asset] = &[
         body: include_str!("ui/session.js"),
     },
     Asset {
+        name: "list.js",
+        content_type: JS,
+        body: include_str!("ui/list.js"),
+    },
+    Asset {
         name: "audit.js",
         content_type: JS,
         body: include_str!("ui/audit.js"),

@@ -11,6 +11,7 @@
 // token is kept in memory only and sent on every POST and PATCH. Every request goes
 // through api(), which turns 401 and 403 password_change_required into the
 // login screen and the change-password form.
+import { initBrowse, renderBrowse } from './list.js';
 import {
   $,
   api,
@@ -182,6 +183,7 @@ export function setLang(lang) {
   if (r.view === 'search') {
     document.title = t('appTitle');
     renderResults();
+    if (state.browse) renderBrowse();
     if (state.search && state.search.error) showError('searchFailed', state.search.error);
   } else if (r.view === 'audit') {
     document.title = t('auditPageTitle');
@@ -234,6 +236,7 @@ export function init() {
   try { lang = localStorage.getItem('arshif.lang'); } catch (_) { /* private mode */ }
   state.lang = lang === 'en' ? 'en' : 'ar';
   applyLang();
+  initBrowse();
 
   $('#login-form').addEventListener('submit', submitLogin);
   $('#password-form').addEventListener('submit', submitPassword);

@@ -47,6 +47,8 @@ export const state = {
   lastSearchHash: null,
   search: null,          // { params, data, page } of the results on screen
   searchSeq: 0,
+  browseSeq: 0,
+  browse: null,          // { sort, page, data, hash } of the document list on screen
   searchAbort: null,
   docSeq: 0,
   docCache: new Map(),

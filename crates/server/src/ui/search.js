@@ -1,4 +1,5 @@
 // arshif UI: routing by the address's hash, the search form, results and facets.
+import { hideBrowse, runBrowse } from './list.js';
 import {
   $,
   api,
@@ -201,11 +202,13 @@ export async function runSearch(params) {
   const hash = location.hash;
   if (!any) {
     state.search = null;
+    runBrowse(params);
     $('#results').removeAttribute('aria-busy');
     renderResults();
     $('#results').dataset.for = hash;
     return;
   }
+  hideBrowse();
   const apiParams = new URLSearchParams();
   for (const k of ['q', 'branch', 'type', 'from', 'to']) if (params.get(k)) apiParams.set(k, params.get(k));
   // counts of all the results by branch, type and year, for the facet panel

@@ -1,4 +1,5 @@
 // arshif UI: screens, logging in and out, and changing one's password.
+import { hideBrowse } from './list.js';
 import {
   $,
   api,
@@ -113,6 +114,7 @@ export function resetUserData() {
   fillFilters(new URLSearchParams());
   $('#results').replaceChildren();
   delete $('#results').dataset.for;
+  hideBrowse();
   $('#audit-rows').replaceChildren();
   delete $('#audit-table').dataset.for;
   $('#doc-title').textContent = '';
