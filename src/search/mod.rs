@@ -234,8 +234,8 @@ pub struct Browsed {
 }
 
 /// Sort key of a browsed document: greater first. (present, number,
-/// text, id) with text and id reversed, so that text ascends and ties go
-/// to the older document.
+/// text, id) with text and id reversed, so that text ascends; the id breaks
+/// ties.
 type BrowseKey = (u8, i64, Reverse<String>, Reverse<u64>);
 
 /// The documents that pass the request's filters and scope (its query text
@@ -280,8 +280,13 @@ pub fn browse(
                 _ => None,
             };
             let texts = text_field.and_then(|f| ff.str(f).expect("a text fast field"));
+            // Ties (the same day, or the same second of import) go to the
+            // newer document in the newest-first orders, to the older one
+            // in the others.
+            let newest_first = matches!(sort, BrowseSort::DateDesc | BrowseSort::ImportedDesc);
             move |doc: TantivyDocId| -> BrowseKey {
-                let id = Reverse(ids.get_val(doc));
+                let raw = ids.get_val(doc);
+                let id = Reverse(if newest_first { u64::MAX - raw } else { raw });
                 if let Some(dates) = &dates {
                     return match dates.first(doc) {
                         Some(d) => {

@@ -572,6 +572,23 @@ fn browsing_lists_in_each_order_with_filters_and_scope() {
         "another branch's filter finds nothing"
     );
 
+    // the same second of import: the newer document first when newest
+    // first, the older when oldest first
+    let same = browse_index(&[
+        ("a", "hofuf", None, 0, None, Done),
+        ("b", "hofuf", None, 0, None, Done),
+    ]);
+    let order = |sort| -> Vec<i64> {
+        browse(&same, &all, sort)
+            .unwrap()
+            .ids
+            .iter()
+            .map(|d| d.0)
+            .collect()
+    };
+    assert_eq!(order(BrowseSort::ImportedDesc), [2, 1]);
+    assert_eq!(order(BrowseSort::Imported), [1, 2]);
+
     let mut page = SearchRequest::new("");
     page.limit = 2;
     page.offset = 2;

@@ -228,6 +228,18 @@ export async function labels() {
   return new Function(`return ${src.slice(start, end + 2)}`)();
 }
 
+// The samples' dates and numbers, as read from their text (see ui.test.mjs).
+export const CERT_FILE = 'شهادة صحية 27507976.jpg';
+export const CERT_DAY = { hijri: '1445-07-12', gregorian: '2024-01-24' };
+export const CERT_REF = '27507976';
+export const LETTER_FILE = 'inspection letter OMR-2024-0917.png';
+export const LETTER_DAY = { hijri: '1446-03-12', gregorian: '2024-09-15' };
+
+// Every document of an API search, found by its file's name.
+export const bySource = (hits, file) => hits.find((h) => h.sources.some((src) => src.endsWith(file)));
+export const resultIds = (p = page) => p.locator(testId('result')).evaluateAll((lis) => lis.map((li) => Number(li.dataset.id)));
+export const sorted = (ids) => [...ids].sort((a, b) => a - b);
+
 export async function setup() {
   await mkdir(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({

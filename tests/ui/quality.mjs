@@ -21,6 +21,8 @@ import {
   testId,
   waitForImageOn,
   waitForSearchScreen,
+  CERT_DAY,
+  resultIds,
 } from './lib.mjs';
 
 export function qualityTests() {

@@ -205,7 +205,7 @@ pub async fn list(
         offset: p.offset,
     };
     let mut req = as_search.request(&who)?;
-    req.review = match p.review.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+    req.review = match p.review.as_deref() {
         None => None,
         Some(r) => Some(ReviewState::parse(r).ok_or_else(|| {
             ApiError::bad_request(
@@ -214,7 +214,7 @@ pub async fn list(
             )
         })?),
     };
-    let sort = match p.sort.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+    let sort = match p.sort.as_deref() {
         None => search::BrowseSort::default(),
         Some(v) => search::BrowseSort::parse(v).ok_or_else(|| {
             ApiError::bad_request(
