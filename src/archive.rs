@@ -661,6 +661,12 @@ impl Archive {
         edit: &DocumentEdit,
         by: &str,
     ) -> Result<Edited, ArchiveError> {
+        if ids.is_empty() {
+            return Ok(Edited {
+                edits: Vec::new(),
+                indexed: true,
+            });
+        }
         let mut catalog = self.catalog()?;
         let at = chrono::Utc::now();
         let mut edits = Vec::with_capacity(ids.len());

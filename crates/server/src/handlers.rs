@@ -205,15 +205,7 @@ pub async fn list(
         offset: p.offset,
     };
     let mut req = as_search.request(&who)?;
-    req.review = match p.review.as_deref() {
-        None => None,
-        Some(r) => Some(ReviewState::parse(r).ok_or_else(|| {
-            ApiError::bad_request(
-                "bad_review",
-                format!("review {r:?} is neither \"pending\" nor \"done\""),
-            )
-        })?),
-    };
+    req.review = p.review.as_deref().map(review_state).transpose()?;
     let sort = match p.sort.as_deref() {
         None => search::BrowseSort::default(),
         Some(v) => search::BrowseSort::parse(v).ok_or_else(|| {
@@ -276,15 +268,7 @@ pub struct CorrectBody {
 
 impl CorrectBody {
     fn edit(&self) -> Result<DocumentEdit, ApiError> {
-        let review = match self.review.as_deref() {
-            None => None,
-            Some(r) => Some(ReviewState::parse(r).ok_or_else(|| {
-                ApiError::bad_request(
-                    "bad_review",
-                    format!("review {r:?} is neither \"done\" nor \"pending\""),
-                )
-            })?),
-        };
+        let review = self.review.as_deref().map(review_state).transpose()?;
         let corrects = self.date.is_some() || self.doc_type.is_some() || self.title.is_some();
         let edit = DocumentEdit {
             change: if corrects || review.is_none() {
@@ -370,7 +354,8 @@ pub async fn correct(
 #[serde(deny_unknown_fields)]
 pub struct BulkBody {
     ids: Vec<serde_json::Value>,
-    set: CorrectBody,
+    /// The fields of `PATCH /api/documents/{id}`: a JSON object.
+    set: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Edit many documents at once: `{"ids":[…],"set":{date|doc_type|title|review}}`.
@@ -393,11 +378,15 @@ pub async fn bulk(
         .iter()
         .map(|v| match v {
             serde_json::Value::Number(n) => doc_id(&n.to_string()),
-            serde_json::Value::String(s) => doc_id(s),
-            other => doc_id(&other.to_string()),
+            other => Err(ApiError::bad_request(
+                "bad_id",
+                format!("{other} is not a document id (a number)"),
+            )),
         })
         .collect::<Result<Vec<DocId>, ApiError>>()?;
-    let edit = body.set.edit()?;
+    let set: CorrectBody = serde_json::from_value(serde_json::Value::Object(body.set))
+        .map_err(|e| ApiError::bad_request("bad_body", format!("set: {e}")))?;
+    let edit = set.edit()?;
     let (st, w) = (s.clone(), who.clone());
     let done = blocking(move || {
         let done = st
@@ -446,6 +435,16 @@ fn bulk_error(e: &arshif::app::AppError) -> (&'static str, String) {
             ("internal", "this document could not be edited".into())
         }
     }
+}
+
+/// A review state as the API takes it: `pending` or `done`.
+fn review_state(raw: &str) -> Result<ReviewState, ApiError> {
+    ReviewState::parse(raw).ok_or_else(|| {
+        ApiError::bad_request(
+            "bad_review",
+            format!("review {raw:?} is neither \"pending\" nor \"done\""),
+        )
+    })
 }
 
 fn doc_id(raw: &str) -> Result<DocId, ApiError> {
