@@ -27,54 +27,29 @@ pub const INDEX: Asset = Asset {
     body: include_str!("ui/index.html"),
 };
 
+/// A file of `ui/`, compiled in.
+macro_rules! ui_file {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_str!(concat!("ui/", $name)),
+        }
+    };
+}
+
 /// Everything under `/ui/`: `app.js` is the entry module, which imports
 /// the others.
 pub const UI: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        content_type: JS,
-        body: include_str!("ui/app.js"),
-    },
-    Asset {
-        name: "core.js",
-        content_type: JS,
-        body: include_str!("ui/core.js"),
-    },
-    Asset {
-        name: "i18n.js",
-        content_type: JS,
-        body: include_str!("ui/i18n.js"),
-    },
-    Asset {
-        name: "search.js",
-        content_type: JS,
-        body: include_str!("ui/search.js"),
-    },
-    Asset {
-        name: "viewer.js",
-        content_type: JS,
-        body: include_str!("ui/viewer.js"),
-    },
-    Asset {
-        name: "session.js",
-        content_type: JS,
-        body: include_str!("ui/session.js"),
-    },
-    Asset {
-        name: "list.js",
-        content_type: JS,
-        body: include_str!("ui/list.js"),
-    },
-    Asset {
-        name: "audit.js",
-        content_type: JS,
-        body: include_str!("ui/audit.js"),
-    },
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("ui/app.css"),
-    },
+    ui_file!("app.js", JS),
+    ui_file!("core.js", JS),
+    ui_file!("i18n.js", JS),
+    ui_file!("search.js", JS),
+    ui_file!("viewer.js", JS),
+    ui_file!("session.js", JS),
+    ui_file!("list.js", JS),
+    ui_file!("audit.js", JS),
+    ui_file!("app.css", "text/css; charset=utf-8"),
 ];
 
 impl Asset {
