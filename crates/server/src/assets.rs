@@ -49,6 +49,9 @@ pub const UI: &[Asset] = &[
     ui_file!("session.js", JS),
     ui_file!("list.js", JS),
     ui_file!("audit.js", JS),
+    ui_file!("review.js", JS),
+    ui_file!("bulk.js", JS),
+    ui_file!("views.js", JS),
     ui_file!("app.css", "text/css; charset=utf-8"),
 ];
 

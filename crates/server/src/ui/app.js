@@ -12,6 +12,9 @@
 // through api(), which turns 401 and 403 password_change_required into the
 // login screen and the change-password form.
 import { initBrowse, renderBrowse } from './list.js';
+import { initBulk, renderBulk } from './bulk.js';
+import { initViews } from './views.js';
+import { initReview, renderReview, reviewPage } from './review.js';
 import {
   $,
   api,
@@ -56,6 +59,7 @@ import {
   renderAccount,
   renderAppNotice,
   renderLogin,
+  renderNav,
   renderPasswordForm,
   setLoginMsg,
   showLoginScreen,
@@ -144,13 +148,15 @@ export function registerShortcuts() {
     code: 'KeyP', keys: ['P'], label: 'kbdPrevHit', when: viewing,
     run: () => { const i = nextHitIndex(-1); if (i >= 0) gotoHit(i); },
   });
+  // pages: of the document viewed, or of the one under review
+  const reviewing = () => inApp() && !$('#review-view').hidden && Boolean(state.review && state.review.doc);
   registerShortcut({
-    code: 'BracketRight', keys: [']'], label: 'kbdNextPage', when: viewing,
-    run: () => goPage(state.pageNo + 1),
+    code: 'BracketRight', keys: [']'], label: 'kbdNextPage', when: () => viewing() || reviewing(),
+    run: () => (reviewing() ? reviewPage(1) : goPage(state.pageNo + 1)),
   });
   registerShortcut({
-    code: 'BracketLeft', keys: ['['], label: 'kbdPrevPage', when: viewing,
-    run: () => goPage(state.pageNo - 1),
+    code: 'BracketLeft', keys: ['['], label: 'kbdPrevPage', when: () => viewing() || reviewing(),
+    run: () => (reviewing() ? reviewPage(-1) : goPage(state.pageNo - 1)),
   });
   registerShortcut({
     code: 'Slash', key: '?', shift: true, keys: ['Shift', '/'], label: 'kbdHelp', when: inApp,
@@ -185,6 +191,9 @@ export function setLang(lang) {
     renderResults();
     if (state.browse) renderBrowse();
     if (state.search && state.search.error) showError('searchFailed', state.search.error);
+  } else if (r.view === 'review') {
+    document.title = t('reviewPageTitle');
+    if (state.review) renderReview();
   } else if (r.view === 'audit') {
     document.title = t('auditPageTitle');
     renderAudit();
@@ -216,6 +225,32 @@ export async function loadFacets() {
   }));
 }
 
+// The document types the administrator keeps (their names in both
+// languages); without an answer the UI's own names stand.
+export async function loadTypes() {
+  try {
+    const answer = await api('/api/types');
+    state.types = (answer && answer.types) || null;
+  } catch (e) {
+    if (!e.handled) console.warn('types', e);
+    return;
+  }
+  if (state.screen === 'app' && state.browse) renderBrowse();
+  renderBulk();
+}
+
+// How many documents await review (the number on the navigation's link).
+export async function loadReviewCount() {
+  try {
+    const answer = await api('/api/documents?review=pending&limit=1');
+    state.reviewQueue = { total: (answer && answer.total) || 0, ids: (state.reviewQueue && state.reviewQueue.ids) || [] };
+  } catch (e) {
+    if (!e.handled) console.warn('review count', e);
+    return;
+  }
+  renderNav();
+}
+
 // Who is this? /api/me answers for a live session (with its CSRF token);
 // a 401 puts up the login screen (in api()).
 export async function boot() {
@@ -237,6 +272,9 @@ export function init() {
   state.lang = lang === 'en' ? 'en' : 'ar';
   applyLang();
   initBrowse();
+  initBulk();
+  initViews();
+  initReview();
 
   $('#login-form').addEventListener('submit', submitLogin);
   $('#password-form').addEventListener('submit', submitPassword);

@@ -82,6 +82,14 @@ export const state = {
   correctMsg: null,      // { kind: 'error'|'done', text: () => string } under the form
   lastAppHash: null,     // the last view of the archive shown (the password form returns to it)
   appNoticeFresh: false,
+  types: null,           // [{ slug, ar, en }] from GET /api/types, when it answers
+  reviewSeq: 0,
+  review: null,          // { doc, page, init, unsure, msg, rev } on the review screen
+  reviewQueue: null,     // { total, ids } awaiting review
+  reviewSkipped: null,   // ids left for later in this visit
+  reviewLast: null,      // { id, title } just confirmed
+  selected: new Map(),   // id -> { id, title } chosen in a list for a bulk action
+  views: null,           // the user's saved views (GET /api/views)
 };
 
 export const $ = (sel) => document.querySelector(sel);
@@ -106,7 +114,18 @@ export function t(key, ...args) {
 }
 export const listSep = () => (state.lang === 'ar' ? '، ' : ', ');
 export const branchLabel = (b) => (b && (I18N[state.lang].branches[b] || b)) || '';
-export const typeLabel = (d) => (d && (I18N[state.lang].docTypes[d] || d)) || '';
+// A type's name: the administrator's (GET /api/types), else the UI's own.
+export const typeLabel = (d) => {
+  if (!d) return '';
+  const kept = state.types && state.types.find((x) => x.slug === d);
+  if (kept && kept[state.lang]) return kept[state.lang];
+  return I18N[state.lang].docTypes[d] || d;
+};
+// The types a document may be given: the archive's list when the server
+// has one, else those the UI knows.
+export const typeSlugs = () => (state.types && state.types.length
+  ? state.types.map((x) => x.slug)
+  : Object.keys(I18N.en.docTypes));
 
 export function fmtDate(iso, seconds) {
   if (!iso) return '';

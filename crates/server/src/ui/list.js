@@ -19,8 +19,13 @@ import {
 } from './core.js';
 import { hashFor } from './search.js';
 import { docHash, refsNode } from './viewer.js';
+import { renderBulk, selectBox } from './bulk.js';
+import { renderViews } from './views.js';
 
 export const SORTS = ['-imported', 'imported', '-date', 'date', 'title', 'number'];
+export const REVIEWS = ['', 'pending', 'done'];
+// The filters the list takes from the address (as GET /api/documents names them).
+const LIST_FILTERS = ['branch', 'type', 'from', 'to', 'imported_from', 'imported_to', 'review'];
 
 // Fetch and show the list the address asks for.
 export async function runBrowse(params) {
@@ -28,12 +33,14 @@ export async function runBrowse(params) {
   const page = Math.max(1, parseInt(params.get('page'), 10) || 1);
   const seq = ++state.browseSeq;
   const q = new URLSearchParams({ sort, limit: String(PAGE_SIZE), offset: String((page - 1) * PAGE_SIZE) });
+  for (const k of LIST_FILTERS) if (params.get(k)) q.set(k, params.get(k));
+  const review = REVIEWS.includes(params.get('review')) ? params.get('review') || '' : '';
   $('#browse').hidden = false;
   $('#browse-list').setAttribute('aria-busy', 'true');
   try {
     const data = await api(`/api/documents?${q}`);
     if (seq !== state.browseSeq) return;
-    state.browse = { sort, page, data, hash: location.hash };
+    state.browse = { sort, review, page, data, hash: location.hash, params };
     renderBrowse();
   } catch (e) {
     if (seq !== state.browseSeq) return;
@@ -60,12 +67,17 @@ export function renderBrowse() {
   list.replaceChildren();
   const sel = $('#browse-sort');
   sel.replaceChildren(...SORTS.map((s) => el('option', { value: s, text: t(`sort_${s}`) })));
+  const rev = $('#browse-review');
+  rev.replaceChildren(...REVIEWS.map((r) => el('option', { value: r, text: t(`review_${r || 'all'}`) })));
+  renderViews();
+  renderBulk();
   if (!b) {
     $('#browse-count').textContent = '';
     $('#browse-pager').hidden = true;
     return;
   }
   sel.value = b.sort;
+  rev.value = b.review;
   list.dataset.for = b.hash;
   const total = b.data.total || 0;
   const docs = b.data.documents || [];
@@ -105,21 +117,36 @@ function entry(d) {
     el('div', { class: 'entry-body' },
       el('h3', {}, el('a', { href: docHash(d.id, '', 1), 'data-testid': 'entry-link', dir: 'auto' }, bidi(title))),
       meta,
-      about.childNodes.length ? about : null));
+      about.childNodes.length ? about : null),
+    selectBox(d.id, title));
 }
 
-// Controls: the order, and the pager.
+// The list's address with one thing changed (the filters stay; page 1).
+function listHash(change) {
+  const b = state.browse;
+  const p = new URLSearchParams();
+  if (b) for (const k of LIST_FILTERS) if (b.params.get(k)) p.set(k, b.params.get(k));
+  p.set('sort', b ? b.sort : '-imported');
+  for (const [k, v] of Object.entries(change)) {
+    if (v) p.set(k, v); else p.delete(k);
+  }
+  return hashFor('search', p);
+}
+
+// Controls: the order, the review state, and the pager.
 export function initBrowse() {
   $('#browse-sort').addEventListener('change', () => {
-    const p = new URLSearchParams();
-    p.set('sort', $('#browse-sort').value);
-    location.hash = hashFor('search', p);
+    location.hash = listHash({ sort: $('#browse-sort').value });
+  });
+  $('#browse-review').addEventListener('change', () => {
+    location.hash = listHash({ review: $('#browse-review').value });
   });
   const go = (dir) => {
     const b = state.browse;
     if (!b) return;
     const p = new URLSearchParams();
-    if (b.sort !== '-imported') p.set('sort', b.sort);
+    for (const k of LIST_FILTERS) if (b.params.get(k)) p.set(k, b.params.get(k));
+    if (b.sort !== '-imported' || p.toString()) p.set('sort', b.sort);
     const page = Math.max(1, b.page + dir);
     if (page > 1) p.set('page', String(page));
     location.hash = hashFor('search', p);

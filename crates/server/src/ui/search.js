@@ -29,6 +29,8 @@ import {
 import {
   runAudit,
 } from './audit.js';
+import { runReview } from './review.js';
+import { renderBulk } from './bulk.js';
 import {
   renderFiltersToggle,
 } from './app.js';
@@ -44,6 +46,8 @@ export function parseHash() {
   const m = path.match(/^\/doc\/([^/]+)$/);
   if (m) return { view: 'doc', id: decodeURIComponent(m[1]), params };
   if (path === '/audit') return { view: 'audit', params };
+  const rv = path.match(/^\/review(?:\/([^/]+))?$/);
+  if (rv) return { view: 'review', id: rv[1] ? decodeURIComponent(rv[1]) : null, params };
   if (path === '/password') return { view: 'password', params };
   return { view: 'search', params };
 }
@@ -52,7 +56,7 @@ export function hashFor(view, params, id) {
   const clean = new URLSearchParams();
   for (const [k, v] of params) if (v !== '' && v != null) clean.set(k, v);
   const qs = clean.toString();
-  const path = view === 'doc' ? `/doc/${encodeURIComponent(id)}` : `/${view}`;
+  const path = view === 'doc' || (view === 'review' && id) ? `/${view}/${encodeURIComponent(id)}` : `/${view}`;
   return `#${path}${qs ? `?${qs}` : ''}`;
 }
 
@@ -63,7 +67,7 @@ export function route() {
   if (!state.me || state.me.must_change_password) return;
   let r = parseHash();
   // a view the role has no use for: go to the one it has
-  if ((r.view === 'search' || r.view === 'doc') && !canSearch() && canAudit()) {
+  if ((r.view === 'search' || r.view === 'doc' || r.view === 'review') && !canSearch() && canAudit()) {
     history.replaceState(null, '', '#/audit');
     r = parseHash();
   } else if (r.view === 'audit' && !canAudit()) {
@@ -91,6 +95,7 @@ export function route() {
   $('#search-view').hidden = r.view !== 'search' || !searching;
   $('#doc-view').hidden = r.view !== 'doc';
   $('#audit-view').hidden = r.view !== 'audit';
+  $('#review-view').hidden = r.view !== 'review';
   // the phone's filter toggle: only where the filters are
   $('#filters-toggle').hidden = r.view !== 'search';
   renderNav();
@@ -99,6 +104,9 @@ export function route() {
   } else if (r.view === 'audit') {
     document.title = t('auditPageTitle');
     runAudit(r.params);
+  } else if (r.view === 'review') {
+    document.title = t('reviewPageTitle');
+    runReview(r.params, r.id);
   } else if (searching) {
     state.lastSearchHash = location.hash || null;
     document.title = t('appTitle');
@@ -126,6 +134,12 @@ export function formParams(page) {
   p.set('from', $('#from').value.trim());
   p.set('to', $('#to').value.trim());
   if (searchCalendar() === 'gregorian') p.set('calendar', 'gregorian');
+  // on the document list (an order or a review state chosen), the filters
+  // narrow the list: its order and review state stay
+  const r = state.route;
+  if (!p.get('q') && r && r.view === 'search' && state.browse) {
+    for (const k of ['review', 'sort']) if (r.params.get(k)) p.set(k, r.params.get(k));
+  }
   if (page > 1) p.set('page', String(page));
   return p;
 }
@@ -196,7 +210,10 @@ export async function runSearch(params) {
   markBadDate(null);
   renderFiltersToggle();
 
-  const any = ['q', 'branch', 'type', 'from', 'to'].some((k) => params.get(k));
+  // no words: the document list, unless filters alone are asked (a search
+  // by filters, with its facets) without an order or a review state
+  const filtered = ['branch', 'type', 'from', 'to'].some((k) => params.get(k));
+  const any = Boolean(q) || (filtered && !params.get('sort') && !params.get('review'));
   if (state.searchAbort) state.searchAbort.abort();
   const seq = ++state.searchSeq;
   const hash = location.hash;
@@ -267,6 +284,7 @@ export function renderResults() {
   const s = state.search;
   const list = $('#results');
   list.replaceChildren();
+  renderBulk();
   // which search the list shows (tests wait for this to equal the URL's hash)
   if (s) list.dataset.for = s.hash;
   $('#fuzzy-note').hidden = true;

@@ -4,6 +4,7 @@ import {
   $,
   api,
   canAudit,
+  canCorrect,
   canSearch,
   errorMessage,
   MIN_PASSWORD_CHARS,
@@ -21,7 +22,10 @@ import {
 import {
   boot,
   loadFacets,
+  loadReviewCount,
+  loadTypes,
 } from './app.js';
+import { loadViews } from './views.js';
 
 
 // -------------------------------------------------------------- accounts
@@ -55,12 +59,16 @@ export function renderAccount() {
 // The sections link: for those who may read the audit log (an auditor has
 // only that; staff have only the search, which the brand links to).
 export function renderNav() {
-  const on = Boolean(state.me && !state.me.must_change_password && canAudit());
+  const on = Boolean(state.me && !state.me.must_change_password && (canAudit() || canCorrect()));
   $('#nav').hidden = !on;
   $('#nav-search').hidden = !canSearch();
+  $('#nav-review').hidden = !canCorrect();
   $('#nav-audit').hidden = !canAudit();
+  const pending = state.reviewQueue ? state.reviewQueue.total : 0;
+  $('#nav-review-count').hidden = !pending;
+  $('#nav-review-count').textContent = pending ? String(pending) : '';
   const view = state.screen === 'app' && state.route ? state.route.view : null;
-  const current = { '#nav-search': ['search', 'doc'], '#nav-audit': ['audit'] };
+  const current = { '#nav-search': ['search', 'doc'], '#nav-audit': ['audit'], '#nav-review': ['review'] };
   for (const [sel, views] of Object.entries(current)) {
     if (views.includes(view)) $(sel).setAttribute('aria-current', 'page');
     else $(sel).removeAttribute('aria-current');
@@ -87,6 +95,15 @@ export function resetUserData() {
   state.auditSeq += 1;
   state.facetsSeq += 1;
   state.facets = { branches: [], doc_types: [] };
+  state.types = null;
+  state.views = null;
+  state.selected.clear();
+  state.bulkResult = null;
+  state.review = null;
+  state.reviewQueue = null;
+  state.reviewSkipped = null;
+  state.reviewLast = null;
+  state.reviewSeq += 1;
   state.docCache.clear();
   state.matchCache.clear();
   state.search = null;
@@ -152,7 +169,12 @@ export function signedIn(me) {
 }
 
 export function enterApp() {
-  if (canSearch()) loadFacets();
+  if (canSearch()) {
+    loadFacets();
+    loadTypes();
+    loadViews();
+  }
+  if (canCorrect()) loadReviewCount();
   route();
 }
 

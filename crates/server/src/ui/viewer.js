@@ -1,4 +1,5 @@
 // arshif UI: the document viewer: page image, highlights, thumbnails, corrections.
+import { selectBox } from './bulk.js';
 import {
   $,
   api,
@@ -75,7 +76,8 @@ export function resultItem(h, q) {
     }, ...bidiNodes(title))),
     meta,
     about.childNodes.length ? about : null,
-    el('p', { class: 'snippet', 'data-testid': 'snippet', dir: 'auto' }, snippetNode(h.snippet)));
+    el('p', { class: 'snippet', 'data-testid': 'snippet', dir: 'auto' }, snippetNode(h.snippet)),
+    selectBox(h.id, title));
 }
 
 // Reference numbers, each kept left to right (1445/3217, MC-1445-0088).
