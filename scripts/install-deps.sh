@@ -40,7 +40,8 @@ if [ "${1:-}" = "numbers" ]; then
 fi
 if [ "${1:-}" = "ui" ]; then
   # headless Chromium driven by playwright-core (from npm), Arabic fonts
-  PACKAGES+=(chromium fonts-hosny-amiri fonts-noto-core fonts-kacst)
+  # (and Pillow, which writes the clerk scenario's batch scan)
+  PACKAGES+=(chromium fonts-hosny-amiri fonts-noto-core fonts-kacst python3-pil)
   command -v node >/dev/null || PACKAGES+=(nodejs)
   command -v npm >/dev/null || PACKAGES+=(npm)
 fi

@@ -20,7 +20,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-for p in fonts-hosny-amiri fonts-noto-core; do installed "$p" || missing+=("$p"); done
+# python3-pil: tests/ui/make_batch.py writes the clerk scenario's batch scan
+for p in fonts-hosny-amiri fonts-noto-core python3-pil; do installed "$p" || missing+=("$p"); done
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 command -v curl >/dev/null || missing+=(curl)
