@@ -4,7 +4,8 @@
 # arshif, imports a few sample scans into a temporary archive, serves it on a
 # free local port before any user exists (so the first serve creates `admin`
 # with a one-time password, read here from the server's log), adds a staff
-# user of each of two branches and an auditor with the CLI, and drives the UI
+# user of each of two branches, an auditor and a clerk with the CLI, writes a
+# batch scan for the clerk scenario (tests/ui/make_batch.py), and drives the UI
 # with tests/ui/ui.test.mjs (names and passwords go to it in ARSHIF_* variables).
 # Screenshots (and the server's log) are kept in target/ui-artifacts/.
 set -euo pipefail
@@ -126,6 +127,14 @@ AUDITOR_USER="maha.audit"; AUDITOR_PASSWORD="$(new_password)"
 add_user "$STAFF_USER" "$STAFF_PASSWORD" staff --branch hofuf
 add_user "$OTHER_USER" "$OTHER_PASSWORD" staff --branch omran
 add_user "$AUDITOR_USER" "$AUDITOR_PASSWORD" auditor
+CLERK_USER="nora.clerk"; CLERK_PASSWORD="$(new_password)"
+add_user "$CLERK_USER" "$CLERK_PASSWORD" clerk --branch hofuf
+
+# ---- the clerk scenario's batch scan: 12 pages, four documents divided by
+# three separator sheets (tests/ui/make_batch.py)
+BATCH_PDF="$WORK/batch/scan-0001.pdf"
+mkdir -p "$WORK/batch"
+/usr/bin/python3 tests/ui/make_batch.py "$BIN" "$BATCH_PDF"
 
 # ---- the test (it takes about 15 s; the timeout only stops a hung browser)
 status=0
@@ -134,7 +143,8 @@ ARSHIF_URL="$URL" ARSHIF_ARTIFACTS="$ARTIFACTS" CHROMIUM="${CHROMIUM:-/usr/bin/c
   ARSHIF_STAFF_USER="$STAFF_USER" ARSHIF_STAFF_PASSWORD="$STAFF_PASSWORD" \
   ARSHIF_OTHER_USER="$OTHER_USER" ARSHIF_OTHER_PASSWORD="$OTHER_PASSWORD" ARSHIF_OTHER_BRANCH=omran \
   ARSHIF_AUDITOR_USER="$AUDITOR_USER" ARSHIF_AUDITOR_PASSWORD="$AUDITOR_PASSWORD" \
-  timeout 300 node --test tests/ui/ui.test.mjs || status=$?
+  ARSHIF_CLERK_USER="$CLERK_USER" ARSHIF_CLERK_PASSWORD="$CLERK_PASSWORD" ARSHIF_BATCH_PDF="$BATCH_PDF" \
+  timeout 600 node --test tests/ui/ui.test.mjs || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- the server's log (last lines):" >&2
   tail -n 40 "$WORK/server.log" >&2 || true

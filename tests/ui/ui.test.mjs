@@ -58,6 +58,7 @@ import {
   teardown,
 } from './lib.mjs';
 import { qualityTests } from './quality.mjs';
+import { clerkTests } from './clerk.mjs';
 
 before(setup);
 after(teardown);
@@ -1123,6 +1124,10 @@ test('the administrator\'s audit log links documents to the viewer', async () =>
 // shortcuts, phone and laptop layouts, focus, dark theme, axe-core. A
 // staff browser of its own, at the sizes a clerk has.
 qualityTests();
+
+// ---- a clerk's day: upload a batch scan, review it from the keyboard, fix
+// a number and find it, bulk-set a type; the auditor sees it all.
+clerkTests();
 
 test('no script errors on the page', () => {
   assert.deepEqual(pageErrors, []);

@@ -6,6 +6,8 @@
 // read again. Everything is reachable from the keyboard.
 //   #/review          the oldest import awaiting review
 //   #/review/ID       that document
+//   #/review?ids=1,2  of those documents (e.g. a batch just imported), the
+//                     first awaiting review
 import {
   $,
   api,
@@ -23,6 +25,7 @@ import {
   typeSlugs,
 } from './core.js';
 import { docHash } from './viewer.js';
+import { renderNav } from './session.js';
 
 const REVIEW_WIDTH = 900; // the page image's width asked of the server
 
@@ -59,19 +62,38 @@ export async function runReview(params, id) {
   const seq = ++state.reviewSeq;
   $('#review-status').textContent = t('loading');
   try {
-    const queue = await api('/api/documents?review=pending&sort=imported&limit=100');
-    if (seq !== state.reviewSeq) return;
-    const pending = (queue.documents || []).map((x) => String(x.id));
     const skipped = state.reviewSkipped || new Set();
-    const target = id || pending.find((x) => !skipped.has(x)) || pending[0] || null;
-    state.reviewQueue = { total: queue.total || 0, ids: pending };
-    if (!target) {
+    let d = null;
+    const chosen = (params.get('ids') || '').split(',').map((x) => x.trim()).filter((x) => /^\d+$/.test(x));
+    if (chosen.length) {
+      // a set of documents (those just imported): the first of them still
+      // awaiting review
+      let left = 0;
+      for (const x of chosen) {
+        const doc = await api(`/api/documents/${encodeURIComponent(x)}`);
+        if (seq !== state.reviewSeq) return;
+        if (doc.review !== 'pending') continue;
+        left += 1;
+        if (!d && (x === id || (!id && !skipped.has(x)))) d = doc;
+      }
+      state.reviewQueue = { ...(state.reviewQueue || {}), of: left };
+      if (id && !d) d = await api(`/api/documents/${encodeURIComponent(id)}`);
+    } else {
+      const queue = await api('/api/documents?review=pending&sort=imported&limit=100');
+      if (seq !== state.reviewSeq) return;
+      const pending = (queue.documents || []).map((x) => String(x.id));
+      const target = id || pending.find((x) => !skipped.has(x)) || pending[0] || null;
+      state.reviewQueue = { total: queue.total || 0, ids: pending };
+      renderNav();
+      if (target) d = await api(`/api/documents/${encodeURIComponent(target)}`);
+    }
+    if (seq !== state.reviewSeq) return;
+    state.reviewParams = params;
+    if (!d) {
       state.review = null;
       renderReview();
       return;
     }
-    const d = await api(`/api/documents/${encodeURIComponent(target)}`);
-    if (seq !== state.reviewSeq) return;
     const last = state.reviewLast;
     state.reviewLast = null;
     state.review = {
@@ -105,7 +127,8 @@ export function renderReview(fresh) {
   $('#review-empty').hidden = Boolean(r && (r.doc || r.error));
   $('#review-error').hidden = !(r && r.error);
   if (r && r.error) $('#review-error').textContent = errorMessage(r.error);
-  $('#review-status').textContent = t('reviewQueueCount', q.total);
+  $('#review-status').textContent = q.of != null && state.reviewParams && state.reviewParams.get('ids')
+    ? t('reviewSetCount', q.of) : t('reviewQueueCount', q.total || 0);
   $('#review-empty').textContent = t('reviewEmpty');
   if (!r || !r.doc) return;
   const d = r.doc;
@@ -204,6 +227,8 @@ export async function confirmReview(ev) {
   state.docCache.delete(String(id));
   if (state.reviewSkipped) state.reviewSkipped.delete(String(id));
   state.reviewLast = { id, title: body.title || r.doc.title };
+  if (state.reviewQueue && state.reviewQueue.total) state.reviewQueue.total -= 1;
+  renderNav();
   nextReview();
 }
 
@@ -216,9 +241,12 @@ export function skipReview() {
   nextReview();
 }
 
+// The next awaiting review (of the same set, when the address names one).
 function nextReview() {
-  if (location.hash === '#/review') runReview(new URLSearchParams(), null);
-  else location.hash = '#/review';
+  const ids = state.reviewParams && state.reviewParams.get('ids');
+  const hash = ids ? `#/review?ids=${ids}` : '#/review';
+  if (location.hash === hash) runReview(new URLSearchParams(ids ? { ids } : {}), null);
+  else location.hash = hash;
 }
 
 export function reviewPage(dir) {
