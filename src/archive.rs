@@ -592,11 +592,14 @@ impl Archive {
 pub struct DocumentEdit {
     pub change: crate::metadata::CorrectionChange,
     pub review: Option<crate::catalog::ReviewState>,
+    /// Move the documents to this branch (administrators only; the use
+    /// cases check).
+    pub branch: Option<crate::types::BranchSlug>,
 }
 
 impl DocumentEdit {
     pub fn is_empty(&self) -> bool {
-        self.change.is_empty() && self.review.is_none()
+        self.change.is_empty() && self.review.is_none() && self.branch.is_none()
     }
 }
 
@@ -607,6 +610,8 @@ pub struct Edit {
     pub after: crate::metadata::Correction,
     /// The review state before and after, when the edit set it.
     pub review: Option<(crate::catalog::ReviewState, crate::catalog::ReviewState)>,
+    /// The branches before and the one after, when the edit moved it.
+    pub moved: Option<(Vec<crate::types::BranchSlug>, crate::types::BranchSlug)>,
 }
 
 impl Edit {
@@ -631,8 +636,16 @@ impl Edit {
             serde_json::json!(b.title),
             serde_json::json!(a.title),
         );
+        note(
+            "reference_numbers",
+            serde_json::json!(b.reference_numbers),
+            serde_json::json!(a.reference_numbers),
+        );
         if let Some((from, to)) = self.review {
             note("review", from.as_str().into(), to.as_str().into());
+        }
+        if let Some((from, to)) = &self.moved {
+            note("branch", serde_json::json!(from), serde_json::json!([to]));
         }
         serde_json::Value::Object(changed)
     }
@@ -719,10 +732,15 @@ fn apply_edit(
         }
         None => None,
     };
+    let moved = match &edit.branch {
+        Some(to) => Some((catalog.move_to_branch(id, to)?, to.clone())),
+        None => None,
+    };
     Ok(Edit {
         before,
         after,
         review,
+        moved,
     })
 }
 

@@ -25,7 +25,7 @@ use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{Catalog, CatalogError, NewBatch, NewDocument, PageRecord, SourceRecord};
 use crate::ocr::digits::NumberReading;
 use crate::store::StoreError;
-use crate::types::{BlobId, BranchScope, BranchSlug, DocType, TextSource, Word};
+use crate::types::{BlobId, BranchScope, BranchSlug, DocId, DocType, TextSource, Word};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BagError {
@@ -64,6 +64,12 @@ pub struct ExportOptions {
     pub branch: Option<BranchSlug>,
     /// Only documents first imported on or after this day (UTC).
     pub since: Option<NaiveDate>,
+    /// Only these documents (`None`: every document); an id that does not
+    /// exist is left out.
+    pub ids: Option<Vec<DocId>>,
+    /// Only what someone with this scope may see (`None`: everything), as
+    /// `branch` does: the documents in it, with only their sources in it.
+    pub scope: Option<BranchScope>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -116,7 +122,7 @@ struct DocumentMeta {
     corrected: Option<crate::metadata::Correction>,
 }
 
-fn extension(media_type: &str) -> &'static str {
+pub(crate) fn extension(media_type: &str) -> &'static str {
     match media_type {
         "application/pdf" => "pdf",
         "image/png" => "png",
@@ -207,11 +213,16 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
         bytes: 0,
     };
     let mut report = BagReport::default();
-    for id in catalog.document_ids()? {
+    let ids = match &opts.ids {
+        Some(ids) => ids.clone(),
+        None => catalog.document_ids()?,
+    };
+    let within = opts.scope.clone().unwrap_or(BranchScope::All);
+    for id in ids {
         let Some(doc) = catalog.document(id)? else {
             continue;
         };
-        let Some(doc) = doc.in_scope(&scope) else {
+        let Some(doc) = doc.in_scope(&scope).and_then(|d| d.in_scope(&within)) else {
             continue;
         };
         let first = doc.sources.iter().map(|s| s.imported_at).min();
@@ -522,6 +533,9 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
                 doc_type: (have.doc_type.is_none() && c.doc_type.is_some())
                     .then(|| c.doc_type.clone()),
                 title: (have.title.is_none() && c.title.is_some()).then(|| c.title.clone()),
+                reference_numbers: (have.reference_numbers.is_none()
+                    && c.reference_numbers.is_some())
+                .then(|| c.reference_numbers.clone()),
             };
             if !change.is_empty() {
                 catalog.correct(

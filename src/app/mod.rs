@@ -11,6 +11,7 @@
 //! The command line acts as [`Actor::local`] (every branch, address
 //! `local`); the server as the logged-in user from the client's address.
 
+pub mod download;
 mod view;
 
 use std::path::Path;
@@ -74,6 +75,10 @@ pub enum AppError {
     NoSuchPage { doc: DocId, page: u32 },
     #[error("another branch holds this document too ({0}); an administrator (or someone who holds every branch it is in) may correct it")]
     SharedDocument(DocId),
+    /// Only someone who holds every branch (an administrator) moves
+    /// documents between branches.
+    #[error("only an administrator may move documents to another branch")]
+    MoveNotAllowed,
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error(transparent)]
@@ -86,6 +91,8 @@ pub enum AppError {
     Searchable(#[from] SearchableError),
     #[error(transparent)]
     Bag(#[from] BagError),
+    #[error(transparent)]
+    Zip(#[from] download::ZipError),
 }
 
 impl AppError {
@@ -166,7 +173,7 @@ impl Listed {
                     "branch": d.branch,
                     "doc_type": d.doc_type,
                     "document_date": d.document_date().map(|day| day.to_json()),
-                    "reference_numbers": d.meta.extracted.reference_numbers,
+                    "reference_numbers": d.reference_numbers(),
                     "pages": d.page_count,
                     "imported_at": d.sources.first().map(|s| s.imported_at),
                     "review": d.meta.review.state.as_str(),
@@ -369,6 +376,7 @@ pub fn correct(
     id: DocId,
     edit: &DocumentEdit,
 ) -> Result<Done<Corrected>, AppError> {
+    may_move(who, edit)?;
     editable(catalog, who, id)?;
     let mut done = archive.edit(&[id], edit, &who.name)?;
     let changed = match done.edits.remove(0) {
@@ -377,7 +385,7 @@ pub fn correct(
     };
     let doc = document(catalog, who, id)?;
     let pages = catalog.pages(id)?;
-    let action = if edit.change.is_empty() {
+    let action = if edit.change.is_empty() && edit.branch.is_none() {
         Action::Review
     } else {
         Action::Correct
@@ -393,6 +401,14 @@ pub fn correct(
         },
         audit: who.event(action).documents([id]).detail(changed.changes()),
     })
+}
+
+/// A move to another branch is for someone who holds every branch.
+fn may_move(who: &Actor, edit: &DocumentEdit) -> Result<(), AppError> {
+    if edit.branch.is_some() && !matches!(who.scope, BranchScope::All) {
+        return Err(AppError::MoveNotAllowed);
+    }
+    Ok(())
 }
 
 /// The document, if `who` may edit it: in scope, and, for an actor who does
@@ -461,6 +477,7 @@ pub fn bulk_edit(
     ids: &[DocId],
     edit: &DocumentEdit,
 ) -> Result<Done<BulkEdited>, AppError> {
+    may_move(who, edit)?;
     let mut outcomes: Vec<(DocId, Option<BulkOutcome>)> = Vec::with_capacity(ids.len());
     let mut allowed = Vec::new();
     for &id in ids {
@@ -542,10 +559,13 @@ pub fn export(
     opts: &ExportOptions,
 ) -> Result<Done<BagReport>, AppError> {
     let r = crate::bag::export(archive, out, opts)?;
-    let audit = who.event(Action::Download).detail(serde_json::json!({
-        "what": "export", "bag": out.display().to_string(),
-        "branch": opts.branch, "since": opts.since, "documents": r.documents,
-    }));
+    let audit = who
+        .event(Action::Download)
+        .documents(opts.ids.iter().flatten().copied())
+        .detail(serde_json::json!({
+            "what": "export", "bag": out.display().to_string(),
+            "branch": opts.branch, "since": opts.since, "documents": r.documents,
+        }));
     Ok(Done { value: r, audit })
 }
 

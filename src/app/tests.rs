@@ -136,6 +136,7 @@ fn a_clerk_cannot_correct_what_another_branch_holds_too() {
     let change = DocumentEdit {
         change: crate::metadata::CorrectionChange::parse(None, None, Some("عنوان مصحح")).unwrap(),
         review: None,
+        branch: None,
     };
     let hofuf = clerk_of("hofuf");
     assert!(matches!(
@@ -165,6 +166,7 @@ fn a_bulk_edit_answers_for_each_document_and_audits_them_in_one_entry() {
     let edit = DocumentEdit {
         change: crate::metadata::CorrectionChange::parse(None, Some("circular"), None).unwrap(),
         review: Some(crate::catalog::ReviewState::Done),
+        branch: None,
     };
     let hofuf = clerk_of("hofuf");
     let done = bulk_edit(&archive, &*catalog, &hofuf, &[only, shared, missing], &edit).unwrap();
@@ -196,4 +198,67 @@ fn a_bulk_edit_answers_for_each_document_and_audits_them_in_one_entry() {
     req.doc_type = Some("circular".parse().unwrap());
     let found = crate::search::search(&idx, &req).unwrap();
     assert_eq!(found.total, 1);
+}
+
+#[test]
+fn only_who_holds_every_branch_moves_a_document_and_its_scope_follows() {
+    let t = tempfile::tempdir().unwrap();
+    let (archive, only, shared) = archive(&t.path().join("a"));
+    let catalog = archive.catalog().unwrap();
+    let edit = DocumentEdit {
+        branch: Some("mubarraz".parse().unwrap()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        correct(&archive, &*catalog, &clerk_of("hofuf"), only, &edit),
+        Err(AppError::MoveNotAllowed)
+    ));
+    let done = correct(&archive, &*catalog, &Actor::local(), only, &edit).unwrap();
+    assert_eq!(
+        done.audit.detail["branch"],
+        serde_json::json!({"from": ["hofuf"], "to": ["mubarraz"]})
+    );
+    assert!(matches!(
+        document(&*catalog, &clerk_of("hofuf"), only),
+        Err(AppError::OutOfScope(_))
+    ));
+    assert!(document(&*catalog, &clerk_of("mubarraz"), only).is_ok());
+    // A document of two branches ends in one; its sources stay.
+    let edit = DocumentEdit {
+        branch: Some("omran".parse().unwrap()),
+        ..Default::default()
+    };
+    let _ = correct(&archive, &*catalog, &Actor::local(), shared, &edit).unwrap();
+    let doc = catalog.document(shared).unwrap().unwrap();
+    assert_eq!(doc.branches(), vec!["omran".parse().unwrap()]);
+    assert_eq!(doc.sources.len(), 2);
+}
+
+#[test]
+fn corrected_reference_numbers_replace_the_read_ones_in_the_view_and_the_index() {
+    let t = tempfile::tempdir().unwrap();
+    let (archive, only, _) = archive(&t.path().join("a"));
+    let catalog = archive.catalog().unwrap();
+    let edit = DocumentEdit {
+        change: crate::metadata::CorrectionChange::default()
+            .with_references(Some(Some(&["٤٤٥١٢٣٤".to_string()])))
+            .unwrap(),
+        ..Default::default()
+    };
+    let done = correct(&archive, &*catalog, &Actor::local(), only, &edit).unwrap();
+    assert_eq!(
+        done.value.json()["reference_numbers"],
+        serde_json::json!(["٤٤٥١٢٣٤"])
+    );
+    assert_eq!(
+        done.audit.detail["reference_numbers"],
+        serde_json::json!({"from": null, "to": ["٤٤٥١٢٣٤"]})
+    );
+    let (index, _) = archive.open_index().unwrap();
+    let req = SearchRequest::new("4451234");
+    let found = search(&index, &*catalog, &Actor::local(), req).unwrap();
+    assert_eq!(
+        found.value.hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![only]
+    );
 }

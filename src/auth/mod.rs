@@ -10,6 +10,7 @@
 mod accounts;
 pub mod store;
 mod throttle;
+pub mod views;
 
 use std::fmt;
 use std::str::FromStr;
@@ -123,6 +124,8 @@ pub enum Permission {
     ReadAudit,
     /// Add users, change roles and branches.
     ManageUsers,
+    /// Move documents from one branch to another.
+    MoveDocuments,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -332,13 +335,21 @@ mod tests {
     fn roles_and_permissions() {
         use Permission::*;
         let table = [
-            (Role::Admin, [true, true, true, true, true]),
-            (Role::Clerk, [true, true, true, false, false]),
-            (Role::Staff, [true, false, false, false, false]),
-            (Role::Auditor, [false, false, false, true, false]),
+            (Role::Admin, [true, true, true, true, true, true]),
+            (Role::Clerk, [true, true, true, false, false, false]),
+            (Role::Staff, [true, false, false, false, false, false]),
+            (Role::Auditor, [false, false, false, true, false, false]),
         ];
         for (role, expected) in table {
-            let got = [Search, Import, Correct, ReadAudit, ManageUsers].map(|p| role.may(p));
+            let got = [
+                Search,
+                Import,
+                Correct,
+                ReadAudit,
+                ManageUsers,
+                MoveDocuments,
+            ]
+            .map(|p| role.may(p));
             assert_eq!(got, expected, "{role}");
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }

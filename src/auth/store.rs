@@ -26,7 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 pub const FILE_NAME: &str = "accounts.sqlite";
 
 /// The accounts database's schema version (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Version 1: the tables as the catalog's schemas 4 and 5 had them
 /// (`users.disabled` included).
@@ -63,7 +63,19 @@ CREATE TABLE sessions (
 "#;
 
 /// Schema steps: `MIGRATIONS[i]` takes version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+const MIGRATIONS: &[&str] = &[
+    SCHEMA_V1,
+    // 2: each user's saved views of the document list (see `auth::views`)
+    "CREATE TABLE saved_views (
+         id         INTEGER PRIMARY KEY,
+         user_id    INTEGER NOT NULL REFERENCES users (id),
+         name       TEXT NOT NULL,
+         filters    TEXT NOT NULL,
+         sort       TEXT NOT NULL,
+         created_at TEXT NOT NULL,
+         UNIQUE (user_id, name)
+     );",
+];
 
 /// The tables copied from an older arshif's catalog, parents first.
 const TABLES: &[&str] = &["users", "user_branches", "tokens", "sessions"];

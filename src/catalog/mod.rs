@@ -381,6 +381,15 @@ impl DocumentRecord {
             .or(self.meta.extracted.document_date)
     }
 
+    /// Staff's corrected reference numbers, else those read from the text.
+    pub fn reference_numbers(&self) -> &[String] {
+        self.meta
+            .correction
+            .reference_numbers
+            .as_deref()
+            .unwrap_or(&self.meta.extracted.reference_numbers)
+    }
+
     /// `corrected` or `extracted`, for [`DocumentRecord::document_date`].
     pub fn document_date_source(&self) -> Option<&'static str> {
         if self.meta.correction.date.is_some() {
@@ -564,6 +573,11 @@ catalog_trait! {
         /// Set a document's review state, by `by` at `at`; returns the
         /// review before. The document is to be indexed again.
         fn set_review(self: &mut Self, id: DocId, state: ReviewState, edit: &Signed<'_>) -> Result<Review>;
+        /// Move a document to `branch` (an administrator's decision): it
+        /// and every source of it then belong to that branch only (two
+        /// sources of one path fold into the first). Returns the branches
+        /// it was in before, sorted. The document is to be indexed again.
+        fn move_to_branch(self: &mut Self, id: DocId, branch: &BranchSlug) -> Result<Vec<BranchSlug>>;
         /// Mark every document as needing indexing (before a full rebuild).
         fn mark_all_unindexed(self: &mut Self) -> Result<()>;
 

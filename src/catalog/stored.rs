@@ -15,7 +15,7 @@ use super::{
 use crate::db::row::Columns;
 use crate::metadata::{Correction, CorrectionChange, Extracted};
 use crate::ocr::digits::NumberReading;
-use crate::types::{BatchId, BlobId, DocId, TextSource, Word};
+use crate::types::{BatchId, BlobId, BranchSlug, DocId, TextSource, Word};
 
 /// A stored value that does not read as what it should be.
 #[derive(Debug)]
@@ -173,10 +173,45 @@ pub(crate) fn stamp(
     new
 }
 
+/// The statements that move a document (`{doc}`) to a branch (`{to}`):
+/// sources of one path fold into one (the one already there, else the
+/// first), then every source and the document name the branch. `{p}` is
+/// the backend's placeholder prefix (`?` or `$`).
+pub(crate) fn move_statements(p: &str) -> [String; 4] {
+    let (doc, to) = (format!("{p}1"), format!("{p}2"));
+    [
+        format!(
+            "DELETE FROM sources WHERE document_id = {doc} AND branch <> {to}
+               AND EXISTS (SELECT 1 FROM sources t WHERE t.document_id = {doc}
+                           AND t.path = sources.path AND t.branch = {to})"
+        ),
+        format!(
+            "DELETE FROM sources WHERE document_id = {doc} AND branch <> {to}
+               AND EXISTS (SELECT 1 FROM sources t WHERE t.document_id = {doc}
+                           AND t.path = sources.path AND t.id < sources.id)"
+        ),
+        format!("UPDATE sources SET branch = {to} WHERE document_id = {doc}"),
+        format!("UPDATE documents SET branch = {to}, revision = revision + 1 WHERE id = {doc}"),
+    ]
+}
+
+/// Branches as stored (`''`: none), made slugs, sorted and unique.
+pub(crate) fn branch_list(stored: Vec<String>) -> Result<Vec<BranchSlug>, Bad> {
+    let mut out = Vec::new();
+    for b in stored {
+        if let Some(b) = slug::<BranchSlug>(b)? {
+            out.push(b);
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// The columns of staff's corrections, in the order [`CorrectionRow`]
 /// holds them.
 pub(crate) const CORRECTION_COLUMNS: &str =
-    "corrected_date, corrected_type, corrected_title, corrected_by, corrected_at";
+    "corrected_date, corrected_type, corrected_title, corrected_by, corrected_at, corrected_refs";
 
 /// Staff's corrections as stored.
 pub(crate) struct CorrectionRow {
@@ -185,6 +220,8 @@ pub(crate) struct CorrectionRow {
     pub title: Option<String>,
     pub by: Option<String>,
     pub at: Option<DateTime<Utc>>,
+    /// The corrected reference numbers, a JSON array as text.
+    pub refs: Option<String>,
 }
 
 impl CorrectionRow {
@@ -196,6 +233,7 @@ impl CorrectionRow {
             title: r.opt_text(first + 2)?,
             by: r.opt_text(first + 3)?,
             at: r.opt_time(first + 4)?,
+            refs: r.opt_text(first + 5)?,
         })
     }
 
@@ -207,9 +245,20 @@ impl CorrectionRow {
                 .transpose()?,
             doc_type: slug(self.doc_type.unwrap_or_default())?,
             title: self.title,
+            reference_numbers: self
+                .refs
+                .map(|j| from_json("corrected_refs", &j))
+                .transpose()?,
             by: self.by,
             at: self.at,
         })
+    }
+
+    /// The stored form of corrected reference numbers (JSON text).
+    pub fn refs(c: &Correction) -> Option<String> {
+        c.reference_numbers
+            .as_ref()
+            .map(|r| serde_json::to_string(r).expect("serialises"))
     }
 
     /// The stored form of a correction's date and type.
@@ -290,7 +339,7 @@ impl DocumentRow {
             extracted: r.opt_text(8)?,
             revision: r.int(9)?,
             correction: CorrectionRow::read(r, 10)?,
-            review: ReviewRow::read(r, 15)?,
+            review: ReviewRow::read(r, 16)?,
         })
     }
 

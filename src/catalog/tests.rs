@@ -96,7 +96,96 @@ suite!(
     page_numbers_round_trip_through_the_page_cache_and_pages,
     a_new_document_is_pending_review_until_a_clerk_confirms_it,
     split_parts_name_their_origin_and_page_range,
+    corrected_reference_numbers_replace_the_read_ones_until_dropped,
+    a_moved_document_and_its_sources_belong_to_the_new_branch,
 );
+
+/// Staff's reference numbers (an empty list too) stand in for those read
+/// from the text, survive a new reading, and give them back when dropped.
+fn corrected_reference_numbers_replace_the_read_ones_until_dropped(s: &dyn Subject) {
+    let mut cat = s.open();
+    let b = new_batch(&mut *cat);
+    let (id, _) = cat
+        .insert_document(&NewDocument {
+            blob: "3c".repeat(32).parse().unwrap(),
+            size: 1,
+            media_type: "application/pdf".into(),
+            title: "t".into(),
+            pages: vec![page(1, "رقم المحضر: 1445/552")],
+            source: source(b, "v.pdf", Some("hofuf")),
+            extracted: crate::metadata::extract([(1, "رقم المحضر: 1445/552")]),
+        })
+        .unwrap();
+    assert_eq!(
+        cat.document(id).unwrap().unwrap().reference_numbers(),
+        ["1445/552"]
+    );
+    let set = |cat: &mut dyn Catalog, refs: Option<Vec<String>>| {
+        let change = CorrectionChange {
+            reference_numbers: Some(refs),
+            ..Default::default()
+        };
+        cat.correct(
+            id,
+            &Amendment {
+                change: &change,
+                by: "sara",
+                at: Utc::now(),
+            },
+        )
+        .unwrap()
+    };
+    let (old, new) = set(&mut *cat, Some(vec!["٤٤٥١٢٣٤".into(), "1445/553".into()]));
+    assert_eq!(old.reference_numbers, None);
+    assert_eq!(
+        new.reference_numbers.as_deref(),
+        Some(&["٤٤٥١٢٣٤".to_string(), "1445/553".into()][..])
+    );
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.reference_numbers(), ["٤٤٥١٢٣٤", "1445/553"]);
+    assert_eq!(rec.meta.extracted.reference_numbers, ["1445/552"]);
+    assert_eq!(cat.unindexed().unwrap(), vec![id]);
+    set(&mut *cat, Some(vec![]));
+    let rec = cat.document(id).unwrap().unwrap();
+    assert!(rec.reference_numbers().is_empty());
+    assert!(!rec.meta.correction.is_empty());
+    let (_, new) = set(&mut *cat, None);
+    assert!(new.is_empty() && new.by.is_none());
+    assert_eq!(
+        cat.document(id).unwrap().unwrap().reference_numbers(),
+        ["1445/552"]
+    );
+}
+
+/// Moving a document makes it and every source of it the new branch's;
+/// two sources of one path fold into one.
+fn a_moved_document_and_its_sources_belong_to_the_new_branch(s: &dyn Subject) {
+    let mut cat = s.open();
+    let id = insert(&mut *cat, &"4b".repeat(32), vec![page(1, "x")]);
+    let b = new_batch(&mut *cat);
+    let path = format!("{}.tif", "4b".repeat(32));
+    cat.add_source(id, &source(b, &path, Some("mubarraz")))
+        .unwrap();
+    cat.add_source(id, &source(b, "other.tif", Some("omran")))
+        .unwrap();
+    let r = cat.document(id).unwrap().unwrap().meta.revision;
+    let to: crate::types::BranchSlug = "mubarraz".parse().unwrap();
+    let before = cat.move_to_branch(id, &to).unwrap();
+    let names: Vec<&str> = before.iter().map(|b| b.as_str()).collect();
+    assert_eq!(names, ["hofuf", "mubarraz", "omran"]);
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.branch, Some(to.clone()));
+    assert_eq!(rec.branches(), vec![to.clone()]);
+    let mut paths: Vec<&str> = rec.sources.iter().map(|s| s.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(paths, [path.as_str(), "other.tif"]);
+    assert!(rec.meta.revision > r);
+    assert!(cat.unindexed().unwrap().contains(&id));
+    assert!(matches!(
+        cat.move_to_branch(DocId(id.0 + 1000), &to),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+}
 
 /// A document cut from a batch scan keeps the whole file's sha256 and its
 /// page range in it, in either backend; `check` finds the origins.
@@ -416,6 +505,7 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
         date: Some(Some("1445-07-13h".parse().unwrap())),
         doc_type: Some(Some("licence".parse().unwrap())),
         title: Some(Some("شهادة صحية 27507976".into())),
+        reference_numbers: None,
     };
     let at = Utc::now();
     let (old, new) = cat
@@ -462,6 +552,7 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
         date: Some(None),
         doc_type: Some(None),
         title: Some(None),
+        reference_numbers: None,
     };
     let (_, new) = cat
         .correct(

@@ -500,9 +500,7 @@ impl Indexer {
         d.add_text(f.review, doc.meta.review.state.as_str());
         d.add_text(f.title_sort, title_sort_key(&doc.title));
         if let Some(key) = doc
-            .meta
-            .extracted
-            .reference_numbers
+            .reference_numbers()
             .iter()
             .find_map(|r| crate::metadata::reference_key(r))
         {
@@ -513,7 +511,7 @@ impl Indexer {
             d.add_text(f.year_hijri, day.hijri().year.to_string());
             d.add_text(f.year_gregorian, day.gregorian().format("%Y").to_string());
         }
-        for r in &doc.meta.extracted.reference_numbers {
+        for r in doc.reference_numbers() {
             if let Some(key) = crate::metadata::reference_key(r) {
                 d.add_text(f.reference, key);
             }

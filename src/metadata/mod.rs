@@ -142,6 +142,10 @@ pub struct Correction {
     pub date: Option<Day>,
     pub doc_type: Option<DocType>,
     pub title: Option<String>,
+    /// The reference numbers staff set (as typed; empty: the document has
+    /// none), in place of those read from the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_numbers: Option<Vec<String>>,
     /// Who made the latest correction, and when.
     pub by: Option<String>,
     pub at: Option<chrono::DateTime<chrono::Utc>>,
@@ -149,7 +153,10 @@ pub struct Correction {
 
 impl Correction {
     pub fn is_empty(&self) -> bool {
-        self.date.is_none() && self.doc_type.is_none() && self.title.is_none()
+        self.date.is_none()
+            && self.doc_type.is_none()
+            && self.title.is_none()
+            && self.reference_numbers.is_none()
     }
 }
 
@@ -161,6 +168,7 @@ pub struct CorrectionChange {
     pub date: Option<Option<Day>>,
     pub doc_type: Option<Option<DocType>>,
     pub title: Option<Option<String>>,
+    pub reference_numbers: Option<Option<Vec<String>>>,
 }
 
 /// Why a correction was refused.
@@ -174,8 +182,42 @@ pub enum CorrectionError {
     EmptyTitle,
     #[error("the title is {0} characters long; at most {MAX_TITLE} are kept")]
     LongTitle(usize),
-    #[error("nothing to correct: give a date, a type or a title")]
+    #[error("{0:?} is not a reference number: give its digits (and letters, `/` or `-`), one number each")]
+    BadReference(String),
+    #[error("{0} reference numbers given; at most {MAX_REFERENCES} are kept")]
+    ManyReferences(usize),
+    #[error("nothing to correct: give a date, a type, a title or reference numbers")]
     Nothing,
+}
+
+/// Most reference numbers staff may set on one document.
+pub const MAX_REFERENCES: usize = 20;
+
+/// Longest reference number staff may set, in characters.
+pub const MAX_REFERENCE_LEN: usize = 64;
+
+/// Reference numbers as staff typed them: each trimmed (inner spaces
+/// collapsed), a number the index can key (digits, letters, `/`, `-`),
+/// duplicates (the same number however its digits are written) dropped.
+pub fn check_references(numbers: &[String]) -> Result<Vec<String>, CorrectionError> {
+    if numbers.len() > MAX_REFERENCES {
+        return Err(CorrectionError::ManyReferences(numbers.len()));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(numbers.len());
+    for n in numbers {
+        let n = n.split_whitespace().collect::<Vec<_>>().join(" ");
+        let key = match reference_key(&n) {
+            Some(k) if n.chars().count() <= MAX_REFERENCE_LEN => k,
+            _ => return Err(CorrectionError::BadReference(n)),
+        };
+        if !out
+            .iter()
+            .any(|x| reference_key(x).as_deref() == Some(&key))
+        {
+            out.push(n);
+        }
+    }
+    Ok(out)
 }
 
 /// Longest title staff may set, in characters.
@@ -224,6 +266,7 @@ impl CorrectionChange {
                     }
                 })
                 .transpose()?,
+            reference_numbers: None,
         };
         if change.is_empty() {
             return Err(CorrectionError::Nothing);
@@ -231,8 +274,25 @@ impl CorrectionChange {
         Ok(change)
     }
 
+    /// This change, also setting the reference numbers (`Some(None)`:
+    /// back to those read from the text), checked by [`check_references`].
+    pub fn with_references(
+        mut self,
+        numbers: Option<Option<&[String]>>,
+    ) -> Result<Self, CorrectionError> {
+        self.reference_numbers = match numbers {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(list)) => Some(Some(check_references(list)?)),
+        };
+        Ok(self)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.date.is_none() && self.doc_type.is_none() && self.title.is_none()
+        self.date.is_none()
+            && self.doc_type.is_none()
+            && self.title.is_none()
+            && self.reference_numbers.is_none()
     }
 
     /// The corrections after this change.
@@ -246,6 +306,9 @@ impl CorrectionChange {
         }
         if let Some(t) = &self.title {
             new.title = t.clone();
+        }
+        if let Some(r) = &self.reference_numbers {
+            new.reference_numbers = r.clone();
         }
         new
     }
@@ -335,6 +398,36 @@ mod tests {
         assert_eq!(e.reference_numbers, ["1445/03/12"]);
         assert_eq!(e.dates.len(), 1);
         assert_eq!(e.document_date, Some(day("1445-03-14h")));
+    }
+
+    #[test]
+    fn corrected_reference_numbers_are_checked_and_deduplicated() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let ok = [
+            (list(&["1445/552"]), list(&["1445/552"])),
+            (
+                list(&[" ٤٤٥١٢٣٤ ", "4451234", "MC-1445-0088"]),
+                list(&["٤٤٥١٢٣٤", "MC-1445-0088"]),
+            ),
+            (list(&[]), list(&[])),
+        ];
+        for (given, kept) in ok {
+            assert_eq!(check_references(&given).unwrap(), kept, "{given:?}");
+        }
+        for bad in [list(&["no digits"]), list(&[""]), list(&[&"1".repeat(65)])] {
+            assert!(
+                matches!(
+                    check_references(&bad),
+                    Err(CorrectionError::BadReference(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        let many: Vec<String> = (0..=MAX_REFERENCES).map(|i| i.to_string()).collect();
+        assert!(matches!(
+            check_references(&many),
+            Err(CorrectionError::ManyReferences(_))
+        ));
     }
 
     #[test]

@@ -202,12 +202,14 @@ impl From<arshif::app::AppError> for ApiError {
                 "shared_document",
                 "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it",
             ),
+            AppError::MoveNotAllowed => ApiError::forbidden("forbidden", e.to_string()),
             AppError::Catalog(e) => e.into(),
             AppError::Archive(e) => e.into(),
             AppError::Search(e) => e.into(),
             AppError::Preview(e) => e.into(),
             AppError::Searchable(e) => e.into(),
             AppError::Bag(e) => ApiError::internal(e),
+            AppError::Zip(e) => ApiError::internal(e),
         }
     }
 }

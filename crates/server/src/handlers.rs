@@ -167,20 +167,56 @@ pub async fn search(
     Ok(Json(done.value).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
-    branch: Option<String>,
+    pub(super) branch: Option<String>,
     #[serde(rename = "type")]
-    doc_type: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    imported_from: Option<String>,
-    imported_to: Option<String>,
-    review: Option<String>,
-    sort: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
+    pub(super) doc_type: Option<String>,
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
+    pub(super) imported_from: Option<String>,
+    pub(super) imported_to: Option<String>,
+    pub(super) review: Option<String>,
+    pub(super) sort: Option<String>,
+    pub(super) limit: Option<usize>,
+    pub(super) offset: Option<usize>,
+}
+
+impl ListParams {
+    /// The list's request and order, or a 400 naming what is wrong (the
+    /// same checks a saved view's filters pass).
+    pub(super) fn request(
+        self,
+        who: &Caller,
+    ) -> Result<(SearchRequest, search::BrowseSort), ApiError> {
+        let p = self;
+        let as_search = SearchParams {
+            q: None,
+            branch: p.branch,
+            doc_type: p.doc_type,
+            from: p.from,
+            to: p.to,
+            imported_from: p.imported_from,
+            imported_to: p.imported_to,
+            facets: None,
+            calendar: None,
+            limit: Some(in_range(p.limit, 1..=100, "limit")?.unwrap_or(25)),
+            offset: p.offset,
+        };
+        let mut req = as_search.request(who)?;
+        req.review = p.review.as_deref().map(review_state).transpose()?;
+        let sort = match p.sort.as_deref() {
+            None => search::BrowseSort::default(),
+            Some(v) => search::BrowseSort::parse(v).ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_sort",
+                    format!("sort {v:?}: say date, -date, imported, -imported, title or number"),
+                )
+            })?,
+        };
+        Ok((req, sort))
+    }
 }
 
 /// The document list: browse in the caller's scope, with filters and an
@@ -191,30 +227,7 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
     who.require(Permission::Search)?;
-    let as_search = SearchParams {
-        q: None,
-        branch: p.branch,
-        doc_type: p.doc_type,
-        from: p.from,
-        to: p.to,
-        imported_from: p.imported_from,
-        imported_to: p.imported_to,
-        facets: None,
-        calendar: None,
-        limit: Some(in_range(p.limit, 1..=100, "limit")?.unwrap_or(25)),
-        offset: p.offset,
-    };
-    let mut req = as_search.request(&who)?;
-    req.review = p.review.as_deref().map(review_state).transpose()?;
-    let sort = match p.sort.as_deref() {
-        None => search::BrowseSort::default(),
-        Some(v) => search::BrowseSort::parse(v).ok_or_else(|| {
-            ApiError::bad_request(
-                "bad_sort",
-                format!("sort {v:?}: say date, -date, imported, -imported, title or number"),
-            )
-        })?,
-    };
+    let (req, sort) = p.request(&who)?;
     let turn = s.searching.acquire().await.map_err(ApiError::internal)?;
     let (st, actor) = (s.clone(), who.actor());
     let done = blocking(move || {
@@ -264,24 +277,56 @@ pub struct CorrectBody {
     /// review queue.
     #[serde(default)]
     review: Option<String>,
+    /// The reference numbers: a list (empty: none), or null for those
+    /// read from the text.
+    #[serde(default, deserialize_with = "present_list")]
+    reference_numbers: Option<Option<Vec<String>>>,
+    /// Move the document to this branch (administrators only).
+    #[serde(default)]
+    branch: Option<String>,
+}
+
+/// A list field of a correction: absent, null, or a list.
+fn present_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Vec<String>>>, D::Error> {
+    Option::<Vec<String>>::deserialize(d).map(Some)
 }
 
 impl CorrectBody {
-    fn edit(&self) -> Result<DocumentEdit, ApiError> {
+    /// The edit asked for; a move to another branch is refused (403)
+    /// unless `who` may move documents.
+    fn edit(&self, who: &Caller) -> Result<DocumentEdit, ApiError> {
         let review = self.review.as_deref().map(review_state).transpose()?;
+        let branch = match self.branch.as_deref() {
+            None => None,
+            Some(b) => {
+                let slug = param::<BranchSlug>(Some(b), "bad_branch", "branch")?
+                    .ok_or_else(|| ApiError::bad_request("bad_branch", "branch is empty"))?;
+                who.require(Permission::MoveDocuments)?;
+                Some(slug)
+            }
+        };
         let corrects = self.date.is_some() || self.doc_type.is_some() || self.title.is_some();
+        let change = if corrects
+            || (review.is_none() && branch.is_none() && self.reference_numbers.is_none())
+        {
+            self.change()?
+        } else {
+            CorrectionChange::default()
+        };
+        let refs = self.reference_numbers.as_ref().map(|r| r.as_deref());
         let edit = DocumentEdit {
-            change: if corrects || review.is_none() {
-                self.change()?
-            } else {
-                CorrectionChange::default()
-            },
+            change: change
+                .with_references(refs)
+                .map_err(|e| ApiError::bad_request("bad_correction", e.to_string()))?,
             review,
+            branch,
         };
         if edit.is_empty() {
             return Err(ApiError::bad_request(
                 "bad_correction",
-                "nothing to change: give date, doc_type, title or review",
+                "nothing to change: give date, doc_type, title, reference_numbers, branch or review",
             ));
         }
         Ok(edit)
@@ -325,7 +370,7 @@ pub async fn correct(
 ) -> Result<Response, ApiError> {
     who.require(Permission::Correct)?;
     let id = doc_id(&id)?;
-    let edit = body.edit()?;
+    let edit = body.edit(&who)?;
     let (st, w) = (s.clone(), who.clone());
     let done = blocking(move || {
         let done = st
@@ -358,7 +403,10 @@ pub struct BulkBody {
     set: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Edit many documents at once: `{"ids":[…],"set":{date|doc_type|title|review}}`.
+/// Edit many documents at once:
+/// `{"ids":[…],"set":{date|doc_type|title|reference_numbers|branch|review}}`.
+/// A move (`branch`) by someone who may not move documents is refused as a
+/// whole (403), before any document is touched.
 /// Answers for each id (`ok`, with what changed, or the error), in order;
 /// one audit entry names every document edited.
 pub async fn bulk(
@@ -386,7 +434,7 @@ pub async fn bulk(
         .collect::<Result<Vec<DocId>, ApiError>>()?;
     let set: CorrectBody = serde_json::from_value(serde_json::Value::Object(body.set))
         .map_err(|e| ApiError::bad_request("bad_body", format!("set: {e}")))?;
-    let edit = set.edit()?;
+    let edit = set.edit(&who)?;
     let (st, w) = (s.clone(), who.clone());
     let done = blocking(move || {
         let done = st
@@ -447,7 +495,7 @@ fn review_state(raw: &str) -> Result<ReviewState, ApiError> {
     })
 }
 
-fn doc_id(raw: &str) -> Result<DocId, ApiError> {
+pub(super) fn doc_id(raw: &str) -> Result<DocId, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
@@ -460,7 +508,7 @@ fn doc_id(raw: &str) -> Result<DocId, ApiError> {
 /// Run a use case with a catalog connection, as the caller: a document
 /// outside the caller's branches is the same 404 as a missing one, and the
 /// refusal is audited.
-fn use_case<T>(
+pub(super) fn use_case<T>(
     s: &AppState,
     who: &Caller,
     f: impl FnOnce(&dyn Catalog, &arshif::app::Actor) -> Result<T, arshif::app::AppError>,
@@ -526,7 +574,7 @@ pub async fn matches(
 
 /// `Content-Disposition` for a download (RFC 6266): a plain ASCII name for
 /// old clients and the real, possibly Arabic, name in `filename*`.
-fn attachment(name: &str) -> HeaderValue {
+pub(super) fn attachment(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
         .map(|c| {

@@ -9,15 +9,17 @@
 
 mod access;
 mod assets;
+mod download;
 mod error;
 mod handlers;
 mod tally;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 use arshif::archive::{Archive, ArchiveError};
@@ -86,6 +88,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/documents"),
     ("POST", "/api/documents"),
     ("POST", "/api/documents/bulk"),
+    ("POST", "/api/documents/download"),
     ("GET", "/api/documents/{id}"),
     ("PATCH", "/api/documents/{id}"),
     ("GET", "/api/documents/{id}/matches"),
@@ -93,6 +96,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/documents/{id}/searchable.pdf"),
     ("GET", "/api/documents/{id}/pages/{n}/image"),
     ("GET", "/api/documents/{id}/pages/{n}/thumbnail"),
+    ("GET", "/api/views"),
+    ("POST", "/api/views"),
+    ("DELETE", "/api/views/{id}"),
 ];
 
 /// The tally's kind for refused reads of other branches' documents.
@@ -465,12 +471,15 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/facets", get(h::facets))
         .route("/api/documents", get(h::list))
         .route("/api/documents/bulk", post(h::bulk))
+        .route("/api/documents/download", post(download::download))
         .route("/api/documents/{id}", get(h::document).patch(h::correct))
         .route("/api/documents/{id}/matches", get(h::matches))
         .route("/api/documents/{id}/original", get(h::original))
         .route("/api/documents/{id}/searchable.pdf", get(h::searchable_pdf))
         .route("/api/documents/{id}/pages/{n}/image", get(h::page_image))
         .route("/api/documents/{id}/pages/{n}/thumbnail", get(h::thumbnail))
+        .route("/api/views", get(views::list).post(views::create))
+        .route("/api/views/{id}", delete(views::delete))
         .fallback(h::not_found)
         .layer(timed(limits.request))
         .merge(uploads)

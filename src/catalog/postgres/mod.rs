@@ -710,11 +710,45 @@ impl Catalog for PgCatalog {
             db.execute(
                 "UPDATE documents SET corrected_date = $2, corrected_type = $3,
                         corrected_title = $4, corrected_by = $5, corrected_at = $6,
-                        revision = revision + 1
+                        corrected_refs = $7, revision = revision + 1
                  WHERE id = $1",
-                &[&id.0, &date, &doc_type, &new.title, &new.by, &new.at],
+                &[
+                    &id.0,
+                    &date,
+                    &doc_type,
+                    &new.title,
+                    &new.by,
+                    &new.at,
+                    &CorrectionRow::refs(&new),
+                ],
             )?;
             Ok((old, new))
+        })
+    }
+
+    fn move_to_branch(
+        &mut self,
+        id: DocId,
+        branch: &crate::types::BranchSlug,
+    ) -> Result<Vec<crate::types::BranchSlug>> {
+        self.write(|db| {
+            db.query_opt(
+                "SELECT id FROM documents WHERE id = $1 FOR NO KEY UPDATE",
+                &[&id.0],
+            )?
+            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
+            let before = db
+                .query(
+                    "SELECT DISTINCT branch FROM sources WHERE document_id = $1",
+                    &[&id.0],
+                )?
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect::<Vec<_>>();
+            for sql in stored::move_statements("$") {
+                db.execute(&sql, &[&id.0, &branch.as_str()])?;
+            }
+            Ok(stored::branch_list(before)?)
         })
     }
 

@@ -134,4 +134,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
          keywords   jsonb NOT NULL DEFAULT '[]',
          created_at timestamptz NOT NULL
      );",
+    // 4: as SQLite's 10: reference numbers staff corrected (a JSON array
+    // as text; null: those read from the text stand)
+    "ALTER TABLE documents ADD COLUMN corrected_refs text;",
 ];

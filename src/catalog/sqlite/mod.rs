@@ -642,7 +642,7 @@ impl Catalog for SqliteCatalog {
             .execute(
                 "UPDATE documents SET corrected_date = ?2, corrected_type = ?3,
                         corrected_title = ?4, corrected_by = ?5, corrected_at = ?6,
-                        revision = revision + 1, indexed = 0
+                        corrected_refs = ?7, revision = revision + 1, indexed = 0
                  WHERE id = ?1",
                 params![
                     id.0,
@@ -650,7 +650,8 @@ impl Catalog for SqliteCatalog {
                     doc_type,
                     new.title,
                     new.by,
-                    new.at.as_ref().map(ts)
+                    new.at.as_ref().map(ts),
+                    CorrectionRow::refs(&new)
                 ],
             )
             .map_err(self.err())?;
@@ -679,6 +680,43 @@ impl Catalog for SqliteCatalog {
             )
             .map_err(self.err())?;
         Ok(old)
+    }
+
+    fn move_to_branch(
+        &mut self,
+        id: DocId,
+        branch: &crate::types::BranchSlug,
+    ) -> Result<Vec<crate::types::BranchSlug>> {
+        let path = self.path.clone();
+        let db = |source| CatalogError::Db {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.savepoint().map_err(db)?;
+        let exists: Option<i64> = tx
+            .query_row("SELECT id FROM documents WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db)?;
+        if exists.is_none() {
+            return Err(CatalogError::NoSuchDocument(id.to_string()));
+        }
+        let before: Vec<String> = tx
+            .prepare("SELECT DISTINCT branch FROM sources WHERE document_id = ?1")
+            .and_then(|mut s| {
+                s.query_map([id.0], |r| r.get(0))?
+                    .collect::<std::result::Result<_, _>>()
+            })
+            .map_err(db)?;
+        for sql in stored::move_statements("?") {
+            tx.execute(&sql, params![id.0, branch.as_str()])
+                .map_err(db)?;
+        }
+        tx.execute("UPDATE documents SET indexed = 0 WHERE id = ?1", [id.0])
+            .map_err(db)?;
+        tx.commit().map_err(db)?;
+        stored::branch_list(before).map_err(self.bad())
     }
 
     fn check_rows(&self) -> Result<Vec<CheckRow>> {

@@ -121,4 +121,7 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
          keywords   TEXT NOT NULL DEFAULT '[]',
          created_at TEXT NOT NULL
      );",
+    // 10: reference numbers staff corrected (a JSON array; null: those
+    // read from the text stand)
+    "ALTER TABLE documents ADD COLUMN corrected_refs TEXT;",
 ];

@@ -259,6 +259,14 @@ enum Command {
         /// queue (`pending`).
         #[arg(long, value_enum)]
         review: Option<ReviewArg>,
+        /// The document's reference number (repeat for several); `auto`
+        /// for those read from the text, `none` for none at all.
+        #[arg(long = "ref", value_name = "NUMBER")]
+        refs: Vec<String>,
+        /// Move the document to this branch (every import of it then
+        /// belongs to it).
+        #[arg(long)]
+        branch: Option<BranchSlug>,
         /// Print the document as it now is, as JSON.
         #[arg(long)]
         json: bool,
@@ -298,6 +306,9 @@ enum Command {
         /// Only documents first imported on or after this day (YYYY-MM-DD).
         #[arg(long)]
         since: Option<chrono::NaiveDate>,
+        /// Only this document (repeat for more); without it, every document.
+        #[arg(long = "id", value_name = "ID")]
+        ids: Vec<i64>,
     },
     /// Restore a bag written by `export` into this archive (no OCR).
     #[command(name = "import-bag")]
@@ -706,6 +717,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             doc_type,
             title,
             review,
+            refs,
+            branch,
             json,
         } => {
             let change = if date.is_none() && doc_type.is_none() && title.is_none() {
@@ -717,15 +730,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     title.as_deref(),
                 )?
             };
+            let refs = match refs.as_slice() {
+                [] => None,
+                [one] if one.trim() == arshif::metadata::AUTO => Some(None),
+                [one] if one.trim() == "none" => Some(Some(&[][..])),
+                list => Some(Some(list)),
+            };
+            let change = change.with_references(refs)?;
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
             let doc_id = catalog.resolve(&id)?;
             let edit = arshif::archive::DocumentEdit {
                 change,
                 review: review.map(ReviewArg::state),
+                branch,
             };
             if edit.is_empty() {
-                anyhow::bail!("nothing to set: give --date, --type, --title or --review");
+                anyhow::bail!(
+                    "nothing to set: give --date, --type, --title, --ref, --branch or --review"
+                );
             }
             let done = arshif::app::correct(&archive, &*catalog, &Actor::local(), doc_id, &edit)?;
             let done = accounts::recorded(&archive, done)?;
@@ -745,9 +768,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("Indexed {n} documents");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { out, branch, since } => {
+        Command::Export {
+            out,
+            branch,
+            since,
+            ids,
+        } => {
             let archive = open(&cli.archive)?;
-            let opts = arshif::bag::ExportOptions { branch, since };
+            let ids = if ids.is_empty() {
+                None
+            } else {
+                let catalog = archive.catalog()?;
+                let mut resolved = Vec::with_capacity(ids.len());
+                for id in ids {
+                    resolved.push(catalog.resolve(&id.to_string())?);
+                }
+                Some(resolved)
+            };
+            let opts = arshif::bag::ExportOptions {
+                branch,
+                since,
+                ids,
+                scope: None,
+            };
             let done = arshif::app::export(&archive, &Actor::local(), &out, &opts)?;
             let r = accounts::recorded(&archive, done)?;
             println!(

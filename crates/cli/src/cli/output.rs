@@ -503,11 +503,8 @@ pub fn print_show(doc: &DocumentRecord, pages: &[PageRecord]) {
             d.day
         );
     }
-    if !doc.meta.extracted.reference_numbers.is_empty() {
-        println!(
-            "  numbers    {}",
-            term(&doc.meta.extracted.reference_numbers.join(", "))
-        );
+    if !doc.reference_numbers().is_empty() {
+        println!("  numbers    {}", term(&doc.reference_numbers().join(", ")));
     }
     let c = &doc.meta.correction;
     if !c.is_empty() {

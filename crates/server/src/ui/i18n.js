@@ -199,6 +199,11 @@ export const I18N = {
       weak_password: 'كلمة المرور الجديدة قصيرة: عشرة أحرف على الأقل.',
       same_password: 'كلمة المرور الجديدة هي الحالية نفسها؛ اختر كلمة مختلفة.',
       csrf_failed: 'انتهت صلاحية الصفحة؛ أعد تحميلها.',
+      view_exists: 'لديك عرض محفوظ بهذا الاسم؛ اختر اسمًا آخر.',
+      too_many_views: 'بلغت الحد الأقصى للعروض المحفوظة (50)؛ احذف عرضًا أولًا.',
+      bad_view: 'اسم العرض من حرف إلى 80 حرفًا، ونص البحث 500 حرف على الأكثر.',
+      no_such_view: 'لا يوجد عرض محفوظ بهذا الرقم.',
+      bad_format: 'صيغة التنزيل غير معروفة: ملف مضغوط بالأصول أو حزمة BagIt.',
       // a code this UI does not know yet
       unknown: 'تعذّر إتمام الطلب.',
     },
@@ -558,6 +563,11 @@ export const I18N = {
       weak_password: 'The new password is too short: use at least 10 characters.',
       same_password: 'The new password is the current one; choose another.',
       csrf_failed: 'This page has expired; reload it.',
+      view_exists: 'You already have a saved view of that name; choose another.',
+      too_many_views: 'You have 50 saved views, the most kept; delete one first.',
+      bad_view: 'A view name is 1 to 80 characters, its search text at most 500.',
+      no_such_view: 'You have no saved view with that number.',
+      bad_format: 'That is not a download format: a zip of the originals, or a BagIt bag.',
       // a code this UI does not know yet
       unknown: 'The request could not be completed.',
     },
