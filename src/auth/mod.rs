@@ -123,6 +123,8 @@ pub enum Permission {
     ReadAudit,
     /// Add users, change roles and branches.
     ManageUsers,
+    /// Add document types, rename them, give them keywords.
+    ManageTypes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -332,13 +334,14 @@ mod tests {
     fn roles_and_permissions() {
         use Permission::*;
         let table = [
-            (Role::Admin, [true, true, true, true, true]),
-            (Role::Clerk, [true, true, true, false, false]),
-            (Role::Staff, [true, false, false, false, false]),
-            (Role::Auditor, [false, false, false, true, false]),
+            (Role::Admin, [true, true, true, true, true, true]),
+            (Role::Clerk, [true, true, true, false, false, false]),
+            (Role::Staff, [true, false, false, false, false, false]),
+            (Role::Auditor, [false, false, false, true, false, false]),
         ];
         for (role, expected) in table {
-            let got = [Search, Import, Correct, ReadAudit, ManageUsers].map(|p| role.may(p));
+            let got =
+                [Search, Import, Correct, ReadAudit, ManageUsers, ManageTypes].map(|p| role.may(p));
             assert_eq!(got, expected, "{role}");
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }

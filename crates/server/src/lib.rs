@@ -12,12 +12,13 @@ mod assets;
 mod error;
 mod handlers;
 mod tally;
+mod types;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::Router;
 
 use arshif::archive::{Archive, ArchiveError};
@@ -93,6 +94,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/documents/{id}/searchable.pdf"),
     ("GET", "/api/documents/{id}/pages/{n}/image"),
     ("GET", "/api/documents/{id}/pages/{n}/thumbnail"),
+    ("GET", "/api/types"),
+    ("POST", "/api/types"),
+    ("PATCH", "/api/types/{slug}"),
 ];
 
 /// The tally's kind for refused reads of other branches' documents.
@@ -471,6 +475,8 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/documents/{id}/searchable.pdf", get(h::searchable_pdf))
         .route("/api/documents/{id}/pages/{n}/image", get(h::page_image))
         .route("/api/documents/{id}/pages/{n}/thumbnail", get(h::thumbnail))
+        .route("/api/types", get(types::list).post(types::add))
+        .route("/api/types/{slug}", patch(types::update))
         .fallback(h::not_found)
         .layer(timed(limits.request))
         .merge(uploads)
