@@ -1,5 +1,5 @@
 //! The use cases, written once for every front end: search, view, page
-//! image, download, correct, import and export.
+//! image, download, correct, import and export, the document types.
 //!
 //! Each use case does the scope check (a document outside the actor's
 //! branches is not there), the work, and builds the audit entry and the
@@ -12,6 +12,7 @@
 //! `local`); the server as the logged-in user from the client's address.
 
 pub mod download;
+mod types;
 mod view;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ use crate::search::{PageMatches, SearchError, SearchRequest, SearchResults};
 use crate::searchable::SearchableError;
 use crate::types::{BranchScope, DocId};
 
+pub use types::{add_type, list_types, update_type, TypeView};
 pub use view::{DocumentView, PageDetail};
 
 /// Who acts: the name and address the audit log records, and the branches
@@ -378,6 +380,7 @@ pub fn correct(
 ) -> Result<Done<Corrected>, AppError> {
     may_move(who, edit)?;
     editable(catalog, who, id)?;
+    types::check_edit(catalog, edit)?;
     let mut done = archive.edit(&[id], edit, &who.name)?;
     let changed = match done.edits.remove(0) {
         Err(CatalogError::NoSuchDocument(_)) => return Err(AppError::NoSuchDocument(id)),
@@ -477,6 +480,7 @@ pub fn bulk_edit(
     ids: &[DocId],
     edit: &DocumentEdit,
 ) -> Result<Done<BulkEdited>, AppError> {
+    types::check_edit(catalog, edit)?;
     may_move(who, edit)?;
     let mut outcomes: Vec<(DocId, Option<BulkOutcome>)> = Vec::with_capacity(ids.len());
     let mut allowed = Vec::new();

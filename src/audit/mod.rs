@@ -175,6 +175,10 @@ pub enum Action {
     Review,
     /// Several documents edited at once; the entry names every one.
     BulkEdit,
+    /// A document type added (`arshif type add`, `POST /api/types`).
+    TypeAdd,
+    /// A document type renamed, or its keywords changed.
+    TypeUpdate,
     /// `arshif audit checkpoint`: a signed head was taken (it is this
     /// entry).
     Checkpoint,
@@ -203,6 +207,8 @@ impl Action {
             Action::Correct => "correct",
             Action::Review => "review",
             Action::BulkEdit => "bulk_edit",
+            Action::TypeAdd => "type_add",
+            Action::TypeUpdate => "type_update",
             Action::Denied => "denied",
             Action::AuditRead => "audit_read",
             Action::Checkpoint => "checkpoint",

@@ -126,6 +126,8 @@ pub enum Permission {
     ManageUsers,
     /// Move documents from one branch to another.
     MoveDocuments,
+    /// Add document types, rename them, give them keywords.
+    ManageTypes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -335,10 +337,10 @@ mod tests {
     fn roles_and_permissions() {
         use Permission::*;
         let table = [
-            (Role::Admin, [true, true, true, true, true, true]),
-            (Role::Clerk, [true, true, true, false, false, false]),
-            (Role::Staff, [true, false, false, false, false, false]),
-            (Role::Auditor, [false, false, false, true, false, false]),
+            (Role::Admin, [true, true, true, true, true, true, true]),
+            (Role::Clerk, [true, true, true, false, false, false, false]),
+            (Role::Staff, [true, false, false, false, false, false, false]),
+            (Role::Auditor, [false, false, false, true, false, false, false]),
         ];
         for (role, expected) in table {
             let got = [
@@ -348,6 +350,7 @@ mod tests {
                 ReadAudit,
                 ManageUsers,
                 MoveDocuments,
+                ManageTypes,
             ]
             .map(|p| role.may(p));
             assert_eq!(got, expected, "{role}");

@@ -9,6 +9,7 @@
 //! its own search index), which also holds the page [`JobQueue`] of the OCR
 //! workers.
 
+mod doctypes;
 mod postgres;
 mod sqlite;
 mod stored;
@@ -20,6 +21,10 @@ use serde::{Deserialize, Serialize};
 
 pub use self::postgres::{ChangeListener, PgCatalog, PG_SCHEMA_VERSION};
 pub use crate::db::url::{url_for_display, url_with_search_path};
+pub use doctypes::{
+    add_doc_type, check_doc_type, doc_type, doc_types, type_knowledge, update_doc_type,
+    DocTypeChange, DocTypeRecord, DEFAULT_TYPES, MAX_KEYWORDS, MAX_TYPE_NAME,
+};
 pub use sqlite::SqliteCatalog;
 
 use crate::calendar::Day;
@@ -63,6 +68,14 @@ pub enum CatalogError {
     NoSuchDocument(String),
     #[error("{query:?} matches {count} documents; give more of the sha256")]
     Ambiguous { query: String, count: usize },
+    #[error("unknown document type {given:?}; the archive knows {}; an administrator adds one with `arshif type add`", known.join(", "))]
+    UnknownType { given: String, known: Vec<String> },
+    #[error("the document type {0:?} exists already")]
+    TypeExists(String),
+    #[error("no document type {0:?}")]
+    NoSuchType(String),
+    #[error("{0}")]
+    BadTypeName(String),
     /// The catalog's database cannot be reached or used as configured (no
     /// pooled connection in time, bad TLS settings).
     #[error("catalog {0}")]
@@ -558,14 +571,28 @@ catalog_trait! {
         fn mark_indexed(self: &mut Self, ids: &[(DocId, i64)]) -> Result<()>;
         /// Documents whose text was read by an older extractor (or never).
         fn stale_extractions(self: &Self, version: i64) -> Result<Vec<DocId>>;
-        /// Keep what was read from a document's text (by extractor `version`);
-        /// the document is to be indexed again.
+        /// Keep what was read from a document's text (by extractor `version`)
+        /// and the title derived from it; the document is to be indexed
+        /// again.
         fn set_extracted(
             self: &mut Self,
             id: DocId,
             extracted: &Extracted,
+            title: &str,
             version: i64,
         ) -> Result<()>;
+        /// The document types stored: those the administrator added, and
+        /// defaults once renamed (see [`doc_types`] for every type known).
+        fn stored_doc_types(self: &Self) -> Result<Vec<DocTypeRecord>>;
+        /// Store a new type; false (and nothing stored) when one with its
+        /// slug is stored already.
+        fn insert_doc_type(self: &mut Self, t: &DocTypeRecord, at: DateTime<Utc>) -> Result<bool>;
+        /// Store a type's names and keywords, replacing what was stored
+        /// under its slug.
+        fn put_doc_type(self: &mut Self, t: &DocTypeRecord, at: DateTime<Utc>) -> Result<()>;
+        /// The first page's text of the latest `limit` documents whose type
+        /// staff corrected, with the type they set.
+        fn corrected_type_texts(self: &Self, limit: usize) -> Result<Vec<(DocType, String)>>;
         /// Apply staff's correction of a document's date, type or title;
         /// returns the corrections before and after. The document is to be
         /// indexed again.

@@ -98,7 +98,154 @@ suite!(
     split_parts_name_their_origin_and_page_range,
     corrected_reference_numbers_replace_the_read_ones_until_dropped,
     a_moved_document_and_its_sources_belong_to_the_new_branch,
+    document_types_are_listed_added_renamed_checked_and_learned,
 );
+
+/// The defaults are there without anything stored; a type is added once,
+/// renamed (a default too) by its slug, and checked; corrected documents
+/// teach the guesser.
+fn document_types_are_listed_added_renamed_checked_and_learned(s: &dyn Subject) {
+    let mut cat = s.open();
+    let slugs = |cat: &dyn Catalog| -> Vec<String> {
+        doc_types(cat)
+            .unwrap()
+            .iter()
+            .map(|t| t.slug.to_string())
+            .collect()
+    };
+    let defaults: Vec<String> = DEFAULT_TYPES.iter().map(|t| t.0.to_string()).collect();
+    assert_eq!(slugs(&*cat), defaults);
+    assert!(cat.stored_doc_types().unwrap().is_empty());
+    let tender: DocType = "tender".parse().unwrap();
+    assert!(matches!(
+        check_doc_type(&*cat, &tender),
+        Err(CatalogError::UnknownType { ref known, .. }) if known.len() == DEFAULT_TYPES.len()
+    ));
+    check_doc_type(&*cat, &"circular".parse().unwrap()).unwrap();
+
+    let at = Utc::now();
+    let t = DocTypeRecord::new(
+        tender.clone(),
+        " مناقصة ",
+        "Tender",
+        &["منافسة عامة".into()],
+    )
+    .unwrap();
+    assert_eq!(t.ar, "مناقصة");
+    add_doc_type(&mut *cat, &t, at).unwrap();
+    assert!(matches!(
+        add_doc_type(&mut *cat, &t, at),
+        Err(CatalogError::TypeExists(_))
+    ));
+    let licence = DocTypeRecord::new("licence".parse().unwrap(), "رخصة", "Licence", &[]).unwrap();
+    assert!(matches!(
+        add_doc_type(&mut *cat, &licence, at),
+        Err(CatalogError::TypeExists(_))
+    ));
+    assert!(matches!(
+        DocTypeRecord::new(tender.clone(), "", "Tender", &[]),
+        Err(CatalogError::BadTypeName(_))
+    ));
+    check_doc_type(&*cat, &tender).unwrap();
+    let mut want = defaults.clone();
+    want.push("tender".into());
+    assert_eq!(slugs(&*cat), want);
+    // A second connection sees it.
+    assert_eq!(doc_type(&*s.open(), &tender).unwrap(), Some(t.clone()));
+
+    // Renaming keeps the slug; keywords are added or replaced.
+    let (before, after) = update_doc_type(
+        &mut *cat,
+        &tender,
+        &DocTypeChange {
+            en: Some("Tender documents".into()),
+            add_keywords: vec!["كراسة الشروط".into(), "منافسة عامة".into()],
+            ..Default::default()
+        },
+        at,
+    )
+    .unwrap();
+    assert_eq!(before, t);
+    assert_eq!(after.en, "Tender documents");
+    assert_eq!(after.ar, "مناقصة");
+    assert_eq!(after.keywords, ["منافسة عامة", "كراسة الشروط"]);
+    assert_eq!(doc_type(&*cat, &tender).unwrap(), Some(after));
+    let (_, memo) = update_doc_type(
+        &mut *cat,
+        &"memo".parse().unwrap(),
+        &DocTypeChange {
+            ar: Some("مذكرة داخلية".into()),
+            ..Default::default()
+        },
+        at,
+    )
+    .unwrap();
+    assert_eq!(
+        (memo.ar.as_str(), memo.en.as_str()),
+        ("مذكرة داخلية", "Memo")
+    );
+    assert_eq!(slugs(&*cat), want, "a renamed default keeps its place");
+    assert!(matches!(
+        update_doc_type(
+            &mut *cat,
+            &"nope".parse().unwrap(),
+            &DocTypeChange::default(),
+            at
+        ),
+        Err(CatalogError::NoSuchType(_))
+    ));
+
+    // Corrections teach: two documents corrected to `bid` whose headings
+    // share a phrase.
+    let heading = |place: &str| format!("بلدية {place}\nعرض سعر توريد\nأجهزة حاسب آلي");
+    let mut ids = Vec::new();
+    for (hex, place) in [("a1", "الهفوف"), ("a2", "المبرز")] {
+        let id = insert(&mut *cat, &hex.repeat(32), vec![page(1, &heading(place))]);
+        ids.push(id);
+    }
+    let third = "بلدية العيون\nعرض سعر توريد\nأثاث مكتبي";
+    assert_eq!(
+        crate::metadata::guess_type_with(third, &type_knowledge(&*cat).unwrap())
+            .unwrap()
+            .doc_type
+            .as_str(),
+        "other"
+    );
+    let bid: DocType = "bid".parse().unwrap();
+    add_doc_type(
+        &mut *cat,
+        &DocTypeRecord::new(bid.clone(), "عرض سعر", "Bid", &[]).unwrap(),
+        at,
+    )
+    .unwrap();
+    for id in ids {
+        let change = CorrectionChange {
+            doc_type: Some(Some(bid.clone())),
+            ..Default::default()
+        };
+        cat.correct(
+            id,
+            &Amendment {
+                change: &change,
+                by: "sara",
+                at,
+            },
+        )
+        .unwrap();
+    }
+    let texts = cat.corrected_type_texts(10).unwrap();
+    assert_eq!(texts.len(), 2);
+    assert_eq!(texts[0].0, bid);
+    assert!(texts[0].1.contains("عرض سعر"));
+    assert_eq!(
+        crate::metadata::guess_type_with(third, &type_knowledge(&*cat).unwrap())
+            .unwrap()
+            .doc_type
+            .as_str(),
+        "bid"
+    );
+}
+
 
 /// Staff's reference numbers (an empty list too) stand in for those read
 /// from the text, survive a new reading, and give them back when dropped.
@@ -540,12 +687,20 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
         .unwrap()
         .is_empty());
     assert_eq!(cat.stale_extractions(99).unwrap(), vec![id]);
-    cat.set_extracted(id, &crate::metadata::extract([(1, text)]), 99)
-        .unwrap();
+    cat.set_extracted(
+        id,
+        &crate::metadata::extract([(1, text)]),
+        "شهادة صحية 1",
+        99,
+    )
+    .unwrap();
     assert!(cat.stale_extractions(99).unwrap().is_empty());
     assert_eq!(cat.unindexed().unwrap(), vec![id]);
     let rec = cat.document(id).unwrap().unwrap();
     assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-25");
+    // The title read again is kept; the corrected one still wins.
+    assert_eq!(rec.meta.extracted_title, "شهادة صحية 1");
+    assert_eq!(rec.title, "شهادة صحية 27507976");
 
     // Dropping a correction gives extraction back.
     let back = CorrectionChange {
@@ -568,7 +723,8 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
     let rec = cat.document(id).unwrap().unwrap();
     assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-24");
     assert_eq!(rec.meta.doc_type_source, Some(TypeSource::Guessed));
-    assert_eq!(rec.title, "شهادة صحية");
+    // The title read again, now that no correction beats it.
+    assert_eq!(rec.title, "شهادة صحية 1");
     assert!(matches!(
         cat.correct(
             DocId(id.0 + 1),

@@ -598,19 +598,32 @@ pub fn catch_up(
     Ok(ids.len())
 }
 
-/// Read again, from their stored text, the dates, reference numbers and
-/// type of documents an older extractor read (or none: archives from
-/// before there was one). Returns how many.
+/// Read again, from their stored text, the dates, reference numbers, type
+/// and title of documents an older extractor read (or none: archives from
+/// before there was one), with what the archive now knows of its types.
+/// Returns how many.
 pub fn reextract(catalog: &mut dyn Catalog) -> Result<usize, IndexError> {
     let version = crate::metadata::EXTRACTOR_VERSION;
     let stale = catalog.stale_extractions(version)?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let knowledge = crate::catalog::type_knowledge(&*catalog)?;
     for chunk in stale.chunks(500) {
         catalog.begin_group()?;
         for &id in chunk {
             let pages = catalog.pages(id)?;
-            let extracted =
-                crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
-            catalog.set_extracted(id, &extracted, version)?;
+            let extracted = crate::metadata::extract_with(
+                pages.iter().map(|p| (p.number, p.text.as_str())),
+                &knowledge,
+            );
+            let source = catalog
+                .document(id)?
+                .and_then(|d| d.sources.first().map(|s| s.path.clone()))
+                .unwrap_or_default();
+            let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
+            let title = crate::metadata::derive_title(&texts, &source, &extracted, &knowledge);
+            catalog.set_extracted(id, &extracted, &title, version)?;
         }
         catalog.end_group()?;
     }

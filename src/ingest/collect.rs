@@ -40,6 +40,9 @@ pub(super) struct Collector<'a> {
     /// Reading settings key for the page cache.
     pub(super) settings: &'a str,
     pub(super) opts: &'a IngestOptions,
+    /// The archive's types and what corrections taught, for the type guess
+    /// and the title.
+    pub(super) knowledge: &'a crate::metadata::TypeKnowledge,
     pub(super) progress: &'a dyn Progress,
     pub(super) files: HashMap<usize, FileState>,
     /// Files already settled: their document, or why they failed.
@@ -306,8 +309,12 @@ impl Collector<'_> {
         let st = self.files.remove(&file).expect("checked above");
         let (blob, size, format, _) = st.stored.expect("checked above");
         let pages: Vec<PageRecord> = st.pages.into_values().collect();
-        let title = derive_title(pages.iter().map(|p| p.text.as_str()), &st.path);
-        let extracted = crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
+        let extracted = crate::metadata::extract_with(
+            pages.iter().map(|p| (p.number, p.text.as_str())),
+            self.knowledge,
+        );
+        let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
+        let title = derive_title(&texts, &st.path, &extracted, self.knowledge);
         let new = NewDocument {
             blob,
             size,

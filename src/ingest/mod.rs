@@ -24,7 +24,7 @@
 mod collect;
 pub mod queue;
 pub mod split;
-mod title;
+
 pub mod watch;
 pub mod worker;
 
@@ -35,8 +35,8 @@ use chrono::Utc;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use serde::Serialize;
 
+pub use crate::metadata::derive_title;
 pub use split::SplitMode;
-pub use title::derive_title;
 pub use worker::{Isolation, ProcessLimits};
 
 use collect::Collector;
@@ -438,6 +438,10 @@ fn run_batch(
         .clean_staging()
         .map_err(ArchiveError::from)?;
     let mut catalog = archive.catalog()?;
+    if let Some(t) = &opts.doc_type {
+        crate::catalog::check_doc_type(&*catalog, t)?;
+    }
+    let knowledge = crate::catalog::type_knowledge(&*catalog)?;
     let (search_index, state) = archive.open_index()?;
     let mut indexer = search_index.writer()?;
     index::catch_up(&mut indexer, &mut catalog, state)?;
@@ -522,6 +526,7 @@ fn run_batch(
             batch,
             settings: &settings,
             opts,
+            knowledge: &knowledge,
             progress,
             files: HashMap::new(),
             finished: HashMap::new(),

@@ -9,6 +9,7 @@ mod dates;
 mod doctype;
 mod fold;
 mod refs;
+mod title;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,12 +17,16 @@ use crate::calendar::{Calendar, Day};
 use crate::types::DocType;
 
 pub use dates::find_dates;
-pub use doctype::{guess_type, KNOWN_TYPES};
+pub use doctype::{guess_type, guess_type_with, TypeKnowledge, KNOWN_TYPES};
 pub use refs::{find_references, reference_key};
+pub use title::{derive_title, is_letterhead};
 
 /// Bump when extraction changes: documents read by an older version are
 /// read again (from their stored text) when the index next catches up.
-pub const EXTRACTOR_VERSION: i64 = 1;
+/// 2: circulars, memos, decisions and permits are types of their own, the
+/// archive's types and corrections count, and the title is the subject
+/// line or the kind with its number, never the letterhead.
+pub const EXTRACTOR_VERSION: i64 = 2;
 
 /// A date printed on a page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,8 +88,17 @@ pub struct Extracted {
 }
 
 /// Read a document's dates, reference numbers and type from its pages
-/// (page number, text).
+/// (page number, text), knowing only the built-in types.
 pub fn extract<'a>(pages: impl IntoIterator<Item = (u32, &'a str)>) -> Extracted {
+    extract_with(pages, &TypeKnowledge::builtin())
+}
+
+/// Read a document's dates, reference numbers and type from its pages
+/// (page number, text), with what the archive knows of its types.
+pub fn extract_with<'a>(
+    pages: impl IntoIterator<Item = (u32, &'a str)>,
+    knowledge: &TypeKnowledge,
+) -> Extracted {
     let mut dates = Vec::new();
     let mut references: Vec<String> = Vec::new();
     let mut texts = Vec::new();
@@ -109,7 +123,7 @@ pub fn extract<'a>(pages: impl IntoIterator<Item = (u32, &'a str)>) -> Extracted
         dates,
         document_date,
         reference_numbers: references,
-        type_guess: doctype::guess_folded(&texts),
+        type_guess: doctype::guess_folded(&texts, knowledge),
     }
 }
 
@@ -367,7 +381,7 @@ mod tests {
                 text: "أمانة محافظة الأحساء\nتعميم رقم 14/1445\nبشأن نظافة الأسواق الشعبية",
                 date: None,
                 refs: &["14/1445"],
-                doc_type: "other",
+                doc_type: "circular",
             },
         ];
         for c in cases {

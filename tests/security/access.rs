@@ -165,6 +165,29 @@ fn authorization_matrix() {
             [401, 200, 403, 403, 403],
         ),
         (
+            "GET",
+            "/api/types",
+            "/api/types".to_string(),
+            Vec::new(),
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/types",
+            "/api/types".to_string(),
+            json!({"slug": "tender", "ar": "مناقصة", "en": "Tender"})
+                .to_string()
+                .into_bytes(),
+            [401, 201, 403, 403, 403],
+        ),
+        (
+            "PATCH",
+            "/api/types/{slug}",
+            "/api/types/memo".to_string(),
+            json!({"en": "Internal memo"}).to_string().into_bytes(),
+            [401, 200, 403, 403, 403],
+        ),
+        (
             "POST",
             "/api/logout",
             "/api/logout".to_string(),

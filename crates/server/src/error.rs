@@ -177,7 +177,17 @@ impl From<CatalogError> for ApiError {
         if e.is_outage() {
             return ApiError::unavailable(e);
         }
-        ApiError::internal(e)
+        let unprocessable =
+            |code| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string());
+        match &e {
+            CatalogError::UnknownType { .. } => unprocessable("unknown_type"),
+            CatalogError::BadTypeName(_) => unprocessable("bad_type_name"),
+            CatalogError::TypeExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, "type_exists", e.to_string())
+            }
+            CatalogError::NoSuchType(_) => ApiError::not_found("no_such_type", e.to_string()),
+            _ => ApiError::internal(e),
+        }
     }
 }
 
@@ -185,6 +195,7 @@ impl From<IngestError> for ApiError {
     fn from(e: IngestError) -> Self {
         match e {
             IngestError::Archive(a) => a.into(),
+            IngestError::Catalog(c) => c.into(),
             e => ApiError::internal(e),
         }
     }

@@ -14,12 +14,13 @@ mod error;
 mod handlers;
 mod tally;
 mod views;
+mod types;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
 use arshif::archive::{Archive, ArchiveError};
@@ -99,6 +100,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/views"),
     ("POST", "/api/views"),
     ("DELETE", "/api/views/{id}"),
+    ("GET", "/api/types"),
+    ("POST", "/api/types"),
+    ("PATCH", "/api/types/{slug}"),
 ];
 
 /// The tally's kind for refused reads of other branches' documents.
@@ -480,6 +484,8 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/documents/{id}/pages/{n}/thumbnail", get(h::thumbnail))
         .route("/api/views", get(views::list).post(views::create))
         .route("/api/views/{id}", delete(views::delete))
+        .route("/api/types", get(types::list).post(types::add))
+        .route("/api/types/{slug}", patch(types::update))
         .fallback(h::not_found)
         .layer(timed(limits.request))
         .merge(uploads)

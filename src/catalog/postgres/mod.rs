@@ -37,13 +37,13 @@ use super::stored::{
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
-    DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord, Result, Review,
-    ReviewState, Signed, SourceRecord,
+    DocTypeRecord, DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord,
+    Result, Review, ReviewState, Signed, SourceRecord,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
 use crate::db::url::url_for_display;
 use crate::metadata::{Correction, Extracted};
-use crate::types::{BatchId, BlobId, DocId, TextSource, Word};
+use crate::types::{BatchId, BlobId, DocId, DocType, TextSource, Word};
 
 mod listener;
 mod queue;
@@ -680,15 +680,88 @@ impl Catalog for PgCatalog {
         })
     }
 
-    fn set_extracted(&mut self, id: DocId, extracted: &Extracted, version: i64) -> Result<()> {
+    fn set_extracted(
+        &mut self,
+        id: DocId,
+        extracted: &Extracted,
+        title: &str,
+        version: i64,
+    ) -> Result<()> {
         self.write(|db| {
             db.execute(
-                "UPDATE documents SET extracted = $2, extracted_version = $3,
+                "UPDATE documents SET extracted = $2, extracted_version = $3, title = $4,
                         revision = revision + 1
                  WHERE id = $1",
-                &[&id.0, &json(extracted), &version],
+                &[&id.0, &json(extracted), &version, &title],
             )?;
             Ok(())
+        })
+    }
+
+    fn stored_doc_types(&self) -> Result<Vec<DocTypeRecord>> {
+        self.read(|db| {
+            let rows = db.query(
+                "SELECT slug, ar, en, keywords FROM doc_types ORDER BY slug COLLATE \"C\"",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    let slug: String = r.try_get(0)?;
+                    let kw: serde_json::Value = r.try_get(3)?;
+                    let kw: Vec<String> =
+                        serde_json::from_value(kw).map_err(|e| bad("doc_types.keywords", e))?;
+                    Ok(super::doctypes::stored_type(
+                        &slug,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        kw,
+                    )?)
+                })
+                .collect()
+        })
+    }
+
+    fn insert_doc_type(&mut self, t: &DocTypeRecord, at: DateTime<Utc>) -> Result<bool> {
+        self.write(|db| {
+            let n = db.execute(
+                "INSERT INTO doc_types (slug, ar, en, keywords, created_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (slug) DO NOTHING",
+                &[&t.slug.as_str(), &t.ar, &t.en, &json(&t.keywords), &ms(&at)],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    fn put_doc_type(&mut self, t: &DocTypeRecord, at: DateTime<Utc>) -> Result<()> {
+        self.write(|db| {
+            db.execute(
+                "INSERT INTO doc_types (slug, ar, en, keywords, created_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (slug) DO UPDATE
+                 SET ar = EXCLUDED.ar, en = EXCLUDED.en, keywords = EXCLUDED.keywords",
+                &[&t.slug.as_str(), &t.ar, &t.en, &json(&t.keywords), &ms(&at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn corrected_type_texts(&self, limit: usize) -> Result<Vec<(DocType, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|db| {
+            let rows = db.query(
+                "SELECT d.corrected_type, COALESCE((SELECT p.text FROM pages p
+                         WHERE p.document_id = d.id ORDER BY p.number LIMIT 1), '')
+                 FROM documents d
+                 WHERE d.corrected_type IS NOT NULL AND d.corrected_type <> ''
+                 ORDER BY d.id DESC LIMIT $1",
+                &[&limit],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    let t: String = r.try_get(0)?;
+                    Ok((super::doctypes::stored_slug(&t)?, r.try_get(1)?))
+                })
+                .collect()
         })
     }
 

@@ -14,11 +14,11 @@ use super::stored::{
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
-    DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord, Result, Review,
-    ReviewState, Signed, SourceRecord,
+    DocTypeRecord, DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord,
+    Result, Review, ReviewState, Signed, SourceRecord,
 };
 use crate::metadata::{Correction, Extracted};
-use crate::types::{BatchId, BlobId, DocId, Word};
+use crate::types::{BatchId, BlobId, DocId, DocType, Word};
 
 mod schema;
 #[cfg(test)]
@@ -602,10 +602,16 @@ impl Catalog for SqliteCatalog {
         Ok(ids)
     }
 
-    fn set_extracted(&mut self, id: DocId, extracted: &Extracted, version: i64) -> Result<()> {
+    fn set_extracted(
+        &mut self,
+        id: DocId,
+        extracted: &Extracted,
+        title: &str,
+        version: i64,
+    ) -> Result<()> {
         self.conn
             .prepare_cached(
-                "UPDATE documents SET extracted = ?2, extracted_version = ?3,
+                "UPDATE documents SET extracted = ?2, extracted_version = ?3, title = ?4,
                         revision = revision + 1, indexed = 0
                  WHERE id = ?1",
             )
@@ -613,11 +619,88 @@ impl Catalog for SqliteCatalog {
                 s.execute(params![
                     id.0,
                     serde_json::to_string(extracted).expect("serialises"),
-                    version
+                    version,
+                    title
                 ])
             })
             .map_err(self.err())?;
         Ok(())
+    }
+
+    fn stored_doc_types(&self) -> Result<Vec<DocTypeRecord>> {
+        let rows = self.query_rows(
+            "SELECT slug, ar, en, keywords FROM doc_types ORDER BY slug",
+            None,
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(slug, ar, en, kw)| {
+                let kw = stored::from_json("doc_types.keywords", &kw)?;
+                super::doctypes::stored_type(&slug, ar, en, kw)
+            })
+            .collect::<Result<_, Bad>>()
+            .map_err(self.bad())
+    }
+
+    fn insert_doc_type(&mut self, t: &DocTypeRecord, at: DateTime<Utc>) -> Result<bool> {
+        let n = self
+            .conn
+            .execute(
+                "INSERT INTO doc_types (slug, ar, en, keywords, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (slug) DO NOTHING",
+                params![
+                    t.slug.as_str(),
+                    t.ar,
+                    t.en,
+                    json(&t.keywords).to_string(),
+                    ts(&at)
+                ],
+            )
+            .map_err(self.err())?;
+        Ok(n == 1)
+    }
+
+    fn put_doc_type(&mut self, t: &DocTypeRecord, at: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO doc_types (slug, ar, en, keywords, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (slug) DO UPDATE
+                 SET ar = excluded.ar, en = excluded.en, keywords = excluded.keywords",
+                params![
+                    t.slug.as_str(),
+                    t.ar,
+                    t.en,
+                    json(&t.keywords).to_string(),
+                    ts(&at)
+                ],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn corrected_type_texts(&self, limit: usize) -> Result<Vec<(DocType, String)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query_rows(
+            "SELECT d.corrected_type, COALESCE((SELECT p.text FROM pages p
+                     WHERE p.document_id = d.id ORDER BY p.number LIMIT 1), '')
+             FROM documents d
+             WHERE d.corrected_type IS NOT NULL AND d.corrected_type <> ''
+             ORDER BY d.id DESC LIMIT ?1",
+            Some(limit),
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        rows.into_iter()
+            .map(|(t, text)| Ok((super::doctypes::stored_slug(&t)?, text)))
+            .collect::<Result<_, Bad>>()
+            .map_err(self.bad())
     }
 
     fn correct(&mut self, id: DocId, edit: &Amendment<'_>) -> Result<(Correction, Correction)> {

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod output;
+mod types;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -96,7 +97,8 @@ enum Command {
         /// Branch municipality the files belong to, e.g. hofuf.
         #[arg(long)]
         branch: Option<BranchSlug>,
-        /// Document type, e.g. licence, health-certificate, violation-report, letter, contract.
+        /// Document type, one the archive knows (`arshif type list`), e.g.
+        /// licence, health-certificate, violation-report, letter, circular.
         #[arg(long = "doc-type")]
         doc_type: Option<DocType>,
         /// Print one JSON report at the end.
@@ -249,7 +251,8 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
         /// The document type: licence, health-certificate,
-        /// violation-report, letter, contract, other (or your own).
+        /// violation-report, letter, contract, circular, memo, decision,
+        /// permit, other, or one added with `arshif type add`.
         #[arg(long = "type")]
         doc_type: Option<String>,
         /// The document's title.
@@ -322,6 +325,12 @@ enum Command {
         deep: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// Document types: list them, add one, rename one or give it
+    /// keywords (the archive's owner).
+    Type {
+        #[command(subcommand)]
+        command: types::TypeCommand,
     },
     /// Users: add, grant or revoke branches, list, set passwords.
     User {
@@ -839,6 +848,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Type { command } => types::run(&open(&cli.archive)?, command),
         Command::User { command } => accounts::user(&open(&cli.archive)?, command),
         Command::Token { command } => accounts::token(&open(&cli.archive)?, command),
         Command::Audit(args) => accounts::audit(&open(&cli.archive)?, args),

@@ -173,6 +173,10 @@ export const I18N = {
       bad_calendar: 'التقويم غير معروف.',
       bad_branch: 'اسم البلدية الفرعية غير صحيح.',
       bad_type: 'نوع الوثيقة غير صحيح.',
+      unknown_type: 'نوع الوثيقة غير معروف في الأرشيف؛ اختر نوعًا من القائمة، أو اطلب من مدير النظام إضافته.',
+      type_exists: 'يوجد نوع وثيقة بهذا المعرّف.',
+      no_such_type: 'لا يوجد نوع وثيقة بهذا المعرّف.',
+      bad_type_name: 'اسم نوع الوثيقة أو كلمته الدالة فارغ أو طويل جدًا.',
       bad_id: 'رقم الوثيقة غير صحيح.',
       bad_page: 'رقم الصفحة غير صحيح.',
       bad_parameter: 'قيمة غير صحيحة في عوامل التصفية.',
@@ -211,7 +215,8 @@ export const I18N = {
     branches: { hofuf: 'الهفوف', mubarraz: 'المبرز', omran: 'العمران', oyun: 'العيون', ahsa: 'الأحساء' },
     docTypes: {
       licence: 'رخصة', 'building-licence': 'رخصة بناء', 'health-certificate': 'شهادة صحية',
-      'violation-report': 'محضر مخالفة', letter: 'خطاب', contract: 'عقد', circular: 'تعميم', memo: 'مذكرة', decision: 'قرار', permit: 'تصريح', other: 'أخرى',
+      'violation-report': 'محضر مخالفة', letter: 'خطاب', contract: 'عقد', circular: 'تعميم',
+      memo: 'مذكرة', decision: 'قرار', permit: 'تصريح', other: 'أخرى',
     },
     // the review screen, the list's review filter, saved views, bulk actions
     navReview: 'المراجعة',
@@ -334,6 +339,7 @@ export const I18N = {
       login: 'تسجيل دخول', login_failed: 'دخول فاشل', logout: 'تسجيل خروج', password_change: 'تغيير كلمة المرور',
       user_change: 'تعديل مستخدم', permission_change: 'تعديل صلاحيات', token_change: 'تعديل رمز وصول',
       correct: 'تصحيح بيانات وثيقة', review: 'مراجعة وثيقة', bulk_edit: 'تعديل وثائق معًا',
+      type_add: 'إضافة نوع وثيقة', type_update: 'تعديل نوع وثيقة',
     },
     detailKeys: {
       query: 'البحث', branch: 'الفرع', type: 'النوع', doc_type: 'النوع', from: 'من', to: 'إلى',
@@ -537,6 +543,10 @@ export const I18N = {
       bad_calendar: 'Unknown calendar.',
       bad_branch: 'That is not a branch name.',
       bad_type: 'That is not a document type.',
+      unknown_type: 'The archive does not know that document type; choose one from the list, or ask an administrator to add it.',
+      type_exists: 'A document type with that id exists already.',
+      no_such_type: 'There is no document type with that id.',
+      bad_type_name: 'A name or keyword of the document type is empty or too long.',
       bad_id: 'That is not a document number.',
       bad_page: 'That is not a page number.',
       bad_parameter: 'A filter has a value that is not valid.',
@@ -575,7 +585,8 @@ export const I18N = {
     branches: { hofuf: 'Hofuf', mubarraz: 'Mubarraz', omran: 'Omran', oyun: 'Oyun', ahsa: 'Al-Ahsa' },
     docTypes: {
       licence: 'Licence', 'building-licence': 'Building licence', 'health-certificate': 'Health certificate',
-      'violation-report': 'Violation report', letter: 'Letter', contract: 'Contract', circular: 'Circular', memo: 'Memo', decision: 'Decision', permit: 'Permit', other: 'Other',
+      'violation-report': 'Violation report', letter: 'Letter', contract: 'Contract', circular: 'Circular',
+      memo: 'Memo', decision: 'Decision', permit: 'Permit', other: 'Other',
     },
     // the review screen, the list's review filter, saved views, bulk actions
     navReview: 'Review',
@@ -698,6 +709,7 @@ export const I18N = {
       login: 'Log in', login_failed: 'Failed login', logout: 'Log out', password_change: 'Password change',
       user_change: 'User change', permission_change: 'Permission change', token_change: 'API token change',
       correct: 'Metadata corrected', review: 'Document reviewed', bulk_edit: 'Documents edited together',
+      type_add: 'Document type added', type_update: 'Document type changed',
     },
     detailKeys: {
       query: 'query', branch: 'branch', type: 'type', doc_type: 'type', from: 'from', to: 'to',

@@ -327,7 +327,8 @@ export function renderCorrectForm() {
   // the type: the known ones, the archive's, and the document's own
   const select = $('#correct-type');
   const keep = select.options.length ? select.value : (state.correctInit ? state.correctInit.type : '');
-  const known = ['licence', 'health-certificate', 'violation-report', 'letter', 'contract', 'other'];
+  const known = ['licence', 'health-certificate', 'violation-report', 'letter', 'contract', 'circular',
+    'memo', 'decision', 'permit', 'other'];
   const types = [...new Set([...known, ...(state.facets.doc_types || []).map((x) => x.value),
     d.doc_type, c.doc_type, keep].filter(Boolean))];
   const autoType = !c.doc_type && d.doc_type ? typeLabel(d.doc_type) : '';
