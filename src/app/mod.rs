@@ -11,6 +11,7 @@
 //! The command line acts as [`Actor::local`] (every branch, address
 //! `local`); the server as the logged-in user from the client's address.
 
+mod rotate;
 mod view;
 
 use std::path::Path;
@@ -26,6 +27,7 @@ use crate::search::{PageMatches, SearchError, SearchRequest, SearchResults};
 use crate::searchable::SearchableError;
 use crate::types::{BranchScope, DocId};
 
+pub use rotate::{rotate, Turn};
 pub use view::{DocumentView, PageDetail};
 
 /// Who acts: the name and address the audit log records, and the branches
@@ -74,6 +76,13 @@ pub enum AppError {
     NoSuchPage { doc: DocId, page: u32 },
     #[error("another branch holds this document too ({0}); an administrator (or someone who holds every branch it is in) may correct it")]
     SharedDocument(DocId),
+    /// A page that could not be read again (its original, or the OCR).
+    #[error("page {page} of document {doc} could not be read again: {detail}")]
+    Unreadable {
+        doc: DocId,
+        page: u32,
+        detail: String,
+    },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error(transparent)]

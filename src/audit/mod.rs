@@ -175,6 +175,8 @@ pub enum Action {
     Review,
     /// Several documents edited at once; the entry names every one.
     BulkEdit,
+    /// A page turned by hand and read again (the page and the degrees).
+    Rotate,
     /// `arshif audit checkpoint`: a signed head was taken (it is this
     /// entry).
     Checkpoint,
@@ -203,6 +205,7 @@ impl Action {
             Action::Correct => "correct",
             Action::Review => "review",
             Action::BulkEdit => "bulk_edit",
+            Action::Rotate => "rotate",
             Action::Denied => "denied",
             Action::AuditRead => "audit_read",
             Action::Checkpoint => "checkpoint",

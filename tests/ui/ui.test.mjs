@@ -58,6 +58,7 @@ import {
   teardown,
 } from './lib.mjs';
 import { qualityTests } from './quality.mjs';
+import { uploadTests } from './upload.mjs';
 
 before(setup);
 after(teardown);
@@ -1123,6 +1124,9 @@ test('the administrator\'s audit log links documents to the viewer', async () =>
 // shortcuts, phone and laptop layouts, focus, dark theme, axe-core. A
 // staff browser of its own, at the sizes a clerk has.
 qualityTests();
+
+// ---- uploading from the browser (upload.mjs), after the others: it adds documents.
+uploadTests();
 
 test('no script errors on the page', () => {
   assert.deepEqual(pageErrors, []);

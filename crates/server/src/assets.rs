@@ -49,6 +49,7 @@ pub const UI: &[Asset] = &[
     ui_file!("session.js", JS),
     ui_file!("list.js", JS),
     ui_file!("audit.js", JS),
+    ui_file!("upload.js", JS),
     ui_file!("app.css", "text/css; charset=utf-8"),
 ];
 

@@ -202,6 +202,7 @@ impl From<arshif::app::AppError> for ApiError {
                 "shared_document",
                 "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it",
             ),
+            AppError::Unreadable { .. } => ApiError::internal(e),
             AppError::Catalog(e) => e.into(),
             AppError::Archive(e) => e.into(),
             AppError::Search(e) => e.into(),

@@ -12,6 +12,7 @@ mod assets;
 mod error;
 mod handlers;
 mod tally;
+mod tasks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -93,6 +94,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/documents/{id}/searchable.pdf"),
     ("GET", "/api/documents/{id}/pages/{n}/image"),
     ("GET", "/api/documents/{id}/pages/{n}/thumbnail"),
+    ("POST", "/api/documents/{id}/pages/{n}/rotate"),
+    ("GET", "/api/tasks"),
+    ("GET", "/api/tasks/{id}"),
 ];
 
 /// The tally's kind for refused reads of other branches' documents.
@@ -125,6 +129,8 @@ pub struct AppState {
     proxy: ProxyMode,
     session_lifetime: chrono::Duration,
     audit: AuditWriter,
+    /// Imports running in the background (uploads with `mode=task`).
+    tasks: tasks::Tasks,
 }
 
 /// How many logins are checked at once, and how refusals are audited.
@@ -292,6 +298,7 @@ impl AppState {
             proxy: ProxyMode::Direct,
             session_lifetime: chrono::Duration::hours(12),
             audit,
+            tasks: tasks::Tasks::new(tasks::Tasks::default_turns()),
         })
     }
 
@@ -471,6 +478,9 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/documents/{id}/searchable.pdf", get(h::searchable_pdf))
         .route("/api/documents/{id}/pages/{n}/image", get(h::page_image))
         .route("/api/documents/{id}/pages/{n}/thumbnail", get(h::thumbnail))
+        .route("/api/documents/{id}/pages/{n}/rotate", post(h::rotate))
+        .route("/api/tasks", get(h::task_list))
+        .route("/api/tasks/{id}", get(h::task))
         .fallback(h::not_found)
         .layer(timed(limits.request))
         .merge(uploads)

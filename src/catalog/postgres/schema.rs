@@ -134,4 +134,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
          keywords   jsonb NOT NULL DEFAULT '[]',
          created_at timestamptz NOT NULL
      );",
+    // 4: as SQLite's 10: the turns clerks gave a page
+    "ALTER TABLE pages ADD COLUMN turned integer NOT NULL DEFAULT 0",
 ];

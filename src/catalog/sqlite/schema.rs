@@ -121,4 +121,7 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
          keywords   TEXT NOT NULL DEFAULT '[]',
          created_at TEXT NOT NULL
      );",
+    // 10: the turns clerks gave a page (degrees clockwise, added up) when
+    // it was read sideways; `rotation` is how it is now shown and read
+    "ALTER TABLE pages ADD COLUMN turned INTEGER NOT NULL DEFAULT 0;",
 ];

@@ -29,6 +29,7 @@ import {
 import {
   runAudit,
 } from './audit.js';
+import { canImport, showUpload } from './upload.js';
 import {
   renderFiltersToggle,
 } from './app.js';
@@ -44,6 +45,7 @@ export function parseHash() {
   const m = path.match(/^\/doc\/([^/]+)$/);
   if (m) return { view: 'doc', id: decodeURIComponent(m[1]), params };
   if (path === '/audit') return { view: 'audit', params };
+  if (path === '/upload') return { view: 'upload', params };
   if (path === '/password') return { view: 'password', params };
   return { view: 'search', params };
 }
@@ -66,7 +68,7 @@ export function route() {
   if ((r.view === 'search' || r.view === 'doc') && !canSearch() && canAudit()) {
     history.replaceState(null, '', '#/audit');
     r = parseHash();
-  } else if (r.view === 'audit' && !canAudit()) {
+  } else if ((r.view === 'audit' && !canAudit()) || (r.view === 'upload' && !canImport())) {
     history.replaceState(null, '', '#/');
     r = parseHash();
   }
@@ -87,10 +89,11 @@ export function route() {
   else state.appNotice = null;
   renderAppNotice();
   const searching = canSearch();
-  $('#search-form').hidden = !searching || r.view === 'audit';
+  $('#search-form').hidden = !searching || r.view === 'audit' || r.view === 'upload';
   $('#search-view').hidden = r.view !== 'search' || !searching;
   $('#doc-view').hidden = r.view !== 'doc';
   $('#audit-view').hidden = r.view !== 'audit';
+  $('#upload-view').hidden = r.view !== 'upload';
   // the phone's filter toggle: only where the filters are
   $('#filters-toggle').hidden = r.view !== 'search';
   renderNav();
@@ -99,6 +102,8 @@ export function route() {
   } else if (r.view === 'audit') {
     document.title = t('auditPageTitle');
     runAudit(r.params);
+  } else if (r.view === 'upload') {
+    showUpload();
   } else if (searching) {
     state.lastSearchHash = location.hash || null;
     document.title = t('appTitle');

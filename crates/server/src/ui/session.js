@@ -22,6 +22,7 @@ import {
   boot,
   loadFacets,
 } from './app.js';
+import { canImport } from './upload.js';
 
 
 // -------------------------------------------------------------- accounts
@@ -55,12 +56,13 @@ export function renderAccount() {
 // The sections link: for those who may read the audit log (an auditor has
 // only that; staff have only the search, which the brand links to).
 export function renderNav() {
-  const on = Boolean(state.me && !state.me.must_change_password && canAudit());
+  const on = Boolean(state.me && !state.me.must_change_password && (canAudit() || canImport()));
   $('#nav').hidden = !on;
   $('#nav-search').hidden = !canSearch();
+  $('#nav-upload').hidden = !canImport();
   $('#nav-audit').hidden = !canAudit();
   const view = state.screen === 'app' && state.route ? state.route.view : null;
-  const current = { '#nav-search': ['search', 'doc'], '#nav-audit': ['audit'] };
+  const current = { '#nav-search': ['search', 'doc'], '#nav-upload': ['upload'], '#nav-audit': ['audit'] };
   for (const [sel, views] of Object.entries(current)) {
     if (views.includes(view)) $(sel).setAttribute('aria-current', 'page');
     else $(sel).removeAttribute('aria-current');
