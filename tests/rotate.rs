@@ -64,14 +64,14 @@ fn a_page_scanned_sideways_is_turned_by_hand_and_read_again() {
     assert_eq!(rotation, 270);
     assert!(w < h, "upright: {w}×{h}");
 
-    // The command line turns it half round: sideways the other way…
-    let out = a.run(&["rotate", "1", "1", "--degrees", "180"]);
+    // The command line turns it a quarter more: as it was scanned…
+    let out = a.run(&["rotate", "1", "1", "--degrees", "90"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let (rotation, (w, h)) = page_now(&server, id);
-    assert_eq!(rotation, 90, "270 + 180");
+    assert_eq!(rotation, 0, "270 + 90");
     assert!(w > h, "sideways: {w}×{h}");
-    // …and the API half round again: the turns add up to upright.
-    let (status, doc) = rotate(&server, id, 180.into());
+    // …and the API three quarters more: the turns add up to upright.
+    let (status, doc) = rotate(&server, id, 270.into());
     assert_eq!(status, 200, "{doc}");
     turns += 2; // the command line's and this one
     let (rotation, (w, h)) = page_now(&server, id);
@@ -99,7 +99,7 @@ fn a_page_scanned_sideways_is_turned_by_hand_and_read_again() {
         .collect();
     assert_eq!(rotations.len() as u64, turns, "every turn: {log}");
     assert_eq!(rotations[0]["detail"]["page"], 1, "{log}");
-    assert_eq!(rotations[0]["detail"]["degrees"], 180, "{log}");
+    assert_eq!(rotations[0]["detail"]["degrees"], 270, "{log}");
     assert_eq!(rotations[0]["documents"], serde_json::json!([id]), "{log}");
 
     // Only quarter turns, of pages that are there.
