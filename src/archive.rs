@@ -686,18 +686,29 @@ impl Archive {
         for &id in ids {
             edits.push(apply_edit(&mut *catalog, id, edit, by, at));
         }
-        let indexed = match self.lock_writer() {
+        let indexed = self.catch_up_with(&mut catalog)?;
+        Ok(Edited { edits, indexed })
+    }
+
+    /// Bring the index up to the catalog's changes now; false when an
+    /// import holds the index (it catches up when that import ends).
+    pub fn catch_up_index(&self) -> Result<bool, ArchiveError> {
+        let mut catalog = self.catalog()?;
+        self.catch_up_with(&mut catalog)
+    }
+
+    fn catch_up_with(&self, catalog: &mut Box<dyn Catalog>) -> Result<bool, ArchiveError> {
+        match self.lock_writer() {
             Ok(_lock) => {
                 let (idx, state) = self.open_index()?;
                 let mut w = idx.writer()?;
-                crate::index::catch_up(&mut w, &mut catalog, state)?;
+                crate::index::catch_up(&mut w, catalog, state)?;
                 w.finish()?;
-                true
+                Ok(true)
             }
-            Err(ArchiveError::Locked { .. }) => false,
-            Err(e) => return Err(e),
-        };
-        Ok(Edited { edits, indexed })
+            Err(ArchiveError::Locked { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 
 pub mod download;
 mod types;
+mod rotate;
 mod view;
 
 use std::path::Path;
@@ -29,6 +30,7 @@ use crate::searchable::SearchableError;
 use crate::types::{BranchScope, DocId};
 
 pub use types::{add_type, list_types, update_type, TypeView};
+pub use rotate::{rotate, Turn};
 pub use view::{DocumentView, PageDetail};
 
 /// Who acts: the name and address the audit log records, and the branches
@@ -81,6 +83,13 @@ pub enum AppError {
     /// documents between branches.
     #[error("only an administrator may move documents to another branch")]
     MoveNotAllowed,
+    /// A page that could not be read again (its original, or the OCR).
+    #[error("page {page} of document {doc} could not be read again: {detail}")]
+    Unreadable {
+        doc: DocId,
+        page: u32,
+        detail: String,
+    },
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     #[error(transparent)]

@@ -179,6 +179,8 @@ pub enum Action {
     TypeAdd,
     /// A document type renamed, or its keywords changed.
     TypeUpdate,
+    /// A page turned by hand and read again (the page and the degrees).
+    Rotate,
     /// `arshif audit checkpoint`: a signed head was taken (it is this
     /// entry).
     Checkpoint,
@@ -209,6 +211,7 @@ impl Action {
             Action::BulkEdit => "bulk_edit",
             Action::TypeAdd => "type_add",
             Action::TypeUpdate => "type_update",
+            Action::Rotate => "rotate",
             Action::Denied => "denied",
             Action::AuditRead => "audit_read",
             Action::Checkpoint => "checkpoint",

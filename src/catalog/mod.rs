@@ -571,6 +571,13 @@ catalog_trait! {
         fn mark_indexed(self: &mut Self, ids: &[(DocId, i64)]) -> Result<()>;
         /// Documents whose text was read by an older extractor (or never).
         fn stale_extractions(self: &Self, version: i64) -> Result<Vec<DocId>>;
+        /// The turn clerks gave a page (degrees clockwise, added up, 0
+        /// when never turned); `NoSuchDocument` for a page that is not there.
+        fn page_turn(self: &Self, id: DocId, page: u32) -> Result<u16>;
+        /// Replace a page's reading after a clerk turned it (`turned`: the
+        /// turns clerks gave it, added up); the document is to be indexed
+        /// again. `NoSuchDocument` for a page that is not there.
+        fn turn_page(self: &mut Self, id: DocId, page: &PageRecord, turned: u16) -> Result<()>;
         /// Keep what was read from a document's text (by extractor `version`)
         /// and the title derived from it; the document is to be indexed
         /// again.

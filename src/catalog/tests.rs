@@ -99,7 +99,43 @@ suite!(
     corrected_reference_numbers_replace_the_read_ones_until_dropped,
     a_moved_document_and_its_sources_belong_to_the_new_branch,
     document_types_are_listed_added_renamed_checked_and_learned,
+    a_turned_page_is_read_again_and_its_turns_add_up,
 );
+
+/// A page a clerk turned: its new reading replaces the old, the turns
+/// given add up, the other pages stay, and the document is indexed again.
+fn a_turned_page_is_read_again_and_its_turns_add_up(s: &dyn Subject) {
+    let mut cat = s.open();
+    let id = insert(
+        &mut *cat,
+        &"3c".repeat(32),
+        vec![page(1, "one"), page(2, "sdrawkcab")],
+    );
+    cat.mark_indexed(&[(id, cat.document(id).unwrap().unwrap().meta.revision)])
+        .unwrap();
+    assert_eq!(cat.page_turn(id, 2).unwrap(), 0);
+    let mut read = page(2, "upright at last");
+    read.rotation = 90;
+    (read.width, read.height) = (1200, 800);
+    cat.turn_page(id, &read, 90).unwrap();
+    assert_eq!(cat.page_turn(id, 2).unwrap(), 90);
+    let pages = cat.pages(id).unwrap();
+    assert_eq!(pages[1], read);
+    assert_eq!(pages[0], page(1, "one"));
+    assert_eq!(cat.unindexed().unwrap(), vec![id]);
+    cat.turn_page(id, &read, 180).unwrap();
+    assert_eq!(cat.page_turn(id, 2).unwrap(), 180);
+    assert_eq!(cat.page_turn(id, 1).unwrap(), 0);
+    assert!(matches!(
+        cat.page_turn(id, 3),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+    assert!(matches!(
+        cat.turn_page(id, &page(3, "x"), 90),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+    assert_eq!(cat.pages(id).unwrap().len(), 2, "no page added");
+}
 
 /// The defaults are there without anything stored; a type is added once,
 /// renamed (a default too) by its slug, and checked; corrected documents

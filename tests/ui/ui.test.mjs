@@ -59,6 +59,7 @@ import {
 } from './lib.mjs';
 import { qualityTests } from './quality.mjs';
 import { clerkTests } from './clerk.mjs';
+import { uploadTests } from './upload.mjs';
 
 before(setup);
 after(teardown);
@@ -1124,6 +1125,9 @@ test('the administrator\'s audit log links documents to the viewer', async () =>
 // shortcuts, phone and laptop layouts, focus, dark theme, axe-core. A
 // staff browser of its own, at the sizes a clerk has.
 qualityTests();
+
+// ---- uploading from the browser (upload.mjs), after the others: it adds documents.
+uploadTests();
 
 // ---- a clerk's day: upload a batch scan, review it from the keyboard, fix
 // a number and find it, bulk-set a type; the auditor sees it all.

@@ -52,6 +52,7 @@ pub const UI: &[Asset] = &[
     ui_file!("review.js", JS),
     ui_file!("bulk.js", JS),
     ui_file!("views.js", JS),
+    ui_file!("upload.js", JS),
     ui_file!("app.css", "text/css; charset=utf-8"),
 ];
 

@@ -214,6 +214,7 @@ impl From<arshif::app::AppError> for ApiError {
                 "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it",
             ),
             AppError::MoveNotAllowed => ApiError::forbidden("forbidden", e.to_string()),
+            AppError::Unreadable { .. } => ApiError::internal(e),
             AppError::Catalog(e) => e.into(),
             AppError::Archive(e) => e.into(),
             AppError::Search(e) => e.into(),

@@ -11,13 +11,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::access::{ApiJson, ApiQuery, Caller};
-use super::{blocking, ApiError, AppState};
+use super::{blocking, tasks, ApiError, AppState};
 use arshif::app::PageDetail;
 use arshif::archive::DocumentEdit;
 use arshif::auth::{Permission, Role};
 use arshif::calendar::{Calendar, DateInput};
 use arshif::catalog::{Catalog, DocumentRecord, ReviewState};
-use arshif::ingest::{self, IngestReport, SourceNaming};
+use arshif::ingest;
 use arshif::metadata::CorrectionChange;
 use arshif::preview;
 use arshif::search::{self, SearchRequest};
@@ -386,6 +386,59 @@ pub async fn correct(
             .map_err(|e| st.refused(&w, e))?;
         if done.value.indexed {
             // Searches right after the answer see the correction.
+            st.index.reload().map_err(ApiError::internal)?;
+        }
+        Ok(done)
+    })
+    .await?;
+    s.audit(done.audit).await?;
+    Ok(Json(done.value.json()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateBody {
+    degrees: serde_json::Value,
+}
+
+/// Turn a page read sideways and read it again: `{"degrees":90|180|270}`
+/// clockwise, more than it is shown now. Answers the document as it now
+/// is (like `PATCH`), with `indexed`.
+pub async fn rotate(
+    State(s): Shared,
+    who: Caller,
+    Path((id, n)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RotateBody>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Correct)?;
+    let (id, n) = (doc_id(&id)?, page_number(&n)?);
+    let turn = body
+        .degrees
+        .as_i64()
+        .and_then(arshif::app::Turn::new)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_rotation",
+                format!("degrees {}: say 90, 180 or 270 (clockwise)", body.degrees),
+            )
+        })?;
+    let (st, w) = (s.clone(), who.clone());
+    let done = blocking(move || {
+        let ocr = st.ingest.ocr.clone();
+        let done = st
+            .with_catalog(|c| {
+                Ok(arshif::app::rotate(
+                    &st.archive,
+                    &mut **c,
+                    &w.actor(),
+                    id,
+                    n,
+                    turn,
+                    &ocr,
+                ))
+            })?
+            .map_err(|e| st.refused(&w, e))?;
+        if done.value.indexed {
             st.index.reload().map_err(ApiError::internal)?;
         }
         Ok(done)
@@ -808,13 +861,54 @@ fn upload_branch(who: &Caller, asked: Option<BranchSlug>) -> Result<Option<Branc
     }
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadParams {
+    mode: Option<String>,
+}
+
 pub async fn upload(
     State(s): Shared,
     who: Caller,
+    ApiQuery(p): ApiQuery<UploadParams>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     who.require(Permission::Import)?;
-    let mut form = form?;
+    let as_task = match p.mode.as_deref().map(str::trim) {
+        None | Some("") => false,
+        Some("task") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "bad_parameter",
+                format!("mode {other:?}: say task, or leave it out"),
+            ))
+        }
+    };
+    let upload = receive(&s, &who, form?).await?;
+    if as_task {
+        let id = s.tasks.start(s.clone(), who.actor(), upload);
+        let status = format!("/api/tasks/{id}");
+        return Ok((
+            StatusCode::ACCEPTED,
+            [(header::LOCATION, status.clone())],
+            Json(json!({"task": id, "status": status})),
+        )
+            .into_response());
+    }
+    let (st, actor) = (s.clone(), who.actor());
+    let (report, event) =
+        blocking(move || tasks::import(&st, &actor, upload, &ingest::Quiet)).await?;
+    s.audit(event).await?;
+    // Like `arshif ingest`: the report says which files failed and why.
+    Ok((StatusCode::OK, Json(report)).into_response())
+}
+
+/// Store an upload's files in a folder of their own, with its fields.
+async fn receive(
+    s: &AppState,
+    who: &Caller,
+    mut form: Multipart,
+) -> Result<tasks::Upload, ApiError> {
     let bad = |m: String| ApiError::bad_request("bad_upload", m);
     // A body over the limit is 413; anything else malformed is 400.
     let cut = |e: axum::extract::multipart::MultipartError, what: String| {
@@ -835,7 +929,7 @@ pub async fn upload(
         .prefix("upload-")
         .tempdir_in(&uploads)
         .map_err(ApiError::internal)?;
-    let (mut branch, mut doc_type, mut files) = (None, None, 0usize);
+    let (mut branch, mut doc_type, mut names) = (None, None, Vec::new());
     let mut split: Option<ingest::SplitMode> = None;
     while let Some(mut field) = form
         .next_field()
@@ -849,14 +943,15 @@ pub async fn upload(
                 // settles it: a branch sent before the files was checked on
                 // arrival; without one, a user with no branch to import
                 // into is refused now.
-                if files == 0 && branch.is_none() && who.user.branches.is_empty() {
-                    upload_branch(&who, None)?;
+                if names.is_empty() && branch.is_none() && who.user.branches.is_empty() {
+                    upload_branch(who, None)?;
                 }
-                files += 1;
-                let path = dir.path().join(safe_name(&fname, files));
+                let stored = safe_name(&fname, names.len() + 1);
+                let path = dir.path().join(&stored);
                 if path.exists() {
                     return Err(bad(format!("the file {fname:?} is sent twice")));
                 }
+                names.push(stored);
                 let mut out = std::fs::File::create(&path).map_err(ApiError::internal)?;
                 while let Some(chunk) = field
                     .chunk()
@@ -877,7 +972,7 @@ pub async fn upload(
                         branch = param::<BranchSlug>(Some(&value), "bad_branch", "branch")?;
                         // Checked as it arrives: a branch the user does not
                         // hold is refused before the files are written.
-                        upload_branch(&who, branch.clone())?;
+                        upload_branch(who, branch.clone())?;
                     }
                     "doc_type" | "type" => {
                         doc_type = param::<DocType>(Some(&value), "bad_type", "document type")?
@@ -892,38 +987,43 @@ pub async fn upload(
             }
         }
     }
-    if files == 0 {
+    if names.is_empty() {
         return Err(bad(
             "no file in the upload; attach one or more files".to_string()
         ));
     }
-    let branch = upload_branch(&who, branch)?;
-    let (st, actor) = (s.clone(), who.actor());
-    let (report, event): (IngestReport, arshif::audit::Event) = blocking(move || {
-        let s = st;
-        let mut opts = s.ingest.clone();
-        opts.branch = branch;
-        opts.doc_type = doc_type;
-        opts.split = split;
-        let root = dir.path().to_path_buf();
-        opts.source_naming = SourceNaming::Relabel {
-            root: root.clone(),
-            label: "upload".to_string(),
-        };
-        let mut report = ingest::ingest(&s.archive, &[root], &opts, &ingest::Quiet)?;
-        for e in &mut report.errors {
-            e.path = opts.source_naming.name(&e.path);
-        }
-        for f in &mut report.split {
-            f.path = opts.source_naming.name(&f.path);
-        }
-        s.index.reload().map_err(ApiError::internal)?;
-        drop(dir);
-        let event = s.with_catalog(|c| Ok(arshif::app::imported(&**c, &actor, &report, &opts)?))?;
-        Ok((report, event))
+    let branch = upload_branch(who, branch)?;
+    Ok(tasks::Upload {
+        dir,
+        branch,
+        doc_type,
+        split,
+        names,
     })
-    .await?;
-    s.audit(event).await?;
-    // Like `arshif ingest`: the report says which files failed and why.
-    Ok((StatusCode::OK, Json(report)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// `GET /api/tasks`: the caller's recent import tasks, newest first.
+pub async fn task_list(
+    State(s): Shared,
+    who: Caller,
+    ApiQuery(_): ApiQuery<NoParams>,
+) -> Result<Response, ApiError> {
+    Ok(Json(json!({"tasks": s.tasks.mine(&who.user.name)})).into_response())
+}
+
+/// `GET /api/tasks/{id}`: one task, to the user who started it or an
+/// administrator; to anyone else it does not exist.
+pub async fn task(
+    State(s): Shared,
+    who: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    s.tasks
+        .get(&id, &who.user.name, who.user.role == Role::Admin)
+        .map(|t| Json(t).into_response())
+        .ok_or_else(|| ApiError::not_found("no_such_task", format!("no task {id}")))
 }

@@ -15,6 +15,7 @@ mod handlers;
 mod tally;
 mod views;
 mod types;
+mod tasks;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -103,6 +104,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/types"),
     ("POST", "/api/types"),
     ("PATCH", "/api/types/{slug}"),
+    ("POST", "/api/documents/{id}/pages/{n}/rotate"),
+    ("GET", "/api/tasks"),
+    ("GET", "/api/tasks/{id}"),
 ];
 
 /// The tally's kind for refused reads of other branches' documents.
@@ -135,6 +139,8 @@ pub struct AppState {
     proxy: ProxyMode,
     session_lifetime: chrono::Duration,
     audit: AuditWriter,
+    /// Imports running in the background (uploads with `mode=task`).
+    tasks: tasks::Tasks,
 }
 
 /// How many logins are checked at once, and how refusals are audited.
@@ -302,6 +308,7 @@ impl AppState {
             proxy: ProxyMode::Direct,
             session_lifetime: chrono::Duration::hours(12),
             audit,
+            tasks: tasks::Tasks::new(tasks::Tasks::default_turns()),
         })
     }
 
@@ -486,6 +493,9 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/views/{id}", delete(views::delete))
         .route("/api/types", get(types::list).post(types::add))
         .route("/api/types/{slug}", patch(types::update))
+        .route("/api/documents/{id}/pages/{n}/rotate", post(h::rotate))
+        .route("/api/tasks", get(h::task_list))
+        .route("/api/tasks/{id}", get(h::task))
         .fallback(h::not_found)
         .layer(timed(limits.request))
         .merge(uploads)

@@ -680,6 +680,54 @@ impl Catalog for PgCatalog {
         })
     }
 
+    fn page_turn(&self, id: DocId, page: u32) -> Result<u16> {
+        let number = i32::try_from(page).map_err(|_| self.fail(bad("page number", page)))?;
+        let turned = self.read(|db| {
+            Ok(db
+                .query_opt(
+                    "SELECT turned FROM pages WHERE document_id = $1 AND number = $2",
+                    &[&id.0, &number],
+                )?
+                .map(|r| r.try_get::<_, i32>(0))
+                .transpose()?)
+        })?;
+        let turned =
+            turned.ok_or_else(|| CatalogError::NoSuchDocument(format!("{id} page {page}")))?;
+        Ok(turned.rem_euclid(360) as u16)
+    }
+
+    fn turn_page(&mut self, id: DocId, p: &PageRecord, turned: u16) -> Result<()> {
+        let number =
+            i32::try_from(p.number).map_err(|_| self.fail(bad("page number", p.number)))?;
+        let found = self.write(|db| {
+            // The document locked: one change of its pages at a time.
+            let there = db.query_opt(
+                "SELECT 1 FROM pages WHERE document_id = $1 AND number = $2 FOR UPDATE",
+                &[&id.0, &number],
+            )?;
+            if there.is_none() {
+                return Ok(false);
+            }
+            put_page(db, UPSERT_PAGE, id, p)?;
+            db.execute(
+                "UPDATE pages SET turned = $3 WHERE document_id = $1 AND number = $2",
+                &[&id.0, &number, &i32::from(turned)],
+            )?;
+            db.execute(
+                "UPDATE documents SET revision = revision + 1 WHERE id = $1",
+                &[&id.0],
+            )?;
+            Ok(true)
+        })?;
+        if !found {
+            return Err(CatalogError::NoSuchDocument(format!(
+                "{id} page {}",
+                p.number
+            )));
+        }
+        Ok(())
+    }
+
     fn set_extracted(
         &mut self,
         id: DocId,

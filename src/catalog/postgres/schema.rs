@@ -137,4 +137,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 4: as SQLite's 10: reference numbers staff corrected (a JSON array
     // as text; null: those read from the text stand)
     "ALTER TABLE documents ADD COLUMN corrected_refs text;",
+    // 5: as SQLite's 11: the turns clerks gave a page
+    "ALTER TABLE pages ADD COLUMN turned integer NOT NULL DEFAULT 0",
 ];

@@ -602,6 +602,65 @@ impl Catalog for SqliteCatalog {
         Ok(ids)
     }
 
+    fn page_turn(&self, id: DocId, page: u32) -> Result<u16> {
+        let turned: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT turned FROM pages WHERE document_id = ?1 AND number = ?2",
+                params![id.0, page],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        let turned =
+            turned.ok_or_else(|| CatalogError::NoSuchDocument(format!("{id} page {page}")))?;
+        Ok(turned.rem_euclid(360) as u16)
+    }
+
+    fn turn_page(&mut self, id: DocId, p: &PageRecord, turned: u16) -> Result<()> {
+        let path = self.path.clone();
+        let db = |source| CatalogError::Db {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.savepoint().map_err(db)?;
+        let n = tx
+            .execute(
+                "UPDATE pages SET source = ?3, text = ?4, confidence = ?5, words = ?6,
+                        rotation = ?7, width = ?8, height = ?9, language = ?10, skew = ?11,
+                        numbers = ?12, turned = ?13
+                 WHERE document_id = ?1 AND number = ?2",
+                params![
+                    id.0,
+                    p.number,
+                    p.source.as_str(),
+                    p.text,
+                    p.confidence as f64,
+                    words_to_json(&p.words).to_string(),
+                    p.rotation,
+                    p.width,
+                    p.height,
+                    p.language,
+                    p.skew as f64,
+                    json(&p.numbers).to_string(),
+                    turned,
+                ],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(CatalogError::NoSuchDocument(format!(
+                "{id} page {}",
+                p.number
+            )));
+        }
+        tx.execute(
+            "UPDATE documents SET revision = revision + 1, indexed = 0 WHERE id = ?1",
+            [id.0],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
     fn set_extracted(
         &mut self,
         id: DocId,

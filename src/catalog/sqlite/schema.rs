@@ -124,4 +124,7 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
     // 10: reference numbers staff corrected (a JSON array; null: those
     // read from the text stand)
     "ALTER TABLE documents ADD COLUMN corrected_refs TEXT;",
+    // 11: the turns clerks gave a page (degrees clockwise, added up) when
+    // it was read sideways; `rotation` is how it is now shown and read
+    "ALTER TABLE pages ADD COLUMN turned INTEGER NOT NULL DEFAULT 0;",
 ];

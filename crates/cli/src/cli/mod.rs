@@ -274,6 +274,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Turn a page that was read sideways and read it again: DEGREES
+    /// clockwise more than it is shown now (turns add up). The original is
+    /// never changed; the page's text, the document's dates and numbers
+    /// and the index follow. Recorded in the audit log.
+    Rotate {
+        /// Document id or a unique prefix of its sha256.
+        id: String,
+        /// The page, from 1.
+        page: u32,
+        /// 90, 180 or 270, clockwise.
+        #[arg(long)]
+        degrees: i64,
+        /// Print the document as it now is, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a document: metadata, sources and the text of every page.
     Show {
         #[arg(long)]
@@ -767,6 +783,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 output::print_show(&done.view.doc, &[]);
                 if !done.indexed {
                     println!("An import is running: search shows the correction when it finishes.");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rotate {
+            id,
+            page,
+            degrees,
+            json,
+        } => {
+            let turn = arshif::app::Turn::new(degrees)
+                .ok_or_else(|| anyhow::anyhow!("--degrees {degrees}: say 90, 180 or 270"))?;
+            let archive = open(&cli.archive)?;
+            let mut catalog = archive.catalog()?;
+            let doc_id = catalog.resolve(&id)?;
+            let ocr = arshif::ocr::OcrConfig::default();
+            let done = arshif::app::rotate(
+                &archive,
+                &mut *catalog,
+                &Actor::local(),
+                doc_id,
+                page,
+                turn,
+                &ocr,
+            )?;
+            let done = accounts::recorded(&archive, done)?;
+            if json {
+                println!("{}", serde_json::to_string(&done.json())?);
+            } else {
+                let p = done.view.pages.iter().find(|p| p.number == page);
+                println!(
+                    "Page {page} of document {} turned {degrees}°, read again: {} words",
+                    doc_id.0,
+                    p.map_or(0, |p| p.words.len())
+                );
+                if !done.indexed {
+                    println!("An import is running: search shows the new text when it finishes.");
                 }
             }
             Ok(ExitCode::SUCCESS)

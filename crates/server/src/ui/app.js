@@ -5,6 +5,7 @@
 //        or a month or a year; calendar: of the year counts, Hijri unless given)
 //   #/doc/ID?q=...&page=N&hit=K      (page and hit are 1-based)
 //   #/audit?user=...&doc=ID&since=YYYY-MM-DD&before=SEQ&limit=N   (admin, auditor)
+//   #/upload                          (admin, clerk: import files, see their tasks)
 //   #/password                        (change one's password)
 // Accounts: on load /api/me says who is logged in (401: the login screen,
 // the hash kept for after). The session is an HttpOnly cookie; its CSRF
@@ -71,6 +72,7 @@ import {
   renderAudit,
   submitAudit,
 } from './audit.js';
+import { initUpload, renderUpload } from './upload.js';
 
 
 // -------------------------------------------------------------- language
@@ -198,6 +200,9 @@ export function setLang(lang) {
     document.title = t('auditPageTitle');
     renderAudit();
     if (state.audit && state.audit.error) showError('auditFailed', state.audit.error);
+  } else if (r.view === 'upload') {
+    document.title = t('uploadPageTitle');
+    renderUpload();
   } else if (state.doc) {
     const back = $('#back-link');
     back.textContent = state.lastSearchHash || state.q ? t('backToResults') : t('backToSearch');
@@ -275,6 +280,7 @@ export function init() {
   initBulk();
   initViews();
   initReview();
+  initUpload();
 
   $('#login-form').addEventListener('submit', submitLogin);
   $('#password-form').addEventListener('submit', submitPassword);

@@ -31,6 +31,7 @@ import {
 } from './audit.js';
 import { runReview } from './review.js';
 import { renderBulk } from './bulk.js';
+import { canImport, showUpload } from './upload.js';
 import {
   renderFiltersToggle,
 } from './app.js';
@@ -48,6 +49,7 @@ export function parseHash() {
   if (path === '/audit') return { view: 'audit', params };
   const rv = path.match(/^\/review(?:\/([^/]+))?$/);
   if (rv) return { view: 'review', id: rv[1] ? decodeURIComponent(rv[1]) : null, params };
+  if (path === '/upload') return { view: 'upload', params };
   if (path === '/password') return { view: 'password', params };
   return { view: 'search', params };
 }
@@ -70,7 +72,7 @@ export function route() {
   if ((r.view === 'search' || r.view === 'doc' || r.view === 'review') && !canSearch() && canAudit()) {
     history.replaceState(null, '', '#/audit');
     r = parseHash();
-  } else if (r.view === 'audit' && !canAudit()) {
+  } else if ((r.view === 'audit' && !canAudit()) || (r.view === 'upload' && !canImport())) {
     history.replaceState(null, '', '#/');
     r = parseHash();
   }
@@ -91,11 +93,12 @@ export function route() {
   else state.appNotice = null;
   renderAppNotice();
   const searching = canSearch();
-  $('#search-form').hidden = !searching || r.view === 'audit';
+  $('#search-form').hidden = !searching || r.view === 'audit' || r.view === 'upload';
   $('#search-view').hidden = r.view !== 'search' || !searching;
   $('#doc-view').hidden = r.view !== 'doc';
   $('#audit-view').hidden = r.view !== 'audit';
   $('#review-view').hidden = r.view !== 'review';
+  $('#upload-view').hidden = r.view !== 'upload';
   // the phone's filter toggle: only where the filters are
   $('#filters-toggle').hidden = r.view !== 'search';
   renderNav();
@@ -107,6 +110,8 @@ export function route() {
   } else if (r.view === 'review') {
     document.title = t('reviewPageTitle');
     runReview(r.params, r.id);
+  } else if (r.view === 'upload') {
+    showUpload();
   } else if (searching) {
     state.lastSearchHash = location.hash || null;
     document.title = t('appTitle');

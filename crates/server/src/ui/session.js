@@ -26,6 +26,7 @@ import {
   loadTypes,
 } from './app.js';
 import { loadViews } from './views.js';
+import { canImport } from './upload.js';
 
 
 // -------------------------------------------------------------- accounts
@@ -59,16 +60,17 @@ export function renderAccount() {
 // The sections link: for those who may read the audit log (an auditor has
 // only that; staff have only the search, which the brand links to).
 export function renderNav() {
-  const on = Boolean(state.me && !state.me.must_change_password && (canAudit() || canCorrect()));
+  const on = Boolean(state.me && !state.me.must_change_password && (canAudit() || canImport() || canCorrect()));
   $('#nav').hidden = !on;
   $('#nav-search').hidden = !canSearch();
+  $('#nav-upload').hidden = !canImport();
   $('#nav-review').hidden = !canCorrect();
   $('#nav-audit').hidden = !canAudit();
   const pending = state.reviewQueue ? state.reviewQueue.total : 0;
   $('#nav-review-count').hidden = !pending;
   $('#nav-review-count').textContent = pending ? String(pending) : '';
   const view = state.screen === 'app' && state.route ? state.route.view : null;
-  const current = { '#nav-search': ['search', 'doc'], '#nav-audit': ['audit'], '#nav-review': ['review'] };
+  const current = { '#nav-search': ['search', 'doc'], '#nav-upload': ['upload'], '#nav-review': ['review'], '#nav-audit': ['audit'] };
   for (const [sel, views] of Object.entries(current)) {
     if (views.includes(view)) $(sel).setAttribute('aria-current', 'page');
     else $(sel).removeAttribute('aria-current');
