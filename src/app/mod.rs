@@ -12,8 +12,8 @@
 //! `local`); the server as the logged-in user from the client's address.
 
 pub mod download;
-mod types;
 mod rotate;
+mod types;
 mod view;
 
 use std::path::Path;
@@ -29,8 +29,8 @@ use crate::search::{PageMatches, SearchError, SearchRequest, SearchResults};
 use crate::searchable::SearchableError;
 use crate::types::{BranchScope, DocId};
 
-pub use types::{add_type, list_types, update_type, TypeView};
 pub use rotate::{rotate, Turn};
+pub use types::{add_type, list_types, update_type, TypeView};
 pub use view::{DocumentView, PageDetail};
 
 /// Who acts: the name and address the audit log records, and the branches

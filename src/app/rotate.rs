@@ -1,7 +1,7 @@
 //! Turning a page that was read sideways, and reading it again.
 
 use super::{editable, Actor, AppError, Corrected, Done};
-use crate::archive::Archive;
+use crate::archive::{Archive, ArchiveError};
 use crate::audit::Action;
 use crate::catalog::{Catalog, PageRecord};
 use crate::extract::{self, ExtractConfig};
@@ -87,9 +87,9 @@ pub fn rotate(
     };
     let turned = turn.after(catalog.page_turn(id, number)?);
     catalog.turn_page(id, &page, turned)?;
+    let knowledge = crate::catalog::type_knowledge(&*catalog)?;
+    crate::index::reextract_document(&mut *catalog, id, &knowledge).map_err(ArchiveError::from)?;
     let pages = catalog.pages(id)?;
-    let extracted = crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
-    catalog.set_extracted(id, &extracted, crate::metadata::EXTRACTOR_VERSION)?;
     let indexed = archive.catch_up_index()?;
     let doc = super::document(&*catalog, who, id)?;
     Ok(Done {

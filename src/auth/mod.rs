@@ -339,8 +339,14 @@ mod tests {
         let table = [
             (Role::Admin, [true, true, true, true, true, true, true]),
             (Role::Clerk, [true, true, true, false, false, false, false]),
-            (Role::Staff, [true, false, false, false, false, false, false]),
-            (Role::Auditor, [false, false, false, true, false, false, false]),
+            (
+                Role::Staff,
+                [true, false, false, false, false, false, false],
+            ),
+            (
+                Role::Auditor,
+                [false, false, false, true, false, false, false],
+            ),
         ];
         for (role, expected) in table {
             let got = [

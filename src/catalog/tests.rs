@@ -282,7 +282,6 @@ fn document_types_are_listed_added_renamed_checked_and_learned(s: &dyn Subject) 
     );
 }
 
-
 /// Staff's reference numbers (an empty list too) stand in for those read
 /// from the text, survive a new reading, and give them back when dropped.
 fn corrected_reference_numbers_replace_the_read_ones_until_dropped(s: &dyn Subject) {

@@ -612,22 +612,31 @@ pub fn reextract(catalog: &mut dyn Catalog) -> Result<usize, IndexError> {
     for chunk in stale.chunks(500) {
         catalog.begin_group()?;
         for &id in chunk {
-            let pages = catalog.pages(id)?;
-            let extracted = crate::metadata::extract_with(
-                pages.iter().map(|p| (p.number, p.text.as_str())),
-                &knowledge,
-            );
-            let source = catalog
-                .document(id)?
-                .and_then(|d| d.sources.first().map(|s| s.path.clone()))
-                .unwrap_or_default();
-            let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
-            let title = crate::metadata::derive_title(&texts, &source, &extracted, &knowledge);
-            catalog.set_extracted(id, &extracted, &title, version)?;
+            reextract_document(catalog, id, &knowledge)?;
         }
         catalog.end_group()?;
     }
     Ok(stale.len())
+}
+
+/// Read one document's dates, reference numbers, type and title again from
+/// its stored text (after a page of it was read again, or by [`reextract`]).
+pub fn reextract_document(
+    catalog: &mut dyn Catalog,
+    id: DocId,
+    knowledge: &crate::metadata::TypeKnowledge,
+) -> Result<(), IndexError> {
+    let pages = catalog.pages(id)?;
+    let extracted =
+        crate::metadata::extract_with(pages.iter().map(|p| (p.number, p.text.as_str())), knowledge);
+    let source = catalog
+        .document(id)?
+        .and_then(|d| d.sources.first().map(|s| s.path.clone()))
+        .unwrap_or_default();
+    let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
+    let title = crate::metadata::derive_title(&texts, &source, &extracted, knowledge);
+    catalog.set_extracted(id, &extracted, &title, crate::metadata::EXTRACTOR_VERSION)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ export function clerkTests() {
       return r && (r.dataset.state === 'done' || r.dataset.state === 'failed');
     }, null, { timeout: 240000 });
     assert.equal(await row.getAttribute('data-state'), 'done', await row.textContent());
-    const links = await row.locator('a[href^="#/doc/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    const links = await row.locator(testId('upload-doc')).evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     s.ids = [...new Set(links.map((h) => Number(h.match(/^#\/doc\/(\d+)/)[1])))];
     assert.equal(s.ids.length, 4, `four documents: ${links.join(' ')}`);
     await screenshot('clerk-upload-done', p);
@@ -70,7 +70,12 @@ export function clerkTests() {
 
   test('the clerk reviews the four from the keyboard alone, fixing one reference number', async () => {
     const p = s.p;
-    await p.goto(`${BASE}/#/review?ids=${s.ids.join(',')}`);
+    // from the upload's outcome: "review the 4 new documents"
+    await p.focus(testId('upload-review'));
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => location.hash.startsWith('#/review?ids='));
+    assert.deepEqual((await p.evaluate(() => location.hash)).split('=')[1].split(',').map(Number).sort((a, b) => a - b),
+      [...s.ids].sort((a, b) => a - b));
     await p.waitForSelector(testId('review-form'), { state: 'visible' });
     const current = async () => {
       await p.waitForFunction(() => {

@@ -13,9 +13,9 @@ mod download;
 mod error;
 mod handlers;
 mod tally;
-mod views;
-mod types;
 mod tasks;
+mod types;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -334,6 +334,13 @@ function outcomeNodes(job) {
     if ((job.view.results || []).length > 1) item.prepend(bidiPath(r.path.replace(/^upload\//, '')), ': ');
     out.push(item);
   }
+  // the documents just made, to be checked on the review screen
+  const fresh = (job.view.results || []).filter((r) => r.status === 'ingested' && r.document).map((r) => r.document);
+  if (fresh.length) {
+    out.push(el('p', {}, el('a', {
+      href: `#/review?ids=${fresh.join(',')}`, 'data-testid': 'upload-review', text: t('uploadReview', fresh.length),
+    })));
+  }
   const v = job.view;
   if (v.branch || v.doc_type) {
     out.push(el('p', { class: 'hint' }, [v.branch && branchLabel(v.branch), v.doc_type && typeName(v.doc_type)].filter(Boolean).join(' · ')));
