@@ -244,6 +244,7 @@ impl Tasks {
             match outcome {
                 Ok(report) => {
                     t.view.state = TaskState::Done;
+                    split_results(&mut t.view.results, &report);
                     t.view.report = Some(report);
                 }
                 Err(e) => {
@@ -287,6 +288,24 @@ async fn run(
     Ok(report)
 }
 
+/// A batch scan cut into documents has one outcome for each document
+/// made of it (its pages in the file), in place of the file's one.
+fn split_results(results: &mut Vec<FileResult>, report: &IngestReport) {
+    for f in &report.split {
+        let Some(at) = results.iter().position(|r| r.path == f.path) else {
+            continue;
+        };
+        let parts = f.parts.iter().map(|p| FileResult {
+            path: f.path.clone(),
+            status: if p.new { "ingested" } else { "duplicate" },
+            document: Some(p.document.0),
+            pages: p.source_pages[1] - p.source_pages[0] + 1,
+            error: None,
+        });
+        results.splice(at..=at, parts);
+    }
+}
+
 /// Progress events into a task's view.
 struct TaskProgress {
     task: Arc<Mutex<Task>>,
@@ -327,6 +346,48 @@ impl Progress for TaskProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_file_has_one_result_for_each_document_made_of_it() {
+        use arshif::ingest::{SplitFile, SplitPart};
+        use arshif::types::DocId;
+        let one = |path: &str, document| FileResult {
+            path: path.into(),
+            status: "ingested",
+            document: Some(document),
+            pages: 12,
+            error: None,
+        };
+        let mut results = vec![one("upload/a.png", 1), one("upload/batch.pdf", 2)];
+        let part = |d, first, last, new| SplitPart {
+            document: DocId(d),
+            source_pages: [first, last],
+            new,
+        };
+        let report = IngestReport {
+            split: vec![SplitFile {
+                path: "upload/batch.pdf".into(),
+                origin: "ab".repeat(32).parse().unwrap(),
+                pages: 12,
+                documents: 2,
+                parts: vec![part(2, 1, 2, true), part(3, 4, 12, false)],
+            }],
+            ..Default::default()
+        };
+        split_results(&mut results, &report);
+        let got: Vec<_> = results
+            .iter()
+            .map(|r| (r.path.as_str(), r.status, r.document, r.pages))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("upload/a.png", "ingested", Some(1), 12),
+                ("upload/batch.pdf", "ingested", Some(2), 2),
+                ("upload/batch.pdf", "duplicate", Some(3), 9),
+            ]
+        );
+    }
 
     fn task(id: &str, finished: Option<Instant>) -> Arc<Mutex<Task>> {
         Arc::new(Mutex::new(Task {
