@@ -177,15 +177,18 @@ impl From<CatalogError> for ApiError {
         if e.is_outage() {
             return ApiError::unavailable(e);
         }
-        let unprocessable =
-            |code| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string());
+        let message = e.to_string();
         match &e {
-            CatalogError::UnknownType { .. } => unprocessable("unknown_type"),
-            CatalogError::BadTypeName(_) => unprocessable("bad_type_name"),
-            CatalogError::TypeExists(_) => {
-                ApiError::new(StatusCode::CONFLICT, "type_exists", e.to_string())
+            CatalogError::UnknownType { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_type", message)
             }
-            CatalogError::NoSuchType(_) => ApiError::not_found("no_such_type", e.to_string()),
+            CatalogError::BadTypeName(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_type_name", message)
+            }
+            CatalogError::TypeExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, "type_exists", message)
+            }
+            CatalogError::NoSuchType(_) => ApiError::not_found("no_such_type", message),
             _ => ApiError::internal(e),
         }
     }
