@@ -40,6 +40,7 @@ export function renderBulk() {
   const bar = $('#bulk');
   bar.hidden = n === 0 && !state.bulkResult;
   $('#bulk-count').textContent = t('bulkCount', n);
+  $('#bulk-count').dataset.count = String(n);
   for (const b of bar.querySelectorAll('.bulk-actions button, .bulk-actions select, .bulk-actions input')) {
     if (b.id !== 'bulk-clear') b.disabled = n === 0;
   }
