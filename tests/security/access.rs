@@ -74,7 +74,63 @@ fn authorization_matrix() {
             json!({"type": "letter"}).to_string().into_bytes(),
             correcting,
         ));
+        // Turning a page and reading it again: as correcting.
+        rows.push((
+            "POST",
+            "/api/documents/{id}/pages/{n}/rotate",
+            format!("/api/documents/{id}/pages/1/rotate"),
+            json!({"degrees": 180}).to_string().into_bytes(),
+            correcting,
+        ));
     }
+    // Downloading a selection: whoever may search, of their own branches.
+    rows.push((
+        "POST",
+        "/api/documents/download",
+        "/api/documents/download".to_string(),
+        json!({"ids": [w.own], "format": "zip"})
+            .to_string()
+            .into_bytes(),
+        [401, 200, 200, 200, 403],
+    ));
+    // Saved views and import tasks: each user's own.
+    rows.push((
+        "GET",
+        "/api/views",
+        "/api/views".to_string(),
+        Vec::new(),
+        [401, 200, 200, 200, 200],
+    ));
+    rows.push((
+        "POST",
+        "/api/views",
+        "/api/views".to_string(),
+        json!({"name": "mine", "filters": {}, "sort": "-imported"})
+            .to_string()
+            .into_bytes(),
+        [401, 201, 201, 201, 201],
+    ));
+    rows.push((
+        "DELETE",
+        "/api/views/{id}",
+        "/api/views/999999".to_string(),
+        Vec::new(),
+        [401, 404, 404, 404, 404],
+    ));
+    rows.push((
+        "GET",
+        "/api/tasks",
+        "/api/tasks".to_string(),
+        Vec::new(),
+        [401, 200, 200, 200, 200],
+    ));
+    rows.push((
+        "GET",
+        "/api/tasks/{id}",
+        "/api/tasks/no-such-task".to_string(),
+        Vec::new(),
+        [401, 404, 404, 404, 404],
+    ));
     rows.push((
         "POST",
         "/api/documents/bulk",
