@@ -25,8 +25,9 @@ const MAX_VIEW_QUERY: usize = 500;
 #[serde(deny_unknown_fields)]
 pub struct NewView {
     name: String,
+    /// An object (serde would take a struct from an array too).
     #[serde(default)]
-    filters: ViewFilters,
+    filters: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     sort: Option<String>,
 }
@@ -104,7 +105,17 @@ pub async fn create(
     who: Caller,
     ApiJson(body): ApiJson<NewView>,
 ) -> Result<Response, ApiError> {
-    let (filters, sort) = checked(&who, body.filters, body.sort)?;
+    let filters: ViewFilters = match body.filters {
+        None => ViewFilters::default(),
+        Some(m) => serde_json::from_value(serde_json::Value::Object(m)).map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bad_view",
+                format!("filters: {e}"),
+            )
+        })?,
+    };
+    let (filters, sort) = checked(&who, filters, body.sort)?;
     let (user, name) = (who.user.id, body.name);
     let view = blocking(move || {
         s.with_accounts(|db| Ok(SavedViews::new(db).create(user, &name, &filters, &sort)?))
