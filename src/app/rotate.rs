@@ -3,10 +3,10 @@
 use super::{editable, Actor, AppError, Corrected, Done};
 use crate::archive::{Archive, ArchiveError};
 use crate::audit::Action;
-use crate::catalog::{Catalog, PageRecord};
+use crate::catalog::Catalog;
 use crate::extract::{self, ExtractConfig};
 use crate::ocr::{OcrConfig, OcrEngine};
-use crate::types::{DocId, TextSource};
+use crate::types::DocId;
 
 use super::{DocumentView, PageDetail};
 
@@ -72,19 +72,7 @@ pub fn rotate(
     let r = engine
         .recognize_turned(&image, rotation)
         .map_err(|e| unreadable(e.to_string()))?;
-    let page = PageRecord {
-        number,
-        text: r.text,
-        source: TextSource::Ocr,
-        confidence: r.confidence,
-        words: r.words,
-        rotation: r.rotation,
-        skew: r.skew,
-        width: r.width,
-        height: r.height,
-        language: r.languages,
-        numbers: r.numbers,
-    };
+    let page = crate::ingest::ocr_page(number, r);
     let turned = turn.after(catalog.page_turn(id, number)?);
     catalog.turn_page(id, &page, turned)?;
     let knowledge = crate::catalog::type_knowledge(&*catalog)?;

@@ -327,22 +327,24 @@ pub fn read_page(
             }
             Ok(text_layer_page(number, t))
         }
-        PageContent::Image(image) => {
-            let r = engine.recognize(&image)?;
-            Ok(PageRecord {
-                number,
-                text: r.text,
-                source: TextSource::Ocr,
-                confidence: r.confidence,
-                words: r.words,
-                rotation: r.rotation,
-                skew: r.skew,
-                width: r.width,
-                height: r.height,
-                language: r.languages,
-                numbers: r.numbers,
-            })
-        }
+        PageContent::Image(image) => Ok(ocr_page(number, engine.recognize(&image)?)),
+    }
+}
+
+/// A page as the catalog keeps it, from what OCR read of it.
+pub(crate) fn ocr_page(number: u32, r: crate::ocr::OcrPage) -> PageRecord {
+    PageRecord {
+        number,
+        text: r.text,
+        source: TextSource::Ocr,
+        confidence: r.confidence,
+        words: r.words,
+        rotation: r.rotation,
+        skew: r.skew,
+        width: r.width,
+        height: r.height,
+        language: r.languages,
+        numbers: r.numbers,
     }
 }
 
