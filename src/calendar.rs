@@ -154,6 +154,29 @@ impl Day {
         (self.0 - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days()
     }
 
+    /// The same day `years` years later in `calendar` (a day the later
+    /// month lacks, a 30th or a 29 February, becomes its last day); `None`
+    /// beyond the years a record's date may have.
+    pub fn plus_years(&self, years: u32, calendar: Calendar) -> Option<Day> {
+        let years = i32::try_from(years).ok()?;
+        match calendar {
+            Calendar::Gregorian => {
+                let g = self.0;
+                let year = g.year().checked_add(years)?;
+                (1..=g.day())
+                    .rev()
+                    .find_map(|d| Day::from_gregorian(year, g.month(), d))
+            }
+            Calendar::Hijri => {
+                let h = self.hijri();
+                let year = h.year.checked_add(years)?;
+                (1..=h.day)
+                    .rev()
+                    .find_map(|d| Day::from_hijri(year, h.month, d))
+            }
+        }
+    }
+
     pub fn succ(&self) -> Day {
         Day(self.0.succ_opt().expect("years are bounded"))
     }
@@ -602,6 +625,31 @@ mod tests {
                 }
             );
         }
+    }
+
+    /// Retention periods: years counted in the calendar the date was
+    /// printed in; a day the later month lacks becomes its last day.
+    #[test]
+    fn years_later_in_either_calendar() {
+        let h = |y, m, d| Day::from_hijri(y, m, d).unwrap();
+        for (from, years, calendar, want) in [
+            (h(1445, 3, 12), 10, Calendar::Hijri, h(1455, 3, 12)),
+            (h(1445, 3, 30), 1, Calendar::Hijri, h(1446, 3, 29)),
+            (g("2023-09-27"), 10, Calendar::Gregorian, g("2033-09-27")),
+            (g("2024-02-29"), 1, Calendar::Gregorian, g("2025-02-28")),
+        ] {
+            assert_eq!(
+                from.plus_years(years, calendar),
+                Some(want),
+                "{from} + {years}"
+            );
+        }
+        // Ten Hijri years are about 109 days shorter than ten Gregorian ones.
+        let d = h(1445, 3, 12);
+        let hijri = d.plus_years(10, Calendar::Hijri).unwrap();
+        let greg = d.plus_years(10, Calendar::Gregorian).unwrap();
+        assert!((100..120).contains(&(greg.days_since_epoch() - hijri.days_since_epoch())));
+        assert_eq!(d.plus_years(1000, Calendar::Hijri), None);
     }
 
     #[test]

@@ -72,6 +72,13 @@ impl PreviewCache {
             .join(format!("{}-r{}-w{}.jpg", page.number, page.rotation, width))
     }
 
+    /// Drop every cached image of a blob's pages (its document was
+    /// purged). Best effort: the cache is derived data.
+    pub fn forget(&self, blob: &BlobId) {
+        let hex = blob.to_hex();
+        let _ = std::fs::remove_dir_all(self.dir.join(&hex[..2]).join(&hex));
+    }
+
     /// JPEG bytes of `page` of `doc`, upright, `width` pixels wide (see
     /// [`width_step`]), from the cache or rendered now and cached.
     pub fn page_jpeg(

@@ -12,6 +12,7 @@
 //! `local`); the server as the logged-in user from the client's address.
 
 pub mod download;
+pub mod lifecycle;
 mod rotate;
 mod types;
 mod view;
@@ -40,6 +41,9 @@ pub struct Actor {
     pub name: String,
     pub address: String,
     pub scope: BranchScope,
+    /// Keeps the records lifecycle (an administrator): sees documents in
+    /// the trash, which are gone for everyone else.
+    pub manages_records: bool,
 }
 
 impl Actor {
@@ -49,6 +53,7 @@ impl Actor {
             name: crate::audit::local_actor(),
             address: "local".into(),
             scope: BranchScope::All,
+            manages_records: true,
         }
     }
 
@@ -83,6 +88,14 @@ pub enum AppError {
     /// documents between branches.
     #[error("only an administrator may move documents to another branch")]
     MoveNotAllowed,
+    /// A move to the trash or a hold needs a reason (kept in the tombstone
+    /// and the log), of at most 500 characters.
+    #[error(
+        "give a reason (at most 500 characters): it is kept with the document and in the audit log"
+    )]
+    BadReason,
+    #[error("retention {0}")]
+    BadRetention(String),
     /// A page that could not be read again (its original, or the OCR).
     #[error("page {page} of document {doc} could not be read again: {detail}")]
     Unreadable {
@@ -126,10 +139,13 @@ pub fn denied(who: &Actor, id: DocId) -> Event {
 }
 
 /// A document as the actor may see it: one outside the actor's branches is
-/// [`AppError::OutOfScope`], one that does not exist
-/// [`AppError::NoSuchDocument`].
+/// [`AppError::OutOfScope`], one that does not exist (or is in the trash,
+/// for all but those who keep the records) [`AppError::NoSuchDocument`].
 pub fn document(catalog: &dyn Catalog, who: &Actor, id: DocId) -> Result<DocumentRecord, AppError> {
-    let doc = catalog.document(id)?.ok_or(AppError::NoSuchDocument(id))?;
+    let doc = catalog
+        .document(id)?
+        .filter(|d| d.meta.deleted.is_none() || who.manages_records)
+        .ok_or(AppError::NoSuchDocument(id))?;
     doc.in_scope(&who.scope).ok_or(AppError::OutOfScope(id))
 }
 

@@ -48,6 +48,7 @@ fn clerk_of(branch: &str) -> Actor {
         name: "sara".into(),
         address: "10.0.0.7".into(),
         scope: BranchScope::Only(vec![branch.parse().unwrap()]),
+        manages_records: false,
     }
 }
 

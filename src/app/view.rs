@@ -63,6 +63,8 @@ fn document_json(
             "by": meta.correction.by,
             "at": meta.correction.at,
         })),
+        "deleted": meta.deleted,
+        "hold": meta.hold,
         "review": meta.review.state.as_str(),
         "reviewed": meta.review.by.as_ref().map(|by| json!({
             "by": by,

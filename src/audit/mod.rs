@@ -181,6 +181,21 @@ pub enum Action {
     TypeUpdate,
     /// A page turned by hand and read again (the page and the degrees).
     Rotate,
+    /// A document moved to the trash (the reason in the detail).
+    Delete,
+    /// A document brought back from the trash.
+    Restore,
+    /// Documents purged from the trash: the detail keeps each one's
+    /// tombstone (sha256, title, branch, who deleted it and why).
+    Purge,
+    /// A legal hold put on a document.
+    Hold,
+    /// A legal hold released.
+    Release,
+    /// A retention rule set for a type.
+    RetentionSet,
+    /// Documents whose retention period ended moved to the trash at once.
+    Dispose,
     /// `arshif audit checkpoint`: a signed head was taken (it is this
     /// entry).
     Checkpoint,
@@ -215,6 +230,13 @@ impl Action {
             Action::Denied => "denied",
             Action::AuditRead => "audit_read",
             Action::Checkpoint => "checkpoint",
+            Action::Delete => "delete",
+            Action::Restore => "restore",
+            Action::Purge => "purge",
+            Action::Hold => "hold",
+            Action::Release => "release",
+            Action::RetentionSet => "retention_set",
+            Action::Dispose => "dispose",
         }
     }
 }

@@ -128,6 +128,9 @@ pub enum Permission {
     MoveDocuments,
     /// Add document types, rename them, give them keywords.
     ManageTypes,
+    /// Keep the records lifecycle: the trash, purge, legal holds,
+    /// retention rules and disposal.
+    ManageRecords,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -337,15 +340,21 @@ mod tests {
     fn roles_and_permissions() {
         use Permission::*;
         let table = [
-            (Role::Admin, [true, true, true, true, true, true, true]),
-            (Role::Clerk, [true, true, true, false, false, false, false]),
+            (
+                Role::Admin,
+                [true, true, true, true, true, true, true, true],
+            ),
+            (
+                Role::Clerk,
+                [true, true, true, false, false, false, false, false],
+            ),
             (
                 Role::Staff,
-                [true, false, false, false, false, false, false],
+                [true, false, false, false, false, false, false, false],
             ),
             (
                 Role::Auditor,
-                [false, false, false, true, false, false, false],
+                [false, false, false, true, false, false, false, false],
             ),
         ];
         for (role, expected) in table {
@@ -357,6 +366,7 @@ mod tests {
                 ManageUsers,
                 MoveDocuments,
                 ManageTypes,
+                ManageRecords,
             ]
             .map(|p| role.may(p));
             assert_eq!(got, expected, "{role}");

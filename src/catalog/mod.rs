@@ -80,6 +80,14 @@ pub enum CatalogError {
     /// pooled connection in time, bad TLS settings).
     #[error("catalog {0}")]
     Database(crate::db::DbError),
+    #[error("document {0} is under a legal hold; release it first (arshif release {0})")]
+    Held(DocId),
+    #[error("document {0} is in the trash")]
+    InTrash(DocId),
+    #[error("document {0} is not in the trash")]
+    NotInTrash(DocId),
+    #[error("document {0} is not under a legal hold")]
+    NotHeld(DocId),
 }
 
 impl From<crate::db::DbError> for CatalogError {
@@ -204,6 +212,73 @@ pub struct FileRecord<'a> {
 pub struct Signed<'a> {
     pub by: &'a str,
     pub at: DateTime<Utc>,
+}
+
+/// Who did something to a document, when, and why: a move to the trash, a
+/// legal hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub reason: String,
+}
+
+/// What stays of a purged document: who deleted it and why, who purged it,
+/// and the blobs it referred to (`blobs_removed` once those no other record
+/// refers to are gone from the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tombstone {
+    pub id: DocId,
+    pub sha256: BlobId,
+    pub title: String,
+    pub branch: Option<BranchSlug>,
+    pub deleted: Stamp,
+    pub purged_at: DateTime<Utc>,
+    pub purged_by: String,
+    /// The original, its earlier versions and the batch scans it was cut
+    /// from: each is removed from the store when nothing else refers to it.
+    pub blobs: Vec<BlobId>,
+    pub blobs_removed: bool,
+}
+
+/// How long documents of one type are kept before they are due for
+/// disposal, and from which date that is counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetentionRule {
+    pub doc_type: DocType,
+    pub years: u32,
+    pub from: RetentionFrom,
+    pub set_by: String,
+    pub set_at: DateTime<Utc>,
+}
+
+/// The date a retention period is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetentionFrom {
+    /// The document's own date (corrected, else read from it); a Hijri date
+    /// counts in Hijri years. Documents with no date are counted from their
+    /// import.
+    DocumentDate,
+    /// The day it was first imported.
+    Imported,
+}
+
+impl RetentionFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetentionFrom::DocumentDate => "document-date",
+            RetentionFrom::Imported => "imported",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "document-date" => Some(RetentionFrom::DocumentDate),
+            "imported" => Some(RetentionFrom::Imported),
+            _ => None,
+        }
+    }
 }
 
 /// Staff's change to a document's corrections, by whom and when.
@@ -341,6 +416,12 @@ pub struct DocMeta {
     pub extracted: Extracted,
     pub correction: Correction,
     pub review: Review,
+    /// Set while the document is in the trash: who moved it there, when and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Stamp>,
+    /// Set while a legal hold stops its deletion, disposal and purge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold: Option<Stamp>,
     /// Bumped by every change to what the index holds of the document, so
     /// an index entry written from an older read is never taken as current.
     pub revision: i64,
@@ -615,6 +696,49 @@ catalog_trait! {
         /// Mark every document as needing indexing (before a full rebuild).
         fn mark_all_unindexed(self: &mut Self) -> Result<()>;
 
+        /// Move a document to the trash: `Held` under a legal hold,
+        /// `InTrash` when it is there already. It is to be indexed again
+        /// (that is, taken out of the index).
+        fn trash(self: &mut Self, id: DocId, stamp: &Stamp) -> Result<()>;
+        /// Bring a document back from the trash as it was; returns how it
+        /// was deleted. `NotInTrash` when it is not there.
+        fn restore(self: &mut Self, id: DocId) -> Result<Stamp>;
+        /// The documents in the trash, longest there first.
+        fn trashed(self: &Self) -> Result<Vec<DocId>>;
+        /// Put a document under a legal hold, or (`None`) release it;
+        /// returns the hold before. `NotHeld` when releasing one that is not
+        /// held.
+        fn set_hold(self: &mut Self, id: DocId, hold: Option<&Stamp>) -> Result<Option<Stamp>>;
+        /// The documents under a legal hold.
+        fn held(self: &Self) -> Result<Vec<DocId>>;
+        /// Purge a document from the trash in one transaction: its pages,
+        /// sources and index bookkeeping go, a tombstone stays. Refused
+        /// (`NotInTrash`, `Held`) for a live or held document. Its blobs are
+        /// removed afterwards with [`Catalog::remove_blob`].
+        fn purge(self: &mut Self, id: DocId, by: &str, at: DateTime<Utc>) -> Result<Tombstone>;
+        /// Remove a blob from the store, through `remove`, if no document,
+        /// version or batch-scan source refers to it; false (and nothing
+        /// removed) when one does. Runs while imports cannot record the same
+        /// blob, so none records it between the check and the removal.
+        fn remove_blob(
+            self: &mut Self,
+            blob: &BlobId,
+            remove: &mut dyn FnMut(&BlobId) -> std::result::Result<(), String>,
+        ) -> Result<bool>;
+        /// Note that the blobs of a tombstone that nothing else refers to
+        /// are gone from the store.
+        fn mark_blobs_removed(self: &mut Self, id: DocId) -> Result<()>;
+        /// Every tombstone, oldest purge first.
+        fn tombstones(self: &Self) -> Result<Vec<Tombstone>>;
+        /// Purged documents this node's index may still hold.
+        fn purged_in_index(self: &Self) -> Result<Vec<DocId>>;
+        /// Record that this node's index no longer holds these purged documents.
+        fn mark_purged_from_index(self: &mut Self, ids: &[DocId]) -> Result<()>;
+        /// The retention rules, by type.
+        fn retention_rules(self: &Self) -> Result<Vec<RetentionRule>>;
+        /// Set (replace) the retention rule of a type.
+        fn set_retention(self: &mut Self, rule: &RetentionRule) -> Result<()>;
+
         fn stats(self: &Self) -> Result<CatalogStats>;
 
         /// What `arshif check` compares with the store and the index: every
@@ -660,6 +784,10 @@ pub struct QueueCounts {
     pub failed: u64,
 }
 
+/// How a queue worker reads a document's facts and title again from its
+/// pages (and the path of its first source).
+pub type ReadFacts<'a> = dyn Fn(&[PageRecord], &str) -> (Extracted, String) + 'a;
+
 /// The work queue of the OCR workers of a shared catalog: one job per page
 /// to read. Workers claim jobs for a lease (a time limit); a worker that
 /// dies leaves its jobs to be claimed again once the lease runs out.
@@ -681,14 +809,16 @@ pub trait JobQueue {
     /// Write a page a worker read, in one transaction: only if this worker
     /// still holds the job (else `Ok(false)` and nothing changes); replace
     /// the page, mark the job done, and with the document locked re-read
-    /// all its pages through `extract`, keep the result (as by extractor
-    /// `version`) and bump the revision, so every node indexes it again.
+    /// all its pages through `extract` (given the pages and the path of the
+    /// document's first source), keep the facts and title it gives (as by
+    /// extractor `version`) and bump the revision, so every node indexes it
+    /// again.
     fn complete(
         &mut self,
         worker: &str,
         job: &PageJob,
         page: &PageRecord,
-        extract: &dyn Fn(&[PageRecord]) -> Extracted,
+        extract: &ReadFacts<'_>,
         version: i64,
     ) -> Result<bool>;
     /// Give a job back after an error: another worker may retry it; the

@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use super::{
     effective_type, BatchCounts, BatchRecord, BatchStatus, CatalogError, DocMeta, DocumentRecord,
-    FileOutcome, PageRecord, Result, Review, ReviewState, SourcePart, SourceRecord,
+    FileOutcome, PageRecord, Result, Review, ReviewState, SourcePart, SourceRecord, Stamp,
 };
 use crate::db::row::Columns;
 use crate::metadata::{Correction, CorrectionChange, Extracted};
@@ -287,6 +287,35 @@ pub(crate) struct DocumentRow {
     pub revision: i64,
     pub correction: CorrectionRow,
     pub review: ReviewRow,
+    /// `deleted_at, deleted_by, deleted_reason`.
+    pub deleted: StampRow,
+    /// `held_at, held_by, hold_reason`.
+    pub hold: StampRow,
+}
+
+/// A [`Stamp`] as stored: three columns (time, who, why), all null for none.
+pub(crate) struct StampRow {
+    pub at: Option<DateTime<Utc>>,
+    pub by: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl StampRow {
+    pub fn read<R: Columns>(r: &R, first: usize) -> Result<Self, R::Error> {
+        Ok(StampRow {
+            at: r.opt_time(first)?,
+            by: r.opt_text(first + 1)?,
+            reason: r.opt_text(first + 2)?,
+        })
+    }
+
+    pub fn into_stamp(self) -> Option<Stamp> {
+        self.at.map(|at| Stamp {
+            at,
+            by: self.by.unwrap_or_default(),
+            reason: self.reason.unwrap_or_default(),
+        })
+    }
 }
 
 /// A document's review as stored: `review, reviewed_by, reviewed_at`.
@@ -320,7 +349,8 @@ impl ReviewRow {
 pub(crate) fn document_columns(extracted: &str) -> String {
     format!(
         "sha256, size, media_type, title, branch, doc_type, page_count, created_at, {extracted},
-         revision, {CORRECTION_COLUMNS}, review, reviewed_by, reviewed_at"
+         revision, {CORRECTION_COLUMNS}, review, reviewed_by, reviewed_at,
+         deleted_at, deleted_by, deleted_reason, held_at, held_by, hold_reason"
     )
 }
 
@@ -340,6 +370,8 @@ impl DocumentRow {
             revision: r.int(9)?,
             correction: CorrectionRow::read(r, 10)?,
             review: ReviewRow::read(r, 16)?,
+            deleted: StampRow::read(r, 19)?,
+            hold: StampRow::read(r, 22)?,
         })
     }
 
@@ -373,6 +405,8 @@ impl DocumentRow {
                 extracted,
                 correction,
                 review: self.review.into_review()?,
+                deleted: self.deleted.into_stamp(),
+                hold: self.hold.into_stamp(),
                 revision: self.revision,
             },
         })
@@ -700,4 +734,119 @@ pub(crate) fn file_from<R: Columns>(r: &R) -> Result<super::BatchFile, R::Error>
 /// The totals, from a row of their four counts.
 pub(crate) fn stats_from<R: Columns>(r: &R) -> Result<[i64; 4], R::Error> {
     Ok([r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?])
+}
+
+/// A step of a document's lifecycle, as [`lifecycle_allows`] judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LifecycleStep {
+    Trash,
+    Restore,
+    Hold,
+    Release,
+    Purge,
+}
+
+/// Whether a document in the trash (`trashed`) or under a legal hold
+/// (`held`) may take a step: the rule both backends apply inside the
+/// transaction that takes it.
+pub(crate) fn lifecycle_allows(
+    id: DocId,
+    step: LifecycleStep,
+    trashed: bool,
+    held: bool,
+) -> Result<()> {
+    use LifecycleStep::*;
+    match step {
+        Trash | Purge if held => Err(CatalogError::Held(id)),
+        Trash if trashed => Err(CatalogError::InTrash(id)),
+        Restore | Purge if !trashed => Err(CatalogError::NotInTrash(id)),
+        Release if !held => Err(CatalogError::NotHeld(id)),
+        _ => Ok(()),
+    }
+}
+
+/// The blobs a purged document referred to, as a tombstone keeps them.
+pub(crate) fn blobs_json(blobs: &[BlobId]) -> String {
+    serde_json::to_string(&blobs.iter().map(|b| b.to_hex()).collect::<Vec<_>>())
+        .expect("strings serialise")
+}
+
+pub(crate) fn blobs_from_json(s: &str) -> Result<Vec<BlobId>, Bad> {
+    let hex: Vec<String> = from_json("tombstones.blobs", s)?;
+    hex.iter().map(|h| blob(h)).collect()
+}
+
+/// The columns of a tombstone, in the order [`TombstoneRow`] reads them
+/// (`blobs` as JSON text: `{blobs}` is how the backend writes that).
+pub(crate) fn tombstone_columns(blobs: &str) -> String {
+    format!(
+        "doc_id, sha256, title, branch, deleted_at, deleted_by, deleted_reason, purged_at,
+         purged_by, {blobs}, blobs_removed"
+    )
+}
+
+pub(crate) struct TombstoneRow {
+    pub id: i64,
+    pub sha256: String,
+    pub title: String,
+    pub branch: String,
+    pub deleted: StampRow,
+    pub purged_at: DateTime<Utc>,
+    pub purged_by: String,
+    pub blobs: String,
+    pub blobs_removed: bool,
+}
+
+impl TombstoneRow {
+    /// A row of [`tombstone_columns`].
+    pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
+        Ok(TombstoneRow {
+            id: r.int(0)?,
+            sha256: r.text(1)?,
+            title: r.text(2)?,
+            branch: r.text(3)?,
+            deleted: StampRow::read(r, 4)?,
+            purged_at: r.time(7)?,
+            purged_by: r.text(8)?,
+            blobs: r.text(9)?,
+            blobs_removed: r.flag(10)?,
+        })
+    }
+
+    pub fn into_tombstone(self) -> Result<super::Tombstone, Bad> {
+        Ok(super::Tombstone {
+            id: DocId(self.id),
+            sha256: blob(&self.sha256)?,
+            title: self.title,
+            branch: slug(self.branch)?,
+            deleted: self
+                .deleted
+                .into_stamp()
+                .ok_or_else(|| Bad::new("tombstones.deleted_at", "missing"))?,
+            purged_at: self.purged_at,
+            purged_by: self.purged_by,
+            blobs: blobs_from_json(&self.blobs)?,
+            blobs_removed: self.blobs_removed,
+        })
+    }
+}
+
+/// The columns of a retention rule, in the order [`retention_from`] reads them.
+pub(crate) const RETENTION_COLUMNS: &str = "doc_type, years, counted_from, set_by, set_at";
+
+pub(crate) fn retention_from<R: Columns>(
+    r: &R,
+) -> Result<Result<super::RetentionRule, Bad>, R::Error> {
+    let (t, years, from) = (r.text(0)?, r.int(1)?, r.text(2)?);
+    let (by, at) = (r.text(3)?, r.time(4)?);
+    Ok((|| {
+        Ok(super::RetentionRule {
+            doc_type: t.parse().map_err(|e| Bad::new("retention.doc_type", e))?,
+            years: int("retention.years", years)?,
+            from: super::RetentionFrom::parse(&from)
+                .ok_or_else(|| Bad::new("retention.counted_from", &from))?,
+            set_by: by,
+            set_at: at,
+        })
+    })())
 }

@@ -259,15 +259,7 @@ fn document_types_are_listed_added_renamed_checked_and_learned(s: &dyn Subject) 
             doc_type: Some(Some(bid.clone())),
             ..Default::default()
         };
-        cat.correct(
-            id,
-            &Amendment {
-                change: &change,
-                by: "sara",
-                at,
-            },
-        )
-        .unwrap();
+        cat.correct(id, &by_sara(&change, at)).unwrap();
     }
     let texts = cat.corrected_type_texts(10).unwrap();
     assert_eq!(texts.len(), 2);
@@ -307,15 +299,7 @@ fn corrected_reference_numbers_replace_the_read_ones_until_dropped(s: &dyn Subje
             reference_numbers: Some(refs),
             ..Default::default()
         };
-        cat.correct(
-            id,
-            &Amendment {
-                change: &change,
-                by: "sara",
-                at: Utc::now(),
-            },
-        )
-        .unwrap()
+        cat.correct(id, &by_sara(&change, Utc::now())).unwrap()
     };
     let (old, new) = set(&mut *cat, Some(vec!["٤٤٥١٢٣٤".into(), "1445/553".into()]));
     assert_eq!(old.reference_numbers, None);
@@ -690,16 +674,7 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
         reference_numbers: None,
     };
     let at = Utc::now();
-    let (old, new) = cat
-        .correct(
-            id,
-            &Amendment {
-                change: &change,
-                by: "sara",
-                at,
-            },
-        )
-        .unwrap();
+    let (old, new) = cat.correct(id, &by_sara(&change, at)).unwrap();
     assert!(old.is_empty());
     assert_eq!(new.by.as_deref(), Some("sara"));
     cat.mark_indexed(&[(id, r)]).unwrap();
@@ -744,16 +719,7 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
         title: Some(None),
         reference_numbers: None,
     };
-    let (_, new) = cat
-        .correct(
-            id,
-            &Amendment {
-                change: &back,
-                by: "sara",
-                at: Utc::now(),
-            },
-        )
-        .unwrap();
+    let (_, new) = cat.correct(id, &by_sara(&back, Utc::now())).unwrap();
     assert!(new.is_empty() && new.by.is_none());
     let rec = cat.document(id).unwrap().unwrap();
     assert_eq!(rec.document_date().unwrap().to_string(), "2024-01-24");
@@ -761,14 +727,7 @@ fn corrections_beat_extraction_and_a_stale_index_entry_is_not_taken_as_current(s
     // The title read again, now that no correction beats it.
     assert_eq!(rec.title, "شهادة صحية 1");
     assert!(matches!(
-        cat.correct(
-            DocId(id.0 + 1),
-            &Amendment {
-                change: &back,
-                by: "sara",
-                at: Utc::now()
-            }
-        ),
+        cat.correct(DocId(id.0 + 1), &by_sara(&back, Utc::now())),
         Err(CatalogError::NoSuchDocument(_))
     ));
 }
@@ -891,4 +850,13 @@ fn a_new_document_is_pending_review_until_a_clerk_confirms_it(s: &dyn Subject) {
         ),
         Err(CatalogError::NoSuchDocument(_))
     ));
+}
+
+/// A correction by the clerk the tests name.
+fn by_sara(change: &CorrectionChange, at: DateTime<Utc>) -> Amendment<'_> {
+    Amendment {
+        change,
+        by: "sara",
+        at,
+    }
 }

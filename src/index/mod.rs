@@ -534,6 +534,17 @@ impl Indexer {
         Ok(())
     }
 
+    /// Take a document out of the index (one in the trash, or purged).
+    /// With its `revision`, the catalog records at the next commit that
+    /// this node's index is up to date with it.
+    pub fn remove(&mut self, id: DocId, revision: Option<i64>) {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.doc_id, id.0 as u64));
+        if let Some(r) = revision {
+            self.pending.push((id, r));
+        }
+    }
+
     /// Documents added since the last commit.
     pub fn pending(&self) -> usize {
         self.pending.len()
@@ -587,15 +598,41 @@ pub fn catch_up(
     let ids = catalog.unindexed()?;
     for chunk in ids.chunks(500) {
         for &id in chunk {
-            if let Some(doc) = catalog.document(id)? {
-                let pages = catalog.pages(id)?;
-                indexer.upsert(&doc, &pages)?;
+            match catalog.document(id)? {
+                // In the trash: out of search, browse and facets until restored.
+                Some(doc) if doc.meta.deleted.is_some() => {
+                    indexer.remove(id, Some(doc.meta.revision))
+                }
+                Some(doc) => {
+                    let pages = catalog.pages(id)?;
+                    indexer.upsert(&doc, &pages)?;
+                }
+                None => {}
             }
         }
         let done = indexer.commit()?;
         catalog.mark_indexed(&done)?;
     }
+    forget_purged(indexer, catalog)?;
     Ok(ids.len())
+}
+
+/// Take out of this node's index the documents purged since it last
+/// looked (on a shared archive, another node may have purged them).
+pub fn forget_purged(
+    indexer: &mut Indexer,
+    catalog: &mut dyn Catalog,
+) -> Result<usize, IndexError> {
+    let gone = catalog.purged_in_index()?;
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    for &id in &gone {
+        indexer.remove(id, None);
+    }
+    indexer.commit()?;
+    catalog.mark_purged_from_index(&gone)?;
+    Ok(gone.len())
 }
 
 /// Read again, from their stored text, the dates, reference numbers, type
@@ -627,14 +664,12 @@ pub fn reextract_document(
     knowledge: &crate::metadata::TypeKnowledge,
 ) -> Result<(), IndexError> {
     let pages = catalog.pages(id)?;
-    let extracted =
-        crate::metadata::extract_with(pages.iter().map(|p| (p.number, p.text.as_str())), knowledge);
     let source = catalog
         .document(id)?
         .and_then(|d| d.sources.first().map(|s| s.path.clone()))
         .unwrap_or_default();
-    let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
-    let title = crate::metadata::derive_title(&texts, &source, &extracted, knowledge);
+    let texts: Vec<(u32, &str)> = pages.iter().map(|p| (p.number, p.text.as_str())).collect();
+    let (extracted, title) = crate::metadata::read_document(&texts, &source, knowledge);
     catalog.set_extracted(id, &extracted, &title, crate::metadata::EXTRACTOR_VERSION)?;
     Ok(())
 }

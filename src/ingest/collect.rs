@@ -309,12 +309,8 @@ impl Collector<'_> {
         let st = self.files.remove(&file).expect("checked above");
         let (blob, size, format, _) = st.stored.expect("checked above");
         let pages: Vec<PageRecord> = st.pages.into_values().collect();
-        let extracted = crate::metadata::extract_with(
-            pages.iter().map(|p| (p.number, p.text.as_str())),
-            self.knowledge,
-        );
-        let texts: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
-        let title = derive_title(&texts, &st.path, &extracted, self.knowledge);
+        let texts: Vec<(u32, &str)> = pages.iter().map(|p| (p.number, p.text.as_str())).collect();
+        let (extracted, title) = crate::metadata::read_document(&texts, &st.path, self.knowledge);
         let new = NewDocument {
             blob,
             size,
@@ -324,7 +320,27 @@ impl Collector<'_> {
             source: self.source(&st.path, st.part),
             extracted,
         };
-        let (doc, created) = self.catalog.insert_document(&new)?;
+        let (doc, created) = match self.catalog.insert_document(&new) {
+            Ok(v) => v,
+            // Put in the trash since this import looked the bytes up.
+            Err(crate::catalog::CatalogError::InTrash(d)) => {
+                return self.fail(file, &st.path, st.part, super::in_trash(d));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !self.store.contains(&blob).unwrap_or(true) {
+            // A purge removed these same bytes after this import stored
+            // them and before it recorded them (it found nothing referring
+            // to them then): store them again from the file.
+            let again = self
+                .store
+                .stage(std::path::Path::new(&st.path), Some(&blob))
+                .and_then(|staged| self.store.commit(staged));
+            if let Err(e) = again {
+                tracing::error!(%blob, doc = doc.0, path = %st.path, error = %e,
+                    "the original was removed by a purge while it was imported; import the file again");
+            }
+        }
         if let Some(part) = st.part {
             self.reindex(doc, Some(&new.pages))?;
             self.finished.insert(file, Ok(doc));

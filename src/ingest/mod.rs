@@ -35,7 +35,6 @@ use chrono::Utc;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use serde::Serialize;
 
-pub use crate::metadata::derive_title;
 pub use split::SplitMode;
 pub use worker::{Isolation, ProcessLimits};
 
@@ -722,6 +721,27 @@ enum Staged {
     },
 }
 
+/// The document that holds these bytes already, if any. Bytes of a
+/// document in the trash are refused, with the reason: the file is not
+/// imported as if it were archived.
+fn known_document(catalog: &dyn Catalog, blob: &BlobId) -> Result<Option<DocId>, String> {
+    let lookup = |e: crate::catalog::CatalogError| format!("catalog lookup failed: {e}");
+    let Some(doc) = catalog.find_by_blob(blob).map_err(lookup)? else {
+        return Ok(None);
+    };
+    match catalog.document(doc).map_err(lookup)? {
+        Some(d) if d.meta.deleted.is_some() => Err(in_trash(doc)),
+        _ => Ok(Some(doc)),
+    }
+}
+
+/// Why a file whose bytes are a document in the trash is not imported.
+pub(crate) fn in_trash(doc: DocId) -> String {
+    format!(
+        "the same content is document {doc}, which is in the trash; an administrator restores it (arshif restore {doc}) or purges it before it can be imported again"
+    )
+}
+
 /// A part's job, unless its content is archived already or another file
 /// of this import has it.
 fn known_or_job(
@@ -730,15 +750,10 @@ fn known_or_job(
     job: FileJob,
 ) -> Result<FileJob, Msg> {
     let file = job.file;
-    match catalog.find_by_blob(&job.blob) {
+    match known_document(catalog, &job.blob) {
         Ok(Some(doc)) => return Err(Msg::Known { file, doc }),
         Ok(None) => {}
-        Err(e) => {
-            return Err(Msg::Failed {
-                file,
-                error: format!("catalog lookup failed: {e}"),
-            })
-        }
+        Err(error) => return Err(Msg::Failed { file, error }),
     }
     if let Some(&earlier) = in_flight.get(&job.blob) {
         return Err(Msg::SameAsEarlier { file, earlier });
@@ -835,25 +850,21 @@ fn stage_one(
     }
     let (blob, _) =
         store::hash_file(path).map_err(|e| failed(format!("unreadable: {}", io_reason(&e))))?;
-    match catalog.find_by_blob(&blob) {
-        Ok(Some(doc)) => {
-            // Known content. If its stored original was lost (`arshif
-            // check` reports it missing), these same bytes restore it.
-            if !store.contains(&blob).unwrap_or(true) {
-                let restored = store
-                    .stage(path, Some(&blob))
-                    .and_then(|staged| store.commit(staged));
-                if let Err(e) = restored {
-                    return Err(failed(format!(
-                        "the archived original of document {doc} is missing and could not be restored from this file: {e}"
-                    )));
-                }
-                tracing::warn!(%blob, doc = doc.0, path = %shown, "restored a missing original");
+    if let Some(doc) = known_document(catalog, &blob).map_err(failed)? {
+        // Known content. If its stored original was lost (`arshif
+        // check` reports it missing), these same bytes restore it.
+        if !store.contains(&blob).unwrap_or(true) {
+            let restored = store
+                .stage(path, Some(&blob))
+                .and_then(|staged| store.commit(staged));
+            if let Err(e) = restored {
+                return Err(failed(format!(
+                    "the archived original of document {doc} is missing and could not be restored from this file: {e}"
+                )));
             }
-            return Err(Msg::Known { file, doc });
+            tracing::warn!(%blob, doc = doc.0, path = %shown, "restored a missing original");
         }
-        Ok(None) => {}
-        Err(e) => return Err(failed(format!("catalog lookup failed: {e}"))),
+        return Err(Msg::Known { file, doc });
     }
     if let Some(&earlier) = in_flight.get(&blob) {
         return Err(Msg::SameAsEarlier { file, earlier });

@@ -163,6 +163,9 @@ fn is_outage(e: &IngestError) -> bool {
     }
 }
 
+/// How long a worker keeps what it read of the archive's types.
+const KNOWLEDGE_KEPT: Duration = Duration::from_secs(60);
+
 fn worker_thread(
     archive: &Archive,
     config: &WorkerConfig,
@@ -176,6 +179,7 @@ fn worker_thread(
         conn: None,
     };
     let mut engine: Option<OcrEngine> = None;
+    let mut knowledge: Option<(Instant, crate::metadata::TypeKnowledge)> = None;
     loop {
         let jobs = queue.with(|q| q.claim(name, config.lease, 1, config.max_attempts))?;
         let Some(job) = jobs.into_iter().next() else {
@@ -191,8 +195,21 @@ fn worker_thread(
         let t0 = Instant::now();
         match read_job(archive, config, &mut engine, &job) {
             Ok(page) => {
-                let extract_fn = |pages: &[crate::catalog::PageRecord]| {
-                    crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())))
+                // What the archive knows of its types (administrators add
+                // types and keywords while workers run): read again now and
+                // then, not for every page.
+                if knowledge
+                    .as_ref()
+                    .is_none_or(|(at, _)| at.elapsed() > KNOWLEDGE_KEPT)
+                {
+                    let k = queue.with(|q| crate::catalog::type_knowledge(&*q))?;
+                    knowledge = Some((Instant::now(), k));
+                }
+                let k = &knowledge.as_ref().expect("read above").1;
+                let extract_fn = |pages: &[crate::catalog::PageRecord], path: &str| {
+                    let texts: Vec<(u32, &str)> =
+                        pages.iter().map(|p| (p.number, p.text.as_str())).collect();
+                    crate::metadata::read_document(&texts, path, k)
                 };
                 let written = queue.with(|q| {
                     q.complete(

@@ -93,6 +93,21 @@ pub fn extract<'a>(pages: impl IntoIterator<Item = (u32, &'a str)>) -> Extracted
     extract_with(pages, &TypeKnowledge::builtin())
 }
 
+/// Read a document's facts ([`extract_with`]) and its title
+/// ([`derive_title`]) from its pages (page number, text) and the path of
+/// the file it came from: what an import, a queue worker and a re-read of
+/// stored text all keep.
+pub fn read_document(
+    pages: &[(u32, &str)],
+    source_path: &str,
+    knowledge: &TypeKnowledge,
+) -> (Extracted, String) {
+    let extracted = extract_with(pages.iter().copied(), knowledge);
+    let texts: Vec<&str> = pages.iter().map(|p| p.1).collect();
+    let title = derive_title(&texts, source_path, &extracted, knowledge);
+    (extracted, title)
+}
+
 /// Read a document's dates, reference numbers and type from its pages
 /// (page number, text), with what the archive knows of its types.
 pub fn extract_with<'a>(

@@ -99,6 +99,15 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 impl BlobStore for LocalStore {
+    fn remove(&self, id: &BlobId) -> Result<(), StoreError> {
+        let path = self.blob_path(id);
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(path.parent().expect("blob paths have a parent")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::io("remove", &path, e)),
+        }
+    }
+
     fn stage(&self, src: &Path, expected: Option<&BlobId>) -> Result<StagedBlob, StoreError> {
         let mut input = File::open(src).map_err(|e| StoreError::io("open", src, e))?;
         let n = STAGE_COUNTER.fetch_add(1, Ordering::Relaxed);

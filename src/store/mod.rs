@@ -150,6 +150,11 @@ pub trait BlobStore: Send + Sync {
     }
     /// Every blob id in the store.
     fn list(&self) -> Result<Vec<BlobId>, StoreError>;
+    /// Remove a blob (and any local copy of it): only for a purge, after
+    /// the catalog found that nothing refers to it (see
+    /// [`crate::catalog::Catalog::remove_blob`]). A blob already gone is
+    /// not an error. Durable when this returns.
+    fn remove(&self, id: &BlobId) -> Result<(), StoreError>;
     /// Remove staged files left by a process that died. Only call this while
     /// holding the archive's writer lock, when no other stage can be in flight.
     fn clean_staging(&self) -> Result<usize, StoreError>;

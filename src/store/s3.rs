@@ -488,6 +488,22 @@ impl BlobStore for S3Store {
         self.head(id)?.ok_or(StoreError::NotFound(*id))
     }
 
+    fn remove(&self, id: &BlobId) -> Result<(), StoreError> {
+        let key = self.key(id);
+        let shown = self.display_key(id);
+        match self.retry("delete", &shown, || self.block_on(self.client.delete(&key))) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(s3_err("delete", &shown, e)),
+        }
+        let hex = id.to_hex();
+        let copy = self.cache.join(&hex[0..2]).join(&hex);
+        match std::fs::remove_file(&copy) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::io("remove", &copy, e)),
+        }
+    }
+
     fn local_path(&self, _id: &BlobId) -> Option<PathBuf> {
         None
     }

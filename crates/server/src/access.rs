@@ -87,6 +87,7 @@ impl Caller {
             name: self.user.name.clone(),
             address: self.client.address.clone(),
             scope: self.user.scope(),
+            manages_records: self.user.may(arshif::auth::Permission::ManageRecords),
         }
     }
 }

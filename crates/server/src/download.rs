@@ -9,11 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::access::{ApiJson, Caller};
-use super::handlers::{attachment, doc_id, use_case};
+use super::handlers::{attachment, doc_ids, use_case};
 use super::{blocking, ApiError, AppState};
 use arshif::app::download::{SelectionFormat, MAX_SELECTION};
 use arshif::auth::Permission;
-use arshif::types::DocId;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,17 +38,7 @@ pub async fn download(
             format!("ids: give 1 to {MAX_SELECTION} document ids"),
         ));
     }
-    let ids = body
-        .ids
-        .iter()
-        .map(|v| match v {
-            serde_json::Value::Number(n) => doc_id(&n.to_string()),
-            other => Err(ApiError::bad_request(
-                "bad_id",
-                format!("{other} is not a document id (a number)"),
-            )),
-        })
-        .collect::<Result<Vec<DocId>, ApiError>>()?;
+    let ids = doc_ids(&body.ids)?;
     let format = SelectionFormat::parse(&body.format).ok_or_else(|| {
         unprocessable(
             "bad_format",

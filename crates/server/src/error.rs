@@ -189,6 +189,12 @@ impl From<CatalogError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "type_exists", message)
             }
             CatalogError::NoSuchType(_) => ApiError::not_found("no_such_type", message),
+            CatalogError::Held(_) => ApiError::new(StatusCode::CONFLICT, "held", message),
+            CatalogError::InTrash(_) => ApiError::new(StatusCode::CONFLICT, "in_trash", message),
+            CatalogError::NotInTrash(_) => {
+                ApiError::new(StatusCode::CONFLICT, "not_in_trash", message)
+            }
+            CatalogError::NotHeld(_) => ApiError::new(StatusCode::CONFLICT, "not_held", message),
             _ => ApiError::internal(e),
         }
     }
@@ -217,6 +223,12 @@ impl From<arshif::app::AppError> for ApiError {
                 "another branch holds this document too; an administrator (or someone who holds every branch it is in) may correct it",
             ),
             AppError::MoveNotAllowed => ApiError::forbidden("forbidden", e.to_string()),
+            AppError::BadReason => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_reason", e.to_string())
+            }
+            AppError::BadRetention(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_retention", e.to_string())
+            }
             AppError::Unreadable { .. } => ApiError::internal(e),
             AppError::Catalog(e) => e.into(),
             AppError::Archive(e) => e.into(),

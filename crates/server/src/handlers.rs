@@ -474,17 +474,7 @@ pub async fn bulk(
             "ids: give 1 to 500 document ids",
         ));
     }
-    let ids = body
-        .ids
-        .iter()
-        .map(|v| match v {
-            serde_json::Value::Number(n) => doc_id(&n.to_string()),
-            other => Err(ApiError::bad_request(
-                "bad_id",
-                format!("{other} is not a document id (a number)"),
-            )),
-        })
-        .collect::<Result<Vec<DocId>, ApiError>>()?;
+    let ids = doc_ids(&body.ids)?;
     let set: CorrectBody = serde_json::from_value(serde_json::Value::Object(body.set))
         .map_err(|e| ApiError::bad_request("bad_body", format!("set: {e}")))?;
     let edit = set.edit(&who)?;
@@ -556,6 +546,21 @@ pub(super) fn doc_id(raw: &str) -> Result<DocId, ApiError> {
         .ok_or_else(|| {
             ApiError::bad_request("bad_id", format!("{raw:?} is not a document id (a number)"))
         })
+}
+
+/// The ids of a selection (`"ids":[…]` of bulk edits and downloads): each
+/// must be a JSON number naming a document.
+pub(super) fn doc_ids(values: &[serde_json::Value]) -> Result<Vec<DocId>, ApiError> {
+    values
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::Number(n) => doc_id(&n.to_string()),
+            other => Err(ApiError::bad_request(
+                "bad_id",
+                format!("{other} is not a document id (a number)"),
+            )),
+        })
+        .collect()
 }
 
 /// Run a use case with a catalog connection, as the caller: a document

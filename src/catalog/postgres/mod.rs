@@ -32,13 +32,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::stored::{
-    self, prefix_bound, resolve_query, resolved, stamp, stored_int, words_from_json, CorrectionRow,
-    DocumentRow,
+    self, lifecycle_allows, prefix_bound, resolve_query, resolved, stamp, stored_int,
+    words_from_json, CorrectionRow, DocumentRow, LifecycleStep,
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
     DocTypeRecord, DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord,
-    Result, Review, ReviewState, Signed, SourceRecord,
+    Result, RetentionRule, Review, ReviewState, Signed, SourceRecord, Stamp, Tombstone,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
 use crate::db::url::url_for_display;
@@ -497,6 +497,15 @@ impl Catalog for PgCatalog {
         let size = stored_int("documents.size", doc.size).map_err(|b| b.at(&self.url))?;
         self.write(|db| {
             let hex = doc.blob.to_hex();
+            // A purge removing this blob (which takes the same lock) is done
+            // first, or sees this document.
+            lock_blob(db, &hex)?;
+            if let Some(r) = db.query_opt(
+                "SELECT id FROM documents WHERE sha256 = $1 AND deleted_at IS NOT NULL",
+                &[&hex],
+            )? {
+                return Err(CatalogError::InTrash(DocId(r.try_get(0)?)).into());
+            }
             // Another node recording the same blob at once: the insert
             // waits for it, then finds the row and only adds the source.
             let inserted = db.query_opt(
@@ -901,6 +910,271 @@ impl Catalog for PgCatalog {
         })
     }
 
+    fn trash(&mut self, id: DocId, stamp: &Stamp) -> Result<()> {
+        let at = ms(&stamp.at);
+        self.write(|db| {
+            let (trashed, held) = lifecycle_state(db, id)?;
+            lifecycle_allows(id, LifecycleStep::Trash, trashed, held)?;
+            db.execute(
+                "UPDATE documents SET deleted_at = $2, deleted_by = $3, deleted_reason = $4,
+                        revision = revision + 1
+                 WHERE id = $1",
+                &[&id.0, &at, &stamp.by, &stamp.reason],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn restore(&mut self, id: DocId) -> Result<Stamp> {
+        self.write(|db| {
+            let (trashed, held) = lifecycle_state(db, id)?;
+            lifecycle_allows(id, LifecycleStep::Restore, trashed, held)?;
+            let row = db.query_one(
+                "SELECT deleted_at, deleted_by, deleted_reason FROM documents WHERE id = $1",
+                &[&id.0],
+            )?;
+            let was = stored::StampRow::read(&row, 0)?
+                .into_stamp()
+                .ok_or(CatalogError::NotInTrash(id))?;
+            db.execute(
+                "UPDATE documents SET deleted_at = NULL, deleted_by = NULL, deleted_reason = NULL,
+                        revision = revision + 1
+                 WHERE id = $1",
+                &[&id.0],
+            )?;
+            Ok(was)
+        })
+    }
+
+    fn trashed(&self) -> Result<Vec<DocId>> {
+        self.read(|db| {
+            ids_from(db.query(
+                "SELECT id FROM documents WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id",
+                &[],
+            )?)
+        })
+    }
+
+    fn set_hold(&mut self, id: DocId, hold: Option<&Stamp>) -> Result<Option<Stamp>> {
+        let step = match hold {
+            Some(_) => LifecycleStep::Hold,
+            None => LifecycleStep::Release,
+        };
+        self.write(|db| {
+            let (trashed, held) = lifecycle_state(db, id)?;
+            lifecycle_allows(id, step, trashed, held)?;
+            let row = db.query_one(
+                "SELECT held_at, held_by, hold_reason FROM documents WHERE id = $1",
+                &[&id.0],
+            )?;
+            let was = stored::StampRow::read(&row, 0)?.into_stamp();
+            db.execute(
+                "UPDATE documents SET held_at = $2, held_by = $3, hold_reason = $4 WHERE id = $1",
+                &[
+                    &id.0,
+                    &hold.map(|h| ms(&h.at)),
+                    &hold.map(|h| h.by.as_str()),
+                    &hold.map(|h| h.reason.as_str()),
+                ],
+            )?;
+            Ok(was)
+        })
+    }
+
+    fn held(&self) -> Result<Vec<DocId>> {
+        self.read(|db| {
+            ids_from(db.query(
+                "SELECT id FROM documents WHERE held_at IS NOT NULL ORDER BY held_at, id",
+                &[],
+            )?)
+        })
+    }
+
+    fn purge(&mut self, id: DocId, by: &str, at: DateTime<Utc>) -> Result<Tombstone> {
+        let doc = self
+            .document(id)?
+            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
+        let mut blobs = vec![doc.blob];
+        for s in &doc.sources {
+            if let Some(part) = &s.part {
+                if !blobs.contains(&part.origin) {
+                    blobs.push(part.origin);
+                }
+            }
+        }
+        let at = ms(&at);
+        self.write(|db| {
+            let (trashed, held) = lifecycle_state(db, id)?;
+            lifecycle_allows(id, LifecycleStep::Purge, trashed, held)?;
+            let deleted = doc
+                .meta
+                .deleted
+                .clone()
+                .ok_or(CatalogError::NotInTrash(id))?;
+            let stone = Tombstone {
+                id,
+                sha256: doc.blob,
+                title: doc.title.clone(),
+                branch: doc.branch.clone(),
+                deleted,
+                purged_at: at,
+                purged_by: by.to_string(),
+                blobs: blobs.clone(),
+                blobs_removed: false,
+            };
+            let blob_list: serde_json::Value =
+                serde_json::from_str(&stored::blobs_json(&stone.blobs)).expect("JSON");
+            db.execute(
+                &format!(
+                    "INSERT INTO tombstones ({})
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false)",
+                    stored::tombstone_columns("blobs")
+                ),
+                &[
+                    &id.0,
+                    &stone.sha256.to_hex(),
+                    &stone.title,
+                    &stored::opt(&stone.branch),
+                    &ms(&stone.deleted.at),
+                    &stone.deleted.by,
+                    &stone.deleted.reason,
+                    &stone.purged_at,
+                    &stone.purged_by,
+                    &blob_list,
+                ],
+            )?;
+            for sql in [
+                "UPDATE batch_files SET document_id = NULL WHERE document_id = $1",
+                "DELETE FROM page_jobs WHERE doc_id = $1",
+                "DELETE FROM node_index WHERE doc_id = $1",
+                "DELETE FROM pages WHERE document_id = $1",
+                "DELETE FROM sources WHERE document_id = $1",
+                "DELETE FROM documents WHERE id = $1",
+            ] {
+                db.execute(sql, &[&id.0])?;
+            }
+            db.execute(
+                "DELETE FROM page_cache WHERE sha256 = $1",
+                &[&doc.blob.to_hex()],
+            )?;
+            Ok(stone)
+        })
+    }
+
+    fn remove_blob(
+        &mut self,
+        blob: &BlobId,
+        remove: &mut dyn FnMut(&BlobId) -> std::result::Result<(), String>,
+    ) -> Result<bool> {
+        let hex = blob.to_hex();
+        self.write(|db| {
+            // The blob's lock: an import recording it (insert_document takes
+            // the same lock) waits until it is gone, or was seen here.
+            lock_blob(db, &hex)?;
+            let referred: bool = db
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM documents WHERE sha256 = $1)
+                         OR EXISTS (SELECT 1 FROM sources WHERE origin = $1)",
+                    &[&hex],
+                )?
+                .try_get(0)?;
+            if referred {
+                return Ok(false);
+            }
+            remove(blob).map_err(|detail| bad("blob removal", detail))?;
+            Ok(true)
+        })
+    }
+
+    fn mark_blobs_removed(&mut self, id: DocId) -> Result<()> {
+        self.write(|db| {
+            db.execute(
+                "UPDATE tombstones SET blobs_removed = true WHERE doc_id = $1",
+                &[&id.0],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn tombstones(&self) -> Result<Vec<Tombstone>> {
+        self.read(|db| {
+            db.query(
+                &format!(
+                    "SELECT {} FROM tombstones ORDER BY purged_at, doc_id",
+                    stored::tombstone_columns("blobs::text")
+                ),
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok(stored::TombstoneRow::read(r)?.into_tombstone()?))
+            .collect()
+        })
+    }
+
+    fn purged_in_index(&self) -> Result<Vec<DocId>> {
+        self.read(|db| {
+            ids_from(db.query(
+                "SELECT t.doc_id FROM tombstones t
+                 WHERE NOT EXISTS (SELECT 1 FROM node_purged n
+                                   WHERE n.node = $1 AND n.doc_id = t.doc_id)
+                 ORDER BY t.doc_id",
+                &[&self.node],
+            )?)
+        })
+    }
+
+    fn mark_purged_from_index(&mut self, ids: &[DocId]) -> Result<()> {
+        let ids: Vec<i64> = ids.iter().map(|d| d.0).collect();
+        self.write(|db| {
+            db.execute(
+                "INSERT INTO node_purged (node, doc_id)
+                 SELECT $1::text, d FROM unnest($2::bigint[]) AS d
+                 ON CONFLICT DO NOTHING",
+                &[&self.node, &ids],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn retention_rules(&self) -> Result<Vec<RetentionRule>> {
+        self.read(|db| {
+            db.query(
+                &format!(
+                    "SELECT {} FROM retention ORDER BY doc_type",
+                    stored::RETENTION_COLUMNS
+                ),
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok(stored::retention_from(r)??))
+            .collect()
+        })
+    }
+
+    fn set_retention(&mut self, rule: &RetentionRule) -> Result<()> {
+        let years =
+            i32::try_from(rule.years).map_err(|_| self.fail(bad("retention years", rule.years)))?;
+        self.write(|db| {
+            db.execute(
+                &format!(
+                    "INSERT INTO retention ({}) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (doc_type) DO UPDATE SET years = EXCLUDED.years,
+                         counted_from = EXCLUDED.counted_from, set_by = EXCLUDED.set_by,
+                         set_at = EXCLUDED.set_at",
+                    stored::RETENTION_COLUMNS
+                ),
+                &[
+                    &rule.doc_type.as_str(),
+                    &years,
+                    &rule.from.as_str(),
+                    &rule.set_by,
+                    &ms(&rule.set_at),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
     fn stats(&self) -> Result<CatalogStats> {
         self.read(|db| {
             let r = db.query_one(
@@ -1007,4 +1281,28 @@ impl Catalog for PgCatalog {
             Ok(problems)
         })
     }
+}
+
+/// Whether a document is in the trash and whether it is held, its row
+/// locked for the rest of the transaction; no such document is
+/// [`CatalogError::NoSuchDocument`].
+fn lifecycle_state(db: &mut Db, id: DocId) -> Res<(bool, bool)> {
+    let row = db
+        .query_opt(
+            "SELECT deleted_at IS NOT NULL, held_at IS NOT NULL FROM documents
+             WHERE id = $1 FOR NO KEY UPDATE",
+            &[&id.0],
+        )?
+        .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Lock a blob (by its sha256) until the transaction ends: recording a
+/// document of it and removing it from the store take turns.
+fn lock_blob(db: &mut Db, hex: &str) -> Res<()> {
+    db.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&hex],
+    )?;
+    Ok(())
 }

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use super::rows::{blob, int, json, pages_of, put_page, UPSERT_PAGE};
 use super::{bad, PgCatalog, Res};
-use crate::catalog::{JobQueue, PageJob, PageRecord, QueueCounts, Result};
-use crate::metadata::Extracted;
+use crate::catalog::{JobQueue, PageJob, PageRecord, QueueCounts, ReadFacts, Result};
 use crate::types::DocId;
 
 impl JobQueue for PgCatalog {
@@ -127,7 +126,7 @@ impl JobQueue for PgCatalog {
         worker: &str,
         job: &PageJob,
         page: &PageRecord,
-        extract: &dyn Fn(&[PageRecord]) -> Extracted,
+        extract: &ReadFacts<'_>,
         version: i64,
     ) -> Result<bool> {
         if page.number != job.page {
@@ -170,13 +169,21 @@ impl JobQueue for PgCatalog {
                 &[&job.doc.0, &number],
             )?;
             let pages = pages_of(db, job.doc)?;
-            let extracted = extract(&pages);
+            let path: String = db
+                .query_opt(
+                    "SELECT path FROM sources WHERE document_id = $1 ORDER BY id LIMIT 1",
+                    &[&job.doc.0],
+                )?
+                .map(|r| r.try_get(0))
+                .transpose()?
+                .unwrap_or_default();
+            let (extracted, title) = extract(&pages, &path);
             let count = i32::try_from(pages.len()).map_err(|_| bad("page count", pages.len()))?;
             db.execute(
-                "UPDATE documents SET extracted = $2, extracted_version = $3,
+                "UPDATE documents SET extracted = $2, extracted_version = $3, title = $5,
                         revision = revision + 1, page_count = GREATEST(page_count, $4)
                  WHERE id = $1",
-                &[&job.doc.0, &json(&extracted), &version, &count],
+                &[&job.doc.0, &json(&extracted), &version, &count, &title],
             )?;
             Ok(true)
         })

@@ -139,4 +139,39 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE documents ADD COLUMN corrected_refs text;",
     // 5: as SQLite's 11: the turns clerks gave a page
     "ALTER TABLE pages ADD COLUMN turned integer NOT NULL DEFAULT 0",
+    // 6: as SQLite's 12: the trash, legal holds, tombstones and retention
+    // rules; and which purged documents each node's index let go of
+    "ALTER TABLE documents ADD COLUMN deleted_at timestamptz;
+     ALTER TABLE documents ADD COLUMN deleted_by text;
+     ALTER TABLE documents ADD COLUMN deleted_reason text;
+     ALTER TABLE documents ADD COLUMN held_at timestamptz;
+     ALTER TABLE documents ADD COLUMN held_by text;
+     ALTER TABLE documents ADD COLUMN hold_reason text;
+     CREATE INDEX documents_trashed ON documents (id) WHERE deleted_at IS NOT NULL;
+     CREATE INDEX documents_held ON documents (id) WHERE held_at IS NOT NULL;
+     CREATE TABLE tombstones (
+         doc_id         bigint PRIMARY KEY,
+         sha256         text COLLATE \"C\" NOT NULL,
+         title          text NOT NULL,
+         branch         text NOT NULL DEFAULT '',
+         deleted_at     timestamptz NOT NULL,
+         deleted_by     text NOT NULL,
+         deleted_reason text NOT NULL,
+         purged_at      timestamptz NOT NULL,
+         purged_by      text NOT NULL,
+         blobs          jsonb NOT NULL,
+         blobs_removed  boolean NOT NULL DEFAULT false
+     );
+     CREATE TABLE node_purged (
+         node   text NOT NULL,
+         doc_id bigint NOT NULL REFERENCES tombstones (doc_id),
+         PRIMARY KEY (node, doc_id)
+     );
+     CREATE TABLE retention (
+         doc_type     text PRIMARY KEY,
+         years        integer NOT NULL CHECK (years > 0),
+         counted_from text NOT NULL CHECK (counted_from IN ('document-date', 'imported')),
+         set_by       text NOT NULL,
+         set_at       timestamptz NOT NULL
+     );",
 ];

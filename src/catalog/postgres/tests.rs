@@ -32,8 +32,9 @@ fn insert(cat: &mut PgCatalog, hex: &str, pages: Vec<PageRecord>) -> DocId {
     .0
 }
 
-fn read_text(pages: &[PageRecord]) -> Extracted {
-    crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())))
+fn read_text(pages: &[PageRecord], path: &str) -> (Extracted, String) {
+    let texts: Vec<(u32, &str)> = pages.iter().map(|p| (p.number, p.text.as_str())).collect();
+    crate::metadata::read_document(&texts, path, &crate::metadata::TypeKnowledge::builtin())
 }
 
 #[test]
@@ -256,6 +257,8 @@ fn a_completed_page_is_written_read_again_and_indexed_again() {
     assert_eq!(rec.meta.revision, 1);
     assert_eq!(rec.meta.extracted.reference_numbers, ["27507976"]);
     assert_eq!(rec.doc_type.unwrap().as_str(), "health-certificate");
+    // The title is read again too (it was the file's before its text was).
+    assert!(rec.title.contains("27507976"), "{}", rec.title);
     assert_eq!(cat.stale_extractions(7).unwrap(), vec![]);
     assert_eq!(cat.pages(doc).unwrap(), vec![read, page(2, "")]);
     assert_eq!(cat.unindexed().unwrap(), vec![doc]);
@@ -385,7 +388,7 @@ fn a_write_interrupted_by_a_panic_leaves_nothing_behind() {
         .claim("w", Duration::from_secs(60), 1, 3)
         .unwrap()
         .remove(0);
-    let panicking = |_: &[PageRecord]| -> Extracted { panic!("extractor bug") };
+    let panicking = |_: &[PageRecord], _: &str| -> (Extracted, String) { panic!("extractor bug") };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         cat.complete("w", &job, &page(1, "read"), &panicking, 7)
     }));

@@ -5,22 +5,41 @@
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::stored::{
-    self, json, opt, resolve_query, resolved, stamp, stored_int, words_from_json, words_to_json,
-    Bad, BatchRow, CorrectionRow, DocumentRow, PageRow, SourceRow, BATCH_COLUMNS,
-    CORRECTION_COLUMNS,
+    self, json, lifecycle_allows, opt, resolve_query, resolved, stamp, stored_int, words_from_json,
+    words_to_json, Bad, BatchRow, CorrectionRow, DocumentRow, LifecycleStep, PageRow, SourceRow,
+    BATCH_COLUMNS, CORRECTION_COLUMNS,
 };
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
     DocTypeRecord, DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord,
-    Result, Review, ReviewState, Signed, SourceRecord,
+    Result, RetentionRule, Review, ReviewState, Signed, SourceRecord, Stamp, Tombstone,
 };
 use crate::metadata::{Correction, Extracted};
 use crate::types::{BatchId, BlobId, DocId, DocType, Word};
 
 mod schema;
+/// The columns of a page row that hold what was read (`source` … `numbers`,
+/// in the order of the `pages` table): one list for inserting a document and
+/// for turning a page, so the two cannot drift.
+fn page_read(p: &PageRecord) -> [Value; 10] {
+    [
+        Value::from(p.source.as_str().to_owned()),
+        Value::from(p.text.clone()),
+        Value::from(p.confidence as f64),
+        Value::from(words_to_json(&p.words).to_string()),
+        Value::from(p.rotation),
+        Value::from(p.width),
+        Value::from(p.height),
+        Value::from(p.language.clone()),
+        Value::from(p.skew as f64),
+        Value::from(json(&p.numbers).to_string()),
+    ]
+}
+
 #[cfg(test)]
 mod tests;
 
@@ -158,6 +177,27 @@ impl SqliteCatalog {
         .map_err(self.err())?;
         Ok(rows)
     }
+}
+
+/// A database error of the catalog at `path`.
+fn db_err(path: &str) -> impl Fn(rusqlite::Error) -> CatalogError + '_ {
+    move |source| CatalogError::Db {
+        path: path.to_string(),
+        source,
+    }
+}
+
+/// Whether a document is in the trash and whether it is held; no such
+/// document is [`CatalogError::NoSuchDocument`].
+fn lifecycle_state(tx: &Connection, path: &str, id: DocId) -> Result<(bool, bool)> {
+    tx.query_row(
+        "SELECT deleted_at IS NOT NULL, held_at IS NOT NULL FROM documents WHERE id = ?1",
+        [id.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+    .map_err(db_err(path))?
+    .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))
 }
 
 fn insert_source(tx: &Connection, doc: DocId, s: &SourceRecord) -> rusqlite::Result<bool> {
@@ -383,23 +423,31 @@ impl Catalog for SqliteCatalog {
             source,
         };
         let tx = self.conn.savepoint().map_err(db)?;
-        let existing: Option<i64> = tx
+        let existing: Option<(i64, bool)> = tx
             .query_row(
-                "SELECT id FROM documents WHERE sha256 = ?1",
+                "SELECT id, deleted_at IS NOT NULL FROM documents WHERE sha256 = ?1",
                 [doc.blob.to_hex()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
             .map_err(db)?;
-        if let Some(id) = existing {
+        if let Some((id, trashed)) = existing {
+            if trashed {
+                return Err(CatalogError::InTrash(DocId(id)));
+            }
             insert_source(&tx, DocId(id), &doc.source).map_err(db)?;
             tx.commit().map_err(db)?;
             return Ok((DocId(id), false));
         }
+        // The next id after every document and every purged one: a purged
+        // document's id is never given to another.
         tx.execute(
-            "INSERT INTO documents (sha256, size, media_type, title, page_count, created_at,
+            "INSERT INTO documents (id, sha256, size, media_type, title, page_count, created_at,
                                     extracted, extracted_version, review)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
+             VALUES ((SELECT coalesce(max(m), 0) + 1 FROM
+                         (SELECT max(id) AS m FROM documents
+                          UNION ALL SELECT max(doc_id) FROM tombstones)),
+                     ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
             params![
                 doc.blob.to_hex(),
                 size,
@@ -422,21 +470,9 @@ impl Catalog for SqliteCatalog {
                 )
                 .map_err(db)?;
             for p in &doc.pages {
-                stmt.execute(params![
-                    id.0,
-                    p.number,
-                    p.source.as_str(),
-                    p.text,
-                    p.confidence as f64,
-                    words_to_json(&p.words).to_string(),
-                    p.rotation,
-                    p.width,
-                    p.height,
-                    p.language,
-                    p.skew as f64,
-                    json(&p.numbers).to_string()
-                ])
-                .map_err(db)?;
+                let key = [Value::from(id.0), Value::from(p.number)];
+                stmt.execute(params_from_iter(key.into_iter().chain(page_read(p))))
+                    .map_err(db)?;
             }
         }
         insert_source(&tx, id, &doc.source).map_err(db)?;
@@ -630,21 +666,12 @@ impl Catalog for SqliteCatalog {
                         rotation = ?7, width = ?8, height = ?9, language = ?10, skew = ?11,
                         numbers = ?12, turned = ?13
                  WHERE document_id = ?1 AND number = ?2",
-                params![
-                    id.0,
-                    p.number,
-                    p.source.as_str(),
-                    p.text,
-                    p.confidence as f64,
-                    words_to_json(&p.words).to_string(),
-                    p.rotation,
-                    p.width,
-                    p.height,
-                    p.language,
-                    p.skew as f64,
-                    json(&p.numbers).to_string(),
-                    turned,
-                ],
+                params_from_iter(
+                    [Value::from(id.0), Value::from(p.number)]
+                        .into_iter()
+                        .chain(page_read(p))
+                        .chain([Value::from(turned)]),
+                ),
             )
             .map_err(db)?;
         if n == 0 {
@@ -932,6 +959,272 @@ impl Catalog for SqliteCatalog {
     fn mark_all_unindexed(&mut self) -> Result<()> {
         self.conn
             .execute("UPDATE documents SET indexed = 0", [])
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn trash(&mut self, id: DocId, stamp: &Stamp) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self.conn.savepoint().map_err(db_err(&path))?;
+        let (trashed, held) = lifecycle_state(&tx, &path, id)?;
+        lifecycle_allows(id, LifecycleStep::Trash, trashed, held)?;
+        tx.execute(
+            "UPDATE documents SET deleted_at = ?2, deleted_by = ?3, deleted_reason = ?4,
+                    revision = revision + 1, indexed = 0
+             WHERE id = ?1",
+            params![id.0, ts(&stamp.at), stamp.by, stamp.reason],
+        )
+        .map_err(db_err(&path))?;
+        tx.commit().map_err(db_err(&path))
+    }
+
+    fn restore(&mut self, id: DocId) -> Result<Stamp> {
+        let path = self.path.clone();
+        let tx = self.conn.savepoint().map_err(db_err(&path))?;
+        let (trashed, held) = lifecycle_state(&tx, &path, id)?;
+        lifecycle_allows(id, LifecycleStep::Restore, trashed, held)?;
+        let was = tx
+            .query_row(
+                "SELECT deleted_at, deleted_by, deleted_reason FROM documents WHERE id = ?1",
+                [id.0],
+                |r| stored::StampRow::read(r, 0),
+            )
+            .map_err(db_err(&path))?
+            .into_stamp()
+            .ok_or(CatalogError::NotInTrash(id))?;
+        tx.execute(
+            "UPDATE documents SET deleted_at = NULL, deleted_by = NULL, deleted_reason = NULL,
+                    revision = revision + 1, indexed = 0
+             WHERE id = ?1",
+            [id.0],
+        )
+        .map_err(db_err(&path))?;
+        tx.commit().map_err(db_err(&path))?;
+        Ok(was)
+    }
+
+    fn trashed(&self) -> Result<Vec<DocId>> {
+        self.query_rows(
+            "SELECT id FROM documents WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id",
+            None,
+            |r| r.get(0).map(DocId),
+        )
+    }
+
+    fn set_hold(&mut self, id: DocId, hold: Option<&Stamp>) -> Result<Option<Stamp>> {
+        let path = self.path.clone();
+        let tx = self.conn.savepoint().map_err(db_err(&path))?;
+        let (trashed, held) = lifecycle_state(&tx, &path, id)?;
+        let step = match hold {
+            Some(_) => LifecycleStep::Hold,
+            None => LifecycleStep::Release,
+        };
+        lifecycle_allows(id, step, trashed, held)?;
+        let was = tx
+            .query_row(
+                "SELECT held_at, held_by, hold_reason FROM documents WHERE id = ?1",
+                [id.0],
+                |r| stored::StampRow::read(r, 0),
+            )
+            .map_err(db_err(&path))?
+            .into_stamp();
+        tx.execute(
+            "UPDATE documents SET held_at = ?2, held_by = ?3, hold_reason = ?4 WHERE id = ?1",
+            params![
+                id.0,
+                hold.map(|h| ts(&h.at)),
+                hold.map(|h| h.by.as_str()),
+                hold.map(|h| h.reason.as_str())
+            ],
+        )
+        .map_err(db_err(&path))?;
+        tx.commit().map_err(db_err(&path))?;
+        Ok(was)
+    }
+
+    fn held(&self) -> Result<Vec<DocId>> {
+        self.query_rows(
+            "SELECT id FROM documents WHERE held_at IS NOT NULL ORDER BY held_at, id",
+            None,
+            |r| r.get(0).map(DocId),
+        )
+    }
+
+    fn purge(&mut self, id: DocId, by: &str, at: DateTime<Utc>) -> Result<Tombstone> {
+        let doc = self
+            .document(id)?
+            .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
+        let origins: Vec<String> = self.query_rows(
+            "SELECT DISTINCT origin FROM sources WHERE document_id = ?1 AND origin IS NOT NULL",
+            Some(id.0),
+            |r| r.get(0),
+        )?;
+        let mut blobs = vec![doc.blob];
+        for o in origins {
+            let b = stored::blob(&o).map_err(self.bad())?;
+            if !blobs.contains(&b) {
+                blobs.push(b);
+            }
+        }
+        let path = self.path.clone();
+        let tx = self.conn.savepoint().map_err(db_err(&path))?;
+        let (trashed, held) = lifecycle_state(&tx, &path, id)?;
+        lifecycle_allows(id, LifecycleStep::Purge, trashed, held)?;
+        let deleted = doc
+            .meta
+            .deleted
+            .clone()
+            .ok_or(CatalogError::NotInTrash(id))?;
+        let stone = Tombstone {
+            id,
+            sha256: doc.blob,
+            title: doc.title.clone(),
+            branch: doc.branch.clone(),
+            deleted,
+            purged_at: at,
+            purged_by: by.to_string(),
+            blobs,
+            blobs_removed: false,
+        };
+        tx.execute(
+            &format!(
+                "INSERT INTO tombstones ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
+                stored::tombstone_columns("blobs")
+            ),
+            params![
+                id.0,
+                stone.sha256.to_hex(),
+                stone.title,
+                opt(&stone.branch),
+                ts(&stone.deleted.at),
+                stone.deleted.by,
+                stone.deleted.reason,
+                ts(&stone.purged_at),
+                stone.purged_by,
+                stored::blobs_json(&stone.blobs),
+            ],
+        )
+        .map_err(db_err(&path))?;
+        tx.execute_batch(&format!(
+            "UPDATE batch_files SET document_id = NULL WHERE document_id = {id};
+             DELETE FROM pages WHERE document_id = {id};
+             DELETE FROM sources WHERE document_id = {id};
+             DELETE FROM page_cache WHERE sha256 = '{hex}';
+             DELETE FROM documents WHERE id = {id};",
+            id = id.0,
+            hex = doc.blob.to_hex()
+        ))
+        .map_err(db_err(&path))?;
+        tx.commit().map_err(db_err(&path))?;
+        Ok(stone)
+    }
+
+    fn remove_blob(
+        &mut self,
+        blob: &BlobId,
+        remove: &mut dyn FnMut(&BlobId) -> std::result::Result<(), String>,
+    ) -> Result<bool> {
+        let path = self.path.clone();
+        let tx = self.conn.savepoint().map_err(db_err(&path))?;
+        // Take the write lock first: an import recording this blob waits
+        // until the blob is gone (and then stores it again), or recorded it
+        // before, and is seen here.
+        tx.execute(
+            "UPDATE tombstones SET blobs_removed = blobs_removed WHERE 0",
+            [],
+        )
+        .map_err(db_err(&path))?;
+        let hex = blob.to_hex();
+        let referred: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM documents WHERE sha256 = ?1)
+                     OR EXISTS (SELECT 1 FROM sources WHERE origin = ?1)",
+                [&hex],
+                |r| r.get(0),
+            )
+            .map_err(db_err(&path))?;
+        if referred {
+            return Ok(false);
+        }
+        remove(blob).map_err(|detail| CatalogError::BadValue {
+            path: path.clone(),
+            what: "blob removal",
+            detail,
+        })?;
+        tx.commit().map_err(db_err(&path))?;
+        Ok(true)
+    }
+
+    fn mark_blobs_removed(&mut self, id: DocId) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE tombstones SET blobs_removed = 1 WHERE doc_id = ?1",
+                [id.0],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn tombstones(&self) -> Result<Vec<Tombstone>> {
+        let rows = self.query_rows(
+            &format!(
+                "SELECT {} FROM tombstones ORDER BY purged_at, doc_id",
+                stored::tombstone_columns("blobs")
+            ),
+            None,
+            |r| stored::TombstoneRow::read(r),
+        )?;
+        rows.into_iter()
+            .map(|r| r.into_tombstone().map_err(self.bad()))
+            .collect()
+    }
+
+    fn purged_in_index(&self) -> Result<Vec<DocId>> {
+        self.query_rows(
+            "SELECT doc_id FROM tombstones WHERE index_cleared = 0 ORDER BY doc_id",
+            None,
+            |r| r.get(0).map(DocId),
+        )
+    }
+
+    fn mark_purged_from_index(&mut self, ids: &[DocId]) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("UPDATE tombstones SET index_cleared = 1 WHERE doc_id = ?1")
+            .map_err(db_err(&self.path))?;
+        for id in ids {
+            stmt.execute([id.0]).map_err(db_err(&self.path))?;
+        }
+        Ok(())
+    }
+
+    fn retention_rules(&self) -> Result<Vec<RetentionRule>> {
+        let rows = self.query_rows(
+            &format!(
+                "SELECT {} FROM retention ORDER BY doc_type",
+                stored::RETENTION_COLUMNS
+            ),
+            None,
+            |r| stored::retention_from(r),
+        )?;
+        rows.into_iter().map(|r| r.map_err(self.bad())).collect()
+    }
+
+    fn set_retention(&mut self, rule: &RetentionRule) -> Result<()> {
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT OR REPLACE INTO retention ({}) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    stored::RETENTION_COLUMNS
+                ),
+                params![
+                    rule.doc_type.as_str(),
+                    rule.years,
+                    rule.from.as_str(),
+                    rule.set_by,
+                    ts(&rule.set_at)
+                ],
+            )
             .map_err(self.err())?;
         Ok(())
     }

@@ -127,4 +127,36 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
     // 11: the turns clerks gave a page (degrees clockwise, added up) when
     // it was read sideways; `rotation` is how it is now shown and read
     "ALTER TABLE pages ADD COLUMN turned INTEGER NOT NULL DEFAULT 0;",
+    // 12: the records lifecycle: the trash (`deleted_*`), legal holds
+    // (`held_*`), what stays of a purged document (`tombstones`; its id is
+    // never given to another document), and retention rules by type
+    "ALTER TABLE documents ADD COLUMN deleted_at TEXT;
+     ALTER TABLE documents ADD COLUMN deleted_by TEXT;
+     ALTER TABLE documents ADD COLUMN deleted_reason TEXT;
+     ALTER TABLE documents ADD COLUMN held_at TEXT;
+     ALTER TABLE documents ADD COLUMN held_by TEXT;
+     ALTER TABLE documents ADD COLUMN hold_reason TEXT;
+     CREATE INDEX documents_trashed ON documents (id) WHERE deleted_at IS NOT NULL;
+     CREATE INDEX documents_held ON documents (id) WHERE held_at IS NOT NULL;
+     CREATE TABLE tombstones (
+         doc_id         INTEGER PRIMARY KEY,
+         sha256         TEXT NOT NULL,
+         title          TEXT NOT NULL,
+         branch         TEXT NOT NULL DEFAULT '',
+         deleted_at     TEXT NOT NULL,
+         deleted_by     TEXT NOT NULL,
+         deleted_reason TEXT NOT NULL,
+         purged_at      TEXT NOT NULL,
+         purged_by      TEXT NOT NULL,
+         blobs          TEXT NOT NULL,
+         blobs_removed  INTEGER NOT NULL DEFAULT 0,
+         index_cleared  INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE TABLE retention (
+         doc_type     TEXT PRIMARY KEY,
+         years        INTEGER NOT NULL CHECK (years > 0),
+         counted_from TEXT NOT NULL CHECK (counted_from IN ('document-date', 'imported')),
+         set_by       TEXT NOT NULL,
+         set_at       TEXT NOT NULL
+     );",
 ];

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod output;
+mod records;
 mod types;
 
 use std::io::{IsTerminal, Write};
@@ -342,6 +343,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    #[command(flatten)]
+    Records(records::RecordsCommand),
     /// Document types: list them, add one, rename one or give it
     /// keywords (the archive's owner).
     Type {
@@ -902,6 +905,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Type { command } => types::run(&open(&cli.archive)?, command),
+        Command::Records(command) => records::run(&open(&cli.archive)?, command),
         Command::User { command } => accounts::user(&open(&cli.archive)?, command),
         Command::Token { command } => accounts::token(&open(&cli.archive)?, command),
         Command::Audit(args) => accounts::audit(&open(&cli.archive)?, args),
