@@ -93,6 +93,21 @@ pub fn restore(
     Ok(Done { value: doc, audit })
 }
 
+/// A document as the trash and hold lists show it (the command line's
+/// `--json` and the API alike).
+pub fn record_json(doc: &DocumentRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": doc.id,
+        "title": doc.title,
+        "branch": doc.branch,
+        "doc_type": doc.doc_type,
+        "sha256": doc.blob,
+        "page_count": doc.page_count,
+        "deleted": doc.meta.deleted,
+        "hold": doc.meta.hold,
+    })
+}
+
 /// The documents in the trash, longest there first.
 pub fn trash(catalog: &dyn Catalog) -> Result<Vec<DocumentRecord>, AppError> {
     records(catalog, catalog.trashed()?)

@@ -100,7 +100,202 @@ suite!(
     a_moved_document_and_its_sources_belong_to_the_new_branch,
     document_types_are_listed_added_renamed_checked_and_learned,
     a_turned_page_is_read_again_and_its_turns_add_up,
+    the_trash_hides_nothing_it_restores_and_holds_stop_it,
+    a_purge_keeps_a_tombstone_and_removes_only_blobs_nothing_refers_to,
+    retention_rules_are_kept_by_type,
 );
+
+fn stamp_of(by: &str, why: &str) -> Stamp {
+    Stamp {
+        at: ms(&Utc::now()),
+        by: by.into(),
+        reason: why.into(),
+    }
+}
+
+/// Trash and restore keep everything; a held document cannot be trashed
+/// or purged; each refusal says why; a trashed document is to be indexed
+/// again (out of the index) and its bytes are not recorded again.
+fn the_trash_hides_nothing_it_restores_and_holds_stop_it(s: &dyn Subject) {
+    let mut cat = s.open();
+    let id = insert(&mut *cat, &"5a".repeat(32), vec![page(1, "رخصة")]);
+    let change = CorrectionChange {
+        title: Some(Some("رخصة بناء 1".into())),
+        ..Default::default()
+    };
+    cat.correct(id, &by_sara(&change, Utc::now())).unwrap();
+    let before = cat.document(id).unwrap().unwrap();
+    cat.mark_indexed(&[(id, before.meta.revision)]).unwrap();
+    let gone = stamp_of("admin", "wrong folder");
+    cat.trash(id, &gone).unwrap();
+    let rec = cat.document(id).unwrap().unwrap();
+    assert_eq!(rec.meta.deleted.as_ref(), Some(&gone));
+    assert_eq!(cat.trashed().unwrap(), vec![id]);
+    assert_eq!(cat.unindexed().unwrap(), vec![id]);
+    assert!(matches!(cat.trash(id, &gone), Err(CatalogError::InTrash(d)) if d == id));
+    // The same bytes again: refused, nothing added to the trashed record.
+    let b = new_batch(&mut *cat);
+    let again = NewDocument {
+        blob: rec.blob,
+        size: 1,
+        media_type: "image/tiff".into(),
+        title: "t".into(),
+        pages: vec![page(1, "x")],
+        source: source(b, "again.tif", Some("mubarraz")),
+        extracted: Default::default(),
+    };
+    assert!(matches!(cat.insert_document(&again), Err(CatalogError::InTrash(d)) if d == id));
+    assert_eq!(cat.restore(id).unwrap(), gone);
+    let back = cat.document(id).unwrap().unwrap();
+    assert_eq!(back.meta.deleted, None);
+    assert_eq!(back.title, "رخصة بناء 1");
+    assert_eq!(back.sources, before.sources);
+    assert_eq!(back.meta.review, before.meta.review);
+    assert!(matches!(cat.restore(id), Err(CatalogError::NotInTrash(_))));
+
+    let hold = stamp_of("admin", "case 77/1446");
+    assert_eq!(cat.set_hold(id, Some(&hold)).unwrap(), None);
+    assert_eq!(cat.held().unwrap(), vec![id]);
+    assert!(matches!(cat.trash(id, &gone), Err(CatalogError::Held(_))));
+    assert_eq!(cat.document(id).unwrap().unwrap().meta.deleted, None);
+    assert_eq!(cat.set_hold(id, None).unwrap(), Some(hold));
+    assert!(matches!(
+        cat.set_hold(id, None),
+        Err(CatalogError::NotHeld(_))
+    ));
+    assert_eq!(cat.held().unwrap(), vec![]);
+    // Held while in the trash: not purged.
+    cat.trash(id, &gone).unwrap();
+    cat.set_hold(id, Some(&stamp_of("admin", "late request")))
+        .unwrap();
+    assert!(matches!(
+        cat.purge(id, "admin", Utc::now()),
+        Err(CatalogError::Held(_))
+    ));
+    assert!(cat.document(id).unwrap().is_some());
+    assert!(matches!(
+        cat.trash(DocId(id.0 + 100), &gone),
+        Err(CatalogError::NoSuchDocument(_))
+    ));
+}
+
+/// A purge removes the document's rows and keeps a tombstone; the blob goes
+/// only when nothing refers to it (a batch scan's origin stays while a part
+/// of it lives); a purged id is never given to another document; every
+/// node learns the id to take out of its index.
+fn a_purge_keeps_a_tombstone_and_removes_only_blobs_nothing_refers_to(s: &dyn Subject) {
+    let mut cat = s.open();
+    let b = new_batch(&mut *cat);
+    let origin: BlobId = "0e".repeat(32).parse().unwrap();
+    let mut parts = Vec::new();
+    for (hex, first) in [("6b", 1), ("6c", 4)] {
+        let mut src = source(b, "batch/scan-0002.pdf", Some("hofuf"));
+        src.part = Some(SourcePart {
+            origin,
+            first_page: first,
+            last_page: first + 2,
+        });
+        let (id, _) = cat
+            .insert_document(&NewDocument {
+                blob: hex.repeat(32).parse().unwrap(),
+                size: 10,
+                media_type: "application/pdf".into(),
+                title: "t".into(),
+                pages: vec![page(1, "part")],
+                source: src,
+                extracted: Default::default(),
+            })
+            .unwrap();
+        parts.push(id);
+    }
+    let first = parts[0];
+    let first_blob = cat.document(first).unwrap().unwrap().blob;
+    assert!(matches!(
+        cat.purge(first, "admin", Utc::now()),
+        Err(CatalogError::NotInTrash(_))
+    ));
+    let gone = stamp_of("admin", "personal record");
+    cat.trash(first, &gone).unwrap();
+    let at = ms(&Utc::now());
+    let stone = cat.purge(first, "root", at).unwrap();
+    assert_eq!(stone.id, first);
+    assert_eq!(stone.sha256, first_blob);
+    assert_eq!(stone.deleted, gone);
+    assert_eq!((stone.purged_by.as_str(), stone.purged_at), ("root", at));
+    assert_eq!(stone.blobs, vec![first_blob, origin]);
+    assert!(cat.document(first).unwrap().is_none());
+    assert!(cat.pages(first).unwrap().is_empty());
+    assert_eq!(cat.trashed().unwrap(), vec![]);
+    assert_eq!(cat.tombstones().unwrap(), vec![stone.clone()]);
+    assert_eq!(cat.purged_in_index().unwrap(), vec![first]);
+    cat.mark_purged_from_index(&[first]).unwrap();
+    assert_eq!(cat.purged_in_index().unwrap(), vec![]);
+    // The part's own bytes go; the batch scan stays for the other part.
+    let mut removed = Vec::new();
+    for blob in &stone.blobs {
+        let mut remove = |b: &BlobId| -> std::result::Result<(), String> {
+            removed.push(*b);
+            Ok(())
+        };
+        cat.remove_blob(blob, &mut remove).unwrap();
+    }
+    assert_eq!(removed, vec![first_blob]);
+    // A blob a live document is: never removed.
+    let live = cat.document(parts[1]).unwrap().unwrap().blob;
+    let mut never =
+        |_: &BlobId| -> std::result::Result<(), String> { panic!("removed a live blob") };
+    assert!(!cat.remove_blob(&live, &mut never).unwrap());
+    // A failed removal is an error, and the tombstone stays to be finished.
+    let mut failing = |_: &BlobId| -> std::result::Result<(), String> { Err("disk gone".into()) };
+    assert!(cat.remove_blob(&first_blob, &mut failing).is_err());
+    assert!(!cat.tombstones().unwrap()[0].blobs_removed);
+    cat.mark_blobs_removed(first).unwrap();
+    assert!(cat.tombstones().unwrap()[0].blobs_removed);
+    // The highest id purged is not given again.
+    cat.trash(parts[1], &gone).unwrap();
+    cat.purge(parts[1], "root", Utc::now()).unwrap();
+    let next = insert(&mut *cat, &"7d".repeat(32), vec![page(1, "new")]);
+    assert!(next.0 > parts[1].0, "{next} after purged {}", parts[1]);
+    // The same bytes as a purged document: a new document.
+    let b = new_batch(&mut *cat);
+    let (again, created) = cat
+        .insert_document(&NewDocument {
+            blob: first_blob,
+            size: 10,
+            media_type: "application/pdf".into(),
+            title: "t".into(),
+            pages: vec![page(1, "part")],
+            source: source(b, "again.pdf", Some("hofuf")),
+            extracted: Default::default(),
+        })
+        .unwrap();
+    assert!(created && again != first);
+}
+
+fn retention_rules_are_kept_by_type(s: &dyn Subject) {
+    let mut cat = s.open();
+    assert_eq!(cat.retention_rules().unwrap(), vec![]);
+    let at = ms(&Utc::now());
+    let mut rule = RetentionRule {
+        doc_type: "licence".parse().unwrap(),
+        years: 10,
+        from: RetentionFrom::DocumentDate,
+        set_by: "admin".into(),
+        set_at: at,
+    };
+    cat.set_retention(&rule).unwrap();
+    let memo = RetentionRule {
+        doc_type: "memo".parse().unwrap(),
+        years: 2,
+        from: RetentionFrom::Imported,
+        set_by: "admin".into(),
+        set_at: at,
+    };
+    cat.set_retention(&memo).unwrap();
+    rule.years = 15;
+    cat.set_retention(&rule).unwrap();
+    assert_eq!(cat.retention_rules().unwrap(), vec![rule, memo]);
+}
 
 /// A page a clerk turned: its new reading replaces the old, the turns
 /// given add up, the other pages stay, and the document is indexed again.

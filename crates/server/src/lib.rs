@@ -12,6 +12,7 @@ mod assets;
 mod download;
 mod error;
 mod handlers;
+mod records;
 mod tally;
 mod tasks;
 mod types;
@@ -483,7 +484,17 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/documents", get(h::list))
         .route("/api/documents/bulk", post(h::bulk))
         .route("/api/documents/download", post(download::download))
-        .route("/api/documents/{id}", get(h::document).patch(h::correct))
+        .route(
+            "/api/documents/{id}",
+            get(h::document).patch(h::correct).delete(records::delete),
+        )
+        .route("/api/documents/{id}/restore", post(records::restore))
+        .route(
+            "/api/documents/{id}/hold",
+            post(records::hold).delete(records::release),
+        )
+        .route("/api/trash", get(records::trash))
+        .route("/api/holds", get(records::holds))
         .route("/api/documents/{id}/matches", get(h::matches))
         .route("/api/documents/{id}/original", get(h::original))
         .route("/api/documents/{id}/searchable.pdf", get(h::searchable_pdf))

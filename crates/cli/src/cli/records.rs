@@ -160,18 +160,6 @@ impl From<FromArg> for RetentionFrom {
     }
 }
 
-fn listed(doc: &DocumentRecord) -> serde_json::Value {
-    serde_json::json!({
-        "id": doc.id,
-        "title": doc.title,
-        "branch": doc.branch,
-        "doc_type": doc.doc_type,
-        "sha256": doc.blob,
-        "deleted": doc.meta.deleted,
-        "hold": doc.meta.hold,
-    })
-}
-
 fn print_kept(kept: &[Kept]) {
     for k in kept {
         eprintln!("arshif: kept document {}: {}", k.id, k.reason);
@@ -188,7 +176,7 @@ fn due_json(d: &Due) -> serde_json::Value {
 
 fn print_document(doc: &DocumentRecord, json: bool, line: String) {
     if json {
-        println!("{}", listed(doc));
+        println!("{}", lifecycle::record_json(doc));
     } else {
         println!("{line}");
     }
@@ -221,7 +209,7 @@ pub fn run(archive: &Archive, command: RecordsCommand) -> Result<ExitCode> {
         RecordsCommand::Trash { json } => {
             let docs = lifecycle::trash(&*catalog)?;
             if json {
-                let v: Vec<_> = docs.iter().map(listed).collect();
+                let v: Vec<_> = docs.iter().map(lifecycle::record_json).collect();
                 println!("{}", serde_json::json!({ "documents": v }));
             } else {
                 for d in &docs {
@@ -277,7 +265,7 @@ pub fn run(archive: &Archive, command: RecordsCommand) -> Result<ExitCode> {
         } => {
             let docs = lifecycle::holds(&*catalog)?;
             if json {
-                let v: Vec<_> = docs.iter().map(listed).collect();
+                let v: Vec<_> = docs.iter().map(lifecycle::record_json).collect();
                 println!("{}", serde_json::json!({ "documents": v }));
             } else {
                 for d in &docs {
