@@ -57,8 +57,15 @@ pub enum ProblemKind {
     BlobSize,
     /// A document's original does not hash to its name (`--deep`).
     BlobCorrupt,
-    /// A blob in the store that no document names.
+    /// A blob in the store that no document, version or batch-scan source
+    /// refers to: reclaimable, not damage.
     OrphanBlob,
+    /// A purge was interrupted before it removed the blobs of a purged
+    /// document (the next `arshif purge` finishes it).
+    PurgeUnfinished,
+    /// A purged document's id names a live document again, or a purged
+    /// document is still recorded: the tombstone and the catalog disagree.
+    TombstoneConflict,
     /// A document not (yet) in the index.
     NotIndexed,
     /// A document whose indexed pages differ from the catalog's.
@@ -85,7 +92,10 @@ impl ProblemKind {
         // counted as damage.
         !matches!(
             self,
-            ProblemKind::StagingLeftover | ProblemKind::NotIndexed | ProblemKind::OrphanBlob
+            ProblemKind::StagingLeftover
+                | ProblemKind::NotIndexed
+                | ProblemKind::OrphanBlob
+                | ProblemKind::PurgeUnfinished
         )
     }
 }
@@ -270,10 +280,46 @@ pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, Chec
         }
     }
 
-    // 3. Blobs no document names, and staging leftovers.
+    // 2c. Tombstones: a purged document is gone from the catalog, its id
+    // given to no other, and its blobs that nothing else refers to removed
+    // (or to be, by the next purge).
+    let live: HashSet<DocId> = rows.iter().map(|r| r.id).collect();
+    let mut unfinished: HashSet<BlobId> = HashSet::new();
+    for t in catalog.tombstones()? {
+        if live.contains(&t.id) {
+            report.add(
+                ProblemKind::TombstoneConflict,
+                Some(t.id),
+                Some(t.sha256),
+                "",
+                format!(
+                    "document {} was purged on {}, yet a document has its id",
+                    t.id,
+                    t.purged_at.format("%Y-%m-%d")
+                ),
+                "restore catalog.sqlite from a backup taken after the purge",
+            );
+        }
+        if !t.blobs_removed {
+            unfinished.extend(t.blobs.iter().filter(|b| !named.contains(b)).copied());
+            report.add(
+                ProblemKind::PurgeUnfinished,
+                Some(t.id),
+                Some(t.sha256),
+                "",
+                "a purge was interrupted before it removed this purged document's originals",
+                "run arshif purge: it finishes what the interrupted one left",
+            );
+        }
+    }
+
+    // 3. Blobs nothing refers to (reclaimable), and staging leftovers.
     let blobs = store.list()?;
     report.blobs = blobs.len();
-    for b in blobs.iter().filter(|b| !named.contains(b)) {
+    for b in blobs
+        .iter()
+        .filter(|b| !named.contains(b) && !unfinished.contains(b))
+    {
         report.add(
             ProblemKind::OrphanBlob,
             None,
@@ -282,7 +328,7 @@ pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, Chec
                 .local_path(b)
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
-            "a stored original that no document names (an import interrupted between storing and recording it)",
+            "reclaimable: a stored blob that no document, version or batch-scan source refers to (an import interrupted between storing and recording it)",
             "run the interrupted import again (it adopts the blob), or delete the file if the import is abandoned",
         );
     }
@@ -519,6 +565,20 @@ fn check_index(
     report.indexed_documents = indexed.len();
     for row in rows {
         let want = expected.remove(&row.id).unwrap_or_default();
+        if row.trashed {
+            // In the trash: out of the index once its change is indexed.
+            if row.indexed && indexed.contains_key(&row.id) {
+                report.add(
+                    ProblemKind::UnknownInIndex,
+                    Some(row.id),
+                    Some(row.blob),
+                    row.first_source.clone(),
+                    "a document in the trash is still in the index",
+                    reindex,
+                );
+            }
+            continue;
+        }
         match indexed.get(&row.id) {
             None => {
                 let pending = !row.indexed;

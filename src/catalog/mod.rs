@@ -545,6 +545,8 @@ pub struct CheckRow {
     pub indexed: bool,
     pub first_source: String,
     pub verified_at: Option<DateTime<Utc>>,
+    /// In the trash: kept whole in the store, but out of the index.
+    pub trashed: bool,
 }
 
 /// Totals for status displays.

@@ -676,10 +676,12 @@ pub(crate) struct CheckRowRaw {
     pub indexed: bool,
     pub verified_at: Option<DateTime<Utc>>,
     pub first_source: Option<String>,
+    pub trashed: bool,
 }
 
 impl CheckRowRaw {
-    /// A row of id, sha256, size, indexed, verified_at, first source.
+    /// A row of id, sha256, size, indexed, verified_at, first source,
+    /// trashed.
     pub fn read<R: Columns>(r: &R) -> Result<Self, R::Error> {
         Ok(CheckRowRaw {
             id: r.int(0)?,
@@ -688,6 +690,7 @@ impl CheckRowRaw {
             indexed: r.flag(3)?,
             verified_at: r.opt_time(4)?,
             first_source: r.opt_text(5)?,
+            trashed: r.flag(6)?,
         })
     }
 
@@ -699,6 +702,7 @@ impl CheckRowRaw {
             indexed: self.indexed,
             first_source: self.first_source.unwrap_or_default(),
             verified_at: self.verified_at,
+            trashed: self.trashed,
         })
     }
 }

@@ -1195,7 +1195,8 @@ impl Catalog for PgCatalog {
                                   AND n.revision = d.revision),
                         d.verified_at,
                         (SELECT path FROM sources s WHERE s.document_id = d.id
-                         ORDER BY s.id LIMIT 1)
+                         ORDER BY s.id LIMIT 1),
+                        d.deleted_at IS NOT NULL
                  FROM documents d ORDER BY d.id",
                 &[&self.node],
             )?

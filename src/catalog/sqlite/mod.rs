@@ -893,7 +893,8 @@ impl Catalog for SqliteCatalog {
             .conn
             .prepare(
                 "SELECT d.id, d.sha256, d.size, d.indexed, d.verified_at,
-                        (SELECT path FROM sources s WHERE s.document_id = d.id ORDER BY s.id LIMIT 1)
+                        (SELECT path FROM sources s WHERE s.document_id = d.id ORDER BY s.id LIMIT 1),
+                        d.deleted_at IS NOT NULL
                  FROM documents d ORDER BY d.id",
             )
             .map_err(self.err())?;
