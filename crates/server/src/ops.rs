@@ -328,12 +328,17 @@ pub async fn metrics(
     }
     if s.archive.shared().is_some() {
         let st = s.clone();
-        match blocking(move || {
-            use arshif::catalog::JobQueue;
-            Ok(st.archive.queue()?.queue_counts()?)
-        })
+        // Not waiting out an outage: the scrape answers without the gauge.
+        let counts = tokio::time::timeout(
+            PROBE_TIMEOUT,
+            blocking(move || {
+                use arshif::catalog::JobQueue;
+                Ok(st.archive.queue()?.queue_counts()?)
+            }),
+        )
         .await
-        {
+        .unwrap_or_else(|_| Err(ApiError::unavailable("the queue's count timed out")));
+        match counts {
             Ok(q) => {
                 for (state, n) in [
                     ("queued", q.queued),
