@@ -12,15 +12,34 @@ use std::time::{Duration, Instant};
 use common::http::enc;
 use common::*;
 
-/// One request; the status and the body.
+/// One GET; the status and the body.
 fn send(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
+    request(addr, "GET", path, token, None)
+}
+
+/// One request, with a multipart body or none.
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    multipart: Option<&[u8]>,
+) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let body = multipart.unwrap_or_default();
+    let kind = if multipart.is_some() {
+        "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+    } else {
+        ""
+    };
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Cookie: arshif_session=cookie-value-1\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}{kind}Content-Length: {}\r\nCookie: arshif_session=cookie-value-1\r\n\r\n",
+        body.len()
     )
     .unwrap();
+    s.write_all(body).unwrap();
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
     let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
@@ -62,6 +81,14 @@ fn the_request_log_names_route_status_and_user_but_no_query_or_token() {
     assert_eq!(status, 200, "{body}");
     let (status, _) = send(&addr, "/api/documents/987654", Some(&token));
     assert_eq!(status, 404);
+    // An upload, counted when its import finishes.
+    let scan = std::fs::read(samples().join("ar/رخصة بناء 4451234.png")).unwrap();
+    let body = common::http::multipart(&[
+        ("branch", None, b"hofuf"),
+        ("file", Some("licence.png"), &scan),
+    ]);
+    let (status, report) = request(&addr, "POST", "/api/documents", Some(&token), Some(&body));
+    assert_eq!(status, 200, "{report}");
     // From this machine, /metrics needs no credentials with the flag.
     let (status, metrics) = send(&addr, "/metrics", None);
     assert_eq!(status, 200, "{metrics}");
@@ -73,6 +100,14 @@ fn the_request_log_names_route_status_and_user_but_no_query_or_token() {
         metrics.contains("arshif_search_seconds_count 1"),
         "{metrics}"
     );
+    for line in [
+        "arshif_documents_imported_total 1\n",
+        "arshif_files_failed_total 0\n",
+        "arshif_pages_imported_total 1\n",
+        "arshif_recognition_seconds_count 1\n",
+    ] {
+        assert!(metrics.contains(line), "{line}{metrics}");
+    }
 
     // The answer's line is written once the head is sent: wait for it.
     let start = Instant::now();

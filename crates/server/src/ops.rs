@@ -44,7 +44,9 @@ pub const DOCUMENTS_DUPLICATE: &str = "arshif_documents_duplicate_total";
 pub const FILES_FAILED: &str = "arshif_files_failed_total";
 pub const PAGES_IMPORTED: &str = "arshif_pages_imported_total";
 pub const PAGES_CACHED: &str = "arshif_pages_cached_total";
-pub const RECOGNITION_SECONDS: &str = "arshif_recognition_seconds_total";
+/// Seconds in Tesseract's recognition per upload (summed over its reading
+/// slots): a histogram, so that its `_sum` keeps fractions of a second.
+pub const RECOGNITION_SECONDS: &str = "arshif_recognition_seconds";
 /// Page jobs of a shared archive's OCR queue, by `state`.
 pub const QUEUE_JOBS: &str = "arshif_queue_jobs";
 pub const BUILD_INFO: &str = "arshif_build_info";
@@ -53,6 +55,10 @@ pub const BUILD_INFO: &str = "arshif_build_info";
 const SEARCH_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+
+/// The buckets of [`RECOGNITION_SECONDS`]: from a text layer (none) to a
+/// long scanned batch.
+const RECOGNITION_BUCKETS: &[f64] = &[0.0, 1.0, 5.0, 15.0, 60.0, 300.0, 1800.0];
 
 /// The Prometheus text format's content type.
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -70,6 +76,12 @@ pub fn handle() -> &'static PrometheusHandle {
                 metrics_exporter_prometheus::Matcher::Full(SEARCH_SECONDS.into()),
                 SEARCH_BUCKETS,
             )
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full(RECOGNITION_SECONDS.into()),
+                    RECOGNITION_BUCKETS,
+                )
+            })
             .expect("the buckets are not empty");
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -107,10 +119,10 @@ fn describe() {
         PAGES_CACHED,
         "Pages of resumed uploads taken from the reading cache"
     );
-    describe_counter!(
+    describe_histogram!(
         RECOGNITION_SECONDS,
         Unit::Seconds,
-        "Seconds spent in Tesseract's recognition for uploads, summed over the reading slots"
+        "Seconds in Tesseract's recognition per upload, summed over its reading slots"
     );
     describe_gauge!(
         QUEUE_JOBS,
@@ -126,8 +138,8 @@ pub fn record_import(report: &arshif::ingest::IngestReport) {
     metrics::counter!(FILES_FAILED).increment(report.failed);
     metrics::counter!(PAGES_IMPORTED).increment(report.pages);
     metrics::counter!(PAGES_CACHED).increment(report.cached_pages);
-    if report.tesseract_seconds.is_finite() && report.tesseract_seconds > 0.0 {
-        metrics::counter!(RECOGNITION_SECONDS).increment(report.tesseract_seconds.round() as u64);
+    if report.tesseract_seconds.is_finite() && report.tesseract_seconds >= 0.0 {
+        metrics::histogram!(RECOGNITION_SECONDS).record(report.tesseract_seconds);
     }
 }
 
