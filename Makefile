@@ -41,6 +41,7 @@ build:
 	cargo build --release --locked
 
 lint:
+	./scripts/check-rust-version.sh
 	cargo fmt --all --check
 	cargo clippy --all-targets --locked -- -D warnings
 

@@ -17,7 +17,8 @@
 # code behind a different answer, and CI's time is short).
 # ARSHIF_FUZZ_ROLES (default "admin clerk staff") picks the runs. The
 # clerk's and the staff member's runs warn that some operations answered
-# only 403 (the audit log; uploads for staff): that is what they must get.
+# only 403 (the audit log, /metrics; uploads for staff): that is what they
+# must get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -164,6 +164,23 @@ fn authorization_matrix() {
             Vec::new(),
             public,
         ),
+        // Operations: liveness and readiness for anyone (they say nothing
+        // but ok or which component fails); metrics for administrators.
+        (
+            "GET",
+            "/healthz",
+            "/healthz".to_string(),
+            Vec::new(),
+            public,
+        ),
+        ("GET", "/readyz", "/readyz".to_string(), Vec::new(), public),
+        (
+            "GET",
+            "/metrics",
+            "/metrics".to_string(),
+            Vec::new(),
+            [401, 200, 403, 403, 403],
+        ),
         (
             "POST",
             "/api/login",

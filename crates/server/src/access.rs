@@ -219,6 +219,7 @@ impl FromRequestParts<Arc<AppState>> for Authenticated {
         let Some((user, credential)) = found else {
             return Err(not_logged_in());
         };
+        super::ops::record_user(&user.name);
         // A page on another site can make the browser send the cookie (were
         // it not SameSite=Strict) but cannot read the CSRF token.
         if let Credential::Session { csrf, .. } = &credential {

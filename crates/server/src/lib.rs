@@ -12,6 +12,7 @@ mod assets;
 mod download;
 mod error;
 mod handlers;
+mod ops;
 mod records;
 mod tally;
 mod tasks;
@@ -44,6 +45,9 @@ pub struct ServeConfig {
     pub max_upload: usize,
     pub proxy: ProxyMode,
     pub limits: ConnectionLimits,
+    /// `GET /metrics` answers clients on this machine without credentials
+    /// (`serve --metrics-loopback`), for a local Prometheus.
+    pub metrics_loopback: bool,
 }
 
 /// Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto`.
@@ -108,6 +112,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/documents/{id}/pages/{n}/rotate"),
     ("GET", "/api/tasks"),
     ("GET", "/api/tasks/{id}"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
 ];
 
 /// The tally's kind for refused reads of other branches' documents.
@@ -142,6 +149,10 @@ pub struct AppState {
     audit: AuditWriter,
     /// Imports running in the background (uploads with `mode=task`).
     tasks: tasks::Tasks,
+    /// `/readyz`'s probes in flight.
+    probes: ops::Probes,
+    /// `/metrics` is open to loopback clients.
+    metrics_loopback: bool,
 }
 
 /// How many logins are checked at once, and how refusals are audited.
@@ -289,6 +300,9 @@ impl AppState {
         // searchable as soon as they commit.
         index.follow_commits().map_err(ArchiveError::from)?;
         let audit = AuditWriter::start(&archive)?;
+        // Counted from the start: before a recorder is installed, metrics
+        // are dropped.
+        ops::handle();
         Ok(AppState {
             previews: PreviewCache::new(archive.root()),
             archive,
@@ -310,12 +324,20 @@ impl AppState {
             session_lifetime: chrono::Duration::hours(12),
             audit,
             tasks: tasks::Tasks::new(tasks::Tasks::default_turns()),
+            probes: ops::Probes::default(),
+            metrics_loopback: false,
         })
     }
 
     /// Trust a local reverse proxy's forwarding headers (or not).
     pub fn with_proxy(mut self, proxy: ProxyMode) -> Self {
         self.proxy = proxy;
+        self
+    }
+
+    /// Answer `GET /metrics` to loopback clients without credentials.
+    pub fn with_metrics_loopback(mut self, open: bool) -> Self {
+        self.metrics_loopback = open;
         self
     }
 
@@ -459,6 +481,7 @@ impl AppState {
 /// is answered 408.
 pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits) -> Router {
     use handlers as h;
+    use tower_http::compression::CompressionLayer;
     use tower_http::timeout::TimeoutLayer;
     let timed = |d| TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, d);
     let uploads = Router::new()
@@ -468,8 +491,11 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         )
         .layer(timed(limits.upload));
     Router::new()
-        .route("/", get(assets::index))
-        .route("/ui/{file}", get(assets::ui))
+        // The UI's text files gzipped when the client takes it (with
+        // `Vary: Accept-Encoding`); originals and page images are sent as
+        // they are (already compressed formats).
+        .route("/", get(assets::index).layer(CompressionLayer::new()))
+        .route("/ui/{file}", get(assets::ui).layer(CompressionLayer::new()))
         .route("/api/openapi.json", get(h::openapi))
         .route(
             "/api/login",
@@ -507,10 +533,23 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
         .route("/api/documents/{id}/pages/{n}/rotate", post(h::rotate))
         .route("/api/tasks", get(h::task_list))
         .route("/api/tasks/{id}", get(h::task))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .fallback(h::not_found)
         .layer(timed(limits.request))
         .merge(uploads)
         .layer(axum::middleware::map_response(security_headers))
+        // Outermost, around each route (where its matched path is known):
+        // the request log and the request metrics (ops).
+        .layer(axum::middleware::from_fn(ops::track))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(ops::request_span)
+                .on_request(())
+                .on_response(ops::log_response)
+                .on_failure(()),
+        )
         .with_state(state)
 }
 
@@ -633,7 +672,11 @@ pub async fn serve(archive: Archive, config: ServeConfig) -> Result<(), ServerEr
     let state = tokio::task::spawn_blocking(move || AppState::new(archive, ingest))
         .await
         .map_err(|e| ServerError::Serve(std::io::Error::other(e)))??;
-    let state = Arc::new(state.with_proxy(config.proxy));
+    let state = Arc::new(
+        state
+            .with_proxy(config.proxy)
+            .with_metrics_loopback(config.metrics_loopback),
+    );
     let counts = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));

@@ -51,6 +51,7 @@ pub fn import(
     let root = upload.dir.path().to_path_buf();
     opts.source_naming = naming(&root);
     let mut report = ingest::ingest(&s.archive, &[root], &opts, progress)?;
+    super::ops::record_import(&report);
     for e in &mut report.errors {
         e.path = opts.source_naming.name(&e.path);
     }

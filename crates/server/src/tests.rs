@@ -97,7 +97,14 @@ async fn every_route_is_served_by_the_router() {
 #[tokio::test]
 async fn api_routes_need_credentials() {
     let (_t, app, _) = app();
-    let public = ["/", "/ui/{file}", "/api/openapi.json", "/api/login"];
+    let public = [
+        "/",
+        "/ui/{file}",
+        "/api/openapi.json",
+        "/api/login",
+        "/healthz",
+        "/readyz",
+    ];
     for (method, path) in ROUTES {
         let uri = path
             .replace("{id}", "1")

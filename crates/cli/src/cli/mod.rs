@@ -378,6 +378,10 @@ enum Command {
         /// from X-Forwarded-Proto, when they come from a loopback address.
         #[arg(long)]
         behind_proxy: bool,
+        /// Answer GET /metrics to clients on this machine without
+        /// credentials (for a local Prometheus); otherwise administrators only.
+        #[arg(long)]
+        metrics_loopback: bool,
         #[command(flatten)]
         reading: ReadingArgs,
     },
@@ -913,6 +917,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             addr,
             max_upload_mib,
             behind_proxy,
+            metrics_loopback,
             reading,
         } => {
             let archive = open(&cli.archive)?;
@@ -926,6 +931,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     arshif_server::ProxyMode::Direct
                 },
                 limits: arshif_server::ConnectionLimits::default(),
+                metrics_loopback,
             };
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
