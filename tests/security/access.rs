@@ -147,6 +147,47 @@ fn authorization_matrix() {
         Vec::new(),
         [401, 200, 200, 200, 403],
     ));
+    // The records lifecycle: administrators only (on a document that does
+    // not exist, so that no later row finds its document in the trash).
+    let records_only = [401, 404, 403, 403, 403];
+    let reason = json!({"reason": "matrix"}).to_string().into_bytes();
+    for (method, route, path, body) in [
+        (
+            "DELETE",
+            "/api/documents/{id}",
+            "/api/documents/999999",
+            reason.clone(),
+        ),
+        (
+            "POST",
+            "/api/documents/{id}/restore",
+            "/api/documents/999999/restore",
+            Vec::new(),
+        ),
+        (
+            "POST",
+            "/api/documents/{id}/hold",
+            "/api/documents/999999/hold",
+            reason.clone(),
+        ),
+        (
+            "DELETE",
+            "/api/documents/{id}/hold",
+            "/api/documents/999999/hold",
+            Vec::new(),
+        ),
+    ] {
+        rows.push((method, route, path.to_string(), body, records_only));
+    }
+    for route in ["/api/trash", "/api/holds"] {
+        rows.push((
+            "GET",
+            route,
+            route.to_string(),
+            Vec::new(),
+            [401, 200, 403, 403, 403],
+        ));
+    }
     let public = [200, 200, 200, 200, 200];
     rows.extend([
         ("GET", "/", "/".to_string(), Vec::new(), public),
