@@ -535,7 +535,11 @@ impl Archive {
                 let stale = !catalog
                     .stale_extractions(crate::metadata::EXTRACTOR_VERSION)?
                     .is_empty();
-                if state == IndexState::Rebuilt || stale || !catalog.unindexed()?.is_empty() {
+                if state == IndexState::Rebuilt
+                    || stale
+                    || !catalog.unindexed()?.is_empty()
+                    || !catalog.purged_in_index()?.is_empty()
+                {
                     let mut w = idx.writer()?;
                     crate::index::catch_up(&mut w, &mut catalog, state)?;
                     w.finish()?;
@@ -563,7 +567,11 @@ impl Archive {
         let stale = !catalog
             .stale_extractions(crate::metadata::EXTRACTOR_VERSION)?
             .is_empty();
-        if state != IndexState::Rebuilt && !stale && catalog.unindexed()?.is_empty() {
+        if state != IndexState::Rebuilt
+            && !stale
+            && catalog.unindexed()?.is_empty()
+            && catalog.purged_in_index()?.is_empty()
+        {
             return Ok(0);
         }
         let mut w = idx.writer()?;

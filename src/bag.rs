@@ -120,6 +120,13 @@ struct DocumentMeta {
     /// before there were any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     corrected: Option<crate::metadata::Correction>,
+    /// In the trash when exported: who, when, why (absent otherwise, and in
+    /// bags from before the trash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deleted: Option<crate::catalog::Stamp>,
+    /// Under a legal hold when exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hold: Option<crate::catalog::Stamp>,
 }
 
 pub(crate) fn extension(media_type: &str) -> &'static str {
@@ -265,6 +272,8 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
             sha256: doc.blob,
             title: doc.meta.extracted_title.clone(),
             corrected: (!doc.meta.correction.is_empty()).then(|| doc.meta.correction.clone()),
+            deleted: doc.meta.deleted.clone(),
+            hold: doc.meta.hold.clone(),
             media_type: doc.media_type.clone(),
             size: doc.size,
             branch: doc.branch.clone(),
@@ -305,6 +314,12 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
         payload.write(&format!("data/metadata/{sha}.json"), &json)?;
         report.documents += 1;
         report.pages += pages.len();
+    }
+    // The retention rules, as the archive keeps them.
+    let rules = catalog.retention_rules()?;
+    if !rules.is_empty() {
+        let json = serde_json::to_vec_pretty(&rules).expect("rules serialise");
+        payload.write("data/retention.json", &json)?;
     }
     report.bytes = payload.bytes;
 
@@ -455,6 +470,23 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
     }
     // In the order they were first imported, so ids follow the original order.
     metas.sort_by_key(|m| (m.sources.iter().map(|s| s.imported_at).min(), m.sha256));
+    // The bag's retention rules, for the types this archive has none for.
+    if listed.contains_key("data/retention.json") {
+        let path = bag.join("data/retention.json");
+        let text = std::fs::read(&path).map_err(io(&path))?;
+        let rules: Vec<crate::catalog::RetentionRule> =
+            serde_json::from_slice(&text).map_err(|e| BagError::Invalid {
+                path: path.clone(),
+                reason: format!("not retention rules: {e}"),
+            })?;
+        let have = catalog.retention_rules()?;
+        for r in rules
+            .iter()
+            .filter(|r| !have.iter().any(|h| h.doc_type == r.doc_type))
+        {
+            catalog.set_retention(r)?;
+        }
+    }
     let mut batch_ids: BTreeMap<String, crate::types::BatchId> = BTreeMap::new();
     let mut report = BagReport::default();
     for meta in metas {
@@ -513,7 +545,7 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
             continue;
         };
         let extracted = crate::metadata::extract(pages.iter().map(|p| (p.number, p.text.as_str())));
-        let (id, created) = catalog.insert_document(&NewDocument {
+        let (id, created) = match catalog.insert_document(&NewDocument {
             blob: meta.sha256,
             size: meta.size,
             media_type: meta.media_type.clone(),
@@ -521,7 +553,23 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
             pages,
             source: first.clone(),
             extracted,
-        })?;
+        }) {
+            // In this archive's trash: it stays there, as this archive has it.
+            Err(CatalogError::InTrash(_)) => {
+                report.already_present += 1;
+                continue;
+            }
+            other => other?,
+        };
+        // A new document comes as it was: in the trash, under a hold.
+        if created {
+            if let Some(d) = &meta.deleted {
+                catalog.trash(id, d)?;
+            }
+            if let Some(h) = &meta.hold {
+                catalog.set_hold(id, Some(h))?;
+            }
+        }
         // The archive's own corrections stand; the bag's fill what it lacks.
         if let Some(c) = &meta.corrected {
             let have = catalog

@@ -647,3 +647,123 @@ fn any_node_serves_the_whole_archive_and_follows_it() {
     );
     s.ok("b", &["audit", "verify"]);
 }
+
+/// The records lifecycle on a shared archive: a document one node moves to
+/// the trash and purges leaves every node's index (the other node learns
+/// it from the catalog's tombstone), the original leaves the object store,
+/// and an import of the same bytes racing the purge on the other node ends
+/// with its original stored whenever its document is recorded.
+#[test]
+fn a_purge_on_one_node_reaches_every_node_and_never_loses_a_live_original() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("a");
+    s.init("b");
+    let pdf = repo().join("samples/scans/pdf/circular 12-1445 opening hours.pdf");
+    let file = s.node_dir("scan-0001.pdf");
+    std::fs::copy(&pdf, &file).unwrap();
+    let found = |node: &str| -> Vec<i64> {
+        s.json(node, &["search", "--json", "opening hours"])["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_i64().unwrap())
+            .collect()
+    };
+    for round in 0..3u64 {
+        let r = s.json(
+            "a",
+            &[
+                "ingest",
+                "--json",
+                "--branch",
+                "hofuf",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(r["failed"], 0, "round {round}: {r}");
+        let ids = found("b");
+        assert_eq!(ids.len(), 1, "round {round}: node B finds it");
+        let id = ids[0].to_string();
+        let sha = s.json("b", &["show", "--json", &id])["sha256"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        s.ok("a", &["delete", &id, "--reason", "shared purge"]);
+        assert!(
+            found("b").is_empty(),
+            "round {round}: gone from node B's search"
+        );
+        // Node B imports the same bytes while node A purges them.
+        let purge = s.spawn("a", &["purge", "--older-than", "0", "--json"]);
+        if round > 0 {
+            std::thread::sleep(Duration::from_millis(40 * round));
+        }
+        let import = s.run(
+            "b",
+            &[
+                "ingest",
+                "--json",
+                "--branch",
+                "hofuf",
+                file.to_str().unwrap(),
+            ],
+        );
+        let p = wait_output(purge, Duration::from_secs(120));
+        assert!(
+            p.status.success() || p.status.code() == Some(2),
+            "{}",
+            stderr(&p)
+        );
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&import.stdout),
+            stderr(&import)
+        );
+        let recorded = said.contains("\"ingested\":1");
+        assert!(
+            recorded || said.contains("in the trash"),
+            "round {round}: {said}"
+        );
+        // Whatever is live has its original; what was purged is in no index.
+        s.ok("a", &["purge", "--older-than", "0"]);
+        let live = found("a");
+        assert_eq!(found("b"), live, "round {round}: both nodes agree");
+        for id in &live {
+            let d = s.json("a", &["show", "--json", &id.to_string()]);
+            let out = s.run(
+                "b",
+                &[
+                    "get",
+                    &id.to_string(),
+                    "-o",
+                    s.node_dir("got.pdf").to_str().unwrap(),
+                ],
+            );
+            assert!(
+                out.status.success(),
+                "round {round}: doc {id} ({}): {}",
+                d["sha256"],
+                stderr(&out)
+            );
+            let _ = std::fs::remove_file(s.node_dir("got.pdf"));
+        }
+        assert_eq!(live.len(), usize::from(recorded), "round {round}");
+        for id in live {
+            s.ok("b", &["delete", &id.to_string(), "--reason", "next round"]);
+        }
+        s.ok("b", &["purge", "--older-than", "0"]);
+        assert!(found("a").is_empty() && found("b").is_empty());
+        // The original left the object store: no check finds it anywhere.
+        let c = s.json("a", &["check", "--json"]);
+        assert_eq!(c["blobs"], 0, "round {round} ({sha}): {c}");
+        assert!(
+            c["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["damage"] == false),
+            "round {round}: {c}"
+        );
+    }
+}

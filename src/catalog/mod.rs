@@ -243,7 +243,7 @@ pub struct Tombstone {
 
 /// How long documents of one type are kept before they are due for
 /// disposal, and from which date that is counted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetentionRule {
     pub doc_type: DocType,
     pub years: u32,

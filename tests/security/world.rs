@@ -87,7 +87,7 @@ impl World {
             "/api/documents" => "multipart/form-data; boundary=XyZ",
             _ => "application/json",
         };
-        if method == "POST" || method == "PATCH" {
+        if method == "POST" || method == "PATCH" || !body.is_empty() {
             headers.push(("Content-Type", ct));
         }
         self.server.send(method, path, &headers, body)

@@ -1057,6 +1057,11 @@ impl Catalog for PgCatalog {
                 "DELETE FROM page_cache WHERE sha256 = $1",
                 &[&doc.blob.to_hex()],
             )?;
+            // Every node hears of it (as of a change), and drops it from its index.
+            db.execute(
+                "SELECT pg_notify($1, current_schema() || ':' || $2::text)",
+                &[&CHANNEL, &id.0.to_string()],
+            )?;
             Ok(stone)
         })
     }
