@@ -280,6 +280,27 @@ pub fn check(archive: &Archive, opts: &CheckOptions) -> Result<CheckReport, Chec
         }
     }
 
+    // 2b'. Earlier originals a rescan replaced: kept until their document
+    // is purged.
+    for row in &rows {
+        for v in catalog.versions(row.id)? {
+            named.insert(v.sha256);
+            if !store.contains(&v.sha256)? {
+                report.add(
+                    ProblemKind::MissingBlob,
+                    Some(row.id),
+                    Some(v.sha256),
+                    row.first_source.clone(),
+                    format!(
+                        "earlier version {} of the original is not in the store",
+                        v.number
+                    ),
+                    "restore the blob from a backup or an export",
+                );
+            }
+        }
+    }
+
     // 2c. Tombstones: a purged document is gone from the catalog, its id
     // given to no other, and its blobs that nothing else refers to removed
     // (or to be, by the next purge).

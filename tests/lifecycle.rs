@@ -550,3 +550,66 @@ fn the_trash_over_http_is_for_administrators() {
         "{e}"
     );
 }
+
+/// A better scan replaces a document's original: the record keeps its id,
+/// corrections and history, search finds the new text, the old original is
+/// an earlier version (downloadable) until the document is purged.
+#[test]
+fn a_rescan_replaces_the_original_and_keeps_the_old_one_as_a_version() {
+    let a = TestArchive::new();
+    let files = pdfs(&a);
+    a.ingest(&["--branch", "hofuf"], &[&files[0]]);
+    let id = doc_of(&a, &files[0]);
+    let ids = id.to_string();
+    let old = a.show(&ids);
+    ok(&a, &["set", &ids, "--title", "Kept title", "--json"]);
+    // The new scan: another of the samples (its text tells it apart).
+    let d = ok(&a, &["rescan", &ids, files[2].to_str().unwrap(), "--json"]);
+    assert_eq!(d["id"], id);
+    assert_eq!(d["title"], "Kept title");
+    assert_eq!(d["versions"][0]["number"], 1, "{d}");
+    assert_eq!(d["versions"][0]["sha256"], old["sha256"]);
+    assert_ne!(d["sha256"], old["sha256"]);
+    assert!(finds(&a, "مخالفة", id));
+    let got = a.tmp.path().join("v1.pdf");
+    let out = a.run(&["get", &ids, "--version", "1", "-o", got.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&got).unwrap(),
+        std::fs::read(&files[0]).unwrap()
+    );
+    // The original itself again, or another document's bytes: refused.
+    assert!(!a
+        .run(&["rescan", &ids, files[2].to_str().unwrap()])
+        .status
+        .success());
+    assert!(a.run(&["check"]).status.success());
+    assert!(audit(&a).iter().any(|e| e["action"] == "rescan"));
+
+    // Over HTTP: the scan as the body; the earlier version downloadable.
+    let admin = a.admin_token();
+    let mut server = Server::start(&a);
+    server.token = Some(admin);
+    let bytes = std::fs::read(&files[1]).unwrap();
+    let (status, _, body) = server.request(
+        "POST",
+        &format!("/api/documents/{id}/rescan"),
+        Some("application/pdf"),
+        &bytes,
+    );
+    let d: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["versions"].as_array().unwrap().len(), 2, "{d}");
+    let (status, _, v2) = server.get(&format!("/api/documents/{id}/versions/2"));
+    assert_eq!(status, 200);
+    assert_eq!(v2, std::fs::read(&files[2]).unwrap());
+    let (status, _, _) = server.get(&format!("/api/documents/{id}/versions/9"));
+    assert_eq!(status, 404);
+    drop(server);
+
+    // Purged: every version's blob goes with it.
+    ok(&a, &["delete", &ids, "--reason", "done", "--json"]);
+    let r = ok(&a, &["purge", "--older-than", "0", "--json"]);
+    assert_eq!(r["blobs_removed"], 3, "{r}");
+    assert_eq!(a.blob_count(), 0);
+}

@@ -13,6 +13,7 @@
 
 pub mod download;
 pub mod lifecycle;
+mod rescan;
 mod rotate;
 mod types;
 mod view;
@@ -30,6 +31,7 @@ use crate::search::{PageMatches, SearchError, SearchRequest, SearchResults};
 use crate::searchable::SearchableError;
 use crate::types::{BranchScope, DocId};
 
+pub use rescan::rescan;
 pub use rotate::{rotate, Turn};
 pub use types::{add_type, list_types, update_type, TypeView};
 pub use view::{DocumentView, PageDetail};
@@ -96,6 +98,10 @@ pub enum AppError {
     BadReason,
     #[error("retention {0}")]
     BadRetention(String),
+    /// A rescan that cannot be taken: unreadable, not a format arshif
+    /// reads, or the original itself.
+    #[error("the new scan cannot be used: {0}")]
+    BadScan(String),
     /// A page that could not be read again (its original, or the OCR).
     #[error("page {page} of document {doc} could not be read again: {detail}")]
     Unreadable {

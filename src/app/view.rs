@@ -65,6 +65,7 @@ fn document_json(
         })),
         "deleted": meta.deleted,
         "hold": meta.hold,
+        "versions": meta.versions,
         "review": meta.review.state.as_str(),
         "reviewed": meta.review.by.as_ref().map(|by| json!({
             "by": by,

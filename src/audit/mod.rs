@@ -196,6 +196,8 @@ pub enum Action {
     RetentionSet,
     /// Documents whose retention period ended moved to the trash at once.
     Dispose,
+    /// A document given a better scan (both sha256 in the detail).
+    Rescan,
     /// `arshif audit checkpoint`: a signed head was taken (it is this
     /// entry).
     Checkpoint,
@@ -237,6 +239,7 @@ impl Action {
             Action::Release => "release",
             Action::RetentionSet => "retention_set",
             Action::Dispose => "dispose",
+            Action::Rescan => "rescan",
         }
     }
 }

@@ -88,6 +88,8 @@ pub enum CatalogError {
     NotInTrash(DocId),
     #[error("document {0} is not under a legal hold")]
     NotHeld(DocId),
+    #[error("these bytes are document {0}'s already")]
+    BlobTaken(DocId),
 }
 
 impl From<crate::db::DbError> for CatalogError {
@@ -239,6 +241,33 @@ pub struct Tombstone {
     /// from: each is removed from the store when nothing else refers to it.
     pub blobs: Vec<BlobId>,
     pub blobs_removed: bool,
+}
+
+/// An earlier original of a document, replaced by a rescan: kept in the
+/// store (and downloadable) until the document itself is purged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Version {
+    /// 1 for the first original, counting up.
+    pub number: u32,
+    pub sha256: BlobId,
+    pub size: u64,
+    pub media_type: String,
+    pub page_count: u32,
+    pub replaced_at: DateTime<Utc>,
+    pub replaced_by: String,
+}
+
+/// A better scan of a document: its new original and what was read of it.
+#[derive(Debug, Clone)]
+pub struct Rescan<'a> {
+    pub blob: BlobId,
+    pub size: u64,
+    pub media_type: &'a str,
+    pub pages: &'a [PageRecord],
+    pub extracted: &'a Extracted,
+    pub title: &'a str,
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
 }
 
 /// How long documents of one type are kept before they are due for
@@ -422,6 +451,9 @@ pub struct DocMeta {
     /// Set while a legal hold stops its deletion, disposal and purge.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hold: Option<Stamp>,
+    /// Earlier originals a rescan replaced, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<Version>,
     /// Bumped by every change to what the index holds of the document, so
     /// an index entry written from an older read is never taken as current.
     pub revision: i64,
@@ -736,6 +768,14 @@ catalog_trait! {
         fn purged_in_index(self: &Self) -> Result<Vec<DocId>>;
         /// Record that this node's index no longer holds these purged documents.
         fn mark_purged_from_index(self: &mut Self, ids: &[DocId]) -> Result<()>;
+        /// Give a document a new original (a rescan), in one transaction:
+        /// the old one becomes its latest earlier version, the new pages and
+        /// what was read of them replace the old, and it is to be indexed
+        /// again. `InTrash` in the trash; `BlobTaken` when another document
+        /// has these bytes.
+        fn replace_original(self: &mut Self, id: DocId, scan: &Rescan<'_>) -> Result<Version>;
+        /// A document's earlier originals, oldest first.
+        fn versions(self: &Self, id: DocId) -> Result<Vec<Version>>;
         /// The retention rules, by type.
         fn retention_rules(self: &Self) -> Result<Vec<RetentionRule>>;
         /// Set (replace) the retention rule of a type.

@@ -407,6 +407,7 @@ impl DocumentRow {
                 review: self.review.into_review()?,
                 deleted: self.deleted.into_stamp(),
                 hold: self.hold.into_stamp(),
+                versions: Vec::new(),
                 revision: self.revision,
             },
         })
@@ -851,6 +852,26 @@ pub(crate) fn retention_from<R: Columns>(
                 .ok_or_else(|| Bad::new("retention.counted_from", &from))?,
             set_by: by,
             set_at: at,
+        })
+    })())
+}
+
+/// The columns of an earlier version, in the order [`version_from`] reads them.
+pub(crate) const VERSION_COLUMNS: &str =
+    "number, sha256, size, media_type, page_count, replaced_at, replaced_by";
+
+pub(crate) fn version_from<R: Columns>(r: &R) -> Result<Result<super::Version, Bad>, R::Error> {
+    let (n, sha, size, media, pages) = (r.int(0)?, r.text(1)?, r.int(2)?, r.text(3)?, r.int(4)?);
+    let (at, by) = (r.time(5)?, r.text(6)?);
+    Ok((|| {
+        Ok(super::Version {
+            number: int("versions.number", n)?,
+            sha256: blob(&sha)?,
+            size: int("versions.size", size)?,
+            media_type: media,
+            page_count: int("versions.page_count", pages)?,
+            replaced_at: at,
+            replaced_by: by,
         })
     })())
 }

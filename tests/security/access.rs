@@ -179,6 +179,21 @@ fn authorization_matrix() {
     ] {
         rows.push((method, route, path.to_string(), body, records_only));
     }
+    // A rescan: as correcting and importing; an earlier version: as reading.
+    rows.push((
+        "POST",
+        "/api/documents/{id}/rescan",
+        "/api/documents/999999/rescan".to_string(),
+        b"not a scan".to_vec(),
+        [401, 404, 404, 403, 403],
+    ));
+    rows.push((
+        "GET",
+        "/api/documents/{id}/versions/{n}",
+        "/api/documents/999999/versions/1".to_string(),
+        Vec::new(),
+        [401, 404, 404, 404, 403],
+    ));
     for route in ["/api/trash", "/api/holds"] {
         rows.push((
             "GET",

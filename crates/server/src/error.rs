@@ -195,6 +195,9 @@ impl From<CatalogError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "not_in_trash", message)
             }
             CatalogError::NotHeld(_) => ApiError::new(StatusCode::CONFLICT, "not_held", message),
+            CatalogError::BlobTaken(_) => {
+                ApiError::new(StatusCode::CONFLICT, "same_as_another", message)
+            }
             _ => ApiError::internal(e),
         }
     }
@@ -225,6 +228,9 @@ impl From<arshif::app::AppError> for ApiError {
             AppError::MoveNotAllowed => ApiError::forbidden("forbidden", e.to_string()),
             AppError::BadReason => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_reason", e.to_string())
+            }
+            AppError::BadScan(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_scan", e.to_string())
             }
             AppError::BadRetention(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_retention", e.to_string())

@@ -116,6 +116,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/documents/{id}/restore"),
     ("POST", "/api/documents/{id}/hold"),
     ("DELETE", "/api/documents/{id}/hold"),
+    ("POST", "/api/documents/{id}/rescan"),
+    ("GET", "/api/documents/{id}/versions/{n}"),
     ("GET", "/api/trash"),
     ("GET", "/api/holds"),
     ("GET", "/healthz"),
@@ -521,6 +523,11 @@ pub fn router(state: Arc<AppState>, max_upload: usize, limits: &ConnectionLimits
             get(h::document).patch(h::correct).delete(records::delete),
         )
         .route("/api/documents/{id}/restore", post(records::restore))
+        .route(
+            "/api/documents/{id}/rescan",
+            post(records::rescan).layer(DefaultBodyLimit::max(max_upload)),
+        )
+        .route("/api/documents/{id}/versions/{n}", get(records::version))
         .route(
             "/api/documents/{id}/hold",
             post(records::hold).delete(records::release),

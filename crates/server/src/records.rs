@@ -130,3 +130,98 @@ pub async fn trash(State(s): Shared, who: Caller) -> Result<Response, ApiError> 
 pub async fn holds(State(s): Shared, who: Caller) -> Result<Response, ApiError> {
     listing(s, who, lifecycle::holds).await
 }
+
+/// `POST /api/documents/{id}/rescan`, the new scan's bytes as the body
+/// (clerks and administrators, in their branches, like a correction): the
+/// scan is stored and read and becomes the document's original; the old
+/// one stays as an earlier version. Answers the document as it now is.
+pub async fn rescan(
+    State(s): Shared,
+    who: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Correct)?;
+    who.require(Permission::Import)?;
+    let id = doc_id(&id)?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request(
+            "bad_upload",
+            "send the new scan's bytes as the body",
+        ));
+    }
+    let uploads = s.archive.root().join("uploads");
+    std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;
+    let file = tempfile::Builder::new()
+        .prefix("rescan-")
+        .tempfile_in(&uploads)
+        .map_err(ApiError::internal)?;
+    std::fs::write(file.path(), &body).map_err(ApiError::internal)?;
+    let (st, w) = (s.clone(), who.clone());
+    let done = blocking(move || {
+        let ocr = st.ingest.ocr.clone();
+        let done = st
+            .with_catalog(|c| {
+                Ok(arshif::app::rescan(
+                    &st.archive,
+                    &mut **c,
+                    &w.actor(),
+                    id,
+                    file.path(),
+                    &ocr,
+                ))
+            })?
+            .map_err(|e| st.refused(&w, e))?;
+        st.index.reload().map_err(ApiError::internal)?;
+        Ok(done)
+    })
+    .await?;
+    s.audit(done.audit).await?;
+    Ok(Json(done.value.json()).into_response())
+}
+
+/// `GET /api/documents/{id}/versions/{n}`: an earlier original, as it was
+/// stored (whoever may see the document).
+pub async fn version(
+    State(s): Shared,
+    who: Caller,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    who.require(Permission::Search)?;
+    let id = doc_id(&id)?;
+    let n: u32 = n.parse().map_err(|_| {
+        ApiError::bad_request("bad_parameter", format!("{n:?} is not a version number"))
+    })?;
+    let (st, w) = (s.clone(), who.clone());
+    let (done, bytes) = blocking(move || {
+        let done = super::handlers::use_case(&st, &w, |c, a| arshif::app::original(c, a, id))?;
+        let v = done
+            .value
+            .meta
+            .versions
+            .iter()
+            .find(|v| v.number == n)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "no_such_version",
+                    format!("document {id} has no version {n}"),
+                )
+            })?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut st
+                .archive
+                .store()
+                .open(&v.sha256)
+                .map_err(ApiError::internal)?,
+            &mut bytes,
+        )
+        .map_err(ApiError::internal)?;
+        Ok((done, (v.media_type, bytes)))
+    })
+    .await?;
+    s.audit(done.audit).await?;
+    let (media, bytes) = bytes;
+    Ok(([(axum::http::header::CONTENT_TYPE, media)], bytes).into_response())
+}

@@ -38,7 +38,8 @@ use super::stored::{
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
     DocTypeRecord, DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord,
-    Result, RetentionRule, Review, ReviewState, Signed, SourceRecord, Stamp, Tombstone,
+    Rescan, Result, RetentionRule, Review, ReviewState, Signed, SourceRecord, Stamp, Tombstone,
+    Version,
 };
 use crate::db::pg::{Migrations, PgConn, PgPool, PooledConn};
 use crate::db::url::url_for_display;
@@ -576,7 +577,19 @@ impl Catalog for PgCatalog {
                 return Ok(None);
             };
             let row = DocumentRow::read(&r)?;
-            Ok(Some(row.into_record(id, sources_of(db, id)?)?))
+            let mut doc = row.into_record(id, sources_of(db, id)?)?;
+            doc.meta.versions = db
+                .query(
+                    &format!(
+                        "SELECT {} FROM versions WHERE document_id = $1 ORDER BY number",
+                        stored::VERSION_COLUMNS
+                    ),
+                    &[&id.0],
+                )?
+                .iter()
+                .map(|r| Ok(stored::version_from(r)??))
+                .collect::<Res<_>>()?;
+            Ok(Some(doc))
         })
     }
 
@@ -995,6 +1008,7 @@ impl Catalog for PgCatalog {
             .document(id)?
             .ok_or_else(|| CatalogError::NoSuchDocument(id.to_string()))?;
         let mut blobs = vec![doc.blob];
+        blobs.extend(self.versions(id)?.iter().map(|v| v.sha256));
         for s in &doc.sources {
             if let Some(part) = &s.part {
                 if !blobs.contains(&part.origin) {
@@ -1049,6 +1063,7 @@ impl Catalog for PgCatalog {
                 "DELETE FROM node_index WHERE doc_id = $1",
                 "DELETE FROM pages WHERE document_id = $1",
                 "DELETE FROM sources WHERE document_id = $1",
+                "DELETE FROM versions WHERE document_id = $1",
                 "DELETE FROM documents WHERE id = $1",
             ] {
                 db.execute(sql, &[&id.0])?;
@@ -1079,6 +1094,7 @@ impl Catalog for PgCatalog {
             let referred: bool = db
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM documents WHERE sha256 = $1)
+                         OR EXISTS (SELECT 1 FROM versions WHERE sha256 = $1)
                          OR EXISTS (SELECT 1 FROM sources WHERE origin = $1)",
                     &[&hex],
                 )?
@@ -1139,6 +1155,80 @@ impl Catalog for PgCatalog {
             )?;
             Ok(())
         })
+    }
+
+    fn replace_original(&mut self, id: DocId, scan: &Rescan<'_>) -> Result<Version> {
+        let size = stored_int("documents.size", scan.size).map_err(|b| b.at(&self.url))?;
+        let page_count = i32::try_from(scan.pages.len())
+            .map_err(|_| self.fail(bad("page count", "too many")))?;
+        let at = ms(&scan.at);
+        let hex = scan.blob.to_hex();
+        self.write(|db| {
+            lock_blob(db, &hex)?;
+            let (trashed, _) = lifecycle_state(db, id)?;
+            if trashed {
+                return Err(CatalogError::InTrash(id).into());
+            }
+            if let Some(r) = db.query_opt("SELECT id FROM documents WHERE sha256 = $1", &[&hex])? {
+                return Err(CatalogError::BlobTaken(DocId(r.try_get(0)?)).into());
+            }
+            let old = db.query_one(
+                "SELECT sha256, size, media_type, page_count FROM documents WHERE id = $1",
+                &[&id.0],
+            )?;
+            let (old_sha, old_size, old_media, old_pages): (String, i64, String, i32) =
+                (old.try_get(0)?, old.try_get(1)?, old.try_get(2)?, old.try_get(3)?);
+            let number: i32 = db
+                .query_one(
+                    "SELECT coalesce(max(number), 0) + 1 FROM versions WHERE document_id = $1",
+                    &[&id.0],
+                )?
+                .try_get(0)?;
+            db.execute(
+                &format!(
+                    "INSERT INTO versions (document_id, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    stored::VERSION_COLUMNS
+                ),
+                &[&id.0, &number, &old_sha, &old_size, &old_media, &old_pages, &at, &scan.by],
+            )?;
+            db.execute(
+                "UPDATE documents SET sha256 = $2, size = $3, media_type = $4, page_count = $5,
+                        extracted = $6, extracted_version = $7, title = $8, verified_at = NULL,
+                        revision = revision + 1
+                 WHERE id = $1",
+                &[
+                    &id.0,
+                    &hex,
+                    &size,
+                    &scan.media_type,
+                    &page_count,
+                    &json(scan.extracted),
+                    &crate::metadata::EXTRACTOR_VERSION,
+                    &scan.title,
+                ],
+            )?;
+            db.execute("DELETE FROM page_jobs WHERE doc_id = $1", &[&id.0])?;
+            db.execute("DELETE FROM pages WHERE document_id = $1", &[&id.0])?;
+            for p in scan.pages {
+                put_page(db, INSERT_PAGE, id, p)?;
+            }
+            Ok(Version {
+                number: int("versions.number", number.into())?,
+                sha256: blob(&old_sha)?,
+                size: int("versions.size", old_size)?,
+                media_type: old_media,
+                page_count: int("versions.page_count", old_pages.into())?,
+                replaced_at: at,
+                replaced_by: scan.by.to_string(),
+            })
+        })
+    }
+
+    fn versions(&self, id: DocId) -> Result<Vec<Version>> {
+        Ok(self
+            .document(id)?
+            .map(|d| d.meta.versions)
+            .unwrap_or_default())
     }
 
     fn retention_rules(&self) -> Result<Vec<RetentionRule>> {

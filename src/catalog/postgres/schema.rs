@@ -167,6 +167,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
          doc_id bigint NOT NULL REFERENCES tombstones (doc_id),
          PRIMARY KEY (node, doc_id)
      );
+     CREATE TABLE versions (
+         document_id bigint NOT NULL REFERENCES documents (id),
+         number      integer NOT NULL,
+         sha256      text COLLATE \"C\" NOT NULL,
+         size        bigint NOT NULL,
+         media_type  text NOT NULL,
+         page_count  integer NOT NULL,
+         replaced_at timestamptz NOT NULL,
+         replaced_by text NOT NULL,
+         PRIMARY KEY (document_id, number)
+     );
+     CREATE INDEX versions_sha256 ON versions (sha256);
      CREATE TABLE retention (
          doc_type     text PRIMARY KEY,
          years        integer NOT NULL CHECK (years > 0),

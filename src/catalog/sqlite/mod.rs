@@ -16,7 +16,8 @@ use super::stored::{
 use super::{
     Amendment, BatchFile, BatchRecord, Catalog, CatalogError, CatalogStats, CheckRow,
     DocTypeRecord, DocumentRecord, FileRecord, NewBatch, NewDocument, OriginRow, PageRecord,
-    Result, RetentionRule, Review, ReviewState, Signed, SourceRecord, Stamp, Tombstone,
+    Rescan, Result, RetentionRule, Review, ReviewState, Signed, SourceRecord, Stamp, Tombstone,
+    Version,
 };
 use crate::metadata::{Correction, Extracted};
 use crate::types::{BatchId, BlobId, DocId, DocType, Word};
@@ -510,7 +511,9 @@ impl Catalog for SqliteCatalog {
             return Ok(None);
         };
         let sources = self.sources_of(id)?;
-        row.into_record(id, sources).map(Some).map_err(self.bad())
+        let mut doc = row.into_record(id, sources).map_err(self.bad())?;
+        doc.meta.versions = self.versions(id)?;
+        Ok(Some(doc))
     }
 
     fn page_words(&self, id: DocId, pages: &[u32]) -> Result<Vec<(u32, Vec<Word>)>> {
@@ -1061,6 +1064,7 @@ impl Catalog for SqliteCatalog {
             |r| r.get(0),
         )?;
         let mut blobs = vec![doc.blob];
+        blobs.extend(self.versions(id)?.iter().map(|v| v.sha256));
         for o in origins {
             let b = stored::blob(&o).map_err(self.bad())?;
             if !blobs.contains(&b) {
@@ -1110,6 +1114,7 @@ impl Catalog for SqliteCatalog {
             "UPDATE batch_files SET document_id = NULL WHERE document_id = {id};
              DELETE FROM pages WHERE document_id = {id};
              DELETE FROM sources WHERE document_id = {id};
+             DELETE FROM versions WHERE document_id = {id};
              DELETE FROM page_cache WHERE sha256 = '{hex}';
              DELETE FROM documents WHERE id = {id};",
             id = id.0,
@@ -1139,6 +1144,7 @@ impl Catalog for SqliteCatalog {
         let referred: bool = tx
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM documents WHERE sha256 = ?1)
+                     OR EXISTS (SELECT 1 FROM versions WHERE sha256 = ?1)
                      OR EXISTS (SELECT 1 FROM sources WHERE origin = ?1)",
                 [&hex],
                 |r| r.get(0),
@@ -1197,6 +1203,114 @@ impl Catalog for SqliteCatalog {
             stmt.execute([id.0]).map_err(db_err(&self.path))?;
         }
         Ok(())
+    }
+
+    fn replace_original(&mut self, id: DocId, scan: &Rescan<'_>) -> Result<Version> {
+        let path = self.path.clone();
+        let size = stored_int("documents.size", scan.size).map_err(self.bad())?;
+        let page_count =
+            stored_int("documents.page_count", scan.pages.len()).map_err(self.bad())?;
+        let tx = self.conn.savepoint().map_err(db_err(&path))?;
+        let (trashed, _) = lifecycle_state(&tx, &path, id)?;
+        if trashed {
+            return Err(CatalogError::InTrash(id));
+        }
+        let hex = scan.blob.to_hex();
+        let taken: Option<i64> = tx
+            .query_row("SELECT id FROM documents WHERE sha256 = ?1", [&hex], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_err(&path))?;
+        if let Some(other) = taken {
+            return Err(CatalogError::BlobTaken(DocId(other)));
+        }
+        let (old_sha, old_size, old_media, old_pages): (String, i64, String, i64) = tx
+            .query_row(
+                "SELECT sha256, size, media_type, page_count FROM documents WHERE id = ?1",
+                [id.0],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .map_err(db_err(&path))?;
+        let number: i64 = tx
+            .query_row(
+                "SELECT coalesce(max(number), 0) + 1 FROM versions WHERE document_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .map_err(db_err(&path))?;
+        tx.execute(
+            &format!(
+                "INSERT INTO versions (document_id, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                stored::VERSION_COLUMNS
+            ),
+            params![
+                id.0,
+                number,
+                old_sha,
+                old_size,
+                old_media,
+                old_pages,
+                ts(&scan.at),
+                scan.by
+            ],
+        )
+        .map_err(db_err(&path))?;
+        tx.execute(
+            "UPDATE documents SET sha256 = ?2, size = ?3, media_type = ?4, page_count = ?5,
+                    extracted = ?6, extracted_version = ?7, title = ?8, verified_at = NULL,
+                    revision = revision + 1, indexed = 0
+             WHERE id = ?1",
+            params![
+                id.0,
+                hex,
+                size,
+                scan.media_type,
+                page_count,
+                serde_json::to_string(scan.extracted).expect("serialises"),
+                crate::metadata::EXTRACTOR_VERSION,
+                scan.title
+            ],
+        )
+        .map_err(db_err(&path))?;
+        tx.execute("DELETE FROM pages WHERE document_id = ?1", [id.0])
+            .map_err(db_err(&path))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO pages (document_id, number, source, text, confidence, words,
+                                        rotation, width, height, language, skew, numbers)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(db_err(&path))?;
+            for p in scan.pages {
+                let key = [Value::from(id.0), Value::from(p.number)];
+                stmt.execute(params_from_iter(key.into_iter().chain(page_read(p))))
+                    .map_err(db_err(&path))?;
+            }
+        }
+        tx.commit().map_err(db_err(&path))?;
+        Ok(Version {
+            number: number as u32,
+            sha256: stored::blob(&old_sha).map_err(self.bad())?,
+            size: old_size as u64,
+            media_type: old_media,
+            page_count: old_pages as u32,
+            replaced_at: stored::ms(&scan.at),
+            replaced_by: scan.by.to_string(),
+        })
+    }
+
+    fn versions(&self, id: DocId) -> Result<Vec<Version>> {
+        let rows = self.query_rows(
+            &format!(
+                "SELECT {} FROM versions WHERE document_id = ?1 ORDER BY number",
+                stored::VERSION_COLUMNS
+            ),
+            Some(id.0),
+            |r| stored::version_from(r),
+        )?;
+        rows.into_iter().map(|r| r.map_err(self.bad())).collect()
     }
 
     fn retention_rules(&self) -> Result<Vec<RetentionRule>> {

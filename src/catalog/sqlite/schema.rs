@@ -129,7 +129,8 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE pages ADD COLUMN turned INTEGER NOT NULL DEFAULT 0;",
     // 12: the records lifecycle: the trash (`deleted_*`), legal holds
     // (`held_*`), what stays of a purged document (`tombstones`; its id is
-    // never given to another document), and retention rules by type
+    // never given to another document), retention rules by type, and the
+    // originals a rescan replaced (`versions`)
     "ALTER TABLE documents ADD COLUMN deleted_at TEXT;
      ALTER TABLE documents ADD COLUMN deleted_by TEXT;
      ALTER TABLE documents ADD COLUMN deleted_reason TEXT;
@@ -152,6 +153,18 @@ pub(in crate::catalog) const MIGRATIONS: &[&str] = &[
          blobs_removed  INTEGER NOT NULL DEFAULT 0,
          index_cleared  INTEGER NOT NULL DEFAULT 0
      );
+     CREATE TABLE versions (
+         document_id INTEGER NOT NULL REFERENCES documents (id),
+         number      INTEGER NOT NULL,
+         sha256      TEXT NOT NULL,
+         size        INTEGER NOT NULL,
+         media_type  TEXT NOT NULL,
+         page_count  INTEGER NOT NULL,
+         replaced_at TEXT NOT NULL,
+         replaced_by TEXT NOT NULL,
+         PRIMARY KEY (document_id, number)
+     ) WITHOUT ROWID;
+     CREATE INDEX versions_sha256 ON versions (sha256);
      CREATE TABLE retention (
          doc_type     TEXT PRIMARY KEY,
          years        INTEGER NOT NULL CHECK (years > 0),

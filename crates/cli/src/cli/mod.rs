@@ -309,8 +309,12 @@ enum Command {
         output: PathBuf,
         /// Write a searchable PDF (the original pages with an invisible text
         /// layer) instead of the original bytes.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "version")]
         searchable: bool,
+        /// Write an earlier original a rescan replaced (its number in
+        /// `show --json`'s `versions`).
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
     },
     /// Rebuild the search index from the catalog (no OCR). Safe to
     /// interrupt and run again.
@@ -706,6 +710,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             id,
             output,
             searchable,
+            version,
         } => {
             let archive = open(&cli.archive)?;
             let catalog = archive.catalog()?;
@@ -726,7 +731,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let done = arshif::app::original(&*catalog, &Actor::local(), doc_id)?;
-            let doc = accounts::recorded(&archive, done)?;
+            let mut doc = accounts::recorded(&archive, done)?;
+            if let Some(n) = version {
+                let v = doc
+                    .meta
+                    .versions
+                    .iter()
+                    .find(|v| v.number == n)
+                    .ok_or_else(|| anyhow::anyhow!("document {doc_id} has no version {n}"))?;
+                (doc.blob, doc.size) = (v.sha256, v.size);
+            }
             let mut reader = archive.store().open(&doc.blob)?;
             if output.as_os_str() == "-" {
                 let mut out = std::io::stdout().lock();

@@ -39,6 +39,19 @@ pub enum RecordsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Give a document a better scan: FILE is stored and read, and becomes
+    /// what search and the viewer use; the record keeps its id, branch,
+    /// corrections and history; the old original stays as an earlier
+    /// version (`get --version N`) until the document is purged.
+    Rescan {
+        /// Document id or a unique prefix of its sha256.
+        id: String,
+        /// The new scan (PDF, TIFF, PNG or JPEG).
+        file: PathBuf,
+        /// Print the document as it now is, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The documents in the trash: who deleted each, when and why.
     Trash {
         #[arg(long)]
@@ -205,6 +218,24 @@ pub fn run(archive: &Archive, command: RecordsCommand) -> Result<ExitCode> {
                 lifecycle::restore(archive, &mut *catalog, &who, id)?,
             )?;
             print_document(&doc, json, format!("Document {id} restored"));
+        }
+        RecordsCommand::Rescan { id, file, json } => {
+            let id = catalog.resolve(&id)?;
+            let ocr = arshif::ocr::OcrConfig::default();
+            let done = recorded(
+                archive,
+                arshif::app::rescan(archive, &mut *catalog, &who, id, &file, &ocr)?,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string(&done.json())?);
+            } else {
+                let v = done.view.doc.meta.versions.last();
+                println!(
+                    "Document {id} rescanned: {} pages read; the old original is version {}",
+                    done.view.pages.len(),
+                    v.map_or(0, |v| v.number)
+                );
+            }
         }
         RecordsCommand::Trash { json } => {
             let docs = lifecycle::trash(&*catalog)?;
