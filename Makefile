@@ -8,7 +8,7 @@ export OMP_THREAD_LIMIT := 1
 
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-ui test-api deps build lint bench bench-ingest bench-serve bench-workers eval ocr-eval train-numbers clean-archive
+.PHONY: run test test-ui test-api deps build install lint bench bench-ingest bench-serve bench-workers eval ocr-eval train-numbers clean-archive
 
 run: deps build
 	@test -f $(ARCHIVE)/arshif-archive.json || $(BIN) --archive $(ARCHIVE) init
@@ -39,6 +39,12 @@ deps:
 
 build:
 	cargo build --release --locked
+
+# The binary, manual pages, shell completions and systemd units under
+# $(DESTDIR)$(PREFIX) (default /usr/local); see README, Operations.
+PREFIX ?= /usr/local
+install: build
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) ./scripts/install.sh $(BIN)
 
 lint:
 	./scripts/check-rust-version.sh

@@ -149,3 +149,73 @@ fn the_request_log_names_route_status_and_user_but_no_query_or_token() {
         assert!(!text.contains(secret), "the log holds {secret:?}:\n{text}");
     }
 }
+
+/// `arshif type list | head -0`: the reader has gone before the first
+/// line is written. The command ends quietly (by SIGPIPE, as `cat` does),
+/// with no panic message about a broken pipe.
+#[test]
+fn a_closed_pipe_ends_a_listing_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let a = TestArchive::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(bin())
+        .arg("--archive")
+        .arg(&a.dir)
+        .args(["type", "list"])
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{err}");
+}
+
+/// Under `--json` every command answers JSON, a fatal error too:
+/// `{"error":{"code","message"}}` on standard output, with the exit codes
+/// of the text form (1 for a failure, 2 for a usage error).
+#[test]
+fn json_output_covers_results_and_fatal_errors() {
+    let a = TestArchive::new();
+    let json = |args: &[&str]| {
+        let out = a.run(args);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)));
+        (out.status.code(), v)
+    };
+    let (code, v) = json(&["reindex", "--json"]);
+    assert_eq!((code, &v["indexed"]), (Some(0), &serde_json::json!(0)));
+    let (code, v) = json(&["show", "999", "--json"]);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["error"]["code"], "no_such_document", "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("999"),
+        "{v}"
+    );
+    let (code, v) = json(&["search", "--json", "--calendar", "julian", "x"]);
+    assert_eq!(code, Some(2), "{v}");
+    assert_eq!(v["error"]["code"], "usage", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("hijri, gregorian"),
+        "{v}"
+    );
+    let elsewhere = a.tmp.path().join("no-archive-here");
+    let out = Command::new(bin())
+        .arg("--archive")
+        .arg(&elsewhere)
+        .args(["check", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{v}");
+    assert_eq!(v["error"]["code"], "not_an_archive", "{v}");
+    // without --json the same failure is text on standard error
+    let out = a.run(&["show", "999"]);
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("arshif: error:"), "{}", stderr(&out));
+}

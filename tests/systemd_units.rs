@@ -336,3 +336,46 @@ fn which(cmd: &str) -> Option<PathBuf> {
         .map(|d| Path::new(d).join(cmd))
         .find(|p| p.is_file())
 }
+
+/// `make install`'s script into a DESTDIR with another prefix: the binary,
+/// a manual page per command, the three shells' completions, and the units
+/// naming the installed binary.
+#[test]
+fn the_install_script_installs_binary_manuals_completions_and_units() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = Command::new(repo().join("scripts/install.sh"))
+        .arg(bin())
+        .env("DESTDIR", dest.path())
+        .env("PREFIX", "/usr")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "install.sh: {}", stderr(&out));
+    let root = dest.path();
+    let usr = root.join("usr");
+    assert!(usr.join("bin/arshif").is_file());
+    let man1 = usr.join("share/man/man1");
+    for page in ["arshif.1", "arshif-ingest.1", "arshif-user-add.1"] {
+        let text = std::fs::read_to_string(man1.join(page)).unwrap_or_default();
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH"),
+            "{page}: {text:.200}"
+        );
+    }
+    let ingest = std::fs::read_to_string(man1.join("arshif-ingest.1")).unwrap();
+    assert!(ingest.contains("branch"), "{ingest:.400}");
+    let bash =
+        std::fs::read_to_string(usr.join("share/bash-completion/completions/arshif")).unwrap();
+    assert!(
+        bash.contains("complete") && bash.contains("ingest"),
+        "{bash:.300}"
+    );
+    assert!(usr.join("share/zsh/site-functions/_arshif").is_file());
+    assert!(usr
+        .join("share/fish/vendor_completions.d/arshif.fish")
+        .is_file());
+    let serve =
+        std::fs::read_to_string(root.join("etc/systemd/system/arshif-serve.service")).unwrap();
+    assert!(serve.contains("ExecStart=/usr/bin/arshif serve"), "{serve}");
+    assert!(!serve.contains("/usr/local/bin"), "{serve}");
+    assert!(root.join("etc/tmpfiles.d/arshif.conf").is_file());
+}

@@ -17,11 +17,12 @@ use arshif::types::{BranchSlug, DocId};
 pub enum UserCommand {
     /// Add a user. Asks for the password (twice) on a terminal.
     Add {
+        /// The user's login name.
         name: String,
         /// admin (everything, every branch), clerk (imports and searches in
         /// their branches), staff (searches and views in their branches) or
         /// auditor (reads the audit log).
-        #[arg(long)]
+        #[arg(long, value_parser = ["admin", "clerk", "staff", "auditor"])]
         role: String,
         /// A branch the user holds (clerk and staff); repeat for more.
         #[arg(long = "branch")]
@@ -32,27 +33,38 @@ pub enum UserCommand {
     },
     /// Give a user one or more branches.
     Grant {
+        /// The user.
         name: String,
+        /// A branch to give; repeat for more.
         #[arg(long = "branch", required = true)]
         branches: Vec<BranchSlug>,
     },
     /// Take one or more branches from a user.
     Revoke {
+        /// The user.
         name: String,
+        /// A branch to take; repeat for more.
         #[arg(long = "branch", required = true)]
         branches: Vec<BranchSlug>,
     },
     /// List users with their roles and branches.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Stop a user from logging in (staff who left): their sessions end
     /// and their API tokens are revoked; their audit entries stay.
-    Disable { name: String },
+    Disable {
+        /// The user.
+        name: String,
+    },
     /// Let a disabled user log in again (with new tokens: the old ones
     /// stay revoked).
-    Enable { name: String },
+    Enable {
+        /// The user.
+        name: String,
+    },
     /// Set a user's password (ends their web sessions).
     Passwd {
         /// The user.
@@ -82,11 +94,15 @@ pub enum TokenCommand {
     List {
         /// Only this user's.
         name: Option<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Revoke a token by its number (from `token list`).
-    Revoke { id: i64 },
+    Revoke {
+        /// The token's number.
+        id: i64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -106,6 +122,7 @@ pub struct AuditArgs {
     /// Most entries, newest first.
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
+    /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -116,6 +133,7 @@ pub enum AuditCommand {
     /// (ARSHIF_AUDIT_KEY or ARSHIF_AUDIT_KEY_FILE), also every entry's MAC,
     /// and the last entry must carry one. Exits 1 if anything fails.
     Verify {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         /// A checkpoint printed by `arshif audit checkpoint`: its entry must

@@ -92,6 +92,9 @@ enum Command {
         /// AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
         #[arg(long, requires = "catalog")]
         store: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Import files and folders (folders are walked recursively).
     Ingest {
@@ -128,6 +131,7 @@ enum Command {
         /// stored once.
         #[arg(long, value_enum, value_name = "HOW")]
         split: Option<SplitArg>,
+        /// Files and folders to import (folders are walked recursively).
         #[arg(required_unless_present = "retry_failed")]
         paths: Vec<PathBuf>,
     },
@@ -138,6 +142,9 @@ enum Command {
         /// Where to write the sheet (an A4 PDF).
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Read pages queued by `ingest --queue` (on any node of a shared
     /// archive): claim a page, fetch its original, OCR it, write the text.
@@ -163,8 +170,11 @@ enum Command {
     /// files move to DIR/.done/, failed ones to DIR/.failed/ with a
     /// .error.txt beside them. Nothing is deleted.
     Watch {
+        /// Branch municipality the scans belong to, e.g. hofuf.
         #[arg(long)]
         branch: Option<BranchSlug>,
+        /// Document type of every scan (`arshif type list`); without it,
+        /// each document's type is guessed from its text.
         #[arg(long = "doc-type")]
         doc_type: Option<DocType>,
         #[command(flatten)]
@@ -179,10 +189,12 @@ enum Command {
         /// Import what is there (once settled) and exit.
         #[arg(long)]
         once: bool,
+        /// The folder the scanner writes into.
         dir: PathBuf,
     },
     /// List import batches with their progress and failures.
     Batches {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         /// Show every file of this batch.
@@ -190,12 +202,16 @@ enum Command {
     },
     /// Find documents by the words printed on them.
     Search {
+        /// Only documents of this branch municipality.
         #[arg(long)]
         branch: Option<BranchSlug>,
+        /// Only documents of this type (`arshif type list`).
         #[arg(long = "doc-type")]
         doc_type: Option<DocType>,
+        /// How many results to show.
         #[arg(long, default_value_t = 10)]
         limit: usize,
+        /// Skip this many results first (the next page).
         #[arg(long, default_value_t = 0)]
         offset: usize,
         /// Only documents dated on or after this day, in either calendar:
@@ -217,9 +233,10 @@ enum Command {
         /// Also count all the results by branch, type and year.
         #[arg(long)]
         facets: bool,
-        /// The calendar of the year counts: hijri or gregorian.
-        #[arg(long, default_value = "hijri")]
+        /// The calendar of the year counts.
+        #[arg(long, default_value = "hijri", value_parser = calendar_arg())]
         calendar: arshif::calendar::Calendar,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         /// The query; several words may be given without quotes. May be
@@ -293,6 +310,7 @@ enum Command {
     },
     /// Show a document: metadata, sources and the text of every page.
     Show {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         /// Include each page's word boxes in the JSON.
@@ -303,6 +321,7 @@ enum Command {
     },
     /// Write a document's original bytes to a file.
     Get {
+        /// The document's id.
         id: String,
         /// Output file (`-` for standard output).
         #[arg(short, long)]
@@ -318,7 +337,11 @@ enum Command {
     },
     /// Rebuild the search index from the catalog (no OCR). Safe to
     /// interrupt and run again.
-    Reindex,
+    Reindex {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export documents as a BagIt bag (RFC 8493): originals, metadata
     /// JSON, page texts, sha256 manifests.
     Export {
@@ -333,10 +356,19 @@ enum Command {
         /// Only this document (repeat for more); without it, every document.
         #[arg(long = "id", value_name = "ID")]
         ids: Vec<i64>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Restore a bag written by `export` into this archive (no OCR).
     #[command(name = "import-bag")]
-    ImportBag { bag: PathBuf },
+    ImportBag {
+        /// The bag's directory.
+        bag: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Verify that the catalog, the store, the index and the audit log
     /// agree; each problem with its document, path and repair. Exit 1 when
     /// anything is damaged.
@@ -344,6 +376,7 @@ enum Command {
         /// Also re-hash every original and run SQLite's full integrity check.
         #[arg(long)]
         deep: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -388,6 +421,19 @@ enum Command {
         metrics_loopback: bool,
         #[command(flatten)]
         reading: ReadingArgs,
+    },
+    /// Print a shell's completion script for arshif (`make install` puts
+    /// them where bash, zsh and fish look).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages: arshif.1 and one per command
+    /// (arshif-ingest.1, …), from the same text as --help.
+    Man {
+        /// The directory to write them into (created if missing).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
     },
 }
 
@@ -437,25 +483,105 @@ impl ReadingArgs {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Ok((Cli::from_arg_matches(&m)?, json_requested(&m))));
+    let (cli, json) = match parsed {
+        Ok(p) => p,
         Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    ExitCode::SUCCESS
-                }
-                _ => ExitCode::from(2),
+            use clap::error::ErrorKind;
+            let help = matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+            // A usage error under --json is JSON too (help is text).
+            let json = !help
+                && std::env::args_os()
+                    .take_while(|a| a != "--")
+                    .any(|a| a == "--json");
+            if json {
+                let message = e.render().to_string();
+                let message = message.trim().trim_start_matches("error: ");
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": { "code": "usage", "message": message } })
+                );
+            } else {
+                let _ = e.print();
+            }
+            return if help {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
             };
         }
     };
     init_logging(cli.verbose);
+    if cli.command.prints_for_a_pipe() {
+        die_quietly_on_a_closed_pipe();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("arshif: error: {}", output::term(&format!("{e:#}")));
+            if json {
+                println!("{}", output::error_json(&e));
+            } else {
+                eprintln!("arshif: error: {}", output::term(&format!("{e:#}")));
+            }
             ExitCode::from(1)
         }
+    }
+}
+
+/// Whether the command given has `--json` set (its own flag, on the
+/// innermost subcommand).
+fn json_requested(m: &clap::ArgMatches) -> bool {
+    let mut m = m;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    matches!(m.try_get_one::<bool>("json"), Ok(Some(true)))
+}
+
+/// `--calendar`: its two words listed in `--help` and in the error for
+/// any other.
+fn calendar_arg() -> impl clap::builder::TypedValueParser<Value = arshif::calendar::Calendar> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["hijri", "gregorian"])
+        .map(|s| s.parse().expect("a listed calendar"))
+}
+
+impl Command {
+    /// Commands whose output is read and often cut short (`show 12 | head`,
+    /// `search … | less`) and that start no worker process: a closed pipe
+    /// ends them quietly, as it ends `cat`.
+    fn prints_for_a_pipe(&self) -> bool {
+        matches!(
+            self,
+            Command::Search { .. }
+                | Command::Show { .. }
+                | Command::Get { .. }
+                | Command::Batches { .. }
+                | Command::Audit(_)
+                | Command::Records(_)
+                | Command::Type { .. }
+                | Command::User { .. }
+                | Command::Check { .. }
+                | Command::Completions { .. }
+        )
+    }
+}
+
+/// Rust ignores SIGPIPE, so a write to a closed pipe is an error, and
+/// `println!` panics on it ("failed printing to stdout: Broken pipe").
+/// For the commands above the default disposition is restored: the
+/// process ends when the reader has gone, silently, like any Unix filter.
+/// (Not for `ingest`, `watch`, `serve` or `worker`: they write to their
+/// OCR workers' pipes and to sockets, where a closed end is an error to
+/// handle, not the end of the program.)
+fn die_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: signal(2) with SIG_DFL, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -480,9 +606,25 @@ fn open(cli_archive: &std::path::Path) -> Result<Archive> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Init { catalog, store } => {
+        Command::Init {
+            catalog,
+            store,
+            json,
+        } => {
             let config = arshif::archive::ArchiveConfig { catalog, store };
             let archive = Archive::init_with(&cli.archive, &config)?;
+            if json {
+                let shared = archive.shared().map(|sh| {
+                    serde_json::json!({
+                        "node": sh.node, "catalog": sh.catalog_url, "store": sh.store_url,
+                    })
+                });
+                println!(
+                    "{}",
+                    serde_json::json!({ "archive": cli.archive, "shared": shared })
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             match archive.shared() {
                 None => println!("Created an empty archive in {}", cli.archive.display()),
                 Some(sh) => println!(
@@ -539,7 +681,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     report.pages, report.seconds, report.errors, report.lost_leases
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            // As `ingest`: 1 when a page could not be read (named above).
+            Ok(if report.errors > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Ingest {
             branch,
@@ -845,10 +992,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Reindex => {
+        Command::Reindex { json } => {
             let archive = open(&cli.archive)?;
             let n = archive.reindex()?;
-            println!("Indexed {n} documents");
+            if json {
+                println!("{}", serde_json::json!({ "indexed": n }));
+            } else {
+                println!("Indexed {n} documents");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {
@@ -856,6 +1007,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             branch,
             since,
             ids,
+            json,
         } => {
             let archive = open(&cli.archive)?;
             let ids = if ids.is_empty() {
@@ -876,6 +1028,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let done = arshif::app::export(&archive, &Actor::local(), &out, &opts)?;
             let r = accounts::recorded(&archive, done)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Exported {} documents ({} pages, {} bytes of payload) to the bag {}",
                 r.documents,
@@ -885,10 +1041,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::ImportBag { bag } => {
+        Command::ImportBag { bag, json } => {
             let archive = open(&cli.archive)?;
             let done = arshif::app::import_bag(&archive, &Actor::local(), &bag)?;
             let r = accounts::recorded(&archive, done)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Imported {} documents ({} pages; {} were already here) from the bag {}",
                 r.documents,
@@ -898,10 +1058,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Separator { output } => {
+        Command::Separator { output, json } => {
             let pdf = ingest::split::separator_pdf()?;
             std::fs::write(&output, pdf)
                 .with_context(|| format!("cannot write {}", output.display()))?;
+            if json {
+                println!("{}", serde_json::json!({ "written": output }));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "wrote the separator sheet to {}: print it and put one before each document of a stack, then import the scan with `arshif ingest --split sheet`",
                 output.display()
@@ -927,6 +1091,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::User { command } => accounts::user(&open(&cli.archive)?, command),
         Command::Token { command } => accounts::token(&open(&cli.archive)?, command),
         Command::Audit(args) => accounts::audit(&open(&cli.archive)?, args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "arshif", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { out } => {
+            let written = output::write_man_pages(<Cli as clap::CommandFactory>::command(), &out)?;
+            println!("Wrote {written} manual pages to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve {
             addr,
             max_upload_mib,
@@ -986,4 +1160,48 @@ fn write_atomically(dest: &std::path::Path, reader: &mut dyn std::io::Read) -> R
     tmp.persist(dest)
         .with_context(|| format!("cannot write {}", dest.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command and every argument says what it is for (`--help`),
+    /// and none takes a closed set of words without listing them.
+    #[test]
+    fn every_argument_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() && path.contains(' ') {
+                missing.push(format!("{path}: no about"));
+            }
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if a.is_hide_set() || id == "help" || id == "version" {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} <{id}>"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &path, missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without help text:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -643,6 +643,123 @@ pub fn print_review_queue(listed: &arshif::app::Listed) {
     println!("Confirm one with: arshif set ID --review done");
 }
 
+/// A fatal error as `--json` prints it: `{"error":{"code","message"}}`,
+/// the code the HTTP API gives the same error where it has one (e.g.
+/// `no_such_document`, `held`, `archive_busy`), else one naming its kind
+/// (`not_an_archive`, `catalog`, `store`, `io`, …), or `error`.
+pub fn error_json(e: &anyhow::Error) -> serde_json::Value {
+    json!({ "error": { "code": error_code(e), "message": format!("{e:#}") } })
+}
+
+fn error_code(e: &anyhow::Error) -> &'static str {
+    use arshif::app::AppError;
+    use arshif::archive::ArchiveError;
+    use arshif::catalog::CatalogError;
+    use arshif::search::SearchError;
+    fn catalog(e: &CatalogError) -> &'static str {
+        match e {
+            _ if e.is_outage() => "unavailable",
+            CatalogError::NoSuchDocument(_) => "no_such_document",
+            CatalogError::Ambiguous { .. } => "ambiguous",
+            CatalogError::UnknownType { .. } => "unknown_type",
+            CatalogError::TypeExists(_) => "type_exists",
+            CatalogError::NoSuchType(_) => "no_such_type",
+            CatalogError::BadTypeName(_) => "bad_type_name",
+            CatalogError::Held(_) => "held",
+            CatalogError::InTrash(_) => "in_trash",
+            CatalogError::NotInTrash(_) => "not_in_trash",
+            CatalogError::NotHeld(_) => "not_held",
+            CatalogError::BlobTaken(_) => "same_as_another",
+            CatalogError::NewerSchema { .. } => "newer_format",
+            _ => "catalog",
+        }
+    }
+    fn archive(e: &ArchiveError) -> &'static str {
+        match e {
+            ArchiveError::NotInitialised { .. } => "not_an_archive",
+            ArchiveError::AlreadyInitialised { .. } | ArchiveError::NotEmpty { .. } => {
+                "already_exists"
+            }
+            ArchiveError::NewerFormat { .. } => "newer_format",
+            ArchiveError::Locked { .. } => "archive_busy",
+            ArchiveError::Catalog(c) => catalog(c),
+            ArchiveError::Io { .. } => "io",
+            _ => "archive",
+        }
+    }
+    fn search(e: &SearchError) -> &'static str {
+        match e {
+            SearchError::EmptyQuery => "empty_query",
+            SearchError::BadQuery(_) => "bad_query",
+            SearchError::OnlyStopwords(_) => "only_stopwords",
+            SearchError::NoSearchableText(_) => "no_searchable_text",
+            SearchError::OnlyExclusions => "only_exclusions",
+            SearchError::Index(_) => "index",
+        }
+    }
+    for cause in e.chain() {
+        if let Some(a) = cause.downcast_ref::<AppError>() {
+            return match a {
+                AppError::NoSuchDocument(_) | AppError::OutOfScope(_) => "no_such_document",
+                AppError::NoSuchPage { .. } => "no_such_page",
+                AppError::SharedDocument(_) => "shared_document",
+                AppError::MoveNotAllowed => "forbidden",
+                AppError::BadReason => "bad_reason",
+                AppError::BadRetention(_) => "bad_retention",
+                AppError::BadScan(_) => "bad_scan",
+                AppError::Catalog(c) => catalog(c),
+                AppError::Archive(a) => archive(a),
+                AppError::Search(s) => search(s),
+                _ => "error",
+            };
+        }
+        if let Some(c) = cause.downcast_ref::<CatalogError>() {
+            return catalog(c);
+        }
+        if let Some(a) = cause.downcast_ref::<ArchiveError>() {
+            return archive(a);
+        }
+        if let Some(s) = cause.downcast_ref::<SearchError>() {
+            return search(s);
+        }
+        if cause.downcast_ref::<arshif::store::StoreError>().is_some() {
+            return "store";
+        }
+        if cause.downcast_ref::<arshif::auth::AuthError>().is_some() {
+            return "accounts";
+        }
+        if cause.downcast_ref::<std::io::Error>().is_some() {
+            return "io";
+        }
+    }
+    "error"
+}
+
+/// Write `cmd`'s manual page as `arshif.1` into `dir`, and one page per
+/// command below it (`arshif-user-add.1`, …); answers how many.
+pub fn write_man_pages(cmd: clap::Command, dir: &std::path::Path) -> Result<usize> {
+    use anyhow::Context;
+    fn write(cmd: clap::Command, name: String, dir: &std::path::Path) -> Result<usize> {
+        let cmd = cmd.name(name.clone()).bin_name(name.replace('-', " "));
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+        let file = dir.join(format!("{name}.1"));
+        std::fs::write(&file, page).with_context(|| format!("writing {}", file.display()))?;
+        let mut written = 1;
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() != "help" {
+                let sub_name = format!("{name}-{}", sub.get_name());
+                written += write(sub.clone(), sub_name, dir)?;
+            }
+        }
+        Ok(written)
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut cmd = cmd;
+    cmd.build();
+    write(cmd, "arshif".into(), dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,6 +54,7 @@ pub enum RecordsCommand {
     },
     /// The documents in the trash: who deleted each, when and why.
     Trash {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -70,6 +71,7 @@ pub enum RecordsCommand {
         /// folder (nothing is purged if that fails).
         #[arg(long, value_name = "OUT")]
         export: Option<PathBuf>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -86,6 +88,7 @@ pub enum RecordsCommand {
         /// Why (the case, the request), kept with the hold and in the audit log.
         #[arg(long, required = true)]
         reason: Option<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -93,6 +96,7 @@ pub enum RecordsCommand {
     Release {
         /// Document id or a unique prefix of its sha256.
         id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -114,6 +118,7 @@ pub enum RecordsCommand {
         /// Do it (without: a dry run that changes nothing).
         #[arg(long)]
         approve: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -123,6 +128,7 @@ pub enum RecordsCommand {
 pub enum HoldList {
     /// The documents under a legal hold: who placed each, when and why.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -145,11 +151,13 @@ pub enum RetentionCommand {
     },
     /// The retention rules, by type.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// The documents whose retention period has ended, with the day it ended.
     Due {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },

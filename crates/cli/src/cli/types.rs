@@ -15,6 +15,7 @@ pub enum TypeCommand {
     /// Add a document type: its slug (the stable id, e.g. `circular`),
     /// its Arabic and English names, and phrases that give it away.
     Add {
+        /// The slug: letters, digits, `-` and `_` (lowercased), e.g. circular.
         slug: DocType,
         /// The Arabic name (تعميم).
         #[arg(long)]
@@ -30,14 +31,18 @@ pub enum TypeCommand {
     /// Every type the archive knows: slug, names, keywords, and how many
     /// documents have it.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Rename a type (the slug stays) or add keywords to it.
     Rename {
+        /// The type's slug.
         slug: DocType,
+        /// The new Arabic name.
         #[arg(long)]
         ar: Option<String>,
+        /// The new English name.
         #[arg(long)]
         en: Option<String>,
         /// A keyword to add (repeatable).
