@@ -60,6 +60,7 @@ import {
 import { qualityTests } from './quality.mjs';
 import { clerkTests } from './clerk.mjs';
 import { uploadTests } from './upload.mjs';
+import { trashTests } from './trash.mjs';
 
 before(setup);
 after(teardown);
@@ -1132,6 +1133,10 @@ uploadTests();
 // ---- a clerk's day: upload a batch scan, review it from the keyboard, fix
 // a number and find it, bulk-set a type; the auditor sees it all.
 clerkTests();
+
+// ---- the records lifecycle (trash.mjs): the trash, legal holds, a better
+// scan and its earlier version; it uses the upload scenario's documents.
+trashTests();
 
 test('no script errors on the page', () => {
   assert.deepEqual(pageErrors, []);

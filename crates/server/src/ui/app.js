@@ -6,13 +6,14 @@
 //   #/doc/ID?q=...&page=N&hit=K      (page and hit are 1-based)
 //   #/audit?user=...&doc=ID&since=YYYY-MM-DD&before=SEQ&limit=N   (admin, auditor)
 //   #/upload                          (admin, clerk: import files, see their tasks)
+//   #/trash, #/holds                  (admin: the trash, each to restore, and the legal holds)
 //   #/password                        (change one's password)
 // Accounts: on load /api/me says who is logged in (401: the login screen,
 // the hash kept for after). The session is an HttpOnly cookie; its CSRF
 // token is kept in memory only and sent on every POST and PATCH. Every request goes
 // through api(), which turns 401 and 403 password_change_required into the
 // login screen and the change-password form.
-import { initBrowse, renderBrowse } from './list.js';
+import { initBrowse, renderBrowse, renderTrash } from './list.js';
 import { initBulk, renderBulk } from './bulk.js';
 import { initViews } from './views.js';
 import { initReview, renderReview, reviewPage } from './review.js';
@@ -42,12 +43,14 @@ import {
 import {
   currentPage,
   gotoHit,
+  initRecords,
   layout,
   nextHitIndex,
   pageCount,
   pageHash,
   renderDocMeta,
   renderPage,
+  renderReasonDialog,
   resetCorrectField,
   setZoom,
   submitCorrection,
@@ -91,6 +94,7 @@ export function applyLang() {
   sw.dir = lang === 'ar' ? 'ltr' : 'rtl';
   renderFiltersToggle();
   renderShortcuts();
+  renderReasonDialog();
   renderError();
 }
 
@@ -203,6 +207,10 @@ export function setLang(lang) {
   } else if (r.view === 'upload') {
     document.title = t('uploadPageTitle');
     renderUpload();
+  } else if (r.view === 'trash') {
+    document.title = t('trashPageTitle');
+    renderTrash();
+    if (state.trash && state.trash.error) showError('trashFailed', state.trash.error);
   } else if (state.doc) {
     const back = $('#back-link');
     back.textContent = state.lastSearchHash || state.q ? t('backToResults') : t('backToSearch');
@@ -281,6 +289,7 @@ export function init() {
   initViews();
   initReview();
   initUpload();
+  initRecords();
 
   $('#login-form').addEventListener('submit', submitLogin);
   $('#password-form').addEventListener('submit', submitPassword);
@@ -376,7 +385,7 @@ export function init() {
   // works too; never while typing in a field (shortcutFor).
   registerShortcuts();
   document.addEventListener('keydown', (e) => {
-    if ($('#shortcuts').open) return; // the dialog's own keys (below)
+    if ($('#shortcuts').open || $('#reason-dialog').open) return; // the dialogs' own keys
     const s = shortcutFor(e);
     if (!s) return;
     e.preventDefault();

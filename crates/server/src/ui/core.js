@@ -90,6 +90,11 @@ export const state = {
   reviewLast: null,      // { id, title } just confirmed
   selected: new Map(),   // id -> { id, title } chosen in a list for a bulk action
   views: null,           // the user's saved views (GET /api/views)
+  trash: null,           // { trash, holds, hash, error } of the trash view on screen
+  trashSeq: 0,
+  trashMsg: null,        // { kind: 'error'|'done', parts: () => nodes } above the trash lists
+  recordsMsg: null,      // { id, kind, parts } under the viewer's record actions
+  rescanning: null,      // { id, sent, total, reading } while a better scan is sent and read
 };
 
 export const $ = (sel) => document.querySelector(sel);
@@ -215,6 +220,10 @@ export const roleLabel = (r) => (r && (I18N[state.lang].roles[r] || r)) || '';
 export const canSearch = () => Boolean(state.me && ['admin', 'clerk', 'staff'].includes(state.me.role));
 export const canAudit = () => Boolean(state.me && ['admin', 'auditor'].includes(state.me.role));
 export const canCorrect = () => Boolean(state.me && ['admin', 'clerk'].includes(state.me.role));
+// the trash and legal holds (the server's ManageRecords: administrators)
+export const canManageRecords = () => Boolean(state.me && state.me.role === 'admin');
+// a better scan (the server asks for Correct and Import: clerks and administrators)
+export const canRescan = canCorrect;
 
 // ------------------------------------------------------------------- API
 

@@ -2,23 +2,29 @@
 // every document in the user's branches, newest import first (or by date,
 // title or number), with a thumbnail of its first page, ten to a page.
 // Its address is the search view's with no query: #/search?sort=title&page=2.
+// Also the administrators' trash and legal holds (#/trash, #/holds): the
+// documents moved to the trash, each to restore, and those under a hold.
 
 import {
   $,
   api,
   bidi,
   branchLabel,
+  canManageRecords,
   dayNode,
   el,
+  errorMessage,
   fmtDate,
+  isolate,
   PAGE_SIZE,
+  serverDetail,
   showError,
   state,
   t,
   typeLabel,
 } from './core.js';
 import { hashFor } from './search.js';
-import { docHash, refsNode } from './viewer.js';
+import { applyRecord, docHash, refsNode, stampNodes } from './viewer.js';
 import { renderBulk, selectBox } from './bulk.js';
 import { renderViews } from './views.js';
 
@@ -154,4 +160,124 @@ export function initBrowse() {
   };
   $('#browse-prev').addEventListener('click', () => go(-1));
   $('#browse-next').addEventListener('click', () => go(1));
+}
+
+// ------------------------------------------------- the trash and holds
+
+// Fetch both lists (#/trash; #/holds shows the same page at its holds).
+export async function runTrash(r) {
+  const seq = ++state.trashSeq;
+  const hash = location.hash;
+  const lists = $('#trash-lists');
+  lists.setAttribute('aria-busy', 'true');
+  if (!state.trash) {
+    $('#trash-status').textContent = t('loading');
+    $('#trash-status').hidden = false;
+  }
+  try {
+    const [trash, holds] = await Promise.all([api('/api/trash'), api('/api/holds')]);
+    if (seq !== state.trashSeq) return;
+    state.trash = { trash: (trash && trash.documents) || [], holds: (holds && holds.documents) || [], hash };
+    renderTrash();
+  } catch (e) {
+    if (seq !== state.trashSeq) return;
+    state.trash = { trash: null, holds: null, hash, error: e };
+    renderTrash();
+    showError('trashFailed', e);
+  } finally {
+    if (seq === state.trashSeq) lists.removeAttribute('aria-busy');
+  }
+  if (seq === state.trashSeq && r && r.holds) {
+    $('#holds-title').scrollIntoView({ block: 'start' });
+    $('#holds-title').focus({ preventScroll: true });
+  }
+}
+
+export function renderTrash() {
+  const s = state.trash;
+  renderTrashMsg();
+  const list = $('#trash-list');
+  const holds = $('#holds-list');
+  list.replaceChildren();
+  holds.replaceChildren();
+  if (!s) return;
+  // which address the lists show (tests wait for this to equal the URL's hash)
+  $('#trash-lists').dataset.for = s.hash;
+  const trash = s.trash || [];
+  const held = s.holds || [];
+  $('#trash-status').textContent = s.trash ? t('trashCount', trash.length) : '';
+  $('#trash-status').hidden = !$('#trash-status').textContent;
+  $('#trash-empty').hidden = !s.trash || trash.length > 0;
+  $('#holds-status').textContent = s.holds ? t('holdsCount', held.length) : '';
+  $('#holds-status').hidden = !$('#holds-status').textContent;
+  $('#holds-empty').hidden = !s.holds || held.length > 0;
+  for (const d of trash) list.append(recordEntry(d, 'trash'));
+  for (const d of held) holds.append(recordEntry(d, 'hold'));
+}
+
+// One document of either list: its title (to the viewer), branch and
+// type, who moved it there (or held it), when and why.
+function recordEntry(d, which) {
+  const title = d.title || t('untitled', d.id);
+  const meta = el('div', { class: 'result-meta' });
+  if (d.branch) meta.append(el('span', { class: 'tag branch', text: branchLabel(d.branch) }));
+  if (d.doc_type) meta.append(el('span', { class: 'tag type', text: typeLabel(d.doc_type) }));
+  if (d.page_count) meta.append(el('span', { class: 'entry-pages', text: t('pageCount', d.page_count) }));
+  meta.append(el('bdi', { class: 'muted', dir: 'ltr', text: `#${d.id}` }));
+  const about = el('div', { class: 'record-about' });
+  if (which === 'trash' && d.deleted) {
+    about.append(el('p', { 'data-testid': 'trash-stamp' }, ...stampNodes('trashedBy', d.deleted)));
+  }
+  if (d.hold) {
+    about.append(el('p', { class: 'held-note', 'data-testid': 'hold-stamp' },
+      which === 'trash' ? el('span', { class: 'tag held', text: t('heldTag') }) : null,
+      which === 'trash' ? ' ' : null, ...stampNodes('heldBy', d.hold)));
+  }
+  const li = el('li', { class: 'result record-entry', 'data-testid': which === 'trash' ? 'trash-entry' : 'hold-entry', 'data-id': String(d.id) },
+    el('h3', {}, el('a', { href: docHash(d.id, '', 1), 'data-testid': 'record-link', dir: 'auto' }, bidi(title))),
+    meta, about);
+  if (which === 'trash' && canManageRecords()) {
+    li.append(el('div', { class: 'record-actions' }, el('button', {
+      type: 'button', 'data-testid': 'trash-restore', text: t('restore'),
+      // the visible word first: the name a voice user says
+      'aria-label': `${t('restore')}: ${isolate(title)}`,
+      onclick: (e) => restoreFromTrash(d, e.currentTarget),
+    })));
+  }
+  return li;
+}
+
+function renderTrashMsg() {
+  const m = state.trashMsg;
+  const box = $('#trash-msg');
+  box.hidden = !m;
+  box.classList.toggle('form-error', Boolean(m && m.kind === 'error'));
+  box.classList.toggle('notice', !m || m.kind !== 'error');
+  box.setAttribute('role', m && m.kind === 'error' ? 'alert' : 'status');
+  if (m) box.replaceChildren(...m.parts());
+}
+
+async function restoreFromTrash(d, button) {
+  if (button.disabled) return;
+  button.disabled = true;
+  const title = d.title || t('untitled', d.id);
+  let rec;
+  try {
+    rec = await api(`/api/documents/${encodeURIComponent(d.id)}/restore`, { method: 'POST' });
+  } catch (e) {
+    button.disabled = false;
+    if (e.handled) return;
+    state.trashMsg = { kind: 'error', parts: () => [el('strong', { text: t('restoreFailed') }), ' ', el('span', { text: errorMessage(e) }), serverDetail(e) || ''] };
+    renderTrashMsg();
+    return;
+  }
+  if (rec) applyRecord(d.id, rec); // the viewer's copy of it too
+  state.trashMsg = {
+    kind: 'done',
+    parts: () => [t('restoredOne'), ' ', el('a', { href: docHash(d.id, '', 1), 'data-testid': 'restored-link', dir: 'auto' }, bidi(title))],
+  };
+  await runTrash(null);
+  // the focus stays in the list: on the next document's button, else the heading
+  const next = $('#trash-list [data-testid="trash-restore"]');
+  (next || $('#trash-title')).focus();
 }

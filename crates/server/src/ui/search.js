@@ -1,5 +1,5 @@
 // arshif UI: routing by the address's hash, the search form, results and facets.
-import { hideBrowse, runBrowse } from './list.js';
+import { hideBrowse, runBrowse, runTrash } from './list.js';
 import {
   $,
   api,
@@ -7,6 +7,7 @@ import {
   bidiNodes,
   branchLabel,
   canAudit,
+  canManageRecords,
   canSearch,
   clearError,
   el,
@@ -50,6 +51,7 @@ export function parseHash() {
   const rv = path.match(/^\/review(?:\/([^/]+))?$/);
   if (rv) return { view: 'review', id: rv[1] ? decodeURIComponent(rv[1]) : null, params };
   if (path === '/upload') return { view: 'upload', params };
+  if (path === '/trash' || path === '/holds') return { view: 'trash', holds: path === '/holds', params };
   if (path === '/password') return { view: 'password', params };
   return { view: 'search', params };
 }
@@ -72,7 +74,8 @@ export function route() {
   if ((r.view === 'search' || r.view === 'doc' || r.view === 'review') && !canSearch() && canAudit()) {
     history.replaceState(null, '', '#/audit');
     r = parseHash();
-  } else if ((r.view === 'audit' && !canAudit()) || (r.view === 'upload' && !canImport())) {
+  } else if ((r.view === 'audit' && !canAudit()) || (r.view === 'upload' && !canImport())
+    || (r.view === 'trash' && !canManageRecords())) {
     history.replaceState(null, '', '#/');
     r = parseHash();
   }
@@ -93,12 +96,13 @@ export function route() {
   else state.appNotice = null;
   renderAppNotice();
   const searching = canSearch();
-  $('#search-form').hidden = !searching || r.view === 'audit' || r.view === 'upload';
+  $('#search-form').hidden = !searching || ['audit', 'upload', 'trash'].includes(r.view);
   $('#search-view').hidden = r.view !== 'search' || !searching;
   $('#doc-view').hidden = r.view !== 'doc';
   $('#audit-view').hidden = r.view !== 'audit';
   $('#review-view').hidden = r.view !== 'review';
   $('#upload-view').hidden = r.view !== 'upload';
+  $('#trash-view').hidden = r.view !== 'trash';
   // the phone's filter toggle: only where the filters are
   $('#filters-toggle').hidden = r.view !== 'search';
   renderNav();
@@ -112,6 +116,10 @@ export function route() {
     runReview(r.params, r.id);
   } else if (r.view === 'upload') {
     showUpload();
+  } else if (r.view === 'trash') {
+    document.title = t('trashPageTitle');
+    if (!(prev && prev.view === 'trash')) state.trashMsg = null; // a note stays only on the page it was made on
+    runTrash(r);
   } else if (searching) {
     state.lastSearchHash = location.hash || null;
     document.title = t('appTitle');

@@ -5,6 +5,7 @@ import {
   api,
   canAudit,
   canCorrect,
+  canManageRecords,
   canSearch,
   errorMessage,
   MIN_PASSWORD_CHARS,
@@ -66,11 +67,12 @@ export function renderNav() {
   $('#nav-upload').hidden = !canImport();
   $('#nav-review').hidden = !canCorrect();
   $('#nav-audit').hidden = !canAudit();
+  $('#nav-trash').hidden = !canManageRecords();
   const pending = state.reviewQueue ? state.reviewQueue.total : 0;
   $('#nav-review-count').hidden = !pending;
   $('#nav-review-count').textContent = pending ? String(pending) : '';
   const view = state.screen === 'app' && state.route ? state.route.view : null;
-  const current = { '#nav-search': ['search', 'doc'], '#nav-upload': ['upload'], '#nav-review': ['review'], '#nav-audit': ['audit'] };
+  const current = { '#nav-search': ['search', 'doc'], '#nav-upload': ['upload'], '#nav-review': ['review'], '#nav-audit': ['audit'], '#nav-trash': ['trash'] };
   for (const [sel, views] of Object.entries(current)) {
     if (views.includes(view)) $(sel).setAttribute('aria-current', 'page');
     else $(sel).removeAttribute('aria-current');
@@ -116,6 +118,10 @@ export function resetUserData() {
   state.q = '';
   state.hits = [];
   state.audit = null;
+  state.trash = null;
+  state.trashSeq += 1;
+  state.trashMsg = null;
+  state.recordsMsg = null;
   state.appNotice = null;
   state.navigatingTo = null;
   state.correctFor = null;
@@ -130,6 +136,9 @@ export function resetUserData() {
   $('#facets').hidden = true;
   $('#facet-groups').replaceChildren();
   $('#dates-list').replaceChildren();
+  $('#versions-list').replaceChildren();
+  $('#trash-list').replaceChildren();
+  $('#holds-list').replaceChildren();
   fillFilters(new URLSearchParams());
   $('#results').replaceChildren();
   delete $('#results').dataset.for;

@@ -1,8 +1,12 @@
-// arshif UI: the document viewer: page image, highlights, thumbnails, corrections.
+// arshif UI: the document viewer: page image, highlights, thumbnails,
+// corrections, and the records lifecycle (the trash, legal holds, a better
+// scan and the earlier originals it replaced).
 import { selectBox } from './bulk.js';
 import {
   $,
   api,
+  canManageRecords,
+  canRescan,
   bidi,
   bidiNodes,
   bidiPath,
@@ -34,6 +38,9 @@ import {
 import {
   init,
 } from './app.js';
+import {
+  sessionLost,
+} from './session.js';
 
 
 export function docHash(id, q, page) {
@@ -116,6 +123,9 @@ export async function showDoc(id, params) {
     $('#dates-list').replaceChildren();
     $('#doc-dates').hidden = true;
     $('#correct-panel').hidden = true;
+    $('#doc-versions').hidden = true;
+    $('#versions-list').replaceChildren();
+    for (const id of ['#doc-trashed', '#doc-held', '#doc-actions']) $(id).hidden = true;
     $('#page-text').textContent = '';
     $('#boxes').replaceChildren();
     $('#thumbs').replaceChildren();
@@ -124,6 +134,8 @@ export async function showDoc(id, params) {
     delete img.dataset.loaded;
     delete img.dataset.page;
   }
+  if (state.recordsMsg && String(state.recordsMsg.id) !== String(id)) state.recordsMsg = null;
+  renderRecordsMsg();
   if (q) $('#q').value = q;
   const back = $('#back-link');
   back.href = state.lastSearchHash || (q ? hashFor('search', new URLSearchParams({ q })) : '#/');
@@ -176,6 +188,10 @@ export async function showDoc(id, params) {
   if (state.metaKey !== metaKey) {
     state.metaKey = metaKey;
     renderDocMeta();
+  } else {
+    // the trash and holds may have changed since (restored from the trash page)
+    renderRecords();
+    renderVersions();
   }
   // the correction form is filled once a document (a user's edits survive a re-render)
   if (state.correctFor !== String(doc.id)) fillCorrectForm(true);
@@ -281,6 +297,8 @@ export function renderDocMeta() {
 
   renderThumbs();
   renderCorrectForm();
+  renderRecords();
+  renderVersions();
 }
 
 // ------------------------------------------------------------ corrections
@@ -459,7 +477,7 @@ export function renderThumbs() {
       href: pageHash(p), title: t('thumbTitle', p, k), 'data-page': String(p),
       'aria-current': p === state.pageNo ? 'page' : null,
     },
-    el('img', { src: `/api/documents/${encodeURIComponent(d.id)}/pages/${p}/thumbnail`, alt: '', loading: 'lazy' }),
+    el('img', { src: `/api/documents/${encodeURIComponent(d.id)}/pages/${p}/thumbnail${scanTag(d)}`, alt: '', loading: 'lazy' }),
     el('span', { class: 'num', text: String(p) }),
     k ? el('span', { class: 'badge', text: String(k) }) : null));
   }
@@ -565,20 +583,21 @@ export function layout(newPage) {
 
   const dpr = window.devicePixelRatio || 1;
   const want = Math.min(MAX_IMAGE_WIDTH, Math.max(200, Math.ceil((dispW * dpr) / 200) * 200));
-  const samePage = img.dataset.page === `${d.id}/${state.pageNo}`;
+  const pageKey = `${d.id}/${state.pageNo}${scanTag(d)}`;
+  const samePage = img.dataset.page === pageKey;
   if (newPage && !samePage) {
     delete img.dataset.loaded;
-    img.dataset.page = `${d.id}/${state.pageNo}`;
+    img.dataset.page = pageKey;
     state.imageWidth = want;
-    img.src = `/api/documents/${encodeURIComponent(d.id)}/pages/${state.pageNo}/image?width=${want}`;
+    img.src = `/api/documents/${encodeURIComponent(d.id)}/pages/${state.pageNo}/image?width=${want}${scanTag(d, '&')}`;
   } else if (want > state.imageWidth) {
     // zoomed in (or the frame grew): fetch a sharper image and show it
     // once it has loaded; the old one stays shown meanwhile
     state.imageWidth = want;
-    const url = `/api/documents/${encodeURIComponent(d.id)}/pages/${state.pageNo}/image?width=${want}`;
+    const url = `/api/documents/${encodeURIComponent(d.id)}/pages/${state.pageNo}/image?width=${want}${scanTag(d, '&')}`;
     const sharper = new Image();
     sharper.onload = () => {
-      if (img.dataset.page === `${d.id}/${state.pageNo}` && state.imageWidth === want) img.src = url;
+      if (img.dataset.page === pageKey && state.imageWidth === want) img.src = url;
     };
     sharper.src = url;
   }
@@ -677,4 +696,372 @@ export function setZoom(z) {
   state.zoom = Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, z));
   layout(false);
   scrollToCurrent();
+}
+
+// ------------------------------------------------------ records lifecycle
+
+// A page image's address names the original it was made from (its
+// fingerprint's start): after a rescan the browser asks for the new
+// pictures instead of showing those it holds for the same address.
+export function scanTag(d, sep = '?') {
+  return d && d.sha256 ? `${sep}v=${String(d.sha256).slice(0, 12)}` : '';
+}
+
+// "by NAME, on DATE" of a stamp ({ at, by, reason }) and its reason, as nodes.
+export function stampNodes(key, st) {
+  return [t(key, isolate(st.by || '?'), fmtDate(st.at)), ' ',
+    el('span', { class: 'reason', 'data-testid': 'stamp-reason' },
+      `${t('reasonIs')} `, t('quoteOpen'), bidi(st.reason || ''), t('quoteClose'))];
+}
+
+// Where the document stands (in the trash, on a legal hold) and the
+// buttons for what this user may do about it.
+export function renderRecords() {
+  const d = state.doc;
+  if (!d) return;
+  const admin = canManageRecords();
+  const trashed = d.deleted || null;
+  const held = d.hold || null;
+  $('#doc-view').dataset.trashed = trashed ? '1' : '';
+  $('#doc-view').dataset.held = held ? '1' : '';
+  $('#doc-trashed').hidden = !trashed;
+  if (trashed) {
+    $('#doc-trashed-text').replaceChildren(el('strong', { text: t('trashedBanner') }), ' ', ...stampNodes('trashedBy', trashed));
+  }
+  $('#doc-restore').hidden = !trashed || !admin;
+  $('#doc-held').hidden = !held;
+  if (held) {
+    $('#doc-held-text').replaceChildren(el('strong', { text: t('heldBanner') }), ' ', ...stampNodes('heldBy', held));
+  }
+  $('#doc-release').hidden = !held || !admin;
+  const busy = Boolean(state.rescanning && String(state.rescanning.id) === String(d.id));
+  const rescan = $('#doc-rescan');
+  rescan.hidden = !canRescan() || Boolean(trashed);
+  rescan.disabled = busy;
+  $('#doc-hold').hidden = !admin || Boolean(held);
+  // a held document stays: the button says why it cannot be pressed
+  const trash = $('#doc-trash');
+  trash.hidden = !admin || Boolean(trashed);
+  trash.disabled = Boolean(held);
+  if (held) trash.setAttribute('aria-describedby', 'doc-trash-note');
+  else trash.removeAttribute('aria-describedby');
+  $('#doc-trash-note').hidden = trash.hidden || !held;
+  $('#doc-actions').hidden = rescan.hidden && $('#doc-hold').hidden && trash.hidden;
+  renderRescanStatus();
+  renderRecordsMsg();
+}
+
+// The earlier originals a rescan replaced, each to download.
+export function renderVersions() {
+  const d = state.doc;
+  if (!d) return;
+  const versions = d.versions || [];
+  $('#doc-versions').hidden = !versions.length;
+  $('#doc-versions summary').textContent = `${t('versions')} (${versions.length})`;
+  const ext = (m) => ({
+    'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg', 'image/tiff': 'tif',
+  })[m] || 'bin';
+  $('#versions-list').replaceChildren(...versions.slice().reverse().map((v) => el('li', {
+    'data-testid': 'doc-version', 'data-number': String(v.number),
+  },
+  el('a', {
+    href: `/api/documents/${encodeURIComponent(d.id)}/versions/${v.number}`,
+    download: `document-${d.id}-v${v.number}.${ext(v.media_type)}`,
+    'data-testid': 'doc-version-link', text: t('versionLabel', v.number),
+  }),
+  el('span', { class: 'muted' }, ` — ${t('versionReplaced', isolate(v.replaced_by || '?'), fmtDate(v.replaced_at))}`,
+    ` · ${t('bytes', v.size)} · ${t('pageCount', v.page_count)}`))));
+}
+
+export function renderRecordsMsg() {
+  const m = state.recordsMsg;
+  const d = state.doc;
+  const on = m && (!d || String(m.id) === String(d.id)) ? m : null;
+  const done = $('#doc-records-msg');
+  const err = $('#doc-records-error');
+  done.hidden = !on || on.kind !== 'done';
+  err.hidden = !on || on.kind !== 'error';
+  if (!on) return;
+  (on.kind === 'done' ? done : err).replaceChildren(...on.parts());
+}
+
+export function setRecordsMsg(id, kind, parts) {
+  state.recordsMsg = kind ? { id, kind, parts } : null;
+  renderRecordsMsg();
+}
+
+const failedParts = (key, e) => () => [
+  el('strong', { text: t(key) }), ' ', el('span', { text: errorMessage(e) }), serverDetail(e) || ''];
+
+// The document's record after a lifecycle step ({ deleted, hold, … }):
+// the viewer and its cache take it in.
+export function applyRecord(id, rec) {
+  const keys = [...state.docCache.keys()].filter((k) => k === String(id) || k.startsWith(`${id}?`));
+  for (const k of keys) {
+    state.docCache.set(k, state.docCache.get(k).then((d) => ({ ...d, deleted: rec.deleted, hold: rec.hold })));
+  }
+  if (state.doc && String(state.doc.id) === String(id)) {
+    state.doc = { ...state.doc, deleted: rec.deleted, hold: rec.hold };
+    renderRecords();
+  }
+}
+
+// ------------------------------------------------------ the reason dialog
+
+let reasonAsk = null;    // { run, opener, after, done } while the dialog is open
+let reasonBusy = false;
+
+// Ask why (required, 500 characters at most), then run(reason); an error
+// of the server is shown in the dialog, which stays open to try again.
+export function askReason({ title, intro, ok, doc, run, opener, after }) {
+  const dlg = $('#reason-dialog');
+  if (dlg.open) return;
+  reasonAsk = { run, opener, after, title, intro, ok, done: false };
+  $('#reason-text').value = '';
+  $('#reason-text').removeAttribute('aria-invalid');
+  $('#reason-error').hidden = true;
+  $('#reason-doc').replaceChildren(...(doc ? [bidi(doc)] : []));
+  renderReasonDialog();
+  dlg.showModal();
+  $('#reason-text').focus();
+}
+
+export function renderReasonDialog() {
+  if (!reasonAsk) return;
+  $('#reason-title').textContent = t(reasonAsk.title);
+  $('#reason-intro').textContent = t(reasonAsk.intro);
+  $('#reason-ok').textContent = reasonBusy ? t('saving') : t(reasonAsk.ok);
+}
+
+function reasonError(parts) {
+  const box = $('#reason-error');
+  box.hidden = !parts;
+  if (parts) box.replaceChildren(...parts);
+}
+
+async function submitReason(ev) {
+  ev.preventDefault();
+  if (!reasonAsk || reasonBusy) return;
+  const text = $('#reason-text');
+  const reason = text.value.trim();
+  if (!reason) {
+    text.setAttribute('aria-invalid', 'true');
+    reasonError([t('reasonNeeded')]);
+    text.focus();
+    return;
+  }
+  text.removeAttribute('aria-invalid');
+  reasonError(null);
+  reasonBusy = true;
+  for (const b of ['#reason-ok', '#reason-cancel']) $(b).disabled = true;
+  renderReasonDialog();
+  try {
+    await reasonAsk.run(reason);
+  } catch (e) {
+    if (e.handled) { closeReason(); return; }
+    reasonError([el('strong', { text: t('actionFailed') }), ' ', el('span', { text: errorMessage(e) }), serverDetail(e) || '']);
+    return;
+  } finally {
+    reasonBusy = false;
+    for (const b of ['#reason-ok', '#reason-cancel']) $(b).disabled = false;
+    renderReasonDialog();
+  }
+  if (reasonAsk) reasonAsk.done = true;
+  closeReason();
+}
+
+function closeReason() {
+  const dlg = $('#reason-dialog');
+  if (dlg.open) dlg.close();
+}
+
+// ---------------------------------------------------- trash, hold, restore
+
+const docPath = (id) => `/api/documents/${encodeURIComponent(id)}`;
+
+function docTitle(d) {
+  return d.title || fileName(((d.sources || [])[0] || {}).path) || t('untitled', d.id);
+}
+
+function askTrash() {
+  const d = state.doc;
+  if (!d || !canManageRecords()) return;
+  const id = d.id;
+  askReason({
+    title: 'trashDialogTitle', intro: 'trashDialogIntro', ok: 'moveToTrash', doc: docTitle(d),
+    opener: $('#doc-trash'), after: '#doc-restore',
+    run: async (reason) => {
+      const rec = await api(docPath(id), { method: 'DELETE', json: { reason } });
+      applyRecord(id, rec);
+      setRecordsMsg(id, 'done', () => [t('trashedDone')]);
+    },
+  });
+}
+
+function askHold() {
+  const d = state.doc;
+  if (!d || !canManageRecords()) return;
+  const id = d.id;
+  askReason({
+    title: 'holdDialogTitle', intro: 'holdDialogIntro', ok: 'putHold', doc: docTitle(d),
+    opener: $('#doc-hold'), after: '#doc-release',
+    run: async (reason) => {
+      const rec = await api(`${docPath(id)}/hold`, { method: 'POST', json: { reason } });
+      applyRecord(id, rec);
+      setRecordsMsg(id, 'done', () => [t('heldDone')]);
+    },
+  });
+}
+
+// Restore and release ask nothing: each undoes a step and is audited.
+async function recordStep(button, path, method, doneKey, failKey, focusAfter) {
+  const d = state.doc;
+  if (!d || !canManageRecords() || button.disabled) return;
+  const id = d.id;
+  button.disabled = true;
+  setRecordsMsg(null);
+  try {
+    const rec = await api(path(id), { method });
+    applyRecord(id, rec);
+    setRecordsMsg(id, 'done', () => [t(doneKey)]);
+    const next = $(focusAfter);
+    if (next && !next.hidden) next.focus(); else $('#doc-title').focus();
+  } catch (e) {
+    if (e.handled) return;
+    setRecordsMsg(id, 'error', failedParts(failKey, e));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ------------------------------------------------------------- a rescan
+
+// The phase shown while a better scan is sent and read.
+export function renderRescanStatus() {
+  const r = state.rescanning;
+  const on = Boolean(r && state.doc && String(r.id) === String(state.doc.id));
+  const box = $('#doc-rescan-status');
+  box.hidden = !on;
+  if (on) $('#doc-view').setAttribute('aria-busy', 'true'); else $('#doc-view').removeAttribute('aria-busy');
+  if (!on) return;
+  const bar = $('#doc-rescan-progress');
+  if (r.reading || !r.total) {
+    bar.removeAttribute('value'); // indeterminate: the server reads the scan
+    $('#doc-rescan-phase').textContent = r.reading ? t('rescanReading') : t('rescanSending', 0);
+  } else {
+    bar.max = r.total;
+    bar.value = r.sent;
+    $('#doc-rescan-phase').textContent = t('rescanSending', Math.round((100 * r.sent) / r.total));
+  }
+}
+
+// Send the file as the request's body (XMLHttpRequest, for the bytes sent).
+function sendRescan(id, file, retried) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `${docPath(id)}/rescan`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    if (state.csrf) xhr.setRequestHeader('X-CSRF-Token', state.csrf);
+    xhr.upload.addEventListener('progress', (e) => {
+      if (!state.rescanning || !e.lengthComputable) return;
+      state.rescanning.sent = e.loaded;
+      state.rescanning.total = e.total;
+      renderRescanStatus();
+    });
+    xhr.upload.addEventListener('load', () => {
+      if (!state.rescanning) return;
+      state.rescanning.reading = true;
+      renderRescanStatus();
+    });
+    xhr.addEventListener('load', async () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
+      if (xhr.status >= 200 && xhr.status < 300) { resolve(data); return; }
+      const e = (data && data.error) || {};
+      const code = e.code || (xhr.status === 413 ? 'upload_too_large' : `http_${xhr.status}`);
+      const err = Object.assign(new Error(e.message || xhr.statusText), { status: xhr.status, code });
+      if (xhr.status === 403 && code === 'csrf_failed' && !retried) {
+        try {
+          const me = await api('/api/me');
+          state.csrf = (me && me.csrf_token) || null;
+          resolve(await sendRescan(id, file, true));
+        } catch (e2) { reject(e2); }
+        return;
+      }
+      if (xhr.status === 401) {
+        err.handled = true;
+        sessionLost();
+      }
+      reject(err);
+    });
+    xhr.addEventListener('error', () => reject(Object.assign(new Error(t('networkError')), { code: 'network' })));
+    xhr.send(file);
+  });
+}
+
+async function rescan(file) {
+  const d = state.doc;
+  if (!d || !file || !canRescan() || state.rescanning) return;
+  const id = d.id;
+  const before = (d.versions || []).length;
+  state.rescanning = { id, sent: 0, total: file.size, reading: false };
+  setRecordsMsg(null);
+  renderRecords();
+  let fresh;
+  try {
+    fresh = await sendRescan(id, file, false);
+  } catch (e) {
+    state.rescanning = null;
+    renderRecords();
+    if (e.handled) return;
+    setRecordsMsg(id, 'error', failedParts('rescanFailed', e));
+    return;
+  }
+  state.rescanning = null;
+  // the document as it now is: pages, text and fingerprint anew
+  for (const k of [...state.docCache.keys()]) if (k === String(id) || k.startsWith(`${id}?`)) state.docCache.delete(k);
+  for (const k of [...state.matchCache.keys()]) if (k.startsWith(`${id}\n`)) state.matchCache.delete(k);
+  const n = ((fresh && fresh.versions) || []).length || before + 1;
+  setRecordsMsg(id, 'done', () => [t('rescanDone', n)]);
+  if (!state.doc || String(state.doc.id) !== String(id)) return; // another document since
+  state.doc = null; // shown afresh, as a document just opened
+  state.metaKey = null;
+  const r = state.route;
+  await showDoc(id, r && r.view === 'doc' ? r.params : new URLSearchParams());
+  $('#doc-versions').open = true;
+  $('#doc-rescan').focus();
+}
+
+export function initRecords() {
+  $('#doc-trash').addEventListener('click', askTrash);
+  $('#doc-hold').addEventListener('click', askHold);
+  $('#doc-restore').addEventListener('click', (e) => recordStep(e.currentTarget, (id) => `${docPath(id)}/restore`,
+    'POST', 'restoredDone', 'restoreFailed', '#doc-trash'));
+  $('#doc-release').addEventListener('click', (e) => recordStep(e.currentTarget, (id) => `${docPath(id)}/hold`,
+    'DELETE', 'releasedDone', 'releaseFailed', '#doc-hold'));
+  $('#doc-rescan').addEventListener('click', () => $('#doc-rescan-file').click());
+  $('#doc-rescan-file').addEventListener('change', (e) => {
+    const file = e.target.files && e.target.files[0];
+    e.target.value = '';
+    if (file) rescan(file);
+  });
+  const dlg = $('#reason-dialog');
+  $('#reason-form').addEventListener('submit', submitReason);
+  $('#reason-cancel').addEventListener('click', closeReason);
+  $('#reason-text').addEventListener('input', () => {
+    $('#reason-text').removeAttribute('aria-invalid');
+    reasonError(null);
+  });
+  // Escape closes it, but not while the server is answering
+  dlg.addEventListener('cancel', (e) => { if (reasonBusy) e.preventDefault(); });
+  dlg.addEventListener('close', () => {
+    const ask = reasonAsk;
+    reasonAsk = null;
+    if (!ask || $('#doc-view').hidden) return;
+    // focus returns to the button that opened it; once done, to the one
+    // that undoes it (the opener is gone), else to the title
+    const next = [ask.done ? $(ask.after) : ask.opener, $('#doc-title')].find((b) => b && !b.hidden && !b.disabled);
+    next.focus();
+  });
 }
