@@ -19,6 +19,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod check;
 pub mod db;
+pub mod doctor;
 pub mod extract;
 pub mod index;
 pub mod ingest;

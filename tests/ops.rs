@@ -219,3 +219,43 @@ fn json_output_covers_results_and_fatal_errors() {
     assert!(out.stdout.is_empty());
     assert!(stderr(&out).contains("arshif: error:"), "{}", stderr(&out));
 }
+
+/// `arshif doctor` on a sound installation and archive: every check
+/// passes (or warns), exit 0; on a directory that is no archive it fails
+/// and says how to create one.
+#[test]
+fn doctor_checks_the_installation_and_the_archive() {
+    let a = TestArchive::new();
+    let out = a.run(&["doctor", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    let checks: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    for c in [
+        "tesseract-models",
+        "tesseract",
+        "pdftoppm",
+        "omp-thread-limit",
+        "disk-space",
+        "archive",
+        "permissions",
+        "catalog",
+        "store",
+        "index",
+    ] {
+        assert!(checks.contains(&c), "{c} not checked: {v}");
+    }
+    let out = Command::new(bin())
+        .arg("--archive")
+        .arg(a.tmp.path().join("elsewhere"))
+        .arg("doctor")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL  archive") && text.contains("init"), "{text}");
+}

@@ -422,6 +422,15 @@ enum Command {
         #[command(flatten)]
         reading: ReadingArgs,
     },
+    /// Check this installation and say what to fix: Tesseract's models,
+    /// pdftoppm, OMP_THREAD_LIMIT, free disk space, permissions, and that
+    /// the archive's catalog, store and index open. Exit 1 when a check
+    /// fails (warnings do not count).
+    Doctor {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell's completion script for arshif (`make install` puts
     /// them where bash, zsh and fish look).
     Completions {
@@ -566,6 +575,7 @@ impl Command {
                 | Command::User { .. }
                 | Command::Check { .. }
                 | Command::Completions { .. }
+                | Command::Doctor { .. }
         )
     }
 }
@@ -1091,6 +1101,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::User { command } => accounts::user(&open(&cli.archive)?, command),
         Command::Token { command } => accounts::token(&open(&cli.archive)?, command),
         Command::Audit(args) => accounts::audit(&open(&cli.archive)?, args),
+        Command::Doctor { json } => {
+            let report = arshif::doctor::diagnose(&arshif::doctor::DoctorConfig::new(&cli.archive));
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                output::print_doctor(&report);
+            }
+            Ok(if report.failed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "arshif", &mut std::io::stdout());

@@ -643,6 +643,32 @@ pub fn print_review_queue(listed: &arshif::app::Listed) {
     println!("Confirm one with: arshif set ID --review done");
 }
 
+/// `arshif doctor`'s findings, one line each, the fix indented below.
+pub fn print_doctor(report: &arshif::doctor::DoctorReport) {
+    use arshif::doctor::Status;
+    for f in &report.findings {
+        let mark = match f.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+        };
+        println!("{mark}  {:<17} {}", f.check, term(&f.detail));
+        if let Some(fix) = &f.fix {
+            println!("      {:<17} fix: {}", "", term(fix));
+        }
+    }
+    let failed = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .count();
+    if failed == 0 {
+        println!("Nothing to fix.");
+    } else {
+        println!("{failed} to fix.");
+    }
+}
+
 /// A fatal error as `--json` prints it: `{"error":{"code","message"}}`,
 /// the code the HTTP API gives the same error where it has one (e.g.
 /// `no_such_document`, `held`, `archive_busy`), else one naming its kind
