@@ -214,6 +214,27 @@ fn json_output_covers_results_and_fatal_errors() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{v}");
     assert_eq!(v["error"]["code"], "not_an_archive", "{v}");
+    // changes answer JSON too: the user added, the token created
+    let out = a.run_with_stdin(
+        &[
+            "user", "add", "sara", "--role", "clerk", "--branch", "hofuf",
+        ]
+        .iter()
+        .chain(&["--password-stdin", "--json"])
+        .copied()
+        .collect::<Vec<_>>(),
+        "a-long-enough-password-1\n",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&v["user"]["name"], &v["user"]["role"]),
+        (&"sara".into(), &"clerk".into()),
+        "{v}"
+    );
+    let (code, v) = json(&["token", "create", "sara", "--json"]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["user"], "sara", "{v}");
+    assert!(v["token"].as_str().is_some_and(|t| t.len() > 20), "{v}");
     // without --json the same failure is text on standard error
     let out = a.run(&["show", "999"]);
     assert!(out.stdout.is_empty());
@@ -257,5 +278,8 @@ fn doctor_checks_the_installation_and_the_archive() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("FAIL  archive") && text.contains("init"), "{text}");
+    assert!(
+        text.contains("FAIL  archive") && text.contains("init"),
+        "{text}"
+    );
 }

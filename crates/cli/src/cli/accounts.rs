@@ -30,6 +30,9 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Give a user one or more branches.
     Grant {
@@ -38,6 +41,9 @@ pub enum UserCommand {
         /// A branch to give; repeat for more.
         #[arg(long = "branch", required = true)]
         branches: Vec<BranchSlug>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Take one or more branches from a user.
     Revoke {
@@ -46,6 +52,9 @@ pub enum UserCommand {
         /// A branch to take; repeat for more.
         #[arg(long = "branch", required = true)]
         branches: Vec<BranchSlug>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// List users with their roles and branches.
     List {
@@ -58,12 +67,18 @@ pub enum UserCommand {
     Disable {
         /// The user.
         name: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Let a disabled user log in again (with new tokens: the old ones
     /// stay revoked).
     Enable {
         /// The user.
         name: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Set a user's password (ends their web sessions).
     Passwd {
@@ -76,6 +91,9 @@ pub enum UserCommand {
         /// have been known to someone else; scanners need new tokens).
         #[arg(long)]
         revoke_tokens: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -89,6 +107,10 @@ pub enum TokenCommand {
         /// What the token is for, e.g. "hall scanner".
         #[arg(long, default_value = "api")]
         label: String,
+        /// Print JSON (the token with its number, user and label) instead
+        /// of the token alone.
+        #[arg(long)]
+        json: bool,
     },
     /// List tokens (never their secrets).
     List {
@@ -102,6 +124,9 @@ pub enum TokenCommand {
     Revoke {
         /// The token's number.
         id: i64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -146,7 +171,11 @@ pub enum AuditCommand {
     /// as one line of JSON. Keep it away from the archive (another machine,
     /// paper, a ticket): `audit verify --checkpoint FILE` then finds any
     /// entry up to it removed or changed.
-    Checkpoint,
+    Checkpoint {
+        /// Accepted like every command's: the checkpoint is JSON either way.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Write an audit entry for something done on the command line.
@@ -194,7 +223,13 @@ fn read_new_password(from_stdin: bool, name: &str) -> Result<String> {
     Ok(password)
 }
 
-fn set_disabled(archive: &Archive, accounts: &Accounts, name: &str, disable: bool) -> Result<()> {
+fn set_disabled(
+    archive: &Archive,
+    accounts: &Accounts,
+    name: &str,
+    disable: bool,
+    json: bool,
+) -> Result<()> {
     let changed = accounts.set_disabled(name, disable)?;
     let state = if disable { "disabled" } else { "enabled" };
     if changed {
@@ -204,6 +239,14 @@ fn set_disabled(archive: &Archive, accounts: &Accounts, name: &str, disable: boo
                 "change": if disable { "disable" } else { "enable" }, "user": name,
             })),
         )?;
+    }
+    if json {
+        let user = accounts.user(name)?.context("the user vanished")?;
+        println!(
+            "{}",
+            serde_json::json!({ "user": user, "changed": changed })
+        );
+    } else if changed {
         println!("{name} is now {state}");
     } else {
         println!("{name} was already {state}");
@@ -220,6 +263,7 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
             role,
             branches,
             password_stdin,
+            json,
         } => {
             let role: Role = role.parse()?;
             auth::check_user_name(&name)?;
@@ -240,14 +284,22 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                     "change": "add", "user": user.name, "role": user.role, "branches": user.branches,
                 })),
             )?;
-            println!(
-                "Added {} ({}){}",
-                user.name,
-                user.role,
-                branches_note(&user)
-            );
+            if json {
+                println!("{}", serde_json::json!({ "user": user }));
+            } else {
+                println!(
+                    "Added {} ({}){}",
+                    user.name,
+                    user.role,
+                    branches_note(&user)
+                );
+            }
         }
-        UserCommand::Grant { name, branches } => {
+        UserCommand::Grant {
+            name,
+            branches,
+            json,
+        } => {
             for b in &branches {
                 accounts.grant(&name, b)?;
             }
@@ -258,9 +310,13 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                 })),
             )?;
             let user = accounts.user(&name)?.context("the user vanished")?;
-            println!("{}{}", user.name, branches_note(&user));
+            print_user(&user, json);
         }
-        UserCommand::Revoke { name, branches } => {
+        UserCommand::Revoke {
+            name,
+            branches,
+            json,
+        } => {
             for b in &branches {
                 accounts.revoke(&name, b)?;
             }
@@ -271,7 +327,7 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                 })),
             )?;
             let user = accounts.user(&name)?.context("the user vanished")?;
-            println!("{}{}", user.name, branches_note(&user));
+            print_user(&user, json);
         }
         UserCommand::List { json } => {
             let users = accounts.list_users()?;
@@ -297,12 +353,13 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                 }
             }
         }
-        UserCommand::Disable { name } => set_disabled(archive, &accounts, &name, true)?,
-        UserCommand::Enable { name } => set_disabled(archive, &accounts, &name, false)?,
+        UserCommand::Disable { name, json } => set_disabled(archive, &accounts, &name, true, json)?,
+        UserCommand::Enable { name, json } => set_disabled(archive, &accounts, &name, false, json)?,
         UserCommand::Passwd {
             name,
             password_stdin,
             revoke_tokens,
+            json,
         } => {
             if accounts.user(&name)?.is_none() {
                 bail!(auth::AuthError::NoSuchUser(name));
@@ -319,6 +376,13 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
                 local(Action::PasswordChange)
                     .detail(serde_json::json!({ "user": name, "tokens_revoked": revoked })),
             )?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "user": name, "tokens_revoked": revoked })
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Changed the password of {}; their web sessions have ended{}",
                 term(&name),
@@ -331,6 +395,15 @@ pub fn user(archive: &Archive, cmd: UserCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A user after a change: a line of text, or `{"user":…}`.
+fn print_user(user: &auth::User, json: bool) {
+    if json {
+        println!("{}", serde_json::json!({ "user": user }));
+    } else {
+        println!("{}{}", user.name, branches_note(user));
+    }
 }
 
 fn branches_note(u: &auth::User) -> String {
@@ -353,7 +426,7 @@ pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
     let store = archive.account_store()?;
     let accounts = Accounts::new(&store);
     match cmd {
-        TokenCommand::Create { name, label } => {
+        TokenCommand::Create { name, label, json } => {
             let (info, secret) = accounts.create_token(&name, &label)?;
             record(
                 archive,
@@ -361,6 +434,13 @@ pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
                     "change": "create", "token": info.id, "user": info.user, "label": info.label,
                 })),
             )?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "token": secret.expose(), "id": info.id, "user": info.user, "label": info.label })
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             // The secret alone on standard output, for scripts; the note on
             // standard error.
             println!("{}", secret.expose());
@@ -391,7 +471,7 @@ pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
                 }
             }
         }
-        TokenCommand::Revoke { id } => {
+        TokenCommand::Revoke { id, json } => {
             let info = accounts.revoke_token(id)?;
             record(
                 archive,
@@ -399,7 +479,11 @@ pub fn token(archive: &Archive, cmd: TokenCommand) -> Result<ExitCode> {
                     "change": "revoke", "token": info.id, "user": info.user,
                 })),
             )?;
-            println!("Revoked token {} of {}", info.id, info.user);
+            if json {
+                println!("{}", serde_json::json!({ "revoked": info }));
+            } else {
+                println!("Revoked token {} of {}", info.id, info.user);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -421,7 +505,7 @@ pub fn audit(archive: &Archive, args: AuditArgs) -> Result<ExitCode> {
         Some(AuditCommand::Verify { json, checkpoints }) => {
             return verify(&log, json, &checkpoints);
         }
-        Some(AuditCommand::Checkpoint) => {
+        Some(AuditCommand::Checkpoint { .. }) => {
             let (_, c) = log
                 .checkpoint(&local(Action::Checkpoint))
                 .context("cannot take a checkpoint")?;

@@ -191,6 +191,10 @@ enum Command {
         once: bool,
         /// The folder the scanner writes into.
         dir: PathBuf,
+        /// Print each round as one line of JSON (its import report and the
+        /// files moved) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// List import batches with their progress and failures.
     Batches {
@@ -750,6 +754,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             interval,
             once,
             dir,
+            json,
         } => {
             let archive = open(&cli.archive)?;
             let opts = reading.options(branch, doc_type)?;
@@ -760,7 +765,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let progress = output::IngestProgress::new(output::ProgressMode::None);
             ingest::watch::watch(&archive, &dir, &opts, &cfg, &progress, &mut |r| {
-                output::print_watch_round(r);
+                if json {
+                    println!("{}", output::watch_round_json(r));
+                } else {
+                    output::print_watch_round(r);
+                }
                 // A round that cannot be audited is reported, not fatal:
                 // the files are archived and the watcher must go on.
                 if r.report.batch.is_some() {
@@ -1219,6 +1228,34 @@ mod tests {
         assert!(
             missing.is_empty(),
             "without help text:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    /// `--json` on every command that reports something (not on `serve`,
+    /// which serves; `completions` and `man`, which print other formats;
+    /// `get`, which writes the document's own bytes; nor on `help`).
+    #[test]
+    fn every_command_takes_json() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name()).trim().to_string();
+            let leaf = cmd.get_subcommands().next().is_none();
+            let exempt = ["serve", "completions", "man", "get", "help"];
+            if leaf
+                && !exempt.contains(&cmd.get_name())
+                && !cmd.get_arguments().any(|a| a.get_id() == "json")
+            {
+                missing.push(path.clone());
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without --json:\n{}",
             missing.join("\n")
         );
     }

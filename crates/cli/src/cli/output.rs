@@ -238,6 +238,21 @@ pub fn print_watch_round(round: &arshif::ingest::watch::WatchRound) {
     }
 }
 
+/// `watch --json`: one round as one line.
+pub fn watch_round_json(round: &arshif::ingest::watch::WatchRound) -> serde_json::Value {
+    let moved: Vec<serde_json::Value> = round
+        .moved
+        .iter()
+        .map(|m| {
+            json!({
+                "from": m.from, "to": m.to,
+                "error": m.error.as_ref().map(|e| e.to_string()),
+            })
+        })
+        .collect();
+    json!({ "report": round.report, "moved": moved })
+}
+
 /// `arshif batches`: every batch with its counts and failures, or one
 /// batch's files.
 pub fn print_batches(

@@ -148,6 +148,9 @@ pub enum RetentionCommand {
         /// What the years are counted from.
         #[arg(long, value_enum, default_value = "document-date")]
         from: FromArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// The retention rules, by type.
     List {
@@ -344,11 +347,16 @@ pub fn run(archive: &Archive, command: RecordsCommand) -> Result<ExitCode> {
                 doc_type,
                 years,
                 from,
+                json,
             } => {
                 let rule = recorded(
                     archive,
                     lifecycle::set_retention(&mut *catalog, &who, &doc_type, years, from.into())?,
                 )?;
+                if json {
+                    println!("{}", serde_json::json!({ "rule": rule }));
+                    return Ok(ExitCode::SUCCESS);
+                }
                 println!(
                     "{}: kept {} years from its {}",
                     rule.doc_type,

@@ -27,6 +27,9 @@ pub enum TypeCommand {
         /// type (repeatable).
         #[arg(long = "keyword")]
         keywords: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Every type the archive knows: slug, names, keywords, and how many
     /// documents have it.
@@ -51,6 +54,9 @@ pub enum TypeCommand {
         /// Drop the type's keywords first (those given with --keyword stay).
         #[arg(long)]
         clear_keywords: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -82,14 +88,19 @@ pub fn run(archive: &Archive, command: TypeCommand) -> Result<ExitCode> {
             ar,
             en,
             keywords,
+            json,
         } => {
             let t = DocTypeRecord::new(slug, &ar, &en, &keywords)?;
             let index = archive.fresh_index()?;
             let mut catalog = archive.catalog()?;
             let done = arshif::app::add_type(&mut *catalog, &index, &who, &t)?;
             let view = super::accounts::recorded(archive, done)?;
-            print!("Added ");
-            print_type(&view);
+            if json {
+                println!("{}", view.json());
+            } else {
+                print!("Added ");
+                print_type(&view);
+            }
         }
         TypeCommand::Rename {
             slug,
@@ -97,6 +108,7 @@ pub fn run(archive: &Archive, command: TypeCommand) -> Result<ExitCode> {
             en,
             keywords,
             clear_keywords,
+            json,
         } => {
             let change = DocTypeChange {
                 ar,
@@ -111,8 +123,12 @@ pub fn run(archive: &Archive, command: TypeCommand) -> Result<ExitCode> {
             let mut catalog = archive.catalog()?;
             let done = arshif::app::update_type(&mut *catalog, &index, &who, &slug, &change)?;
             let view = super::accounts::recorded(archive, done)?;
-            print!("Changed ");
-            print_type(&view);
+            if json {
+                println!("{}", view.json());
+            } else {
+                print!("Changed ");
+                print_type(&view);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
