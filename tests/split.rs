@@ -468,3 +468,31 @@ fn a_batch_scan_with_an_unreadable_page_fails_alone_with_its_reason() {
     assert!(why.contains("cannot split this batch scan"), "{why}");
     assert!(why.to_lowercase().contains("tiff"), "{why}");
 }
+
+/// A scanner folder that receives stacks: `watch --split blank` (as the
+/// watch unit's ARSHIF_WATCH_ARGS may say) splits what it imports, and
+/// `--json` reports each round as one line.
+#[test]
+fn watch_splits_the_stacks_it_imports() {
+    let a = TestArchive::new();
+    let (t1, t2) = (text_page(8), text_page(9));
+    let tif = scanner_tiff(&[&t1, &blank_noisy(), &t2]);
+    let dir = a.scratch("scanner");
+    std::fs::write(dir.join("scan-0001.tif"), &tif).unwrap();
+    let out = a.run(&[
+        "watch",
+        "--once",
+        "--settle",
+        "0",
+        "--split",
+        "blank",
+        "--json",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let round: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(round["report"]["ingested"], 2, "{round}");
+    assert_eq!(round["report"]["split"][0]["documents"], 2, "{round}");
+    assert!(round["moved"][0]["error"].is_null(), "{round}");
+}

@@ -189,6 +189,10 @@ enum Command {
         /// Import what is there (once settled) and exit.
         #[arg(long)]
         once: bool,
+        /// Split batch scans into one document each, as `ingest --split`
+        /// does (a scanner folder that receives stacks).
+        #[arg(long, value_enum, value_name = "HOW")]
+        split: Option<SplitArg>,
         /// The folder the scanner writes into.
         dir: PathBuf,
         /// Print each round as one line of JSON (its import report and the
@@ -753,11 +757,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             settle,
             interval,
             once,
+            split,
             dir,
             json,
         } => {
             let archive = open(&cli.archive)?;
-            let opts = reading.options(branch, doc_type)?;
+            let mut opts = reading.options(branch, doc_type)?;
+            opts.split = split.map(Into::into);
             let cfg = ingest::watch::WatchConfig {
                 settle: std::time::Duration::from_secs_f64(settle.max(0.0)),
                 interval: std::time::Duration::from_secs_f64(interval.max(0.1)),
