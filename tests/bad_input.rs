@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -227,4 +227,29 @@ fn unknown_documents_are_reported() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Images a few pixels across (a scanner's thumbnail, a stray favicon)
+/// are no reason for a reading process to crash: each is archived, with
+/// nothing to read on it.
+#[test]
+fn images_a_few_pixels_across_are_archived_without_a_crash() {
+    let a = TestArchive::new();
+    let dir = a.scratch("tiny");
+    let mut files = Vec::new();
+    for (i, (w, h)) in [(1u32, 1u32), (1, 500), (700, 1), (2, 2)]
+        .into_iter()
+        .enumerate()
+    {
+        let p = dir.join(format!("scan-{i:04}.png"));
+        image::GrayImage::from_pixel(w, h, image::Luma([(i * 60) as u8]))
+            .save(&p)
+            .unwrap();
+        files.push(p);
+    }
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let (report, code) = a.ingest(&[], &refs);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["ingested"], 4, "{report}");
+    assert_eq!(report["failed"], 0, "{report}");
 }

@@ -583,6 +583,23 @@ fn a_rescan_replaces_the_original_and_keeps_the_old_one_as_a_version() {
         .run(&["rescan", &ids, files[2].to_str().unwrap()])
         .status
         .success());
+    // A scan that crashes the reader fails alone: the document is as it was.
+    let crashing = a.tmp.path().join("scan-crash-me.pdf");
+    std::fs::copy(&files[1], &crashing).unwrap();
+    let out = std::process::Command::new(bin())
+        .arg("--archive")
+        .arg(&a.dir)
+        .args(["rescan", &ids, crashing.to_str().unwrap()])
+        .env("ARSHIF_FAULT_INJECT", "segfault:crash-me")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("scan-crash-me.pdf"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(a.show(&ids)["versions"].as_array().unwrap().len(), 1);
     assert!(a.run(&["check"]).status.success());
     assert!(audit(&a).iter().any(|e| e["action"] == "rescan"));
 

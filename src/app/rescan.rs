@@ -11,23 +11,25 @@ use super::{editable, Actor, AppError, Corrected, Done};
 use crate::archive::ArchiveError;
 use crate::audit::Action;
 use crate::catalog::{Catalog, CatalogError, Rescan};
-use crate::extract::{self, ExtractConfig};
-use crate::ocr::{OcrConfig, OcrEngine};
+use crate::extract;
+use crate::ingest::worker::{FileReader, Request};
 use crate::types::DocId;
 
 use super::{DocumentView, PageDetail};
 use crate::archive::Archive;
 
-/// Replace document `id`'s original by the scan in `file` (read here: its
-/// pages are OCR'd or their text layer taken, as an import does), and
-/// answer the document as it now is; audited as `rescan` with both sha256.
+/// Replace document `id`'s original by the scan in `file`, read by
+/// `reader` as an import reads (its pages OCR'd or their text layer taken;
+/// in a reading process of its own where the caller asks for one, so that
+/// a scan that crashes the reader fails alone), and answer the document
+/// as it now is; audited as `rescan` with both sha256.
 pub fn rescan(
     archive: &Archive,
     catalog: &mut dyn Catalog,
     who: &Actor,
     id: DocId,
     file: &Path,
-    ocr: &OcrConfig,
+    reader: &mut dyn FileReader,
 ) -> Result<Done<Corrected>, AppError> {
     let doc = editable(&*catalog, who, id)?;
     let bad = |detail: String| AppError::BadScan(detail);
@@ -45,38 +47,20 @@ pub fn rescan(
         .stage(file, Some(&blob))
         .map_err(|e| AppError::Archive(ArchiveError::Store(e)))?;
     // Read the staged copy: what is read is what is kept.
-    let mut engine: Option<OcrEngine> = None;
+    let request = Request {
+        path: staged.path().to_path_buf(),
+        shown: file.display().to_string(),
+        skip: Default::default(),
+    };
     let mut pages = Vec::new();
-    let mut failure = None;
-    extract::extract_pages(
-        staged.path(),
-        format,
-        &ExtractConfig::default(),
-        &mut |number, content| {
-            if engine.is_none() {
-                match OcrEngine::new(ocr) {
-                    Ok(e) => engine = Some(e),
-                    Err(e) => {
-                        failure = Some(e.to_string());
-                        return false;
-                    }
-                }
-            }
-            match crate::ingest::read_page(engine.as_mut().expect("started"), number, content) {
-                Ok(p) => {
-                    pages.push(p);
-                    true
-                }
-                Err(e) => {
-                    failure = Some(format!("page {number}: {e}"));
-                    false
-                }
-            }
-        },
-    )
-    .map_err(|e| bad(e.to_string()))?;
-    if let Some(f) = failure {
-        return Err(bad(f));
+    reader
+        .read(&request, &mut |page| {
+            pages.push(page);
+            true
+        })
+        .map_err(bad)?;
+    if pages.is_empty() {
+        return Err(bad("the scan has no pages".into()));
     }
     store
         .commit(staged)

@@ -704,9 +704,14 @@ pub fn inkiest_band(img: &GrayImage, band_h: u32) -> u32 {
 /// `img` reduced by an integer factor, each pixel the mean of a
 /// `factor`×`factor` block (the remainder rows and columns are dropped).
 pub fn box_downsample(img: &GrayImage, factor: u32) -> GrayImage {
-    let f = factor.max(1) as usize;
     let (w, h) = (img.width() as usize, img.height() as usize);
+    // Never below one pixel (a page a few pixels across: nothing to read,
+    // but no panic either).
+    let f = (factor as usize).clamp(1, w.min(h).max(1));
     let (sw, sh) = (w / f, h / f);
+    if sw == 0 || sh == 0 {
+        return GrayImage::new(sw as u32, sh as u32);
+    }
     let raw = img.as_raw();
     let mut out = vec![0u8; sw * sh];
     match f {

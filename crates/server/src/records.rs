@@ -159,7 +159,12 @@ pub async fn rescan(
     std::fs::write(file.path(), &body).map_err(ApiError::internal)?;
     let (st, w) = (s.clone(), who.clone());
     let done = blocking(move || {
-        let ocr = st.ingest.ocr.clone();
+        // Read as an upload is: in a reading process of its own.
+        let mut reader = arshif::ingest::worker::reader(
+            &st.ingest.isolation,
+            &st.ingest.ocr,
+            &st.ingest.extract,
+        );
         let done = st
             .with_catalog(|c| {
                 Ok(arshif::app::rescan(
@@ -168,7 +173,7 @@ pub async fn rescan(
                     &w.actor(),
                     id,
                     file.path(),
-                    &ocr,
+                    &mut *reader,
                 ))
             })?
             .map_err(|e| st.refused(&w, e))?;
@@ -189,7 +194,9 @@ pub async fn version(
 ) -> Result<Response, ApiError> {
     who.require(Permission::Search)?;
     let id = doc_id(&id)?;
-    let n: u32 = n.parse().map_err(|_| {
+    // Any whole number is a version number; one the document does not
+    // have is 404 like any other.
+    let n: u64 = n.parse().map_err(|_| {
         ApiError::bad_request("bad_parameter", format!("{n:?} is not a version number"))
     })?;
     let (st, w) = (s.clone(), who.clone());
@@ -200,7 +207,7 @@ pub async fn version(
             .meta
             .versions
             .iter()
-            .find(|v| v.number == n)
+            .find(|v| u64::from(v.number) == n)
             .cloned()
             .ok_or_else(|| {
                 ApiError::not_found(

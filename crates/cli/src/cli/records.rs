@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 
 use super::accounts::recorded;
@@ -232,10 +232,21 @@ pub fn run(archive: &Archive, command: RecordsCommand) -> Result<ExitCode> {
         }
         RecordsCommand::Rescan { id, file, json } => {
             let id = catalog.resolve(&id)?;
-            let ocr = arshif::ocr::OcrConfig::default();
+            // Read as `ingest` reads: in a reading process of its own.
+            let isolation = arshif::ingest::Isolation::Process(arshif::ingest::ProcessLimits {
+                exe: std::env::current_exe().context("cannot find the arshif executable")?,
+                page_timeout: arshif::ingest::worker::DEFAULT_PAGE_TIMEOUT,
+                memory_limit: arshif::ingest::worker::DEFAULT_MEMORY_LIMIT,
+            });
+            let mut reader = arshif::ingest::worker::reader(
+                &isolation,
+                &arshif::ocr::OcrConfig::default(),
+                &arshif::extract::ExtractConfig::default(),
+            );
             let done = recorded(
                 archive,
-                arshif::app::rescan(archive, &mut *catalog, &who, id, &file, &ocr)?,
+                arshif::app::rescan(archive, &mut *catalog, &who, id, &file, &mut *reader)
+                    .with_context(|| format!("{}", file.display()))?,
             )?;
             if json {
                 println!("{}", serde_json::to_string(&done.json())?);
