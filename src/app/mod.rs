@@ -98,10 +98,13 @@ pub enum AppError {
     BadReason,
     #[error("retention {0}")]
     BadRetention(String),
-    /// A rescan that cannot be taken: unreadable, not a format arshif
-    /// reads, or the original itself.
+    /// A rescan that cannot be taken: unreadable, or not a format arshif
+    /// reads.
     #[error("the new scan cannot be used: {0}")]
     BadScan(String),
+    /// A rescan with the very bytes the document already has.
+    #[error("this file is document {0}'s original already: nothing to replace")]
+    SameAsOriginal(DocId),
     /// A page that could not be read again (its original, or the OCR).
     #[error("page {page} of document {doc} could not be read again: {detail}")]
     Unreadable {

@@ -36,7 +36,7 @@ pub fn rescan(
     let store = archive.store();
     let (blob, size) = crate::store::hash_file(file).map_err(|e| bad(e.to_string()))?;
     if blob == doc.blob {
-        return Err(bad("this is the document's original already".into()));
+        return Err(AppError::SameAsOriginal(id));
     }
     if let Some(other) = catalog.find_by_blob(&blob)? {
         return Err(AppError::Catalog(CatalogError::BlobTaken(other)));

@@ -229,6 +229,9 @@ impl From<arshif::app::AppError> for ApiError {
             AppError::BadReason => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_reason", e.to_string())
             }
+            AppError::SameAsOriginal(_) => {
+                ApiError::new(StatusCode::CONFLICT, "same_as_original", e.to_string())
+            }
             AppError::BadScan(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_scan", e.to_string())
             }

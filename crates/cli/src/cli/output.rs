@@ -748,6 +748,7 @@ fn error_code(e: &anyhow::Error) -> &'static str {
                 AppError::BadReason => "bad_reason",
                 AppError::BadRetention(_) => "bad_retention",
                 AppError::BadScan(_) => "bad_scan",
+                AppError::SameAsOriginal(_) => "same_as_original",
                 AppError::Catalog(c) => catalog(c),
                 AppError::Archive(a) => archive(a),
                 AppError::Search(s) => search(s),

@@ -219,6 +219,7 @@ export const I18N = {
       bad_retention: 'قاعدة الاحتفاظ غير صحيحة.',
       bad_scan: 'تعذّرت قراءة ملف المسح: تأكد أنه ملف PDF أو TIFF أو PNG أو JPEG سليم، وأنه ليس الأصل الحالي نفسه.',
       same_as_another: 'هذا الملف نفسه محفوظ في الأرشيف وثيقةً أخرى؛ اختر ملف المسح الجديد لهذه الوثيقة.',
+      same_as_original: 'هذا الملف هو مسح هذه الوثيقة نفسه؛ لا شيء يُستبدل.',
       no_such_version: 'لا توجد نسخة سابقة بهذا الرقم.',
       // a code this UI does not know yet
       unknown: 'تعذّر إتمام الطلب.',
@@ -685,6 +686,7 @@ export const I18N = {
       bad_retention: 'That retention rule is not valid.',
       bad_scan: 'The scan could not be read: check that it is a sound PDF, TIFF, PNG or JPEG file, and not the current original itself.',
       same_as_another: 'That exact file is already archived as another document; choose the new scan of this one.',
+      same_as_original: 'That file is this document\'s scan already: nothing to replace.',
       no_such_version: 'The document has no earlier version with that number.',
       // a code this UI does not know yet
       unknown: 'The request could not be completed.',
