@@ -2,7 +2,8 @@
 //! of digital preservation: `arshif export` and `arshif import-bag`.
 //!
 //! A bag holds, under `data/`:
-//! * `originals/<sha256>.<ext>` — every original, byte for byte;
+//! * `originals/<sha256>.<ext>` — every original, byte for byte, and the
+//!   earlier originals rescans replaced;
 //! * `metadata/<sha256>.json` — the document: title, type, media type,
 //!   size, branch, sources (path, branch, type, import time, import batch)
 //!   and each page's reading (source, confidence, rotation, skew, size,
@@ -127,6 +128,42 @@ struct DocumentMeta {
     /// Under a legal hold when exported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     hold: Option<crate::catalog::Stamp>,
+    /// Earlier originals a rescan replaced, oldest first, each in
+    /// `data/originals/` by its sha256 like the original (absent when
+    /// none, and in bags from before rescans).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    versions: Vec<crate::catalog::Version>,
+}
+
+/// Copy a stored blob into the bag at `rel`, hashing it as it is copied:
+/// a blob that does not hash to its name stops the export (the bag would
+/// carry damage).
+fn copy_blob(
+    store: &dyn crate::store::BlobStore,
+    blob: &BlobId,
+    payload: &mut Payload,
+    rel: &str,
+    id: DocId,
+) -> Result<(), BagError> {
+    let dest = payload.root.join(rel);
+    std::fs::create_dir_all(dest.parent().expect("has a parent")).map_err(io(&dest))?;
+    let mut reader = store.open(blob)?;
+    let mut file = std::fs::File::create(&dest).map_err(io(&dest))?;
+    let mut hashing = HashingWriter::new(&mut file);
+    std::io::copy(&mut reader, &mut hashing).map_err(io(&dest))?;
+    let (sha_copied, n) = hashing.finish();
+    file.sync_all().map_err(io(&dest))?;
+    if sha_copied != *blob {
+        return Err(BagError::Invalid {
+            path: dest,
+            reason: format!(
+                "a stored original of document {id} does not hash to its name (run arshif check --deep)"
+            ),
+        });
+    }
+    payload.add(rel, sha_copied);
+    payload.bytes += n;
+    Ok(())
 }
 
 pub(crate) fn extension(media_type: &str) -> &'static str {
@@ -241,26 +278,14 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
         let pages = catalog.pages(id)?;
         let sha = doc.blob.to_hex();
         let original = format!("data/originals/{sha}.{}", extension(&doc.media_type));
-        // The original, copied and hashed as it is copied.
-        let dest = partial.join(&original);
-        std::fs::create_dir_all(dest.parent().expect("has a parent")).map_err(io(&dest))?;
-        {
-            let mut reader = store.open(&doc.blob)?;
-            let mut file = std::fs::File::create(&dest).map_err(io(&dest))?;
-            let mut hashing = HashingWriter::new(&mut file);
-            std::io::copy(&mut reader, &mut hashing).map_err(io(&dest))?;
-            let (sha_copied, n) = hashing.finish();
-            file.sync_all().map_err(io(&dest))?;
-            if sha_copied != doc.blob {
-                return Err(BagError::Invalid {
-                    path: dest,
-                    reason: format!(
-                        "the stored original of document {id} does not hash to its name (run arshif check --deep)"
-                    ),
-                });
+        // The original and its earlier versions, copied and hashed as
+        // they are copied.
+        copy_blob(store, &doc.blob, &mut payload, &original, id)?;
+        for v in &doc.meta.versions {
+            let rel = version_path(v);
+            if !payload.entries.iter().any(|(p, _)| *p == rel) {
+                copy_blob(store, &v.sha256, &mut payload, &rel, id)?;
             }
-            payload.add(&original, sha_copied);
-            payload.bytes += n;
         }
         for p in &pages {
             payload.write(
@@ -274,6 +299,7 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
             corrected: (!doc.meta.correction.is_empty()).then(|| doc.meta.correction.clone()),
             deleted: doc.meta.deleted.clone(),
             hold: doc.meta.hold.clone(),
+            versions: doc.meta.versions.clone(),
             media_type: doc.media_type.clone(),
             size: doc.size,
             branch: doc.branch.clone(),
@@ -449,6 +475,15 @@ fn validate(bag: &Path) -> Result<BTreeMap<String, String>, BagError> {
     Ok(listed)
 }
 
+/// Where a bag keeps an earlier original.
+fn version_path(v: &crate::catalog::Version) -> String {
+    format!(
+        "data/originals/{}.{}",
+        v.sha256.to_hex(),
+        extension(&v.media_type)
+    )
+}
+
 /// Restore a bag into an archive, with no OCR: originals into the store,
 /// documents, pages and sources into the catalog (their import batches
 /// recreated with their original times), then the index. Documents the
@@ -561,6 +596,14 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
             }
             other => other?,
         };
+        // Its earlier originals, stored and recorded (a version the archive
+        // has under that number already stays as it is).
+        for v in &meta.versions {
+            let file = bag.join(version_path(v));
+            let staged = store.stage(&file, Some(&v.sha256))?;
+            store.commit(staged)?;
+            catalog.add_version(id, v)?;
+        }
         // A new document comes as it was: in the trash, under a hold.
         if created {
             if let Some(d) = &meta.deleted {

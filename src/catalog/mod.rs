@@ -245,7 +245,7 @@ pub struct Tombstone {
 
 /// An earlier original of a document, replaced by a rescan: kept in the
 /// store (and downloadable) until the document itself is purged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Version {
     /// 1 for the first original, counting up.
     pub number: u32,
@@ -776,6 +776,9 @@ catalog_trait! {
         fn replace_original(self: &mut Self, id: DocId, scan: &Rescan<'_>) -> Result<Version>;
         /// A document's earlier originals, oldest first.
         fn versions(self: &Self, id: DocId) -> Result<Vec<Version>>;
+        /// Record an earlier original of a document as it was (a bag's,
+        /// restored); a version of that number it has already stays.
+        fn add_version(self: &mut Self, id: DocId, version: &Version) -> Result<()>;
         /// The retention rules, by type.
         fn retention_rules(self: &Self) -> Result<Vec<RetentionRule>>;
         /// Set (replace) the retention rule of a type.

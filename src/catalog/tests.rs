@@ -103,7 +103,58 @@ suite!(
     the_trash_hides_nothing_it_restores_and_holds_stop_it,
     a_purge_keeps_a_tombstone_and_removes_only_blobs_nothing_refers_to,
     retention_rules_are_kept_by_type,
+    a_rescan_keeps_the_old_original_as_a_version_and_a_bag_restores_versions,
 );
+
+/// `replace_original` makes the old original version 1 and the new one
+/// current, refuses another document's bytes and a document in the trash;
+/// `add_version` (a bag's) records a version as it was, once.
+fn a_rescan_keeps_the_old_original_as_a_version_and_a_bag_restores_versions(s: &dyn Subject) {
+    let mut cat = s.open();
+    let (old, new, other) = ("a1".repeat(32), "b2".repeat(32), "c3".repeat(32));
+    let id = insert(&mut *cat, &old, vec![page(1, "crooked")]);
+    let other_id = insert(&mut *cat, &other, vec![page(1, "other")]);
+    let at = ms(&Utc::now());
+    let pages = [page(1, "straight"), page(2, "two")];
+    let extracted = Extracted::default();
+    let scan = |blob: &str| Rescan {
+        blob: blob.parse().unwrap(),
+        size: 7,
+        media_type: "application/pdf",
+        pages: &pages,
+        extracted: &extracted,
+        title: "better",
+        by: "sara",
+        at,
+    };
+    let v = cat.replace_original(id, &scan(&new)).unwrap();
+    assert_eq!(
+        (v.number, v.sha256.to_hex(), v.page_count),
+        (1, old.clone(), 1)
+    );
+    let doc = cat.document(id).unwrap().unwrap();
+    assert_eq!(doc.blob.to_hex(), new);
+    assert_eq!(doc.page_count, 2);
+    assert_eq!(cat.pages(id).unwrap()[0].text, "straight");
+    assert_eq!(cat.versions(id).unwrap(), vec![v.clone()]);
+    assert_eq!(doc.meta.versions, vec![v.clone()]);
+    assert!(matches!(
+        cat.replace_original(id, &scan(&other)),
+        Err(CatalogError::BlobTaken(d)) if d == other_id
+    ));
+    // a bag's version 1 again changes nothing; its version 2 is recorded
+    let mut two = v.clone();
+    two.number = 2;
+    two.sha256 = "d4".repeat(32).parse().unwrap();
+    cat.add_version(id, &v).unwrap();
+    cat.add_version(id, &two).unwrap();
+    assert_eq!(cat.versions(id).unwrap(), vec![v, two]);
+    cat.trash(id, &stamp_of("root", "scanned twice")).unwrap();
+    assert!(matches!(
+        cat.replace_original(id, &scan(&"e5".repeat(32))),
+        Err(CatalogError::InTrash(_))
+    ));
+}
 
 fn stamp_of(by: &str, why: &str) -> Stamp {
     Stamp {

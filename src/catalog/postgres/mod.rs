@@ -1246,6 +1246,35 @@ impl Catalog for PgCatalog {
         })
     }
 
+    fn add_version(&mut self, id: DocId, v: &Version) -> Result<()> {
+        let size = stored_int("versions.size", v.size).map_err(|b| b.at(&self.url))?;
+        let number =
+            i32::try_from(v.number).map_err(|_| self.fail(bad("version number", v.number)))?;
+        let pages = i32::try_from(v.page_count)
+            .map_err(|_| self.fail(bad("version page count", v.page_count)))?;
+        let (hex, at) = (v.sha256.to_hex(), ms(&v.replaced_at));
+        self.write(|db| {
+            db.execute(
+                &format!(
+                    "INSERT INTO versions (document_id, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT DO NOTHING",
+                    stored::VERSION_COLUMNS
+                ),
+                &[
+                    &id.0,
+                    &number,
+                    &hex,
+                    &size,
+                    &v.media_type,
+                    &pages,
+                    &at,
+                    &v.replaced_by,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
     fn set_retention(&mut self, rule: &RetentionRule) -> Result<()> {
         let years =
             i32::try_from(rule.years).map_err(|_| self.fail(bad("retention years", rule.years)))?;

@@ -1313,6 +1313,29 @@ impl Catalog for SqliteCatalog {
         rows.into_iter().map(|r| r.map_err(self.bad())).collect()
     }
 
+    fn add_version(&mut self, id: DocId, v: &Version) -> Result<()> {
+        let size = stored_int("versions.size", v.size).map_err(self.bad())?;
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT OR IGNORE INTO versions (document_id, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    stored::VERSION_COLUMNS
+                ),
+                params![
+                    id.0,
+                    v.number,
+                    v.sha256.to_hex(),
+                    size,
+                    v.media_type,
+                    v.page_count,
+                    ts(&v.replaced_at),
+                    v.replaced_by
+                ],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     fn retention_rules(&self) -> Result<Vec<RetentionRule>> {
         let rows = self.query_rows(
             &format!(
