@@ -147,6 +147,28 @@ pub fn denied(who: &Actor, id: DocId) -> Event {
         .detail(serde_json::json!({"reason": "other_branch"}))
 }
 
+/// The document as a change to its pages left it (a rescan, a turned
+/// page): read again, with its pages' text, once the index has caught up
+/// (`indexed` false when an import holds the index).
+fn corrected_now(
+    archive: &Archive,
+    catalog: &dyn Catalog,
+    who: &Actor,
+    id: DocId,
+) -> Result<Corrected, AppError> {
+    let indexed = archive.catch_up_index()?;
+    let doc = document(catalog, who, id)?;
+    let pages = catalog.pages(id)?;
+    Ok(Corrected {
+        view: DocumentView {
+            doc,
+            pages,
+            detail: PageDetail::Text,
+        },
+        indexed,
+    })
+}
+
 /// A document as the actor may see it: one outside the actor's branches is
 /// [`AppError::OutOfScope`], one that does not exist (or is in the trash,
 /// for all but those who keep the records) [`AppError::NoSuchDocument`].

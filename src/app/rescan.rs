@@ -15,7 +15,6 @@ use crate::extract;
 use crate::ingest::worker::{FileReader, Request};
 use crate::types::DocId;
 
-use super::{DocumentView, PageDetail};
 use crate::archive::Archive;
 
 /// Replace document `id`'s original by the scan in `file`, read by
@@ -92,18 +91,8 @@ pub fn rescan(
             CatalogError::NoSuchDocument(_) => AppError::NoSuchDocument(id),
             e => AppError::Catalog(e),
         })?;
-    let indexed = archive.catch_up_index()?;
-    let doc = super::document(&*catalog, who, id)?;
-    let pages = catalog.pages(id)?;
     Ok(Done {
-        value: Corrected {
-            view: DocumentView {
-                doc,
-                pages,
-                detail: PageDetail::Text,
-            },
-            indexed,
-        },
+        value: super::corrected_now(archive, &*catalog, who, id)?,
         audit: who
             .event(Action::Rescan)
             .documents([id])

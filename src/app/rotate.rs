@@ -8,8 +8,6 @@ use crate::extract::{self, ExtractConfig};
 use crate::ocr::{OcrConfig, OcrEngine};
 use crate::types::DocId;
 
-use super::{DocumentView, PageDetail};
-
 /// A turn clockwise a clerk gives a page: 90, 180 or 270 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Turn(u16);
@@ -77,18 +75,8 @@ pub fn rotate(
     catalog.turn_page(id, &page, turned)?;
     let knowledge = crate::catalog::type_knowledge(&*catalog)?;
     crate::index::reextract_document(&mut *catalog, id, &knowledge).map_err(ArchiveError::from)?;
-    let pages = catalog.pages(id)?;
-    let indexed = archive.catch_up_index()?;
-    let doc = super::document(&*catalog, who, id)?;
     Ok(Done {
-        value: Corrected {
-            view: DocumentView {
-                doc,
-                pages,
-                detail: PageDetail::Text,
-            },
-            indexed,
-        },
+        value: super::corrected_now(archive, &*catalog, who, id)?,
         audit: who
             .event(Action::Rotate)
             .documents([id])
