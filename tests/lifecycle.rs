@@ -424,6 +424,55 @@ fn a_purge_killed_at_any_point_is_finished_by_the_next() {
     }
 }
 
+/// `kill -9` at any moment of a disposal: every due document is in the
+/// trash, or none is (one write group), and check finds no damage.
+#[test]
+fn a_disposal_killed_at_any_point_trashed_all_or_nothing() {
+    let a = TestArchive::new();
+    let files = pdfs(&a);
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    a.ingest(&["--branch", "omran"], &refs);
+    let ids: Vec<String> = files.iter().map(|f| doc_of(&a, f).to_string()).collect();
+    for id in &ids {
+        ok(&a, &["set", id, "--date", "1430-01-01h", "--json"]);
+    }
+    for t in ["circular", "violation-report"] {
+        ok(&a, &["retention", "set", t, "--years", "5", "--json"]);
+    }
+    for delay in [0u64, 10, 30, 60, 120] {
+        let mut dispose = Command::new(bin())
+            .arg("--archive")
+            .arg(&a.dir)
+            .args(["dispose", "--due", "--approve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = dispose.kill();
+        dispose.wait().unwrap();
+        let trashed = ok(&a, &["trash", "--json"])["documents"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert!(
+            trashed == 0 || trashed == 3,
+            "after {delay} ms: {trashed} of 3"
+        );
+        let check = a.run(&["check", "--json"]);
+        assert!(
+            check.status.success(),
+            "after {delay} ms: {}",
+            json_of(&check)
+        );
+        if trashed == 3 {
+            for id in &ids {
+                ok(&a, &["restore", id, "--json"]);
+            }
+        }
+    }
+}
+
 /// Over HTTP: only administrators delete, restore and hold; a trashed
 /// document is not there for anyone else; search and browse leave it out.
 #[test]

@@ -446,6 +446,10 @@ pub fn dispose(
         }
         let rules = catalog.retention_rules()?;
         let mut trashed = Vec::new();
+        // One write group: a disposal killed part way has trashed all of
+        // what was due, or none of it (an error leaves the group
+        // uncommitted, and the connection's end undoes it).
+        catalog.begin_group()?;
         for d in std::mem::take(&mut out.disposed) {
             let years = rules
                 .iter()
@@ -473,6 +477,7 @@ pub fn dispose(
                 Err(e) => return Err(e.into()),
             }
         }
+        catalog.end_group()?;
         out.disposed = trashed;
         archive.catch_up_index()?;
     }
