@@ -219,7 +219,9 @@ pub struct Listed {
 
 impl Listed {
     /// `{"total", "documents":[{"id","title","branch","doc_type","document_date",
-    /// "reference_numbers","pages","imported_at","review","sources"}]}`.
+    /// "reference_numbers","pages","imported_at","review","sources","sha256"}]}`
+    /// (the sha256 of the current original: a thumbnail's address names it,
+    /// so that a rescan's pictures replace those a browser holds).
     pub fn json(&self) -> serde_json::Value {
         let documents: Vec<serde_json::Value> = self
             .documents
@@ -236,6 +238,7 @@ impl Listed {
                     "imported_at": d.sources.first().map(|s| s.imported_at),
                     "review": d.meta.review.state.as_str(),
                     "sources": d.sources.iter().map(|s| &s.path).collect::<Vec<_>>(),
+                    "sha256": d.blob,
                 })
             })
             .collect();

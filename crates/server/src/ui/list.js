@@ -24,7 +24,7 @@ import {
   typeLabel,
 } from './core.js';
 import { hashFor } from './search.js';
-import { applyRecord, docHash, refsNode, stampNodes } from './viewer.js';
+import { applyRecord, docHash, refsNode, scanTag, stampNodes } from './viewer.js';
 import { renderBulk, selectBox } from './bulk.js';
 import { renderViews } from './views.js';
 
@@ -116,7 +116,7 @@ function entry(d) {
   }
   const thumb = el('img', {
     class: 'thumb', 'data-testid': 'entry-thumb', alt: '', loading: 'lazy', decoding: 'async',
-    width: '80', src: `/api/documents/${encodeURIComponent(d.id)}/pages/1/thumbnail`,
+    width: '80', src: `/api/documents/${encodeURIComponent(d.id)}/pages/1/thumbnail${scanTag(d)}`,
   });
   return el('li', { class: 'entry', 'data-testid': 'doc-entry', 'data-id': String(d.id) },
     el('a', { href: docHash(d.id, '', 1), class: 'thumb-link', tabindex: '-1', 'aria-hidden': 'true' }, thumb),
