@@ -928,8 +928,7 @@ async fn receive(
             bad(format!("{what}: {}", e.body_text()))
         }
     };
-    let uploads = s.archive.root().join("uploads");
-    std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;
+    let uploads = uploads_dir(s)?;
     let dir = tempfile::Builder::new()
         .prefix("upload-")
         .tempdir_in(&uploads)
@@ -1031,4 +1030,12 @@ pub async fn task(
         .get(&id, &who.user.name, who.user.role == Role::Admin)
         .map(|t| Json(t).into_response())
         .ok_or_else(|| ApiError::not_found("no_such_task", format!("no task {id}")))
+}
+
+/// `ARCHIVE/uploads/`, where uploaded files wait while they are read (in
+/// temporary files and directories that go when dropped).
+pub(crate) fn uploads_dir(s: &AppState) -> Result<std::path::PathBuf, ApiError> {
+    let uploads = s.archive.root().join("uploads");
+    std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;
+    Ok(uploads)
 }

@@ -150,15 +150,13 @@ pub async fn rescan(
             "send the new scan's bytes as the body",
         ));
     }
-    let uploads = s.archive.root().join("uploads");
-    std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;
     let file = tempfile::Builder::new()
         .prefix("rescan-")
-        .tempfile_in(&uploads)
+        .tempfile_in(super::handlers::uploads_dir(&s)?)
         .map_err(ApiError::internal)?;
-    std::fs::write(file.path(), &body).map_err(ApiError::internal)?;
     let (st, w) = (s.clone(), who.clone());
     let done = blocking(move || {
+        std::fs::write(file.path(), &body).map_err(ApiError::internal)?;
         // Read as an upload is: in a reading process of its own.
         let mut reader = arshif::ingest::worker::reader(
             &st.ingest.isolation,
