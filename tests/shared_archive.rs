@@ -767,3 +767,30 @@ fn a_purge_on_one_node_reaches_every_node_and_never_loses_a_live_original() {
         );
     }
 }
+
+/// A worker whose pages fail (here: a model that is not installed) names
+/// each failure and exits 1, as `ingest` does, so that a timer or a
+/// supervisor sees it; the page is given up after its attempts.
+#[test]
+fn a_worker_whose_pages_fail_exits_1() {
+    let _serial = one_at_a_time();
+    let s = Shared::new();
+    s.init("a");
+    let scan = samples().join("ar/رخصة بناء 4451234.png");
+    ingest_queued(&s, "a", &[&scan]);
+    let worker = s.spawn(
+        "a",
+        &[
+            "worker",
+            "--until-idle",
+            "--json",
+            "--languages",
+            "nosuchmodel",
+        ],
+    );
+    let out = wait_output(worker, Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = report_of(&out);
+    assert!(report["errors"].as_u64().unwrap() >= 1, "{report}");
+    assert!(stderr(&out).contains("nosuchmodel"), "{}", stderr(&out));
+}

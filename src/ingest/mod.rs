@@ -731,7 +731,10 @@ fn known_document(catalog: &dyn Catalog, blob: &BlobId) -> Result<Option<DocId>,
     };
     match catalog.document(doc).map_err(lookup)? {
         Some(d) if d.meta.deleted.is_some() => Err(in_trash(doc)),
-        _ => Ok(Some(doc)),
+        Some(_) => Ok(Some(doc)),
+        // Purged between the two look-ups (a purge on another process or
+        // node): these bytes are no document now, and are imported as new.
+        None => Ok(None),
     }
 }
 
