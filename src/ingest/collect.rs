@@ -388,7 +388,21 @@ impl Collector<'_> {
         doc: DocId,
     ) -> Result<(), IngestError> {
         let source = self.source(path, part);
-        self.catalog.add_source(doc, &source)?;
+        if let Err(e) = self.catalog.add_source(doc, &source) {
+            // Purged meanwhile (a purge on another process or node): this
+            // file fails alone, said plainly; the rest of the import goes on.
+            if matches!(self.catalog.document(doc), Ok(None)) {
+                return self.fail(
+                    file,
+                    path,
+                    part,
+                    format!(
+                        "the same content was document {doc}, purged while this import ran; import the file again"
+                    ),
+                );
+            }
+            return Err(e.into());
+        }
         if let Some(part) = part {
             self.reindex(doc, None)?;
             self.finished.insert(file, Ok(doc));
