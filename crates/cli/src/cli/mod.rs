@@ -490,13 +490,28 @@ impl ReadingArgs {
         if self.page_timeout.is_nan() || self.page_timeout <= 0.0 {
             bail!("--page-timeout must be more than 0 seconds");
         }
-        opts.isolation = arshif::ingest::Isolation::Process(arshif::ingest::ProcessLimits {
-            exe: std::env::current_exe().context("cannot find the arshif executable")?,
-            page_timeout: std::time::Duration::from_secs_f64(self.page_timeout),
-            memory_limit: self.reader_memory.max(64) << 20,
-        });
+        opts.isolation = reading_processes(
+            std::time::Duration::from_secs_f64(self.page_timeout),
+            self.reader_memory.max(64) << 20,
+        )?;
         Ok(opts)
     }
+}
+
+/// Files read in child processes of this executable (`__read-worker`),
+/// each page within `page_timeout`, each process within `memory_limit`
+/// bytes: what every command that reads scans uses.
+pub(crate) fn reading_processes(
+    page_timeout: std::time::Duration,
+    memory_limit: u64,
+) -> Result<arshif::ingest::Isolation> {
+    Ok(arshif::ingest::Isolation::Process(
+        arshif::ingest::ProcessLimits {
+            exe: std::env::current_exe().context("cannot find the arshif executable")?,
+            page_timeout,
+            memory_limit,
+        },
+    ))
 }
 
 pub fn main() -> ExitCode {

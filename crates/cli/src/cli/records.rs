@@ -233,11 +233,10 @@ pub fn run(archive: &Archive, command: RecordsCommand) -> Result<ExitCode> {
         RecordsCommand::Rescan { id, file, json } => {
             let id = catalog.resolve(&id)?;
             // Read as `ingest` reads: in a reading process of its own.
-            let isolation = arshif::ingest::Isolation::Process(arshif::ingest::ProcessLimits {
-                exe: std::env::current_exe().context("cannot find the arshif executable")?,
-                page_timeout: arshif::ingest::worker::DEFAULT_PAGE_TIMEOUT,
-                memory_limit: arshif::ingest::worker::DEFAULT_MEMORY_LIMIT,
-            });
+            let isolation = super::reading_processes(
+                arshif::ingest::worker::DEFAULT_PAGE_TIMEOUT,
+                arshif::ingest::worker::DEFAULT_MEMORY_LIMIT,
+            )?;
             let mut reader = arshif::ingest::worker::reader(
                 &isolation,
                 &arshif::ocr::OcrConfig::default(),
