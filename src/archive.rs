@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{AccountStore, AccountStoreError};
-use crate::catalog::{Catalog, CatalogError, PgCatalog, SqliteCatalog};
+use crate::catalog::{Catalog, CatalogError, Lifecycle, PgCatalog, SqliteCatalog};
 use crate::db::pg::PgPool;
 use crate::index::{IndexError, IndexState, SearchIndex};
 use crate::store::{BlobStore, LocalStore, S3Config, S3Store, StoreError};

@@ -23,7 +23,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{Archive, ArchiveError};
-use crate::catalog::{Catalog, CatalogError, NewBatch, NewDocument, PageRecord, SourceRecord};
+use crate::catalog::{
+    Catalog, CatalogError, Lifecycle, NewBatch, NewDocument, PageRecord, SourceRecord,
+};
 use crate::ocr::digits::NumberReading;
 use crate::store::StoreError;
 use crate::types::{BlobId, BranchScope, BranchSlug, DocId, DocType, TextSource, Word};

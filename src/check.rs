@@ -18,7 +18,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::archive::{Archive, ArchiveError};
-use crate::catalog::{Catalog, CatalogError};
+use crate::catalog::{Catalog, CatalogError, Lifecycle};
 use crate::store::StoreError;
 use crate::types::{BlobId, DocId};
 

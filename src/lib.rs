@@ -29,4 +29,5 @@ pub mod preview;
 pub mod search;
 pub mod searchable;
 pub mod store;
+pub mod tls;
 pub mod types;

@@ -590,14 +590,14 @@ pub struct CatalogStats {
     pub batches: u64,
 }
 
-/// Declares [`Catalog`] and makes a boxed catalog one too (each method
-/// passed through), so that a method is written once here and in each
-/// backend, and `Box<dyn Catalog>` (what [`crate::archive::Archive::catalog`]
+/// Declares a catalog trait ([`Catalog`], [`Lifecycle`]) and makes a boxed
+/// catalog one too (each method passed through), so that a method is
+/// written once here and in each backend, and `Box<dyn Catalog>` (what [`crate::archive::Archive::catalog`]
 /// returns) works wherever a catalog is taken.
 macro_rules! catalog_trait {
     (
         $(#[$attr:meta])*
-        pub trait Catalog: Send {
+        pub trait $trait:ident: $first:ident $(+ $rest:ident)* {
             $(
                 $(#[$mattr:meta])*
                 fn $name:ident(self: $self_ty:ty $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;
@@ -605,14 +605,14 @@ macro_rules! catalog_trait {
         }
     ) => {
         $(#[$attr])*
-        pub trait Catalog: Send {
+        pub trait $trait: $first $(+ $rest)* {
             $(
                 $(#[$mattr])*
                 fn $name(self: $self_ty $(, $arg: $ty)*) -> $ret;
             )*
         }
 
-        impl<C: Catalog + ?Sized> Catalog for Box<C> {
+        impl<C: $trait + ?Sized> $trait for Box<C> {
             $(
                 fn $name(self: $self_ty $(, $arg: $ty)*) -> $ret {
                     (**self).$name($($arg),*)
@@ -623,8 +623,72 @@ macro_rules! catalog_trait {
 }
 
 catalog_trait! {
-    /// The catalog's operations. One value is one connection; open one per thread.
-    pub trait Catalog: Send {
+    /// The records lifecycle, the part of the catalog that a document
+    /// leaves it by: the trash, legal holds, purges and their tombstones,
+    /// rescans' earlier originals and the retention rules. Every
+    /// [`Catalog`] is one (each backend implements it in its `lifecycle`
+    /// module); bring it into scope to call these on a catalog.
+    pub trait Lifecycle: Send {
+        /// Move a document to the trash: `Held` under a legal hold,
+        /// `InTrash` when it is there already. It is to be indexed again
+        /// (that is, taken out of the index).
+        fn trash(self: &mut Self, id: DocId, stamp: &Stamp) -> Result<()>;
+        /// Bring a document back from the trash as it was; returns how it
+        /// was deleted. `NotInTrash` when it is not there.
+        fn restore(self: &mut Self, id: DocId) -> Result<Stamp>;
+        /// The documents in the trash, longest there first.
+        fn trashed(self: &Self) -> Result<Vec<DocId>>;
+        /// Put a document under a legal hold, or (`None`) release it;
+        /// returns the hold before. `NotHeld` when releasing one that is not
+        /// held.
+        fn set_hold(self: &mut Self, id: DocId, hold: Option<&Stamp>) -> Result<Option<Stamp>>;
+        /// The documents under a legal hold.
+        fn held(self: &Self) -> Result<Vec<DocId>>;
+        /// Purge a document from the trash in one transaction: its pages,
+        /// sources and index bookkeeping go, a tombstone stays. Refused
+        /// (`NotInTrash`, `Held`) for a live or held document. Its blobs are
+        /// removed afterwards with [`Catalog::remove_blob`].
+        fn purge(self: &mut Self, id: DocId, by: &str, at: DateTime<Utc>) -> Result<Tombstone>;
+        /// Remove a blob from the store, through `remove`, if no document,
+        /// version or batch-scan source refers to it; false (and nothing
+        /// removed) when one does. Runs while imports cannot record the same
+        /// blob, so none records it between the check and the removal.
+        fn remove_blob(
+            self: &mut Self,
+            blob: &BlobId,
+            remove: &mut dyn FnMut(&BlobId) -> std::result::Result<(), String>,
+        ) -> Result<bool>;
+        /// Note that the blobs of a tombstone that nothing else refers to
+        /// are gone from the store.
+        fn mark_blobs_removed(self: &mut Self, id: DocId) -> Result<()>;
+        /// Every tombstone, oldest purge first.
+        fn tombstones(self: &Self) -> Result<Vec<Tombstone>>;
+        /// Purged documents this node's index may still hold.
+        fn purged_in_index(self: &Self) -> Result<Vec<DocId>>;
+        /// Record that this node's index no longer holds these purged documents.
+        fn mark_purged_from_index(self: &mut Self, ids: &[DocId]) -> Result<()>;
+        /// Give a document a new original (a rescan), in one transaction:
+        /// the old one becomes its latest earlier version, the new pages and
+        /// what was read of them replace the old, and it is to be indexed
+        /// again. `InTrash` in the trash; `BlobTaken` when another document
+        /// has these bytes.
+        fn replace_original(self: &mut Self, id: DocId, scan: &Rescan<'_>) -> Result<Version>;
+        /// A document's earlier originals, oldest first.
+        fn versions(self: &Self, id: DocId) -> Result<Vec<Version>>;
+        /// Record an earlier original of a document as it was (a bag's,
+        /// restored); a version of that number it has already stays.
+        fn add_version(self: &mut Self, id: DocId, version: &Version) -> Result<()>;
+        /// The retention rules, by type.
+        fn retention_rules(self: &Self) -> Result<Vec<RetentionRule>>;
+        /// Set (replace) the retention rule of a type.
+        fn set_retention(self: &mut Self, rule: &RetentionRule) -> Result<()>;
+    }
+}
+
+catalog_trait! {
+    /// The catalog's operations. One value is one connection; open one per
+    /// thread. The records lifecycle's are in its supertrait [`Lifecycle`].
+    pub trait Catalog: Lifecycle + Send {
         /// Start a write group: the writes that follow become durable together
         /// at [`Catalog::end_group`] (one fsync for many small writes). Each
         /// write stays atomic; a crash loses the group's writes, never part of
@@ -729,60 +793,6 @@ catalog_trait! {
         fn move_to_branch(self: &mut Self, id: DocId, branch: &BranchSlug) -> Result<Vec<BranchSlug>>;
         /// Mark every document as needing indexing (before a full rebuild).
         fn mark_all_unindexed(self: &mut Self) -> Result<()>;
-
-        /// Move a document to the trash: `Held` under a legal hold,
-        /// `InTrash` when it is there already. It is to be indexed again
-        /// (that is, taken out of the index).
-        fn trash(self: &mut Self, id: DocId, stamp: &Stamp) -> Result<()>;
-        /// Bring a document back from the trash as it was; returns how it
-        /// was deleted. `NotInTrash` when it is not there.
-        fn restore(self: &mut Self, id: DocId) -> Result<Stamp>;
-        /// The documents in the trash, longest there first.
-        fn trashed(self: &Self) -> Result<Vec<DocId>>;
-        /// Put a document under a legal hold, or (`None`) release it;
-        /// returns the hold before. `NotHeld` when releasing one that is not
-        /// held.
-        fn set_hold(self: &mut Self, id: DocId, hold: Option<&Stamp>) -> Result<Option<Stamp>>;
-        /// The documents under a legal hold.
-        fn held(self: &Self) -> Result<Vec<DocId>>;
-        /// Purge a document from the trash in one transaction: its pages,
-        /// sources and index bookkeeping go, a tombstone stays. Refused
-        /// (`NotInTrash`, `Held`) for a live or held document. Its blobs are
-        /// removed afterwards with [`Catalog::remove_blob`].
-        fn purge(self: &mut Self, id: DocId, by: &str, at: DateTime<Utc>) -> Result<Tombstone>;
-        /// Remove a blob from the store, through `remove`, if no document,
-        /// version or batch-scan source refers to it; false (and nothing
-        /// removed) when one does. Runs while imports cannot record the same
-        /// blob, so none records it between the check and the removal.
-        fn remove_blob(
-            self: &mut Self,
-            blob: &BlobId,
-            remove: &mut dyn FnMut(&BlobId) -> std::result::Result<(), String>,
-        ) -> Result<bool>;
-        /// Note that the blobs of a tombstone that nothing else refers to
-        /// are gone from the store.
-        fn mark_blobs_removed(self: &mut Self, id: DocId) -> Result<()>;
-        /// Every tombstone, oldest purge first.
-        fn tombstones(self: &Self) -> Result<Vec<Tombstone>>;
-        /// Purged documents this node's index may still hold.
-        fn purged_in_index(self: &Self) -> Result<Vec<DocId>>;
-        /// Record that this node's index no longer holds these purged documents.
-        fn mark_purged_from_index(self: &mut Self, ids: &[DocId]) -> Result<()>;
-        /// Give a document a new original (a rescan), in one transaction:
-        /// the old one becomes its latest earlier version, the new pages and
-        /// what was read of them replace the old, and it is to be indexed
-        /// again. `InTrash` in the trash; `BlobTaken` when another document
-        /// has these bytes.
-        fn replace_original(self: &mut Self, id: DocId, scan: &Rescan<'_>) -> Result<Version>;
-        /// A document's earlier originals, oldest first.
-        fn versions(self: &Self, id: DocId) -> Result<Vec<Version>>;
-        /// Record an earlier original of a document as it was (a bag's,
-        /// restored); a version of that number it has already stays.
-        fn add_version(self: &mut Self, id: DocId, version: &Version) -> Result<()>;
-        /// The retention rules, by type.
-        fn retention_rules(self: &Self) -> Result<Vec<RetentionRule>>;
-        /// Set (replace) the retention rule of a type.
-        fn set_retention(self: &mut Self, rule: &RetentionRule) -> Result<()>;
 
         fn stats(self: &Self) -> Result<CatalogStats>;
 

@@ -770,6 +770,50 @@ pub(crate) fn lifecycle_allows(
     }
 }
 
+/// The blobs a purge of `doc` frees: its original, the earlier originals
+/// it keeps (`versions`) and the batch scans its pages were cut from, each
+/// once, in that order.
+pub(crate) fn purged_blobs(doc: &DocumentRecord, versions: &[super::Version]) -> Vec<BlobId> {
+    let mut blobs = vec![doc.blob];
+    let origins = doc
+        .sources
+        .iter()
+        .filter_map(|s| s.part.as_ref())
+        .map(|p| p.origin);
+    for b in versions.iter().map(|v| v.sha256).chain(origins) {
+        if !blobs.contains(&b) {
+            blobs.push(b);
+        }
+    }
+    blobs
+}
+
+/// What a purge leaves of `doc`: its tombstone, built inside the
+/// transaction once [`lifecycle_allows`] the purge.
+pub(crate) fn tombstone(
+    doc: &DocumentRecord,
+    blobs: Vec<BlobId>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<super::Tombstone> {
+    let deleted = doc
+        .meta
+        .deleted
+        .clone()
+        .ok_or(CatalogError::NotInTrash(doc.id))?;
+    Ok(super::Tombstone {
+        id: doc.id,
+        sha256: doc.blob,
+        title: doc.title.clone(),
+        branch: doc.branch.clone(),
+        deleted,
+        purged_at: ms(&at),
+        purged_by: by.to_string(),
+        blobs,
+        blobs_removed: false,
+    })
+}
+
 /// The blobs a purged document referred to, as a tombstone keeps them.
 pub(crate) fn blobs_json(blobs: &[BlobId]) -> String {
     serde_json::to_string(&blobs.iter().map(|b| b.to_hex()).collect::<Vec<_>>())

@@ -171,6 +171,8 @@ impl S3Store {
     /// Connect to the bucket; `local` is the node's directory for staged
     /// copies (`local/tmp`) and the read cache (`local/cache`).
     pub fn open(config: &S3Config, local: &Path) -> Result<S3Store, StoreError> {
+        // The HTTP client's TLS takes the process's crypto provider.
+        crate::tls::provider();
         let mut b = AmazonS3Builder::new()
             .with_bucket_name(&config.location.bucket)
             .with_region(&config.region)

@@ -127,14 +127,8 @@ fn mode_given(url: &str) -> Option<String> {
     take_param(url, "sslmode").1
 }
 
-/// The crypto arshif's TLS uses: aws-lc-rs, which the S3 client's TLS
-/// already builds.
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
-
 fn client_config(mode: TlsMode, root: Option<&str>) -> Result<ClientConfig, String> {
-    let provider = provider();
+    let provider = crate::tls::provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;

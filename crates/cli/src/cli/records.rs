@@ -11,7 +11,7 @@ use super::accounts::recorded;
 use arshif::app::lifecycle::{self, Due, Kept, PurgeOptions};
 use arshif::app::Actor;
 use arshif::archive::Archive;
-use arshif::catalog::{Catalog, DocumentRecord, RetentionFrom};
+use arshif::catalog::{Catalog, DocumentRecord, Lifecycle, RetentionFrom};
 use arshif::types::DocType;
 
 #[derive(Subcommand, Debug)]
