@@ -2,10 +2,12 @@
 //! of digital preservation: `arshif export` and `arshif import-bag`.
 //!
 //! A bag holds, under `data/`:
-//! * `originals/<sha256>.<ext>` — every original, byte for byte, and the
-//!   earlier originals rescans replaced;
+//! * `originals/<sha256>.<ext>` — every original, byte for byte, the
+//!   earlier originals rescans replaced, and the batch scans documents were
+//!   cut from (each once);
 //! * `metadata/<sha256>.json` — the document: title, type, media type,
-//!   size, branch, sources (path, branch, type, import time, import batch)
+//!   size, branch, sources (path, branch, type, import time, import batch,
+//!   and for a document cut from a batch scan the scan and its pages)
 //!   and each page's reading (source, confidence, rotation, skew, size,
 //!   language, word boxes, and the numbers read on it when there are any);
 //! * `text/<sha256>/page-NNNN.txt` — each page's text.
@@ -16,7 +18,7 @@
 //! readings come from the bag.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::archive::{Archive, ArchiveError};
 use crate::catalog::{
-    Catalog, CatalogError, Lifecycle, NewBatch, NewDocument, PageRecord, SourceRecord,
+    Catalog, CatalogError, Lifecycle, NewBatch, NewDocument, PageRecord, SourcePart, SourceRecord,
 };
 use crate::ocr::digits::NumberReading;
 use crate::store::StoreError;
@@ -89,6 +91,23 @@ struct SourceMeta {
     doc_type: Option<DocType>,
     imported_at: DateTime<Utc>,
     batch: BatchMeta,
+    /// The batch scan this source was cut from, and its pages there
+    /// (absent for a whole file, and in bags from before batch scans
+    /// were carried).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    part: Option<PartMeta>,
+}
+
+/// Where a document cut from a batch scan came from: the whole scan,
+/// byte for byte in `data/originals/` (once, however many documents were
+/// cut from it), and the pages of it the document is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct PartMeta {
+    origin: BlobId,
+    /// The scan's file in the bag, relative to `data/`.
+    file: String,
+    first_page: u32,
+    last_page: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -289,6 +308,24 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
                 copy_blob(store, &v.sha256, &mut payload, &rel, id)?;
             }
         }
+        // The batch scans it was cut from, each copied once.
+        let mut parts = Vec::new();
+        for s in &doc.sources {
+            let Some(part) = &s.part else {
+                parts.push(None);
+                continue;
+            };
+            let rel = origin_path(store, &part.origin)?;
+            if !payload.entries.iter().any(|(p, _)| *p == rel) {
+                copy_blob(store, &part.origin, &mut payload, &rel, id)?;
+            }
+            parts.push(Some(PartMeta {
+                origin: part.origin,
+                file: rel.trim_start_matches("data/").to_string(),
+                first_page: part.first_page,
+                last_page: part.last_page,
+            }));
+        }
         for p in &pages {
             payload.write(
                 &format!("data/text/{sha}/page-{:04}.txt", p.number),
@@ -310,7 +347,8 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
             sources: doc
                 .sources
                 .iter()
-                .map(|s| SourceMeta {
+                .zip(parts)
+                .map(|(s, part)| SourceMeta {
                     path: s.path.clone(),
                     branch: s.branch.clone(),
                     doc_type: s.doc_type.clone(),
@@ -320,6 +358,7 @@ pub fn export(archive: &Archive, out: &Path, opts: &ExportOptions) -> Result<Bag
                         branch: s.branch.clone(),
                         doc_type: s.doc_type.clone(),
                     }),
+                    part,
                 })
                 .collect(),
             pages: pages
@@ -478,6 +517,22 @@ fn validate(bag: &Path) -> Result<BTreeMap<String, String>, BagError> {
 }
 
 /// Where a bag keeps an earlier original.
+/// Where a bag keeps a batch scan documents were cut from: by its sha256,
+/// with the extension its first bytes say.
+fn origin_path(store: &dyn crate::store::BlobStore, blob: &BlobId) -> Result<String, BagError> {
+    let mut head = Vec::with_capacity(16);
+    store
+        .open(blob)?
+        .take(16)
+        .read_to_end(&mut head)
+        .map_err(|source| BagError::Io {
+            path: PathBuf::from(format!("batch scan {blob} in the store")),
+            source,
+        })?;
+    let ext = crate::extract::sniff(&head).map_or("bin", |f| extension(f.media_type()));
+    Ok(format!("data/originals/{}.{ext}", blob.to_hex()))
+}
+
 fn version_path(v: &crate::catalog::Version) -> String {
     format!(
         "data/originals/{}.{}",
@@ -525,6 +580,7 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
         }
     }
     let mut batch_ids: BTreeMap<String, crate::types::BatchId> = BTreeMap::new();
+    let mut stored_origins = std::collections::BTreeSet::new();
     let mut report = BagReport::default();
     for meta in metas {
         let original = bag.join("data").join(&meta.original);
@@ -567,15 +623,29 @@ pub fn import(archive: &Archive, bag: &Path) -> Result<BagReport, BagError> {
                     b
                 }
             };
+            // The batch scan it was cut from, stored once.
+            let part = match &s.part {
+                Some(p) => {
+                    if stored_origins.insert(p.origin) {
+                        let file = bag.join("data").join(&p.file);
+                        let staged = store.stage(&file, Some(&p.origin))?;
+                        store.commit(staged)?;
+                    }
+                    Some(SourcePart {
+                        origin: p.origin,
+                        first_page: p.first_page,
+                        last_page: p.last_page,
+                    })
+                }
+                None => None,
+            };
             sources.push(SourceRecord {
                 path: s.path.clone(),
                 branch: s.branch.clone(),
                 doc_type: s.doc_type.clone(),
                 batch,
                 imported_at: s.imported_at,
-                // A bag carries the documents, not the batch scans they
-                // were cut from.
-                part: None,
+                part,
             });
         }
         let Some(first) = sources.first().cloned() else {

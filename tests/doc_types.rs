@@ -202,9 +202,11 @@ fn types_over_http() {
     assert_eq!(status, 403, "{e}");
     let (status, t) = call(&admin, "POST", "/api/types", tender.clone());
     assert_eq!(status, 201, "{t}");
+    // The two circulars' types were guesses: they are guessed again.
     assert_eq!(
         t,
-        json!({"slug": "tender", "ar": "مناقصة", "en": "Tender", "keywords": ["منافسة عامة"], "documents": 0})
+        json!({"slug": "tender", "ar": "مناقصة", "en": "Tender", "keywords": ["منافسة عامة"],
+               "documents": 0, "guessing_again": 2})
     );
     // Refusals, each with its status and code.
     let refusals = [
@@ -335,5 +337,63 @@ fn types_over_http() {
     assert!(
         text.contains("\"type_add\"") && text.contains("\"type_update\""),
         "{text}"
+    );
+}
+
+/// A type added with keywords retypes the documents whose type was a
+/// guess and that its keywords fit; a type given at import, or corrected,
+/// stays. The command line guesses again before it answers.
+#[test]
+fn a_new_type_guesses_again_the_documents_typed_by_a_guess() {
+    let a = TestArchive::new();
+    let letter = samples().join("scans/en/inspection letter OMR-2024-0917.png");
+    let (r, code) = a.ingest(&["--branch", "omran"], &[&letter]);
+    assert_eq!(code, 0, "{r}");
+    let (r, code) = a.ingest(&["--doc-type", "circular"], &[&circular_en()]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(a.show("1")["doc_type"], "letter");
+
+    let out = a.run(&[
+        "type",
+        "add",
+        "inspection",
+        "--ar",
+        "تفتيش",
+        "--en",
+        "Inspection report",
+        "--keyword",
+        "inspection campaign",
+        "--keyword",
+        "violation notices",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(added["guessing_again"], 1, "{added}");
+
+    let doc = a.show("1");
+    assert_eq!(doc["doc_type"], "inspection", "{doc}");
+    assert_eq!(doc["doc_type_source"], "guessed", "{doc}");
+    let circular = a.show("2");
+    assert_eq!(circular["doc_type"], "circular", "{circular}");
+    assert_eq!(find(&types_json(&a), "inspection")["documents"], 1);
+    let out = a.run(&[
+        "search",
+        "--doc-type",
+        "inspection",
+        "--json",
+        "restaurants",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(found["total"], 1, "{found}");
+
+    // The human answer says how many were guessed again.
+    let out = a.run(&["type", "rename", "inspection", "--keyword", "bakeries"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Guessed again the type of 1 documents"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }

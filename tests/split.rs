@@ -496,3 +496,57 @@ fn watch_splits_the_stacks_it_imports() {
     assert_eq!(round["report"]["split"][0]["documents"], 2, "{round}");
     assert!(round["moved"][0]["error"].is_null(), "{round}");
 }
+
+/// Documents cut from a batch scan cross a bag with where they came from:
+/// the whole scan goes into the bag once, beside the documents, and an
+/// archive restored from it has each document's source pages, the scan
+/// in its store (so `check --deep` finds every origin) and exports the
+/// same manifest.
+#[test]
+fn a_bag_carries_the_batch_scan_documents_were_cut_from() {
+    let a = TestArchive::new();
+    let (t1, t2) = (text_page(8), text_page(9));
+    let tif = scanner_tiff(&[&t1, &blank_noisy(), &t2]);
+    let file = a.scratch("in").join("batch-0003.tif");
+    std::fs::write(&file, &tif).unwrap();
+    assert_split(&a, &file, "blank", &[[1, 1], [3, 3]]);
+    let origin = sha256_hex(&tif);
+
+    let bag = a.scratch("bags").join("split");
+    let o = a.run(&["export", bag.to_str().unwrap()]);
+    assert!(o.status.success(), "export: {}", stderr(&o));
+    let scan_in_bag = bag.join(format!("data/originals/{origin}.tif"));
+    assert_eq!(std::fs::read(&scan_in_bag).unwrap(), tif);
+    let originals = walk_files(&bag.join("data/originals"));
+    assert_eq!(
+        originals.len(),
+        3,
+        "two documents and the scan once: {originals:?}"
+    );
+
+    let b = TestArchive::new();
+    let o = b.run(&["import-bag", bag.to_str().unwrap()]);
+    assert!(o.status.success(), "import-bag: {}", stderr(&o));
+    assert_eq!(std::fs::read(blob_path(&b, &origin)).unwrap(), tif);
+    let mut ranges = Vec::new();
+    for id in ["1", "2"] {
+        let doc = b.show(id);
+        let source = &doc["sources"][0];
+        assert_eq!(source["origin"], origin.as_str(), "{doc}");
+        ranges.push(source["source_pages"].clone());
+    }
+    ranges.sort_by_key(|r| r[0].as_u64());
+    assert_eq!(
+        ranges,
+        [serde_json::json!([1, 1]), serde_json::json!([3, 3])]
+    );
+    let o = b.run(&["check", "--deep"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let round = b.scratch("bags").join("round");
+    let o = b.run(&["export", round.to_str().unwrap()]);
+    assert!(o.status.success(), "export: {}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(bag.join("manifest-sha256.txt")).unwrap(),
+        std::fs::read_to_string(round.join("manifest-sha256.txt")).unwrap(),
+    );
+}

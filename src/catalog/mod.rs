@@ -750,6 +750,12 @@ catalog_trait! {
         fn mark_indexed(self: &mut Self, ids: &[(DocId, i64)]) -> Result<()>;
         /// Documents whose text was read by an older extractor (or never).
         fn stale_extractions(self: &Self, version: i64) -> Result<Vec<DocId>>;
+        /// What the type guesser knows changed (a type added, renamed or
+        /// given keywords): every document whose type is a guess (none
+        /// given at import, none corrected) is to be read again, with the
+        /// new knowledge, by the next catch-up ([`Self::stale_extractions`]).
+        /// Returns how many.
+        fn guess_types_again(self: &mut Self) -> Result<u64>;
         /// The turn clerks gave a page (degrees clockwise, added up, 0
         /// when never turned); `NoSuchDocument` for a page that is not there.
         fn page_turn(self: &Self, id: DocId, page: u32) -> Result<u16>;

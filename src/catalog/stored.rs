@@ -770,6 +770,13 @@ pub(crate) fn lifecycle_allows(
     }
 }
 
+/// [`super::Catalog::guess_types_again`]: the documents whose type is a
+/// guess are marked as read by no extractor.
+pub(crate) const GUESS_TYPES_AGAIN: &str = "UPDATE documents SET extracted_version = 0
+     WHERE COALESCE(corrected_type, '') = ''
+       AND NOT EXISTS (SELECT 1 FROM sources s
+                       WHERE s.document_id = documents.id AND s.doc_type <> '')";
+
 /// The blobs a purge of `doc` frees: its original, the earlier originals
 /// it keeps (`versions`) and the batch scans its pages were cut from, each
 /// once, in that order.

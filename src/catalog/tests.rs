@@ -104,7 +104,56 @@ suite!(
     a_purge_keeps_a_tombstone_and_removes_only_blobs_nothing_refers_to,
     retention_rules_are_kept_by_type,
     a_rescan_keeps_the_old_original_as_a_version_and_a_bag_restores_versions,
+    only_guessed_types_are_guessed_again,
 );
+
+/// `guess_types_again` marks for reading again the documents whose type is
+/// a guess, and none whose type was given at import or corrected.
+fn only_guessed_types_are_guessed_again(s: &dyn Subject) {
+    let mut cat = s.open();
+    let b = new_batch(&mut *cat);
+    let version = crate::metadata::EXTRACTOR_VERSION;
+    let text = "تعميم\nالموضوع: مواعيد العمل";
+    let mut add = |hex: &str, doc_type: Option<&str>| {
+        let mut src = source(b, &format!("{hex}.png"), Some("hofuf"));
+        src.doc_type = doc_type.map(|t| t.parse().unwrap());
+        cat.insert_document(&NewDocument {
+            blob: hex.repeat(32).parse().unwrap(),
+            size: 1,
+            media_type: "image/png".into(),
+            title: "t".into(),
+            pages: vec![page(1, text)],
+            source: src,
+            extracted: crate::metadata::extract([(1, text)]),
+        })
+        .unwrap()
+        .0
+    };
+    let guessed = add("a1", None);
+    add("a2", Some("licence"));
+    let corrected = add("a3", None);
+    let change = CorrectionChange {
+        date: None,
+        doc_type: Some(Some("memo".parse().unwrap())),
+        title: None,
+        reference_numbers: None,
+    };
+    cat.correct(corrected, &by_sara(&change, Utc::now()))
+        .unwrap();
+    assert!(cat.stale_extractions(version).unwrap().is_empty());
+
+    assert_eq!(cat.guess_types_again().unwrap(), 1);
+    assert_eq!(cat.stale_extractions(version).unwrap(), vec![guessed]);
+    cat.set_extracted(
+        guessed,
+        &crate::metadata::extract([(1, text)]),
+        "t",
+        version,
+    )
+    .unwrap();
+    assert!(cat.stale_extractions(version).unwrap().is_empty());
+    assert!(cat.unindexed().unwrap().contains(&guessed));
+}
 
 /// `replace_original` makes the old original version 1 and the new one
 /// current, refuses another document's bytes and a document in the trash;

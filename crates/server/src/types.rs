@@ -57,6 +57,7 @@ pub async fn add(
     })
     .await?;
     s.audit(done.audit).await?;
+    guess_again(&s, done.value.guessing_again);
     Ok((StatusCode::CREATED, Json(done.value.json())).into_response())
 }
 
@@ -97,5 +98,21 @@ pub async fn update(
     })
     .await?;
     s.audit(done.audit).await?;
+    guess_again(&s, done.value.guessing_again);
     Ok(Json(done.value.json()).into_response())
+}
+
+/// Guess again, in the background, the types of the documents an addition
+/// or a change of a type marked (`n`), and index them: the answer does not
+/// wait. One that fails is left to the next catch-up (any later edit or
+/// import, or a restart).
+fn guess_again(s: &super::AppState, n: Option<u64>) {
+    let Some(n) = n.filter(|&n| n > 0) else {
+        return;
+    };
+    let archive = s.archive.clone();
+    tokio::task::spawn_blocking(move || match archive.catch_up_index() {
+        Ok(_) => tracing::info!(documents = n, "document types guessed again"),
+        Err(e) => tracing::warn!("cannot guess document types again now ({e})"),
+    });
 }

@@ -917,6 +917,10 @@ impl Catalog for PgCatalog {
         })
     }
 
+    fn guess_types_again(&mut self) -> Result<u64> {
+        self.write(|db| Ok(db.execute(stored::GUESS_TYPES_AGAIN, &[])?))
+    }
+
     fn mark_all_unindexed(&mut self) -> Result<()> {
         self.write(|db| {
             db.execute("DELETE FROM node_index WHERE node = $1", &[&self.node])?;

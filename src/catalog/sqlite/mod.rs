@@ -961,6 +961,14 @@ impl Catalog for SqliteCatalog {
         Ok(lines.into_iter().filter(|l| l != "ok").collect())
     }
 
+    fn guess_types_again(&mut self) -> Result<u64> {
+        let n = self
+            .conn
+            .execute(stored::GUESS_TYPES_AGAIN, [])
+            .map_err(self.err())?;
+        Ok(n as u64)
+    }
+
     fn mark_all_unindexed(&mut self) -> Result<()> {
         self.conn
             .execute("UPDATE documents SET indexed = 0", [])

@@ -69,6 +69,14 @@ fn print_type(t: &TypeView) {
     println!();
 }
 
+/// How many documents' types an addition or a change had guessed again.
+fn print_guessed_again(t: &TypeView) {
+    match t.guessing_again {
+        Some(n) if n > 0 => println!("Guessed again the type of {n} documents typed by a guess."),
+        _ => {}
+    }
+}
+
 pub fn run(archive: &Archive, command: TypeCommand) -> Result<ExitCode> {
     let who = Actor::local();
     match command {
@@ -95,11 +103,13 @@ pub fn run(archive: &Archive, command: TypeCommand) -> Result<ExitCode> {
             let mut catalog = archive.catalog()?;
             let done = arshif::app::add_type(&mut *catalog, &index, &who, &t)?;
             let view = super::accounts::recorded(archive, done)?;
+            archive.catch_up_index()?;
             if json {
                 println!("{}", view.json());
             } else {
                 print!("Added ");
                 print_type(&view);
+                print_guessed_again(&view);
             }
         }
         TypeCommand::Rename {
@@ -123,11 +133,13 @@ pub fn run(archive: &Archive, command: TypeCommand) -> Result<ExitCode> {
             let mut catalog = archive.catalog()?;
             let done = arshif::app::update_type(&mut *catalog, &index, &who, &slug, &change)?;
             let view = super::accounts::recorded(archive, done)?;
+            archive.catch_up_index()?;
             if json {
                 println!("{}", view.json());
             } else {
                 print!("Changed ");
                 print_type(&view);
+                print_guessed_again(&view);
             }
         }
     }
