@@ -56,11 +56,12 @@ bench: deps
 	cargo bench --locked --bench analyzer
 	cargo bench --locked --bench search_latency
 
-# Import throughput side by side (arshif, Tesseract's recognition alone, a
-# plain tesseract-CLI pipeline, re-import vs sha256sum, peak RSS over 10,000
+# Import throughput side by side (arshif, the one-reading limit and where
+# arshif's recognition time goes, a plain tesseract-CLI pipeline, re-import vs sha256sum, peak RSS over 10,000
 # files). Prints a table; see README.
 bench-ingest: build
 	@./scripts/install-deps.sh eval
+	cargo build --release --locked --example one_reading
 	/usr/bin/python3 scripts/bench_ingest.py
 
 # HTTP speed: wrk against `arshif serve` on a 100,000-document archive

@@ -241,3 +241,55 @@ fn watch_imports_what_the_scanner_drops_and_moves_it_aside() {
     let hits = a.search(&["--branch", "omran"], "inspection");
     assert_eq!(hits["hits"].as_array().unwrap().len(), 1);
 }
+
+/// Where the recognition time went: the JSON report breaks
+/// `tesseract_seconds` down by kind (the page's one reading and each kind
+/// of second look), the kinds add up to it, and `--progress json` carries
+/// the running breakdown on each finished file.
+#[test]
+fn the_report_breaks_recognition_time_down_by_kind() {
+    let a = TestArchive::new();
+    let dir = a.scratch("in");
+    variants(&dir, &["a.png"]);
+    let out = a.run(&[
+        "ingest",
+        "--json",
+        "--progress",
+        "json",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by = report["tesseract_seconds_by_kind"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no breakdown: {report}"));
+    let kinds: Vec<&str> = by.keys().map(String::as_str).collect();
+    assert_eq!(
+        kinds,
+        [
+            "dropped_lines",
+            "layout",
+            "main",
+            "orientation",
+            "other_language",
+            "unfiltered"
+        ]
+    );
+    let sum: f64 = by.values().map(|v| v.as_f64().unwrap()).sum();
+    let total = report["tesseract_seconds"].as_f64().unwrap();
+    assert!(by["main"].as_f64().unwrap() > 0.0, "{report}");
+    assert!(
+        (sum - total).abs() < 1e-6 * total.max(1.0),
+        "{sum} vs {total}"
+    );
+    let last = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "file_finished")
+        .last()
+        .expect("a finished file");
+    assert_eq!(
+        last["tesseract_seconds_by_kind"],
+        report["tesseract_seconds_by_kind"]
+    );
+}

@@ -105,6 +105,8 @@ fn the_request_log_names_route_status_and_user_but_no_query_or_token() {
         "arshif_files_failed_total 0\n",
         "arshif_pages_imported_total 1\n",
         "arshif_recognition_seconds_count 1\n",
+        "arshif_recognition_kind_seconds_count{kind=\"main\"} 1\n",
+        "arshif_recognition_kind_seconds_count{kind=\"dropped_lines\"} 1\n",
     ] {
         assert!(metrics.contains(line), "{line}{metrics}");
     }

@@ -173,7 +173,8 @@ impl Collector<'_> {
                     pages,
                     tesseract,
                 } => {
-                    self.report.tesseract_seconds += tesseract.as_secs_f64();
+                    self.report.tesseract_seconds += tesseract.total();
+                    self.report.tesseract_seconds_by_kind += tesseract;
                     let size = staged.size();
                     if let Err(e) = self.store.commit(*staged) {
                         if self.files.contains_key(&file) {
@@ -274,6 +275,7 @@ impl Collector<'_> {
             path: &st.path,
             outcome: &outcome,
             pages: new_pages,
+            tesseract: &self.report.tesseract_seconds_by_kind,
         });
         let first = parts.first().map(|p| p.document);
         self.report.split.push(SplitFile {
@@ -372,6 +374,7 @@ impl Collector<'_> {
             path: &st.path,
             outcome: &outcome,
             pages: new.pages.len() as u32,
+            tesseract: &self.report.tesseract_seconds_by_kind,
         });
         self.finished.insert(file, Ok(doc));
         for (f, p, part) in self.waiting.remove(&file).unwrap_or_default() {
@@ -422,6 +425,7 @@ impl Collector<'_> {
             path,
             outcome: &outcome,
             pages: 0,
+            tesseract: &self.report.tesseract_seconds_by_kind,
         });
         self.finished.insert(file, Ok(doc));
         Ok(())
@@ -463,6 +467,7 @@ impl Collector<'_> {
             path,
             outcome: &outcome,
             pages: 0,
+            tesseract: &self.report.tesseract_seconds_by_kind,
         });
         for (f, p, part) in self.waiting.remove(&file).unwrap_or_default() {
             self.fail(

@@ -151,6 +151,10 @@ pub struct IngestReport {
     /// Time spent inside Tesseract's recognition calls, summed over the
     /// reading slots (seconds).
     pub tesseract_seconds: f64,
+    /// That time by what the calls were for: the page's one reading
+    /// (`main`), and the second looks (`orientation`, `other_language`,
+    /// `layout`, `unfiltered`, `dropped_lines`).
+    pub tesseract_seconds_by_kind: crate::ocr::ReadingTimes,
     /// The batch scans that were split (`--split`), each with the documents
     /// made of it. Their documents are counted in `ingested` and
     /// `duplicates` one by one.
@@ -222,6 +226,8 @@ pub enum ProgressEvent<'a> {
         path: &'a str,
         outcome: &'a FileOutcome,
         pages: u32,
+        /// Recognition time so far in this import, by kind.
+        tesseract: &'a crate::ocr::ReadingTimes,
     },
 }
 
@@ -277,7 +283,7 @@ enum Msg {
         staged: Box<store::StagedBlob>,
         format: Format,
         pages: u32,
-        tesseract: std::time::Duration,
+        tesseract: crate::ocr::ReadingTimes,
     },
 }
 
@@ -946,7 +952,7 @@ fn read_slot(
                     staged: Box::new(job.staged),
                     format: job.format,
                     pages: stats.pages,
-                    tesseract: std::time::Duration::from_nanos(stats.tesseract_ns),
+                    tesseract: stats.tesseract,
                 }
             }
             Err(error) => Msg::Failed { file, error },

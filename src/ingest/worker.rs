@@ -85,8 +85,9 @@ pub enum Reply {
 pub struct ReadStats {
     /// Pages the file has (read now or cached before).
     pub pages: u32,
-    /// Time spent inside Tesseract's recognition calls, in nanoseconds.
-    pub tesseract_ns: u64,
+    /// Time spent inside Tesseract's recognition calls, by what each was
+    /// for.
+    pub tesseract: crate::ocr::ReadingTimes,
 }
 
 /// Read one file: decode its pages, OCR the image pages (the engine starts
@@ -101,7 +102,7 @@ pub fn read_file(
 ) -> Result<ReadStats, String> {
     let busy_before = engine
         .as_ref()
-        .map(|e| e.tesseract_time())
+        .map(|e| e.reading_times())
         .unwrap_or_default();
     let head = extract::read_head(&req.path).map_err(|e| e.to_string())?;
     let format = extract::sniff(&head).map_err(|e| e.to_string())?;
@@ -144,11 +145,11 @@ pub fn read_file(
     let pages = result.map_err(|e| e.to_string())?;
     let busy = engine
         .as_ref()
-        .map(|e| e.tesseract_time())
+        .map(|e| e.reading_times())
         .unwrap_or_default();
     Ok(ReadStats {
         pages,
-        tesseract_ns: busy.saturating_sub(busy_before).as_nanos() as u64,
+        tesseract: busy.since(&busy_before),
     })
 }
 
@@ -634,7 +635,7 @@ impl FileReader for QueueReader {
             .map_err(|e| e.to_string())?;
         Ok(ReadStats {
             pages,
-            tesseract_ns: 0,
+            tesseract: Default::default(),
         })
     }
 }

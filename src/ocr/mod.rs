@@ -16,6 +16,9 @@ pub mod numbers;
 mod pix;
 pub mod prep;
 mod script_pass;
+pub mod timing;
+
+pub use timing::{ReadingKind, ReadingTimes};
 
 use std::path::PathBuf;
 
@@ -148,8 +151,13 @@ pub struct OcrEngine {
     /// to load, so it is not tried again.
     osd: Option<Option<TesseractAPI>>,
     /// Time spent inside Tesseract's recognition calls (recognition and
-    /// orientation detection), for throughput accounting.
-    busy: std::time::Duration,
+    /// orientation detection), by what each was for.
+    busy: ReadingTimes,
+    /// What the recognition calls being made are for: `whole` when a
+    /// whole page is read again for one reason (every call of it is
+    /// charged to that), else `kind`.
+    kind: ReadingKind,
+    whole: Option<ReadingKind>,
 }
 
 /// What orientation and script detection said about a page.
@@ -231,7 +239,9 @@ impl OcrEngine {
             config: config.clone(),
             models: Vec::new(),
             osd: None,
-            busy: std::time::Duration::ZERO,
+            busy: ReadingTimes::default(),
+            kind: ReadingKind::Main,
+            whole: None,
         };
         let first = match &config.languages {
             LanguagePlan::Auto => "ara".to_string(),
@@ -248,7 +258,35 @@ impl OcrEngine {
     /// Total time this engine has spent inside Tesseract's recognition
     /// calls (the part of reading a page that is Tesseract's own work).
     pub fn tesseract_time(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.busy.total())
+    }
+
+    /// That time by what each call was for.
+    pub fn reading_times(&self) -> ReadingTimes {
         self.busy
+    }
+
+    /// Charge the recognition calls `f` makes to `kind` (unless a whole
+    /// page is being read again: see [`Self::again`]).
+    fn as_kind<T>(&mut self, kind: ReadingKind, f: impl FnOnce(&mut Self) -> T) -> T {
+        let before = std::mem::replace(&mut self.kind, kind);
+        let r = f(self);
+        self.kind = before;
+        r
+    }
+
+    /// Read a whole page again for one reason: every recognition call `f`
+    /// makes is charged to `kind`.
+    fn again<T>(&mut self, kind: ReadingKind, f: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.whole.replace(kind);
+        let r = f(self);
+        self.whole = before;
+        r
+    }
+
+    fn charge(&mut self, took: std::time::Duration) {
+        let kind = self.whole.unwrap_or(self.kind);
+        self.busy.add(kind, took);
     }
 
     fn model(&mut self, languages: &str) -> Result<&TesseractAPI, OcrError> {
@@ -324,8 +362,11 @@ impl OcrEngine {
         let (mut result, mut skew) = self.read_upright(&img, dpi, turn, latin_hint)?;
         if result.confidence < 0.5 && turn == 0 && fixed.is_none() {
             // Unreadable as it is and OSD had no answer: try every turn.
-            if let Some(t) = self.find_turn(&img, dpi)? {
-                let (r, s) = self.read_upright(&img, dpi, t, latin_hint)?;
+            let found = self.again(ReadingKind::Orientation, |e| e.find_turn(&img, dpi))?;
+            if let Some(t) = found {
+                let (r, s) = self.again(ReadingKind::Orientation, |e| {
+                    e.read_upright(&img, dpi, t, latin_hint)
+                })?;
                 if r.confidence > result.confidence {
                     (result, skew, turn) = (r, s, t);
                 }
@@ -335,7 +376,10 @@ impl OcrEngine {
             // The median filter usually helps, but on some thin-stroked fonts
             // it breaks lines apart: read the page unfiltered too.
             let raw = prep::resize_like(&page.image, &img);
-            let (r, s) = self.read_upright(&raw, dpi, turn, result.languages.starts_with("eng"))?;
+            let latin = result.languages.starts_with("eng");
+            let (r, s) = self.again(ReadingKind::Unfiltered, |e| {
+                e.read_upright(&raw, dpi, turn, latin)
+            })?;
             if r.confidence > result.confidence {
                 (result, skew) = (r, s);
             }
@@ -407,13 +451,17 @@ impl OcrEngine {
                 };
                 let mut best = self.recognize_with(&level, dpi, first)?;
                 if best.confidence < AUTO_RETRY_BELOW {
-                    let other = self.recognize_with(&level, dpi, second)?;
+                    let other = self.as_kind(ReadingKind::OtherLanguage, |e| {
+                        e.recognize_with(&level, dpi, second)
+                    })?;
                     if other.confidence > best.confidence + AUTO_MARGIN {
                         best = other;
                     }
                 }
                 if best.confidence < AUTO_RETRY_BELOW {
-                    let mixed = self.recognize_with(&level, dpi, "ara+eng")?;
+                    let mixed = self.as_kind(ReadingKind::OtherLanguage, |e| {
+                        e.recognize_with(&level, dpi, "ara+eng")
+                    })?;
                     if mixed.confidence > best.confidence + AUTO_MARGIN / 2.0 {
                         best = mixed;
                     }
@@ -427,12 +475,9 @@ impl OcrEngine {
             // or faint form apart (lines split, words dropped); read the
             // page as one block of text too and keep the better reading.
             let languages = result.languages.clone();
-            let block = self.recognize_segmented(
-                &level,
-                dpi,
-                &languages,
-                TessPageSegMode::PSM_SINGLE_BLOCK,
-            )?;
+            let block = self.as_kind(ReadingKind::Layout, |e| {
+                e.recognize_segmented(&level, dpi, &languages, TessPageSegMode::PSM_SINGLE_BLOCK)
+            })?;
             // More confident, or as confident with more words: layout
             // analysis drops the words it cannot fit into a block, which
             // on speckled pages costs whole lines (noisy-page CER 0.077 →
@@ -443,9 +488,13 @@ impl OcrEngine {
                 result = block;
             }
         }
-        self.recover_dropped_lines(&level, dpi, &mut result)?;
+        self.as_kind(ReadingKind::DroppedLines, |e| {
+            e.recover_dropped_lines(&level, dpi, &mut result)
+        })?;
         let settled = if self.config.languages == LanguagePlan::Auto {
-            self.reread_other_script(&level, dpi, &mut result)?
+            self.as_kind(ReadingKind::OtherLanguage, |e| {
+                e.reread_other_script(&level, dpi, &mut result)
+            })?
         } else {
             Vec::new()
         };
@@ -488,7 +537,8 @@ impl OcrEngine {
         let _ = api.set_source_resolution(dpi as i32);
         let t0 = std::time::Instant::now();
         let os = api.detect_os();
-        self.busy += t0.elapsed();
+        let took = t0.elapsed();
+        self.busy.add(ReadingKind::Orientation, took);
         let (deg, conf, script, script_conf) = os.ok()?;
         tracing::debug!(deg, conf, script, script_conf, "osd");
         let _ = api.clear();
@@ -582,7 +632,7 @@ impl OcrEngine {
         };
         let _ = api.clear();
         let _ = api.set_page_seg_mode(TessPageSegMode::PSM_AUTO);
-        self.busy += took;
+        self.charge(took);
         Ok(OcrPage {
             text: tidy(&text),
             words,

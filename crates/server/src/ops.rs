@@ -47,6 +47,9 @@ pub const PAGES_CACHED: &str = "arshif_pages_cached_total";
 /// Seconds in Tesseract's recognition per upload (summed over its reading
 /// slots): a histogram, so that its `_sum` keeps fractions of a second.
 pub const RECOGNITION_SECONDS: &str = "arshif_recognition_seconds";
+/// The same by what the calls were for (`kind`: main, orientation,
+/// other_language, layout, unfiltered, dropped_lines), per upload.
+pub const RECOGNITION_KIND_SECONDS: &str = "arshif_recognition_kind_seconds";
 /// Page jobs of a shared archive's OCR queue, by `state`.
 pub const QUEUE_JOBS: &str = "arshif_queue_jobs";
 pub const BUILD_INFO: &str = "arshif_build_info";
@@ -79,6 +82,12 @@ pub fn handle() -> &'static PrometheusHandle {
             .and_then(|b| {
                 b.set_buckets_for_metric(
                     metrics_exporter_prometheus::Matcher::Full(RECOGNITION_SECONDS.into()),
+                    RECOGNITION_BUCKETS,
+                )
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full(RECOGNITION_KIND_SECONDS.into()),
                     RECOGNITION_BUCKETS,
                 )
             })
@@ -124,6 +133,11 @@ fn describe() {
         Unit::Seconds,
         "Seconds in Tesseract's recognition per upload, summed over its reading slots"
     );
+    describe_histogram!(
+        RECOGNITION_KIND_SECONDS,
+        Unit::Seconds,
+        "Seconds in Tesseract's recognition per upload, by what the calls were for"
+    );
     describe_gauge!(
         QUEUE_JOBS,
         "Page jobs of the shared archive's OCR queue, by state (refreshed at each scrape)"
@@ -140,6 +154,11 @@ pub fn record_import(report: &arshif::ingest::IngestReport) {
     metrics::counter!(PAGES_CACHED).increment(report.cached_pages);
     if report.tesseract_seconds.is_finite() && report.tesseract_seconds >= 0.0 {
         metrics::histogram!(RECOGNITION_SECONDS).record(report.tesseract_seconds);
+    }
+    for (kind, seconds) in report.tesseract_seconds_by_kind.by_kind() {
+        if seconds.is_finite() && seconds >= 0.0 {
+            metrics::histogram!(RECOGNITION_KIND_SECONDS, "kind" => kind).record(seconds);
+        }
     }
 }
 

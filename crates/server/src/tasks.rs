@@ -325,6 +325,7 @@ impl Progress for TaskProgress {
                 path,
                 outcome,
                 pages,
+                ..
             } => {
                 let (status, document, error) = match outcome {
                     FileOutcome::Ingested(d) => ("ingested", Some(d.0), None),

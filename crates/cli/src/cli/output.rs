@@ -173,6 +173,7 @@ impl Progress for IngestProgress {
                 path,
                 outcome,
                 pages,
+                tesseract,
             } => {
                 let (status, doc, error) = match outcome {
                     FileOutcome::Ingested(d) => ("ingested", Some(d.0), None),
@@ -192,6 +193,7 @@ impl Progress for IngestProgress {
                     "event": "file_finished", "path": path, "status": status,
                     "id": doc, "pages": pages, "error": error,
                     "pages_per_second": (self.rate() * 100.0).round() / 100.0,
+                    "tesseract_seconds_by_kind": tesseract,
                 }));
             }
         }
@@ -215,6 +217,7 @@ pub fn merge_reports(reports: &[IngestReport]) -> IngestReport {
         out.already_done += r.already_done;
         out.cached_pages += r.cached_pages;
         out.tesseract_seconds += r.tesseract_seconds;
+        out.tesseract_seconds_by_kind += r.tesseract_seconds_by_kind;
         out.split.extend(r.split.iter().cloned());
     }
     out
