@@ -346,7 +346,7 @@ fn types_over_http() {
 #[test]
 fn a_new_type_guesses_again_the_documents_typed_by_a_guess() {
     let a = TestArchive::new();
-    let letter = samples().join("scans/en/inspection letter OMR-2024-0917.png");
+    let letter = samples().join("en/inspection letter OMR-2024-0917.png");
     let (r, code) = a.ingest(&["--branch", "omran"], &[&letter]);
     assert_eq!(code, 0, "{r}");
     let (r, code) = a.ingest(&["--doc-type", "circular"], &[&circular_en()]);

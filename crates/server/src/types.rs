@@ -53,11 +53,13 @@ pub async fn add(
     let t = DocTypeRecord::new(slug(&body.slug)?, &body.ar, &body.en, &body.keywords)?;
     let (st, actor) = (s.clone(), who.actor());
     let done = blocking(move || {
-        st.with_catalog(|c| Ok(arshif::app::add_type(&mut **c, &st.index, &actor, &t)?))
+        let done =
+            st.with_catalog(|c| Ok(arshif::app::add_type(&mut **c, &st.index, &actor, &t)?))?;
+        guess_again(&st, done.value.guessing_again)?;
+        Ok(done)
     })
     .await?;
     s.audit(done.audit).await?;
-    guess_again(&s, done.value.guessing_again);
     Ok((StatusCode::CREATED, Json(done.value.json())).into_response())
 }
 
@@ -90,29 +92,26 @@ pub async fn update(
     };
     let (st, actor) = (s.clone(), who.actor());
     let done = blocking(move || {
-        st.with_catalog(|c| {
+        let done = st.with_catalog(|c| {
             Ok(arshif::app::update_type(
                 &mut **c, &st.index, &actor, &slug, &change,
             )?)
-        })
+        })?;
+        guess_again(&st, done.value.guessing_again)?;
+        Ok(done)
     })
     .await?;
     s.audit(done.audit).await?;
-    guess_again(&s, done.value.guessing_again);
     Ok(Json(done.value.json()).into_response())
 }
 
-/// Guess again, in the background, the types of the documents an addition
-/// or a change of a type marked (`n`), and index them: the answer does not
-/// wait. One that fails is left to the next catch-up (any later edit or
-/// import, or a restart).
-fn guess_again(s: &super::AppState, n: Option<u64>) {
-    let Some(n) = n.filter(|&n| n > 0) else {
-        return;
-    };
-    let archive = s.archive.clone();
-    tokio::task::spawn_blocking(move || match archive.catch_up_index() {
-        Ok(_) => tracing::info!(documents = n, "document types guessed again"),
-        Err(e) => tracing::warn!("cannot guess document types again now ({e})"),
-    });
+/// Guess again the types of the documents an addition or a change of a
+/// type marked (`n`), and index them, before answering (an upload or an
+/// edit sent next finds the index free). While an import holds the index
+/// it is left to that import, which catches up when it ends.
+fn guess_again(s: &super::AppState, n: Option<u64>) -> Result<(), ApiError> {
+    if n.is_some_and(|n| n > 0) {
+        s.archive.catch_up_index()?;
+    }
+    Ok(())
 }
