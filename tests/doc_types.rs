@@ -362,6 +362,8 @@ fn a_new_type_guesses_again_the_documents_typed_by_a_guess() {
         "--en",
         "Inspection report",
         "--keyword",
+        "food establishments",
+        "--keyword",
         "inspection campaign",
         "--keyword",
         "violation notices",
