@@ -285,8 +285,7 @@ fn the_report_breaks_recognition_time_down_by_kind() {
     let last = String::from_utf8_lossy(&out.stderr)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|e| e["event"] == "file_finished")
-        .last()
+        .rfind(|e| e["event"] == "file_finished")
         .expect("a finished file");
     assert_eq!(
         last["tesseract_seconds_by_kind"],
