@@ -15,7 +15,9 @@ every fifth page wrapped in a PDF, every fifth stored as an uncompressed TIFF):
    No import of these pages on these threads can be faster. Beside it,
    arshif's own recognition calls (pages / (`tesseract_seconds` / W)) and
    where their time went (`tesseract_seconds_by_kind`: the page's reading
-   and each kind of second look);
+   and each kind of second look); and the same for the mixed-script pages
+   alone (imported again into an archive of their own), in readings of a
+   page;
 3. a plain pipeline with the same parallelism: `tesseract PAGE out -l
    ara+eng` per page (`pdftoppm -r 300` first for PDFs), W at a time;
 4. re-importing the same files from other paths (every one skipped by
@@ -120,6 +122,25 @@ def make_corpus(n):
             shutil.copy(path, corpus)
         pages += 1
     return corpus, pages
+
+
+def mixed_pages(corpus):
+    """A folder holding the corpus's mixed-script pages (by the evaluation
+    corpus's documents.tsv), or None if it has none."""
+    templates = {}
+    with open(os.path.join(EVAL, "documents.tsv"), encoding="utf-8") as f:
+        for line in f.read().splitlines()[1:]:
+            cols = line.split("\t")
+            templates[os.path.splitext(cols[0])[0]] = cols[1]
+    out = os.path.join(WORK, "mixed")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    n = 0
+    for name in sorted(os.listdir(corpus)):
+        if templates.get(os.path.splitext(name)[0], "").endswith("_mixed"):
+            shutil.copy(os.path.join(corpus, name), out)
+            n += 1
+    return out if n else None
 
 
 def arshif(archive, *args):
@@ -234,6 +255,20 @@ def main():
                  f"{report['tesseract_seconds']:.1f} s inside recognition calls"))
     by_kind = report["tesseract_seconds_by_kind"]
 
+    # 2b: the mixed-script pages alone (an English memo naming Arabic
+    # people, an Arabic letter naming English companies): what reading one
+    # costs, in readings of its own area
+    mixed = mixed_pages(corpus)
+    if mixed:
+        marchive = fresh_archive("archive-mixed")
+        _, _, out = run_sampled(
+            arshif(marchive, "ingest", "--json", "--progress", "none", "--workers", w, mixed))
+        mreport = json.loads(out)
+        mone = json.loads(subprocess.run([ONE_READING, marchive, w], check=True,
+                                         capture_output=True, text=True).stdout)
+        mixed_readings = mreport["tesseract_seconds"] / (mone["seconds"] * a.workers)
+        mixed_by_kind = mreport["tesseract_seconds_by_kind"]
+
     # 3: the plain pipeline
     plain_wall = plain_pipeline(corpus, a.workers)
     plain = pages / plain_wall
@@ -286,6 +321,13 @@ def main():
         print(f"| {kind} | {sec:.1f} | {sec / total:.3f} | {sec / pages / one_page:.2f} |")
     print(f"| all | {total:.1f} | 1.000 | {total / pages / one_page:.2f} |")
     print()
+    if mixed:
+        n = mreport["pages"]
+        print(f"Mixed-script pages alone ({n} pages, `letter_ar_mixed` and `memo_en_mixed`): "
+              f"{mixed_readings:.2f} readings of a page (target ≤ 1.30); by kind: "
+              + ", ".join(f"{k} {v / (mone['seconds'] * a.workers):.2f}"
+                          for k, v in mixed_by_kind.items() if v > 0))
+        print()
     print(f"- arshif end to end / one-reading limit: {e2e / limit:.3f} (target ≥ 0.80)")
     print(f"- arshif end to end / its own recognition calls: {e2e / own:.3f}")
     print(f"- arshif / plain pipeline: {e2e / plain:.2f}× (target ≥ 5×)")
