@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Import throughput, side by side in one run on the same pages (`make bench-ingest`).
 
-    python3 scripts/bench_ingest.py [--pages N] [--workers W] [--rss-files F]
+    python3 scripts/bench_ingest.py [--pages N] [--workers W] [--rss-files F] [--only-mixed]
 
 Measures, on generated scans (the search-evaluation corpus, rendered by
 samples/eval/make_eval.py: clean, noisy, blurred, JPEG and 150 dpi pages;
@@ -124,23 +124,51 @@ def make_corpus(n):
     return corpus, pages
 
 
-def mixed_pages(corpus):
-    """A folder holding the corpus's mixed-script pages (by the evaluation
-    corpus's documents.tsv), or None if it has none."""
+def mixed_pages():
+    """A folder holding the evaluation corpus's mixed-script pages (by its
+    documents.tsv; they are not among the first 100), or None if none."""
     templates = {}
     with open(os.path.join(EVAL, "documents.tsv"), encoding="utf-8") as f:
         for line in f.read().splitlines()[1:]:
             cols = line.split("\t")
-            templates[os.path.splitext(cols[0])[0]] = cols[1]
+            templates[cols[0]] = cols[1]
     out = os.path.join(WORK, "mixed")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     n = 0
-    for name in sorted(os.listdir(corpus)):
-        if templates.get(os.path.splitext(name)[0], "").endswith("_mixed"):
-            shutil.copy(os.path.join(corpus, name), out)
+    for name in sorted(os.listdir(os.path.join(EVAL, "scans"))):
+        if templates.get(name, "").endswith("_mixed"):
+            shutil.copy(os.path.join(EVAL, "scans", name), out)
             n += 1
     return out if n else None
+
+
+def mixed_readings(workers):
+    """The mixed-script pages (an English memo naming Arabic people, an
+    Arabic letter naming English companies) imported alone: what reading
+    one costs, in readings of its own area. Returns (pages, readings, by
+    kind in readings) or None."""
+    folder = mixed_pages()
+    if folder is None:
+        return None
+    w = str(workers)
+    archive = fresh_archive("archive-mixed")
+    _, _, out = run_sampled(
+        arshif(archive, "ingest", "--json", "--progress", "none", "--workers", w, folder))
+    report = json.loads(out)
+    one = json.loads(subprocess.run([ONE_READING, archive, w], check=True,
+                                    capture_output=True, text=True).stdout)
+    reading = one["seconds"] * workers
+    by_kind = {k: v / reading for k, v in report["tesseract_seconds_by_kind"].items()}
+    return report["pages"], report["tesseract_seconds"] / reading, by_kind
+
+
+def print_mixed(mixed):
+    n, readings, by_kind = mixed
+    print(f"Mixed-script pages alone ({n} pages, `letter_ar_mixed` and `memo_en_mixed`): "
+          f"{readings:.2f} readings of a page (target ≤ 1.30); by kind: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in by_kind.items() if v > 0))
+    print()
 
 
 def arshif(archive, *args):
@@ -226,10 +254,17 @@ def main():
     ap.add_argument("--pages", type=int, default=100)
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--rss-files", type=int, default=10000)
+    ap.add_argument("--only-mixed", action="store_true",
+                    help="measure only the mixed-script pages' readings")
     a = ap.parse_args()
     if not os.path.exists(BIN) or not os.path.exists(ONE_READING):
         sys.exit("build first: make build && cargo build --release --example one_reading")
     os.makedirs(WORK, exist_ok=True)
+    if a.only_mixed:
+        mixed = mixed_readings(a.workers)
+        if mixed:
+            print_mixed(mixed)
+        return
     corpus, pages = make_corpus(a.pages)
     size = sum(os.path.getsize(os.path.join(corpus, f)) for f in os.listdir(corpus))
     w = str(a.workers)
@@ -255,19 +290,8 @@ def main():
                  f"{report['tesseract_seconds']:.1f} s inside recognition calls"))
     by_kind = report["tesseract_seconds_by_kind"]
 
-    # 2b: the mixed-script pages alone (an English memo naming Arabic
-    # people, an Arabic letter naming English companies): what reading one
-    # costs, in readings of its own area
-    mixed = mixed_pages(corpus)
-    if mixed:
-        marchive = fresh_archive("archive-mixed")
-        _, _, out = run_sampled(
-            arshif(marchive, "ingest", "--json", "--progress", "none", "--workers", w, mixed))
-        mreport = json.loads(out)
-        mone = json.loads(subprocess.run([ONE_READING, marchive, w], check=True,
-                                         capture_output=True, text=True).stdout)
-        mixed_readings = mreport["tesseract_seconds"] / (mone["seconds"] * a.workers)
-        mixed_by_kind = mreport["tesseract_seconds_by_kind"]
+    # 2b: the mixed-script pages alone
+    mixed = mixed_readings(a.workers)
 
     # 3: the plain pipeline
     plain_wall = plain_pipeline(corpus, a.workers)
@@ -322,12 +346,7 @@ def main():
     print(f"| all | {total:.1f} | 1.000 | {total / pages / one_page:.2f} |")
     print()
     if mixed:
-        n = mreport["pages"]
-        print(f"Mixed-script pages alone ({n} pages, `letter_ar_mixed` and `memo_en_mixed`): "
-              f"{mixed_readings:.2f} readings of a page (target ≤ 1.30); by kind: "
-              + ", ".join(f"{k} {v / (mone['seconds'] * a.workers):.2f}"
-                          for k, v in mixed_by_kind.items() if v > 0))
-        print()
+        print_mixed(mixed)
     print(f"- arshif end to end / one-reading limit: {e2e / limit:.3f} (target ≥ 0.80)")
     print(f"- arshif end to end / its own recognition calls: {e2e / own:.3f}")
     print(f"- arshif / plain pipeline: {e2e / plain:.2f}× (target ≥ 5×)")

@@ -228,9 +228,9 @@ impl OcrConfig {
 const OSD_MIN_DPI: u32 = 150;
 /// Letters OSD classifies before it may answer (Tesseract's default: 50;
 /// it gives up below half of this, and stops at five times it). At 20,
-/// every page of the evaluation corpora turned each quarter turn (200 of
-/// `make eval`'s scans, 320 of `make ocr-eval`'s pages) got the same
-/// right turn and script as at 30, for 12% less time
+/// 50 of `make eval`'s scans and 80 of `make ocr-eval`'s pages, each
+/// turned four ways, all got the right turn as at 30 (and the scans the
+/// right script), for 12% less time
 /// (`cargo run --release --example osd_probe`).
 const OSD_MIN_CHARACTERS: &str = "20";
 
