@@ -8,7 +8,7 @@ mod common;
 
 /// Share of the held-out lines read exactly, at least. `make train-numbers`
 /// prints the figure on 2,700 held-out lines; this set is a sample of them.
-const MIN_EXACT: f64 = 0.84;
+const MIN_EXACT: f64 = 0.86;
 
 #[test]
 fn held_out_fonts_are_read_exactly() {

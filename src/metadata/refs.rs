@@ -12,8 +12,13 @@ use super::fold::Folded;
 /// Labels, folded (see `fold`): Arabic `رقم الرخصة`, `رقم الشهادة`,
 /// `رقم المحضر`, `الرقم`, `رقم الصادر`…, `تعميم رقم`…, and English `Ref:`,
 /// `Contract reference:`, `Licence No.`…
+const ARABIC_KINDS: &str = "الرخصه|الشهاده|المحضر|الصادر|الوارد|العقد|الخطاب|القرار|التعميم|المعامله|الطلب|الترخيص|السجل\\ التجاري|السجل";
+
+/// The value after a label: words and numbers joined by `/` or `-`.
+const VALUE: &str = r"(?P<value>[\p{L}\d]+(?:\ ?[/\-]\ ?[\p{L}\d]+)*)";
+
 static LABELED: LazyLock<Regex> = LazyLock::new(|| {
-    let arabic_kinds = "الرخصه|الشهاده|المحضر|الصادر|الوارد|العقد|الخطاب|القرار|التعميم|المعامله|الطلب|الترخيص|السجل\\ التجاري|السجل";
+    let arabic_kinds = ARABIC_KINDS;
     let arabic_before = "تعميم|قرار|خطاب|محضر|رخصه|شهاده|عقد|معامله|ترخيص";
     let english_kinds =
         "licen[cs]e|permit|certificate|report|circular|letter|decision|contract|file|case|invoice";
@@ -30,11 +35,29 @@ static LABELED: LazyLock<Regex> = LazyLock::new(|| {
         \b
         [\ .]*[:\#]?[\ ]*
         (?:no\.?\ *[:\#]?\ *)?
-        (?P<value>[\p{{L}}\d]+(?:\ ?[/\-]\ ?[\p{{L}}\d]+)*)
+        {VALUE}
         "
     );
     Regex::new(&pattern).expect("the reference pattern compiles")
 });
+
+/// `رقم` and a word, then a colon: a label whose kind OCR may have misread
+/// by a letter (`رقم الشبادة:` for `رقم الشهادة:`). Taken when the word is
+/// one edit from a kind of [`ARABIC_KINDS`] of five letters or more; the
+/// colon keeps running text (`رقم الهاتف` aside) from being taken.
+static MISREAD_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!(r"(?:^|[^\p{{L}}\d])رقم\ (?P<kind>ال\p{{L}}{{3,}})\ *:\ *{VALUE}");
+    Regex::new(&pattern).expect("the misread-label pattern compiles")
+});
+
+/// Whether a word is a label kind OCR misread by one letter.
+fn misread_kind(word: &str) -> bool {
+    ARABIC_KINDS.split('|').any(|kind| {
+        kind.chars().count() >= 5
+            && kind != word
+            && crate::search::matcher::edit_distance(word, kind, 1) <= 1
+    })
+}
 
 /// A reference number found in a page.
 pub struct FoundReference {
@@ -58,8 +81,14 @@ fn segment_ok(seg: &str, first: bool) -> bool {
 
 pub fn find_in(page: &Folded) -> Vec<FoundReference> {
     let mut out = Vec::new();
-    for caps in LABELED.captures_iter(&page.text) {
-        let m = caps.name("value").expect("the group always takes part");
+    let values = LABELED
+        .captures_iter(&page.text)
+        .map(|caps| caps.name("value").expect("the group always takes part"));
+    let misread = MISREAD_LABEL
+        .captures_iter(&page.text)
+        .filter(|caps| misread_kind(&caps["kind"]))
+        .map(|caps| caps.name("value").expect("the group always takes part"));
+    for m in values.chain(misread) {
         // Keep whole segments up to the first that is not part of a number.
         let text = m.as_str();
         let mut end = 0;
@@ -166,6 +195,11 @@ mod tests {
         ("Licence No. 4451234 issued", &["4451234"]),
         ("Circular No. 12/1445", &["12/1445"]),
         ("رقم العقد: 55 - الطرف الأول", &["55"]),
+        // a kind OCR misread by one letter, before a colon
+        ("رقم الشبادة: 7071158 اسم العامل", &["7071158"]),
+        ("رقم الرخصق: ٤٤٥١٢٣٤", &["4451234"]),
+        ("رقم الشبادة 7071158", &[]),
+        ("رقم الهاتف: 0135820000", &[]),
         // No label, no reference; a label with no number, none.
         ("1445/3217", &[]),
         ("رقم الهاتف: 0135820000", &[]),

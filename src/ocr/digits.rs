@@ -716,26 +716,105 @@ pub fn read(
 }
 
 fn classify_all(model: &Model, seg: &Segmentation) -> Vec<Glyph> {
-    let mut glyphs = Vec::with_capacity(seg.pieces.len());
-    for piece in &seg.pieces {
-        let p = model.classify(&sample(seg, piece, (1.0, 0.0)));
-        glyphs.extend(split_if_touching(model, seg, piece.clone(), p));
+    let whole: Vec<Glyph> = seg
+        .pieces
+        .iter()
+        .map(|piece| Glyph {
+            p: model.classify(&sample(seg, piece, (1.0, 0.0))),
+            piece: piece.clone(),
+        })
+        .collect();
+    let joined = join_if_broken(model, seg, whole);
+    let mut glyphs = Vec::with_capacity(joined.len());
+    for (i, g) in joined.iter().enumerate() {
+        // a digit close beside it, on either side
+        let near = |o: &Glyph| {
+            let gap = g.piece.x0.max(o.piece.x0) as f32 - g.piece.x1.min(o.piece.x1) as f32;
+            matches!(o.best(), 0..=22) && gap <= 0.5 * seg.line_height
+        };
+        let beside_digit = (i > 0 && near(&joined[i - 1])) || joined.get(i + 1).is_some_and(near);
+        glyphs.extend(split_if_touching(
+            model,
+            seg,
+            g.piece.clone(),
+            g.p,
+            beside_digit,
+        ));
     }
     glyphs
 }
 
+/// A digit printed thin may come apart where its strokes meet: `٦`'s hook
+/// and its stem are then two short pieces, one above the other, each read
+/// unsurely as something else (`٢` and `١`). Two neighbouring pieces that
+/// are each shorter than a digit, lie one above the other (overlapping in
+/// columns, not in rows) and together span about a digit's height are read
+/// as one; they stay one when that reading is sure and the pieces' own
+/// were not.
+fn join_if_broken(model: &Model, seg: &Segmentation, glyphs: Vec<Glyph>) -> Vec<Glyph> {
+    let lh = seg.line_height;
+    let short = |p: &Piece| (p.height() as f32) < 0.8 * lh;
+    let mut out: Vec<Glyph> = Vec::with_capacity(glyphs.len());
+    let mut rest = glyphs.into_iter().peekable();
+    while let Some(a) = rest.next() {
+        let Some(b) = rest.peek() else {
+            out.push(a);
+            break;
+        };
+        let (pa, pb) = (&a.piece, &b.piece);
+        let columns = pa.x1.min(pb.x1) as i64 - pa.x0.max(pb.x0) as i64;
+        let rows = pa.y1.min(pb.y1) as i64 - pa.y0.max(pb.y0) as i64;
+        let (y0, y1) = (pa.y0.min(pb.y0), pa.y1.max(pb.y1));
+        let unsure = a.p[a.best()].min(b.p[b.best()]) < SURE;
+        let candidate = columns > 0
+            && rows <= 0
+            && short(pa)
+            && short(pb)
+            && ((y1 - y0) as f32) <= 1.3 * lh
+            && unsure;
+        if candidate {
+            let mut joined = pa.clone();
+            joined.x0 = pa.x0.min(pb.x0);
+            joined.x1 = pa.x1.max(pb.x1);
+            joined.y0 = y0;
+            joined.y1 = y1;
+            joined.area += pb.area;
+            joined.parts.extend(pb.parts.iter().copied());
+            let p = model.classify(&sample(seg, &joined, (1.0, 0.0)));
+            let best = argmax(&p);
+            if best != REJECT && p[best] >= SURE {
+                rest.next();
+                out.push(Glyph { piece: joined, p });
+                continue;
+            }
+        }
+        out.push(a);
+    }
+    out
+}
+
 /// A wide piece the network is unsure of may be digits touching each other
 /// (blur, low resolution): try cutting it at its thinnest column and keep
-/// the halves when each reads more surely than the whole.
+/// the halves when each reads more surely than the whole. A piece wider
+/// than a digit that the network surely took for no part of a number, but
+/// that stands beside a digit (`44` run together in a blurred `1445`), is
+/// cut too, and its halves kept when each is surely a digit.
 fn split_if_touching(
     model: &Model,
     seg: &Segmentation,
     piece: Piece,
     p: [f32; N_CLASSES],
+    beside_digit: bool,
 ) -> Vec<Glyph> {
-    let sure = p[argmax(&p)];
-    let wide = piece.width() as f32 > 0.8 * seg.line_height;
-    if !wide || sure >= SURE || piece.width() < 6 {
+    let best = argmax(&p);
+    let sure = p[best];
+    let lh = seg.line_height;
+    let wide = piece.width() as f32 > 0.8 * lh;
+    let run_together = best == REJECT
+        && beside_digit
+        && piece.width() as f32 > 1.1 * lh
+        && (piece.height() as f32) < 1.25 * lh;
+    if !(wide && sure < SURE || run_together) || piece.width() < 6 {
         return vec![Glyph { piece, p }];
     }
     // ink per column
@@ -787,9 +866,14 @@ fn split_if_touching(
     let pl = model.classify(&sample(seg, &left, (1.0, 0.0)));
     let pr = model.classify(&sample(seg, &right, (1.0, 0.0)));
     let (bl, br) = (argmax(&pl), argmax(&pr));
-    if bl != REJECT && br != REJECT && pl[bl].min(pr[br]) > sure {
-        let mut out = split_if_touching(model, seg, left, pl);
-        out.extend(split_if_touching(model, seg, right, pr));
+    let keep = if run_together {
+        matches!(bl, 0..=22) && matches!(br, 0..=22) && pl[bl].min(pr[br]) >= SURE
+    } else {
+        bl != REJECT && br != REJECT && pl[bl].min(pr[br]) > sure
+    };
+    if keep {
+        let mut out = split_if_touching(model, seg, left, pl, run_together);
+        out.extend(split_if_touching(model, seg, right, pr, run_together));
         out
     } else {
         vec![Glyph { piece, p }]

@@ -110,8 +110,12 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u3
             // it made letters of); a confident word there is the label's own
             let doubtful =
                 after_label && !is_label(t) && page.words[i].confidence < AFTER_LABEL_SURE;
+            // a word the script pass read in the other script is asked
+            // about only after a label, where it may be a number that both
+            // models made letters of (`٥٨٤٢٨١١` read as `OALTAN`)
+            let other_script = settled.contains(&page.words[i].bbox);
             candidate[k] = !sure_latin
-                && !settled.contains(&page.words[i].bbox)
+                && (!other_script || after_label && !is_label(t))
                 && (doubtful || looks_numeric(t, arabic_line));
             if is_label(t) {
                 after_label = true;
@@ -185,13 +189,18 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u3
                     b[0] >= union[2] && page.words[i].text.chars().any(is_arabic_letter)
                 });
             let found = digits::read(model, &crop, rows, LineContext { arabic_before });
+            tracing::debug!(
+                crop = ?[x0, y0, x1 - x0, y1 - y0],
+                read = ?found.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(),
+                "number zone read"
+            );
             // In words Tesseract read as letters (after a label), a number
             // must fill most of them: an alef alone reads like ١.
             let width = (union[2] - union[0]).max(1);
             let numeric_words: Vec<[u32; 4]> = g
                 .iter()
                 .map(|&k| &page.words[members[k]])
-                .filter(|w| looks_numeric(&w.text, arabic_line))
+                .filter(|w| looks_numeric(&w.text, arabic_line) && !settled.contains(&w.bbox))
                 .map(|w| w.bbox)
                 .collect();
             let found: Vec<NumberReading> = found
@@ -202,7 +211,15 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u3
                         .iter()
                         .any(|w| a.max(w[0]) < b.min(w[0] + w[2]));
                     let digits = r.value.chars().filter(|c| c.is_ascii_digit()).count();
-                    on_numeric || (digits >= 2 && r.bbox[2] * 2 >= width)
+                    // over a word read in the other script: a sure number
+                    // that fills it
+                    let fills_other = settled.iter().any(|w| {
+                        a.max(w[0]) < b.min(w[0] + w[2])
+                            && r.bbox[2] * 5 >= w[2] * 4
+                            && r.confidence >= digits::SURE
+                            && digits >= 3
+                    });
+                    on_numeric || fills_other || (digits >= 2 && r.bbox[2] * 2 >= width)
                 })
                 .collect();
             if found.is_empty() {
@@ -288,6 +305,9 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u3
                 None => line_words.push(page.words[i].clone()),
             }
         }
+        if arabic_line {
+            right_to_left_order(&mut line_words);
+        }
         super::replace_line(page, li, &members, line_words);
     }
     if !page.words.is_empty() {
@@ -295,6 +315,52 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u3
             page.words.iter().map(|w| w.confidence).sum::<f32>() / page.words.len() as f32;
     }
     page.numbers = readings;
+}
+
+/// Put an Arabic line's words in their logical order when Tesseract's order
+/// cannot be it. On a right-to-left line, an Arabic word comes after
+/// everything to its right and before everything to its left; Tesseract
+/// sometimes puts a number first that stands left of its label
+/// (`٥٧٩/٧٤ الرقم:` for `الرقم: ٥٧٩/٧٤`). Then the words are laid out
+/// again as the bidi algorithm reads a right-to-left line: from right to
+/// left, but a run of left-to-right words (Latin, numbers, and what stands
+/// between two of them) from left to right.
+fn right_to_left_order(words: &mut [Word]) {
+    let arabic = |w: &Word| w.text.chars().any(is_arabic_letter);
+    let misplaced = words.iter().enumerate().any(|(j, w)| {
+        arabic(w)
+            && words[..j]
+                .iter()
+                .any(|e| e.bbox[0] + e.bbox[2] <= w.bbox[0])
+    });
+    if !misplaced {
+        return;
+    }
+    words.sort_by_key(|w| std::cmp::Reverse(w.bbox[0] + w.bbox[2]));
+    let strong_ltr = |w: &Word| !arabic(w) && w.text.chars().any(|c| c.is_alphanumeric());
+    let n = words.len();
+    let ltr: Vec<bool> = (0..n)
+        .map(|i| {
+            strong_ltr(&words[i])
+                || (!arabic(&words[i])
+                    && i > 0
+                    && i + 1 < n
+                    && strong_ltr(&words[i - 1])
+                    && strong_ltr(&words[i + 1]))
+        })
+        .collect();
+    let mut i = 0;
+    while i < n {
+        if ltr[i] {
+            let start = i;
+            while i < n && ltr[i] {
+                i += 1;
+            }
+            words[start..i].reverse();
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// Tesseract reads Western digits well, the number reader better on
@@ -362,6 +428,46 @@ fn tesseract_number(w: &Word) -> Option<NumberReading> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn word(text: &str, x: u32, w: u32) -> Word {
+        Word {
+            text: text.into(),
+            bbox: [x, 0, w, 40],
+            confidence: 0.9,
+        }
+    }
+
+    fn texts(words: &[Word]) -> Vec<&str> {
+        words.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    #[test]
+    fn right_to_left_lines_in_logical_order() {
+        // a number Tesseract put before the label to its right
+        let mut line = vec![word("٥٧٩/٧٤", 1950, 159), word("الرقم:", 2127, 110)];
+        right_to_left_order(&mut line);
+        assert_eq!(texts(&line), ["الرقم:", "٥٧٩/٧٤"]);
+        // already logical: left alone, a Latin run kept left to right
+        let logical = [
+            word("شركة", 900, 80),
+            word("Ironbridge", 600, 200),
+            word("Engineering", 820, 60),
+            word("تقدمت", 400, 100),
+        ];
+        let mut line = logical.to_vec();
+        right_to_left_order(&mut line);
+        assert_eq!(texts(&line), texts(&logical));
+        // out of order with a Latin run and a dash between its words
+        let mut line = vec![
+            word("Iron", 300, 80),
+            word("-", 390, 10),
+            word("Bridge", 410, 90),
+            word("شركة", 520, 80),
+            word("تقدمت", 100, 100),
+        ];
+        right_to_left_order(&mut line);
+        assert_eq!(texts(&line), ["شركة", "Iron", "-", "Bridge", "تقدمت"]);
+    }
 
     #[test]
     fn labels() {
