@@ -607,6 +607,8 @@ pub struct LineContext {
 
 /// A glyph below this probability makes its number uncertain.
 pub const SURE: f32 = 0.9;
+/// How sure a slash or dash cut from the digit it ran into must be.
+const JOINER_SURE: f32 = 0.75;
 /// Alternatives less likely than this share of the best reading are not kept.
 const ALTERNATIVE_SHARE: f32 = 0.05;
 /// At most this many alternatives per number.
@@ -867,7 +869,12 @@ fn split_if_touching(
     let pr = model.classify(&sample(seg, &right, (1.0, 0.0)));
     let (bl, br) = (argmax(&pl), argmax(&pr));
     let keep = if run_together {
-        matches!(bl, 0..=22) && matches!(br, 0..=22) && pl[bl].min(pr[br]) >= SURE
+        // two digits, or a digit and the slash or dash beside it (`٤/`)
+        // (a slash cut from its digit keeps a sliver of the digit, so it
+        // reads less surely than a digit does)
+        let digit = |c: usize, p: f32| matches!(c, 0..=22) && p >= SURE;
+        let joiner = |c: usize, p: f32| digit(c, p) || matches!(c, 23 | 24) && p >= JOINER_SURE;
+        digit(bl, pl[bl]) && joiner(br, pr[br]) || joiner(bl, pl[bl]) && digit(br, pr[br])
     } else {
         bl != REJECT && br != REJECT && pl[bl].min(pr[br]) > sure
     };

@@ -172,8 +172,27 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u3
             // the line's rows, a little more; the words' columns, a little more
             let pad = (line_h / 5).max(2);
             let (w, h) = level.dimensions();
-            let x0 = union[0].saturating_sub(pad);
-            let x1 = (union[2] + pad).min(w);
+            // and the ink between the group and its neighbours that no
+            // word's box holds (Tesseract sometimes leaves a number's end
+            // digit out of every word: the ١ of ١٤٤٥ beside the Hijri
+            // mark), up to a line height, never into a neighbour's box
+            let (left, right) = members
+                .iter()
+                .filter(|&&i| !g.iter().any(|&k| members[k] == i))
+                .map(|&i| page.words[i].bbox)
+                .fold((0u32, w), |(l, r), b| {
+                    if b[0] + b[2] <= union[0] {
+                        (l.max(b[0] + b[2] + 1), r)
+                    } else if b[0] >= union[2] {
+                        (l, r.min(b[0].saturating_sub(1)))
+                    } else {
+                        (l, r)
+                    }
+                });
+            let x0 = union[0]
+                .saturating_sub(pad)
+                .min(left.max(union[0].saturating_sub(line_h)));
+            let x1 = (union[2] + pad).max(right.min(union[2] + line_h)).min(w);
             let y0 = lb[1].min(union[1]).saturating_sub(pad);
             let y1 = (lb[1] + lb[3]).max(union[3]).saturating_add(pad).min(h);
             if x1 <= x0 + 2 || y1 <= y0 + 2 {
