@@ -144,7 +144,7 @@ pub(crate) fn read_numbers(level: &GrayImage, page: &mut OcrPage, settled: &[[u3
                 Some(g)
                     if g.last().is_some_and(|&prev: &usize| {
                         let pb = page.words[members[prev]].bbox;
-                        (b[0] as i64 - (pb[0] + pb[2]) as i64) < (line_h as i64 * 3 / 5)
+                        (b[0] as i64 - (pb[0] + pb[2]) as i64) < line_h as i64
                     }) =>
                 {
                     g.push(k)
