@@ -40,3 +40,21 @@ fn held_out_fonts_are_read_exactly() {
         misses.join("\n")
     );
 }
+
+/// Number zones of speckled pages, as the number pass sees them (filtered,
+/// not binarised): each is read exactly (`tests/data/number-crops/`).
+#[test]
+fn speckled_number_zones_are_read_exactly() {
+    let dir = common::repo().join("tests/data/number-crops");
+    let tsv = std::fs::read_to_string(dir.join("crops.tsv")).unwrap();
+    for line in tsv.lines().filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let img = image::open(dir.join(f[0])).unwrap().to_luma8();
+        let ctx = LineContext {
+            arabic_before: f[2] == "ar",
+        };
+        let read = digits::read(Model::shipped(), &img, (0, img.height()), ctx);
+        let got: Vec<&str> = read.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(got, [f[1]], "{} ({})", f[0], f[3]);
+    }
+}

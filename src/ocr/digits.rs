@@ -609,6 +609,8 @@ pub struct LineContext {
 pub const SURE: f32 = 0.9;
 /// How sure a slash or dash cut from the digit it ran into must be.
 const JOINER_SURE: f32 = 0.75;
+/// A piece smaller than this share of its neighbour's ink may be a chip of it.
+const CHIP_SHARE: f32 = 0.3;
 /// Alternatives less likely than this share of the best reading are not kept.
 const ALTERNATIVE_SHARE: f32 = 0.05;
 /// At most this many alternatives per number.
@@ -752,7 +754,8 @@ fn classify_all(model: &Model, seg: &Segmentation) -> Vec<Glyph> {
 /// are each shorter than a digit, lie one above the other (overlapping in
 /// columns, not in rows) and together span about a digit's height are read
 /// as one; they stay one when that reading is sure and the pieces' own
-/// were not.
+/// were not. So is a small chip broken off a digit's stroke in speckle
+/// that still touches the digit's columns.
 fn join_if_broken(model: &Model, seg: &Segmentation, glyphs: Vec<Glyph>) -> Vec<Glyph> {
     let lh = seg.line_height;
     let short = |p: &Piece| (p.height() as f32) < 0.8 * lh;
@@ -768,12 +771,25 @@ fn join_if_broken(model: &Model, seg: &Segmentation, glyphs: Vec<Glyph>) -> Vec<
         let rows = pa.y1.min(pb.y1) as i64 - pa.y0.max(pb.y0) as i64;
         let (y0, y1) = (pa.y0.min(pb.y0), pa.y1.max(pb.y1));
         let unsure = a.p[a.best()].min(b.p[b.best()]) < SURE;
-        let candidate = columns > 0
+        let stacked = columns > 0
             && rows <= 0
             && short(pa)
             && short(pb)
             && ((y1 - y0) as f32) <= 1.3 * lh
             && unsure;
+        // a chip of a digit's stroke (a leg of `٨` broken off in speckle),
+        // touching or overlapping the digit's columns and lying within its
+        // rows, much smaller than it and unsure of itself
+        let chip = |small: &Glyph, big: &Glyph| {
+            let (s, g) = (&small.piece, &big.piece);
+            let mid = (s.y0 + s.y1) as f32 / 2.0;
+            columns >= 0
+                && (s.area as f32) < CHIP_SHARE * g.area as f32
+                && small.p[small.best()] < SURE
+                && mid >= g.y0 as f32
+                && mid <= g.y1 as f32
+        };
+        let candidate = stacked || chip(&a, b) || chip(b, &a);
         if candidate {
             let mut joined = pa.clone();
             joined.x0 = pa.x0.min(pb.x0);

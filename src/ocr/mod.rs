@@ -344,7 +344,11 @@ impl OcrEngine {
         page: &PageImage,
         fixed: Option<u16>,
     ) -> Result<OcrPage, OcrError> {
-        let (img, prepared) = prep::prepare(&page.image, page.dpi);
+        let prep::Cleaned {
+            image: img,
+            unbinarised,
+            info: prepared,
+        } = prep::prepare(&page.image, page.dpi);
         let dpi = prepared
             .dpi
             .map(|d| (d as f32 * prepared.scale).round() as u32);
@@ -364,7 +368,13 @@ impl OcrEngine {
         // (clean, noisy, blurred, JPEG, 150 dpi). Reading confidence cannot
         // check it: Tesseract reads sideways Arabic lines quite confidently.
         let mut turn = fixed.unwrap_or_else(|| osd.map(|o| o.turn_cw).unwrap_or(0));
-        let (mut result, mut skew) = self.read_upright(&img, dpi, turn, latin_hint)?;
+        // On a grainy page the number reader reads the page filtered but
+        // not binarised (see `prep::Cleaned::unbinarised`): `make ocr-eval`
+        // noisy numbers 81/84 -> 84/84 with the chip rule of `digits`; the
+        // unfiltered page is worse (60/84: speckle read as digits).
+        let numbers_from = unbinarised.as_ref();
+        let (mut result, mut skew) =
+            self.read_upright(&img, dpi, turn, latin_hint, numbers_from)?;
         if result.confidence < 0.5 && osd.is_none() && fixed.is_none() {
             // Unreadable as it is and OSD had no answer: try every turn.
             // (When OSD answers it has been right: every upright page of
@@ -374,7 +384,7 @@ impl OcrEngine {
             let found = self.again(ReadingKind::Orientation, |e| e.find_turn(&img, dpi))?;
             if let Some(t) = found {
                 let (r, s) = self.again(ReadingKind::Orientation, |e| {
-                    e.read_upright(&img, dpi, t, latin_hint)
+                    e.read_upright(&img, dpi, t, latin_hint, numbers_from)
                 })?;
                 if r.confidence > result.confidence {
                     (result, skew, turn) = (r, s, t);
@@ -387,7 +397,7 @@ impl OcrEngine {
             let raw = prep::resize_like(&page.image, &img);
             let latin = result.languages.starts_with("eng");
             let (r, s) = self.again(ReadingKind::Unfiltered, |e| {
-                e.read_upright(&raw, dpi, turn, latin)
+                e.read_upright(&raw, dpi, turn, latin, None)
             })?;
             if r.confidence > result.confidence {
                 (result, skew) = (r, s);
@@ -426,13 +436,16 @@ impl OcrEngine {
     }
 
     /// Turn, level and read a page. Returns the reading and the levelling
-    /// turn applied (for mapping boxes back).
+    /// turn applied (for mapping boxes back). `numbers_from`, when given, is
+    /// the page before clean-up (same size as `img`): the number pass reads
+    /// its crops there, turned and levelled like `img`.
     fn read_upright(
         &mut self,
         img: &GrayImage,
         dpi: Option<u32>,
         turn_cw: u16,
         latin_hint: bool,
+        numbers_from: Option<&GrayImage>,
     ) -> Result<(OcrPage, f32), OcrError> {
         // Most pages come upright: read them without a copy.
         let upright = if turn_cw.is_multiple_of(360) {
@@ -514,7 +527,23 @@ impl OcrEngine {
         } else {
             Vec::new()
         };
-        number_pass::read_numbers(&level, &mut result, &settled);
+        let numbers_image = numbers_from.map(|raw| {
+            let turned = if turn_cw.is_multiple_of(360) {
+                std::borrow::Cow::Borrowed(raw)
+            } else {
+                std::borrow::Cow::Owned(prep::rotate_quarter(raw, turn_cw))
+            };
+            if skew != 0.0 {
+                std::borrow::Cow::Owned(prep::rotate_small(&turned, skew))
+            } else {
+                turned
+            }
+        });
+        number_pass::read_numbers(
+            numbers_image.as_deref().unwrap_or(&level),
+            &mut result,
+            &settled,
+        );
         fix_lookalikes(&mut result);
         Ok((result, skew))
     }

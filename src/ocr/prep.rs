@@ -269,17 +269,31 @@ pub fn effective_dpi(img: &GrayImage, recorded: Option<u32>) -> Option<u32> {
     }
 }
 
+/// A page cleaned up for OCR.
+pub struct Cleaned {
+    /// What Tesseract reads.
+    pub image: GrayImage,
+    /// On a grainy page, the median-filtered page before binarisation (at
+    /// the same size as `image`): the number reader reads its crops there,
+    /// since binarising the speckle wears strokes away (`٣`'s teeth to `٢`'s).
+    pub unbinarised: Option<GrayImage>,
+    pub info: Prepared,
+}
+
 /// Clean up a page for OCR (see the table above). `dpi` is the resolution
 /// recorded in the file; [`effective_dpi`] decides what to believe.
-pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> (GrayImage, Prepared) {
+pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> Cleaned {
     let dpi = effective_dpi(img, dpi);
     let noise = noise_level(img);
     let grainy = noise > NOISY;
     let low_res = dpi.filter(|d| (70..220).contains(d));
+    let mut unbinarised = None;
     let mut out = if grainy {
-        let mut twice = median3(&median3(img));
-        binarize(&mut twice);
-        twice
+        let twice = median3(&median3(img));
+        let mut binary = twice.clone();
+        binarize(&mut binary);
+        unbinarised = Some(twice);
+        binary
     } else if low_res.is_none() {
         median3(img)
     } else {
@@ -289,22 +303,24 @@ pub fn prepare(img: &GrayImage, dpi: Option<u32>) -> (GrayImage, Prepared) {
     if let Some(d) = low_res {
         scale = TARGET_DPI as f32 / d as f32;
         let (w, h) = out.dimensions();
-        out = resize(
-            &out,
+        let size = (
             (w as f32 * scale).round() as u32,
             (h as f32 * scale).round() as u32,
         );
+        out = resize(&out, size.0, size.1);
+        unbinarised = unbinarised.map(|u| resize(&u, size.0, size.1));
     }
-    (
-        out,
-        Prepared {
+    Cleaned {
+        image: out,
+        unbinarised,
+        info: Prepared {
             scale,
             denoised: grainy,
             smoothed: !grainy && low_res.is_none(),
             noise,
             dpi,
         },
-    )
+    }
 }
 
 #[cfg(test)]
@@ -438,14 +454,24 @@ mod tests {
     fn clean_pages_are_left_alone_and_speckled_ones_cleaned() {
         let clean = page_with_text();
         assert!(noise_level(&clean) < NOISY, "{}", noise_level(&clean));
-        let (out, p) = prepare(&clean, Some(300));
+        let Cleaned {
+            image: out,
+            info: p,
+            unbinarised,
+        } = prepare(&clean, Some(300));
+        assert!(unbinarised.is_none());
         assert!(!p.denoised);
         assert_eq!(out, median3(&clean));
 
         let mut noisy = page_with_text();
         speckle(&mut noisy);
         assert!(noise_level(&noisy) > NOISY);
-        let (out, p) = prepare(&noisy, Some(300));
+        let Cleaned {
+            image: out,
+            info: p,
+            unbinarised,
+        } = prepare(&noisy, Some(300));
+        assert_eq!(unbinarised, Some(median3(&median3(&noisy))));
         assert!(p.denoised);
         assert!(noise_level(&out) < NOISY, "{}", noise_level(&out));
     }
@@ -475,17 +501,25 @@ mod tests {
             );
         }
         // and an unlabelled 150 dpi A4 page is upscaled
-        let (out, p) = prepare(&a4_150, None);
+        let Cleaned {
+            image: out,
+            info: p,
+            ..
+        } = prepare(&a4_150, None);
         assert_eq!((out.width(), p.scale), (2480, 2.0));
     }
 
     #[test]
     fn low_resolution_pages_are_upscaled() {
         let img = page_with_text();
-        let (out, p) = prepare(&img, Some(150));
+        let Cleaned {
+            image: out,
+            info: p,
+            ..
+        } = prepare(&img, Some(150));
         assert_eq!(out.dimensions(), (800, 600));
         assert_eq!(p.scale, 2.0);
-        let (out, _) = prepare(&img, None);
+        let out = prepare(&img, None).image;
         assert_eq!(out.dimensions(), (400, 300));
     }
 }
