@@ -55,7 +55,11 @@ fn main() {
             let Some(p) = read.iter().find(|p| p.number == n) else {
                 return true;
             };
-            let (img, prepared) = prep::prepare(&page.image, page.dpi);
+            let prep::Cleaned {
+                image: img,
+                info: prepared,
+                ..
+            } = prep::prepare(&page.image, page.dpi);
             ready.push(Ready {
                 image: prep::rotate_quarter(&img, p.rotation),
                 dpi: prepared

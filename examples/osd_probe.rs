@@ -79,7 +79,11 @@ fn main() {
         })
         .unwrap();
         for page in pages {
-            let (img, prepared) = prep::prepare(&page.image, page.dpi);
+            let prep::Cleaned {
+                image: img,
+                info: prepared,
+                ..
+            } = prep::prepare(&page.image, page.dpi);
             let dpi = prepared
                 .dpi
                 .map(|d| (d as f32 * prepared.scale).round() as u32)
