@@ -437,8 +437,9 @@ impl OcrEngine {
 
     /// Turn, level and read a page. Returns the reading and the levelling
     /// turn applied (for mapping boxes back). `numbers_from`, when given, is
-    /// the page before clean-up (same size as `img`): the number pass reads
-    /// its crops there, turned and levelled like `img`.
+    /// the page as the number reader should see it (a grainy page filtered
+    /// but not binarised, same size as `img`): the number pass reads its
+    /// crops there, turned and levelled like `img`.
     fn read_upright(
         &mut self,
         img: &GrayImage,
@@ -448,11 +449,7 @@ impl OcrEngine {
         numbers_from: Option<&GrayImage>,
     ) -> Result<(OcrPage, f32), OcrError> {
         // Most pages come upright: read them without a copy.
-        let upright = if turn_cw.is_multiple_of(360) {
-            std::borrow::Cow::Borrowed(img)
-        } else {
-            std::borrow::Cow::Owned(prep::rotate_quarter(img, turn_cw))
-        };
+        let upright = prep::turned(img, turn_cw);
         let skew = prep::estimate_skew(&upright, MAX_SKEW);
         tracing::debug!(turn_cw, skew, "levelling");
         let (level, skew) = if skew.abs() >= MIN_SKEW {
@@ -528,11 +525,7 @@ impl OcrEngine {
             Vec::new()
         };
         let numbers_image = numbers_from.map(|raw| {
-            let turned = if turn_cw.is_multiple_of(360) {
-                std::borrow::Cow::Borrowed(raw)
-            } else {
-                std::borrow::Cow::Owned(prep::rotate_quarter(raw, turn_cw))
-            };
+            let turned = prep::turned(raw, turn_cw);
             if skew != 0.0 {
                 std::borrow::Cow::Owned(prep::rotate_small(&turned, skew))
             } else {

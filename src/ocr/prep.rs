@@ -835,6 +835,16 @@ pub fn resize_like(img: &GrayImage, like: &GrayImage) -> GrayImage {
     resize(img, w, h)
 }
 
+/// An image turned clockwise by a multiple of 90 degrees, without a copy
+/// when the turn is none.
+pub fn turned(img: &GrayImage, degrees_cw: u16) -> std::borrow::Cow<'_, GrayImage> {
+    if degrees_cw.is_multiple_of(360) {
+        std::borrow::Cow::Borrowed(img)
+    } else {
+        std::borrow::Cow::Owned(rotate_quarter(img, degrees_cw))
+    }
+}
+
 /// Turn an image clockwise by a multiple of 90 degrees.
 pub fn rotate_quarter(img: &GrayImage, degrees_cw: u16) -> GrayImage {
     match degrees_cw % 360 {
