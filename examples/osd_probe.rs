@@ -20,17 +20,22 @@ struct Tally {
 
 fn main() {
     arshif::ocr::ensure_omp_thread_limit();
-    let settings: Vec<(String, String, u32)> = std::env::var("ARSHIF_PROBE_SETTINGS")
+    // min_characters:factor[:band], band = n: only the inkiest 1/n of the
+    // page along its text lines (found by prep::line_axis) is shown to OSD.
+    let settings: Vec<(String, String, u32, u32)> = std::env::var("ARSHIF_PROBE_SETTINGS")
         .unwrap_or("30:2".into())
         .split(',')
         .map(|s| {
-            let (m, f) = s.split_once(':').unwrap();
-            (s.to_string(), m.to_string(), f.parse().unwrap())
+            let mut f = s.split(':');
+            let m = f.next().unwrap();
+            let factor = f.next().unwrap().parse().unwrap();
+            let band = f.next().map(|b| b.parse().unwrap()).unwrap_or(0);
+            (s.to_string(), m.to_string(), factor, band)
         })
         .collect();
     let apis: Vec<TesseractAPI> = settings
         .iter()
-        .map(|(_, m, _)| {
+        .map(|(_, m, _, _)| {
             let api = TesseractAPI::new();
             api.init(arshif::ocr::DEBIAN_TESSDATA, "osd").unwrap();
             let _ = api.set_variable("min_characters_to_try", m);
@@ -41,7 +46,7 @@ fn main() {
         .collect();
     let mut tallies: Vec<Tally> = settings
         .iter()
-        .map(|(n, _, _)| Tally {
+        .map(|(n, _, _, _)| Tally {
             name: n.clone(),
             seconds: 0.0,
             right: 0,
@@ -92,25 +97,45 @@ fn main() {
                 let turned = prep::rotate_quarter(&img, turn);
                 let want = (360 - turn) % 360;
                 let mut line = format!("{p}\t{turn}");
-                for (i, (_, _, factor)) in settings.iter().enumerate() {
-                    let (small, d) = if *factor > 1 && dpi >= 150 * factor {
-                        (prep::box_downsample(&turned, *factor), dpi / factor)
+                let ratio = prep::line_profile_ratio(&turned, 5.0).unwrap_or(0.0);
+                line += &format!("\tratio {ratio:.2}");
+                for (i, (_, _, factor, band)) in settings.iter().enumerate() {
+                    let t0 = std::time::Instant::now();
+                    let (shown, pre) = if *band > 0 {
+                        let (along, pre) = match prep::line_axis(&turned, 5.0, 1.2) {
+                            prep::LineAxis::Down => (prep::rotate_quarter(&turned, 90), 90),
+                            _ => (turned.clone(), 0),
+                        };
+                        let (w, h) = along.dimensions();
+                        let bh = h / band;
+                        let top = prep::inkiest_band(&along, bh);
+                        (
+                            image::imageops::crop_imm(&along, 0, top, w, bh).to_image(),
+                            pre,
+                        )
                     } else {
-                        (turned.clone(), dpi)
+                        (turned.clone(), 0)
+                    };
+                    let (small, d) = if *factor > 1 && dpi >= 150 * factor {
+                        (prep::box_downsample(&shown, *factor), dpi / factor)
+                    } else {
+                        (shown, dpi)
                     };
                     let api = &apis[i];
                     let (w, h) = small.dimensions();
                     api.set_image(small.as_raw(), w as i32, h as i32, 1, w as i32)
                         .unwrap();
                     let _ = api.set_source_resolution(d as i32);
-                    let t0 = std::time::Instant::now();
+                    let t1 = std::time::Instant::now();
                     let r = api.detect_os();
+                    let osd_only = t1.elapsed().as_secs_f64();
+                    line += &format!("\t{osd_only:.3}/{:.3}", t0.elapsed().as_secs_f64());
                     let t = &mut tallies[i];
                     t.seconds += t0.elapsed().as_secs_f64();
                     let _ = api.clear();
                     match r {
                         Ok((deg, _conf, script, _sc)) => {
-                            let got = ((360 - deg.rem_euclid(360)) % 360) as u16;
+                            let got = ((360 - deg.rem_euclid(360) + pre) % 360) as u16;
                             if got == want {
                                 t.right += 1
                             } else {

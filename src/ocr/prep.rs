@@ -524,13 +524,15 @@ mod tests {
     }
 }
 
-/// The turn, in degrees within ±`max_deg`, that levels a page's text lines
-/// when given to [`rotate_small`]. Found by maximising the sharpness of the
-/// horizontal ink profile of a reduced, binarised copy: text lines give tall
-/// narrow peaks only when they run level.
-pub fn estimate_skew(img: &GrayImage, max_deg: f32) -> f32 {
-    let w = img.width();
-    let factor = (w / 800).max(1);
+/// Dark pixels as offsets from the centre, and the size of the image they
+/// were taken from.
+type InkPoints = (Vec<(f32, f32)>, u32, u32);
+
+/// The dark pixels of a copy of `img` reduced to about 800 pixels wide
+/// (Otsu-binarised), as offsets from its centre, with its size; `None` when
+/// there is too little ink (or too much) to tell lines by.
+fn ink_points(img: &GrayImage) -> Option<InkPoints> {
+    let factor = (img.width() / 800).max(1);
     let small = if factor > 1 {
         box_downsample(img, factor)
     } else {
@@ -543,9 +545,74 @@ pub fn estimate_skew(img: &GrayImage, max_deg: f32) -> f32 {
         .filter(|(_, _, p)| p[0] <= t)
         .map(|(x, y, _)| (x as f32 - sw as f32 / 2.0, y as f32 - sh as f32 / 2.0))
         .collect();
-    if ink.len() < 200 || ink.len() > (sw * sh / 2) as usize {
-        return 0.0;
+    (ink.len() >= 200 && ink.len() <= (sw * sh / 2) as usize).then_some((ink, sw, sh))
+}
+
+/// Which way a page's text lines run, told from its ink alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineAxis {
+    /// Across the page: upright or upside down.
+    Across,
+    /// Down the page: turned a quarter either way.
+    Down,
+    /// Too little ink, or no clear direction.
+    Unsure,
+}
+
+/// How much sharper the ink profile across the page is than the one down
+/// it, each at its best angle within ±`max_deg`: text lines running across
+/// make tall narrow peaks in the profile of rows, and lines running down in
+/// that of columns. Each profile's sharpness is the sum of its squared
+/// counts over that of ink spread evenly along the same length, so 1.0 is
+/// no structure. `None` when there is too little ink to tell.
+pub fn line_profile_ratio(img: &GrayImage, max_deg: f32) -> Option<f32> {
+    let (ink, sw, sh) = ink_points(img)?;
+    let n = ink.len() as f64;
+    let bins = (sw + sh) as usize * 2;
+    let mut hist = vec![0u32; bins];
+    let mut sharpest = |swap: bool, extent: u32| -> f64 {
+        let mut best = 0.0f64;
+        let mut a = -max_deg;
+        while a <= max_deg + 1e-3 {
+            let (s, c) = a.to_radians().sin_cos();
+            hist.iter_mut().for_each(|v| *v = 0);
+            for &(x, y) in &ink {
+                let (x, y) = if swap { (y, x) } else { (x, y) };
+                let r = (y * c - x * s) as isize + bins as isize / 2;
+                if r >= 0 && (r as usize) < bins {
+                    hist[r as usize] += 1;
+                }
+            }
+            let sq: f64 = hist.iter().map(|&v| (v as f64) * (v as f64)).sum();
+            best = best.max(sq * extent as f64 / (n * n));
+            a += 0.5;
+        }
+        best
+    };
+    let rows = sharpest(false, sh);
+    let cols = sharpest(true, sw);
+    Some((rows / cols) as f32)
+}
+
+/// [`LineAxis`] from [`line_profile_ratio`]: across when the rows' profile
+/// is at least `clear` times as sharp as the columns', down when the
+/// columns' is.
+pub fn line_axis(img: &GrayImage, max_deg: f32, clear: f32) -> LineAxis {
+    match line_profile_ratio(img, max_deg) {
+        Some(r) if r >= clear => LineAxis::Across,
+        Some(r) if r <= 1.0 / clear => LineAxis::Down,
+        _ => LineAxis::Unsure,
     }
+}
+
+/// The turn, in degrees within ±`max_deg`, that levels a page's text lines
+/// when given to [`rotate_small`]. Found by maximising the sharpness of the
+/// horizontal ink profile of a reduced, binarised copy: text lines give tall
+/// narrow peaks only when they run level.
+pub fn estimate_skew(img: &GrayImage, max_deg: f32) -> f32 {
+    let Some((ink, sw, sh)) = ink_points(img) else {
+        return 0.0;
+    };
     let rows = (sw + sh) as usize * 2;
     let mut hist = vec![0u32; rows];
     let mut score = |deg: f32| -> f64 {
@@ -914,6 +981,48 @@ mod geometry_tests {
             blank.put_pixel(7 + k * 13, 5 + k * 9, image::Luma([0]));
         }
         assert!(ink_bands(&blank, 2).is_empty());
+    }
+
+    #[test]
+    fn the_way_text_lines_run_is_told_from_the_ink() {
+        let page = lines_page();
+        for (deg, want) in [
+            (0u16, LineAxis::Across),
+            (90, LineAxis::Down),
+            (180, LineAxis::Across),
+            (270, LineAxis::Down),
+        ] {
+            let turned = rotate_quarter(&page, deg);
+            assert_eq!(line_axis(&turned, 5.0, 1.4), want, "{deg}");
+            // still told when the page is also askew
+            assert_eq!(
+                line_axis(&rotate_small(&turned, 3.5), 5.0, 1.4),
+                want,
+                "{deg}"
+            );
+        }
+        // a real scan, both ways
+        let scan = image::open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/scans/en/inspection letter OMR-2024-0917.png"
+        ))
+        .expect("sample scan")
+        .to_luma8();
+        assert_eq!(line_axis(&scan, 5.0, 1.4), LineAxis::Across);
+        assert_eq!(
+            line_axis(&rotate_quarter(&scan, 270), 5.0, 1.4),
+            LineAxis::Down
+        );
+        // a blank page, or one grey blot, has no direction
+        let blank = GrayImage::from_pixel(800, 1000, image::Luma([255]));
+        assert_eq!(line_axis(&blank, 5.0, 1.4), LineAxis::Unsure);
+        let mut blot = blank.clone();
+        for y in 300..600 {
+            for x in 200..500 {
+                blot.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        assert_eq!(line_axis(&blot, 5.0, 1.4), LineAxis::Unsure);
     }
 
     #[test]
