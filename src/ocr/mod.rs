@@ -498,14 +498,19 @@ impl OcrEngine {
             }
         };
         let mut result = result;
+        let mut settled = self.fill_in(&level, dpi, &mut result)?;
+        // Judged after the other script's lines are read again: a mixed
+        // page's reading is unsure only of those until then, and layout
+        // analysis has not torn it apart.
         if result.confidence < BLOCK_CHECK_BELOW {
             // Tesseract's page layout analysis sometimes tears a blurred
             // or faint form apart (lines split, words dropped); read the
             // page as one block of text too and keep the better reading.
             let languages = result.languages.clone();
-            let block = self.as_kind(ReadingKind::Layout, |e| {
+            let mut block = self.as_kind(ReadingKind::Layout, |e| {
                 e.recognize_segmented(&level, dpi, &languages, TessPageSegMode::PSM_SINGLE_BLOCK)
             })?;
+            let block_settled = self.fill_in(&level, dpi, &mut block)?;
             // More confident, or as confident with more words: layout
             // analysis drops the words it cannot fit into a block, which
             // on speckled pages costs whole lines (noisy-page CER 0.077 →
@@ -520,19 +525,9 @@ impl OcrEngine {
                 "read as one block"
             );
             if better {
-                result = block;
+                (result, settled) = (block, block_settled);
             }
         }
-        self.as_kind(ReadingKind::DroppedLines, |e| {
-            e.recover_dropped_lines(&level, dpi, &mut result)
-        })?;
-        let settled = if self.config.languages == LanguagePlan::Auto {
-            self.as_kind(ReadingKind::OtherLanguage, |e| {
-                e.reread_other_script(&level, dpi, &mut result)
-            })?
-        } else {
-            Vec::new()
-        };
         let numbers_image = numbers_from.map(|raw| {
             let turned = prep::turned(raw, turn_cw);
             if skew != 0.0 {
@@ -740,6 +735,27 @@ impl OcrEngine {
             lines,
             numbers: Vec::new(),
         })
+    }
+
+    /// What a page's reading gets after the reading itself: the lines it
+    /// dropped read as lines, and its other-script words read again by the
+    /// line. Returns the boxes of the words the script pass put in.
+    fn fill_in(
+        &mut self,
+        level: &GrayImage,
+        dpi: Option<u32>,
+        page: &mut OcrPage,
+    ) -> Result<Vec<[u32; 4]>, OcrError> {
+        self.as_kind(ReadingKind::DroppedLines, |e| {
+            e.recover_dropped_lines(level, dpi, page)
+        })?;
+        if self.config.languages == LanguagePlan::Auto {
+            self.as_kind(ReadingKind::OtherLanguage, |e| {
+                e.reread_other_script(level, dpi, page)
+            })
+        } else {
+            Ok(Vec::new())
+        }
     }
 
     /// Read again, each as one raw line, the bands of ink that look like a
