@@ -17,8 +17,8 @@ pub enum ReadingKind {
     /// The page again in the other language or in both, and the lines of
     /// the other script read with the other model.
     OtherLanguage,
-    /// The page again as one block of text, when layout analysis tore it
-    /// apart.
+    /// The page again with Tesseract's page layout analysis, when its
+    /// reading as one block of text was unsure.
     Layout,
     /// The page again without the median filter, when the filtered page
     /// read poorly.
