@@ -5,7 +5,11 @@
 //! threads; the ratio of arshif's end-to-end rate to this one is how close
 //! it comes.
 //!
-//!     cargo run --release --example one_reading -- ARCHIVE THREADS
+//!     cargo run --release --example one_reading -- ARCHIVE THREADS [layout]
+//!
+//! Pages are read as arshif reads them, as one block of text; with
+//! `layout`, with Tesseract's page layout analysis instead (PSM 3, how
+//! arshif read a page before 2026-12-06), to compare the two.
 //!
 //! Prints `{"pages", "threads", "seconds", "pages_per_second"}`.
 use std::sync::{Arc, Mutex};
@@ -31,6 +35,7 @@ fn main() {
         std::process::exit(2);
     };
     let threads: usize = threads.parse().expect("THREADS is a number");
+    let layout = args.next().as_deref() == Some("layout");
     let archive = arshif::archive::Archive::open(std::path::Path::new(&dir)).expect("archive");
     let catalog = archive.catalog().expect("catalog");
     let mut ready = Vec::new();
@@ -92,9 +97,12 @@ fn main() {
                 let Some(p) = queue.lock().expect("queue").pop() else {
                     break;
                 };
-                engine
-                    .recognize_with(&p.image, p.dpi, &p.language)
-                    .expect("recognised");
+                if layout {
+                    engine.recognize_with_layout(&p.image, p.dpi, &p.language)
+                } else {
+                    engine.recognize_with(&p.image, p.dpi, &p.language)
+                }
+                .expect("recognised");
             });
         }
     });

@@ -4,6 +4,13 @@
 //! how many turns it got right, wrong or had no answer for, and how often
 //! it named the expected script (`ARSHIF_PROBE_TSV`: the evaluation
 //! corpus's documents.tsv, for each file's language).
+//!
+//! `ARSHIF_PROBE_SETTINGS` lists the settings, comma-separated, each
+//! `MIN_CHARACTERS:FACTOR[:BAND]`: OSD's `min_characters_to_try`, the
+//! reduction of the page, and (BAND = n) OSD shown only the inkiest 1/n of
+//! the page along its text lines, as `OcrEngine` does (`prep::line_axis`
+//! first). Each page line of stderr gives the rows/columns profile ratio and,
+//! per setting, the seconds inside OSD / in all, and the turn and script.
 use arshif::extract::{PageContent, PageImage};
 use arshif::ocr::prep;
 use tesseract_rs::{TessPageSegMode, TesseractAPI};

@@ -491,6 +491,7 @@ impl OcrEngine {
                     ("ara", "eng")
                 };
                 let mut best = self.recognize_segmented(&level, dpi, first, MAIN_PSM)?;
+                tracing::debug!(first, confidence = best.confidence, "first reading");
                 if best.confidence < AUTO_RETRY_BELOW {
                     let other = self.as_kind(ReadingKind::OtherLanguage, |e| {
                         e.recognize_segmented(&level, dpi, second, MAIN_PSM)
@@ -700,6 +701,18 @@ impl OcrEngine {
         languages: &str,
     ) -> Result<OcrPage, OcrError> {
         self.recognize_segmented(image, dpi, languages, MAIN_PSM)
+    }
+
+    /// Read an image with Tesseract's page layout analysis (PSM 3), as an
+    /// unsure page is read the second time (for comparing the two ways of
+    /// reading: `examples/one_reading.rs`).
+    pub fn recognize_with_layout(
+        &mut self,
+        image: &GrayImage,
+        dpi: Option<u32>,
+        languages: &str,
+    ) -> Result<OcrPage, OcrError> {
+        self.recognize_segmented(image, dpi, languages, LAYOUT_PSM)
     }
 
     /// Read an image with a given page segmentation mode.
