@@ -154,7 +154,12 @@ fn text_ops(words: &[Word], px_to_pt: f64, page_h_pt: f64, skew: f32) -> String 
     let (ac, as_) = (c.abs(), s.abs());
     let det = ac * ac - as_ * as_;
     let mut ops = String::from("BT\n3 Tr\n");
-    for w in words {
+    let lines = if skew == 0.0 {
+        line_frames(words)
+    } else {
+        vec![None; words.len()]
+    };
+    for (w, line) in words.iter().zip(lines) {
         // PDF readers take right-to-left characters laid out left to right
         // as visual order and reverse them when extracting: write Arabic
         // words reversed so that they extract in logical order.
@@ -186,7 +191,12 @@ fn text_ops(words: &[Word], px_to_pt: f64, page_h_pt: f64, skew: f32) -> String 
                 (w0, h0) = (x, y);
             }
         }
-        let (cx, cy) = (w.bbox[0] as f64 + bw / 2.0, w.bbox[1] as f64 + bh / 2.0);
+        let (cx, mut cy) = (w.bbox[0] as f64 + bw / 2.0, w.bbox[1] as f64 + bh / 2.0);
+        if let Some((baseline, height)) = line {
+            // on its line's baseline, at its line's size
+            h0 = height;
+            cy = baseline - 0.3 * height;
+        }
         // start of the baseline (a fifth of the height above the bottom), tilted
         let (dx, dy) = (-w0 / 2.0, 0.3 * h0);
         let (sx, sy) = (cx + c * dx - s * dy, cy + s * dx + c * dy);
@@ -204,6 +214,46 @@ fn text_ops(words: &[Word], px_to_pt: f64, page_h_pt: f64, skew: f32) -> String 
     }
     ops.push_str("ET\n");
     ops
+}
+
+/// For each word of an unturned page, the baseline and height of the
+/// line it is on: words next to each other in reading order whose boxes
+/// overlap by half the smaller one's height or more are one line, and the
+/// line's baseline and height are its words' medians. A word whose box
+/// came back short (Tesseract's box for a word of a title missed its lower
+/// half) is then written on its line, not below it as a line of its own;
+/// `None` for a word alone on its line (its own box is used).
+fn line_frames(words: &[Word]) -> Vec<Option<(f64, f64)>> {
+    let mut out = vec![None; words.len()];
+    let mut start = 0;
+    while start < words.len() {
+        let mut end = start + 1;
+        while end < words.len() {
+            let (a, b) = (words[end - 1].bbox, words[end].bbox);
+            let top = a[1].max(b[1]);
+            let bottom = (a[1] + a[3]).min(b[1] + b[3]);
+            if bottom <= top || (bottom - top) * 2 < a[3].min(b[3]) {
+                break;
+            }
+            end += 1;
+        }
+        if end - start > 1 {
+            let median = |mut v: Vec<f64>| {
+                v.sort_by(|x, y| x.total_cmp(y));
+                v[v.len() / 2]
+            };
+            let line = &words[start..end];
+            let height = median(line.iter().map(|w| w.bbox[3] as f64).collect());
+            let baseline = median(
+                line.iter()
+                    .map(|w| w.bbox[1] as f64 + w.bbox[3] as f64 * 0.8)
+                    .collect(),
+            );
+            out[start..end].fill(Some((baseline, height)));
+        }
+        start = end;
+    }
+    out
 }
 
 /// An image to place on a page.
@@ -498,4 +548,49 @@ fn media_size(doc: &Document, page_id: ObjectId) -> (f64, f64) {
             .ok();
     }
     (612.0, 792.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(text: &str, bbox: [u32; 4]) -> Word {
+        Word {
+            text: text.into(),
+            bbox,
+            confidence: 0.9,
+        }
+    }
+
+    #[test]
+    fn words_of_a_line_share_its_baseline_and_size() {
+        // the title of samples/scans/pdf/محضر مخالفة 1445-552.pdf as read:
+        // the last word's box missed its lower half
+        let words = [
+            word("بلدية", [2140, 284, 97, 51]),
+            word("العيون", [1994, 284, 124, 54]),
+            word("محضر", [2111, 429, 129, 73]),
+            word("ضبط", [2006, 429, 79, 73]),
+            word("مخالفة", [1833, 434, 135, 39]),
+            word("رقم", [2165, 585, 72, 55]),
+        ];
+        let frames = line_frames(&words);
+        let title = frames[2].expect("a line of three");
+        assert_eq!(frames[3], Some(title));
+        assert_eq!(frames[4], Some(title));
+        assert_eq!(title, (429.0 + 73.0 * 0.8, 73.0));
+        assert_eq!(frames[0], frames[1]);
+        assert_ne!(frames[0], Some(title));
+        // a word alone on its line keeps its own box
+        assert_eq!(frames[5], None);
+        // and every word is written on its line's baseline
+        let ops = text_ops(&words, 0.24, 842.0, 0.0);
+        let ys: Vec<&str> = ops
+            .lines()
+            .filter(|l| l.contains("Tm"))
+            .map(|l| l.split(' ').rev().nth(3).unwrap())
+            .collect();
+        assert_eq!(ys[2], ys[3]);
+        assert_eq!(ys[3], ys[4]);
+    }
 }
