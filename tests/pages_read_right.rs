@@ -200,6 +200,39 @@ fn a_line_the_line_finder_drops_is_read_again() {
     assert!(pdftotext(&out_pdf).contains("محضر ضبط مخالفة"));
 }
 
+/// Pages fed upside down, in Arabic and in English, are turned over and
+/// read upright: the ink tells that their lines run across, and OSD, shown
+/// a band of those lines, that they are upside down (and which script).
+#[test]
+fn upside_down_pages_are_read_upright() {
+    let a = TestArchive::new();
+    let dir = a.scratch("scans");
+    for (rel, name) in [
+        ("ar/رخصة بناء 4451234.png", "scan-0001.png"),
+        ("en/inspection letter OMR-2024-0917.png", "scan-0002.png"),
+    ] {
+        let page = image::open(samples().join(rel)).unwrap().to_luma8();
+        image::imageops::rotate180(&page)
+            .save(dir.join(name))
+            .unwrap();
+    }
+    let (r, code) = a.ingest(&[], &[&dir]);
+    assert_eq!((code, r["ingested"].as_u64()), (0, Some(2)), "{r}");
+    for (query, line, language) in [
+        ("العمران", "اسم المالك: عبدالله بن إبراهيم العمران", "ara"),
+        ("bakeries", "Following the inspection campaign", "eng"),
+    ] {
+        let hits = a.search(&[], query)["hits"].clone();
+        assert_eq!(hits.as_array().map(Vec::len), Some(1), "{query}: {hits}");
+        let doc = a.show(&hits[0]["id"].to_string());
+        let page = &doc["pages"][0];
+        assert_eq!(page["rotation"], 180, "{query}: {page}");
+        assert_eq!(page["language"], language, "{query}");
+        let text = page["text"].as_str().unwrap();
+        assert!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+}
+
 /// A short turned form on which Tesseract's orientation detection gives up
 /// with its default letter count (`tests/data/osd-few-letters/`) is still
 /// found turned and read upright.

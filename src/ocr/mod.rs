@@ -522,25 +522,24 @@ impl OcrEngine {
             // out split in two), as layout analysis can tear a blurred
             // form apart.
             let languages = result.languages.clone();
-            let mut block = self.as_kind(ReadingKind::Layout, |e| {
+            let mut laid_out = self.as_kind(ReadingKind::Layout, |e| {
                 e.recognize_segmented(&level, dpi, &languages, LAYOUT_PSM)
             })?;
-            let block_settled = self.fill_in(&level, dpi, &mut block)?;
-            // More confident, or as confident with more words: layout
-            // analysis drops the words it cannot fit into a block, which
-            // on speckled pages costs whole lines (noisy-page CER 0.077 →
-            // 0.026 in `make ocr-eval` when this check ran the other way).
-            let more_words = block.words.len() > result.words.len()
-                && block.confidence >= result.confidence - 0.02;
-            let better = block.confidence > result.confidence + 0.02 || more_words;
+            let laid_out_settled = self.fill_in(&level, dpi, &mut laid_out)?;
+            // More confident, or as confident with more words (a reading
+            // that drops the words it cannot fit into its frame loses whole
+            // lines on speckled pages).
+            let more_words = laid_out.words.len() > result.words.len()
+                && laid_out.confidence >= result.confidence - 0.02;
+            let better = laid_out.confidence > result.confidence + 0.02 || more_words;
             tracing::debug!(
                 block = result.confidence,
-                layout = block.confidence,
+                layout = laid_out.confidence,
                 better,
                 "read with layout analysis"
             );
             if better {
-                (result, settled) = (block, block_settled);
+                (result, settled) = (laid_out, laid_out_settled);
             }
         }
         let numbers_image = numbers_from.map(|raw| {
