@@ -548,6 +548,25 @@ fn ink_points(img: &GrayImage) -> Option<InkPoints> {
     (ink.len() >= 200 && ink.len() <= (sw * sh / 2) as usize).then_some((ink, sw, sh))
 }
 
+/// The sum of the squared counts of the ink's profile across rows once the
+/// page is turned back by `deg` (across columns when `swap`): large when
+/// the ink lies in tall narrow peaks, as level text lines put it. `hist`
+/// is scratch space, its length the number of bins.
+fn profile_energy(ink: &[(f32, f32)], hist: &mut [u32], deg: f32, swap: bool) -> f64 {
+    let (s, c) = deg.to_radians().sin_cos();
+    let bins = hist.len();
+    hist.iter_mut().for_each(|v| *v = 0);
+    for &(x, y) in ink {
+        let (x, y) = if swap { (y, x) } else { (x, y) };
+        // row of the point once the page is turned back by `deg`
+        let r = (y * c - x * s) as isize + bins as isize / 2;
+        if r >= 0 && (r as usize) < bins {
+            hist[r as usize] += 1;
+        }
+    }
+    hist.iter().map(|&v| (v as f64) * (v as f64)).sum()
+}
+
 /// Which way a page's text lines run, told from its ink alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineAxis {
@@ -574,16 +593,7 @@ pub fn line_profile_ratio(img: &GrayImage, max_deg: f32) -> Option<f32> {
         let mut best = 0.0f64;
         let mut a = -max_deg;
         while a <= max_deg + 1e-3 {
-            let (s, c) = a.to_radians().sin_cos();
-            hist.iter_mut().for_each(|v| *v = 0);
-            for &(x, y) in &ink {
-                let (x, y) = if swap { (y, x) } else { (x, y) };
-                let r = (y * c - x * s) as isize + bins as isize / 2;
-                if r >= 0 && (r as usize) < bins {
-                    hist[r as usize] += 1;
-                }
-            }
-            let sq: f64 = hist.iter().map(|&v| (v as f64) * (v as f64)).sum();
+            let sq = profile_energy(&ink, &mut hist, a, swap);
             best = best.max(sq * extent as f64 / (n * n));
             a += 0.5;
         }
@@ -613,20 +623,8 @@ pub fn estimate_skew(img: &GrayImage, max_deg: f32) -> f32 {
     let Some((ink, sw, sh)) = ink_points(img) else {
         return 0.0;
     };
-    let rows = (sw + sh) as usize * 2;
-    let mut hist = vec![0u32; rows];
-    let mut score = |deg: f32| -> f64 {
-        let (s, c) = deg.to_radians().sin_cos();
-        hist.iter_mut().for_each(|v| *v = 0);
-        for &(x, y) in &ink {
-            // row of the point once the page is turned back by `deg`
-            let r = (y * c - x * s) as isize + rows as isize / 2;
-            if r >= 0 && (r as usize) < rows {
-                hist[r as usize] += 1;
-            }
-        }
-        hist.iter().map(|&v| (v as f64) * (v as f64)).sum()
-    };
+    let mut hist = vec![0u32; (sw + sh) as usize * 2];
+    let mut score = |deg: f32| profile_energy(&ink, &mut hist, deg, false);
     let mut best = (0.0f32, score(0.0));
     let mut a = -max_deg;
     while a <= max_deg + 1e-3 {
