@@ -158,7 +158,15 @@ pub struct OcrEngine {
     /// charged to that), else `kind`.
     kind: ReadingKind,
     whole: Option<ReadingKind>,
+    /// What the line passes read from each crop of the page being read
+    /// (by its box and model): the second reading of an unsure page asks
+    /// again for most of the same crops. Emptied for each new page image.
+    crop_reads: CropReads,
 }
+
+/// Words read from a crop of one page image, in page coordinates, by the
+/// crop's box `[x0, y0, x1, y1]` and the model (`None`: nothing confident).
+type CropReads = std::collections::HashMap<([u32; 4], String), Option<Vec<Word>>>;
 
 /// What orientation and script detection said about a page.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -204,7 +212,7 @@ const MIN_SKEW: f32 = 0.3;
 /// Version of arshif's reading procedure (clean-up, turning, levelling,
 /// language choice, number re-reading, other-script re-reading). Bump it when a change would read a
 /// page differently, so cached readings are not reused.
-pub const READING_VERSION: u32 = 11;
+pub const READING_VERSION: u32 = 12;
 
 impl OcrConfig {
     /// What a cached reading depends on: the reading procedure, the
@@ -269,6 +277,7 @@ impl OcrEngine {
             busy: ReadingTimes::default(),
             kind: ReadingKind::Main,
             whole: None,
+            crop_reads: CropReads::new(),
         };
         let first = match &config.languages {
             LanguagePlan::Auto => "ara".to_string(),
@@ -470,6 +479,7 @@ impl OcrEngine {
         latin_hint: bool,
         numbers_from: Option<&GrayImage>,
     ) -> Result<(OcrPage, f32), OcrError> {
+        self.crop_reads.clear();
         // Most pages come upright: read them without a copy.
         let upright = prep::turned(img, turn_cw);
         let skew = prep::estimate_skew(&upright, MAX_SKEW);
@@ -750,6 +760,15 @@ impl OcrEngine {
         let _ = api.clear();
         let _ = api.set_page_seg_mode(TessPageSegMode::PSM_AUTO);
         self.charge(took);
+        tracing::trace!(
+            kind = ?self.whole.unwrap_or(self.kind),
+            languages,
+            psm = psm as i32,
+            width = w,
+            height = h,
+            ms = took.as_secs_f64() * 1e3,
+            "recognition call"
+        );
         Ok(OcrPage {
             text: tidy(&text),
             words,
@@ -829,16 +848,29 @@ impl OcrEngine {
             let pad_x = b[3];
             let (x0, y0) = (b[0].saturating_sub(pad_x), b[1].saturating_sub(pad_y));
             let (x1, y1) = ((b[0] + b[2] + pad_x).min(w), (b[1] + b[3] + pad_y).min(h));
-            let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
-            let languages = page.languages.clone();
-            let Some(mut words) = self.read_raw_line(&crop, dpi, &languages)? else {
-                continue;
+            let key = ([x0, y0, x1, y1], format!("raw line {}", page.languages));
+            let words = match self.crop_reads.get(&key) {
+                Some(read) => read.clone(),
+                None => {
+                    let crop =
+                        image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
+                    let languages = page.languages.clone();
+                    let read = self
+                        .read_raw_line(&crop, dpi, &languages)?
+                        .map(|mut words| {
+                            for wd in &mut words {
+                                wd.bbox[0] += x0;
+                                wd.bbox[1] += y0;
+                            }
+                            words
+                        });
+                    self.crop_reads.insert(key, read.clone());
+                    read
+                }
             };
-            for wd in &mut words {
-                wd.bbox[0] += x0;
-                wd.bbox[1] += y0;
+            if let Some(words) = words {
+                insert_line(page, words, [x0, b[1], x1 - x0, b[3]]);
             }
-            insert_line(page, words, [x0, b[1], x1 - x0, b[3]]);
         }
         Ok(())
     }
@@ -922,40 +954,15 @@ impl OcrEngine {
             if x1 <= x0 + 4 || y1 <= y0 + 4 {
                 continue;
             }
-            let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
-            let mut read =
-                self.recognize_segmented(&crop, dpi, other, TessPageSegMode::PSM_SINGLE_LINE)?;
-            if read.words.is_empty() {
-                // Tesseract's line finder sometimes finds nothing in a clean
-                // crop; it finds the line in the same crop a little larger
-                let (cw, ch) = crop.dimensions();
-                let larger = image::imageops::resize(
-                    &crop,
-                    cw * 3 / 2,
-                    ch * 3 / 2,
-                    image::imageops::FilterType::CatmullRom,
-                );
-                read = self.recognize_segmented(
-                    &larger,
-                    dpi.map(|d| d * 3 / 2),
-                    other,
-                    TessPageSegMode::PSM_SINGLE_LINE,
-                )?;
-                for wd in &mut read.words {
-                    for v in &mut wd.bbox {
-                        *v = *v * 2 / 3;
-                    }
+            let key = ([x0, y0, x1, y1], format!("line {other}"));
+            let words = match self.crop_reads.get(&key) {
+                Some(read) => read.clone().unwrap_or_default(),
+                None => {
+                    let words = self.read_line_crop(level, [x0, y0, x1, y1], dpi, other)?;
+                    self.crop_reads.insert(key, Some(words.clone()));
+                    words
                 }
-            }
-            let words = read
-                .words
-                .into_iter()
-                .map(|mut wd| {
-                    wd.bbox[0] += x0;
-                    wd.bbox[1] += y0;
-                    wd
-                })
-                .collect();
+            };
             let taken = script_pass::merge(page, &run, words, other);
             settled.extend(taken.iter().map(|wd| wd.bbox));
             // the words put in are sure: they start no run again
@@ -965,6 +972,51 @@ impl OcrEngine {
                 page.words.iter().map(|wd| wd.confidence).sum::<f32>() / page.words.len() as f32;
         }
         Ok(settled)
+    }
+
+    /// Read the crop `[x0, y0, x1, y1]` of `level` as one line (PSM 7)
+    /// with `model`. Returns its words in page coordinates.
+    fn read_line_crop(
+        &mut self,
+        level: &GrayImage,
+        [x0, y0, x1, y1]: [u32; 4],
+        dpi: Option<u32>,
+        model: &str,
+    ) -> Result<Vec<Word>, OcrError> {
+        let crop = image::imageops::crop_imm(level, x0, y0, x1 - x0, y1 - y0).to_image();
+        let mut read =
+            self.recognize_segmented(&crop, dpi, model, TessPageSegMode::PSM_SINGLE_LINE)?;
+        if read.words.is_empty() {
+            // Tesseract's line finder sometimes finds nothing in a clean
+            // crop; it finds the line in the same crop a little larger
+            let (cw, ch) = crop.dimensions();
+            let larger = image::imageops::resize(
+                &crop,
+                cw * 3 / 2,
+                ch * 3 / 2,
+                image::imageops::FilterType::CatmullRom,
+            );
+            read = self.recognize_segmented(
+                &larger,
+                dpi.map(|d| d * 3 / 2),
+                model,
+                TessPageSegMode::PSM_SINGLE_LINE,
+            )?;
+            for wd in &mut read.words {
+                for v in &mut wd.bbox {
+                    *v = *v * 2 / 3;
+                }
+            }
+        }
+        Ok(read
+            .words
+            .into_iter()
+            .map(|mut wd| {
+                wd.bbox[0] += x0;
+                wd.bbox[1] += y0;
+                wd
+            })
+            .collect())
     }
 
     /// Whether Debian's Arabic script model (`Arabic.traineddata`) is there.

@@ -69,7 +69,15 @@ pub(crate) struct Run {
 /// [`MAX_RUNS`]. A run's box reaches out towards the sure words beside it
 /// (by at most a line's height), since Tesseract's boxes for words of a
 /// script it does not know often miss part of their ink.
+///
+/// On a page read with the Arabic model, a run whose every word is a word
+/// of Arabic letters is left alone: that model reads an English word as
+/// digits and marks (`Kestrel Contracting` as `0101136110 |6511|`), never
+/// as Arabic letters alone. On `make eval`'s 120 scans such runs were 156
+/// of the 266 runs read again on Arabic pages, and the English model took
+/// nothing from any of them but `as?`, twice, for a misread `شهادة صحية`.
 pub(crate) fn doubtful_runs(page: &OcrPage, page_width: u32) -> Vec<Run> {
+    let arabic_page = page.languages == "ara";
     let mut runs: Vec<(f32, Run)> = Vec::new();
     for (li, (_, lb)) in page.lines.iter().enumerate() {
         let members: Vec<usize> = page
@@ -128,6 +136,11 @@ pub(crate) fn doubtful_runs(page: &OcrPage, page_width: u32) -> Vec<Run> {
                 .min()
                 .unwrap_or(page_width)
                 .min(b[0] + b[2] + line_h);
+            if arabic_page && words.iter().all(|&i| in_script(&page.words[i].text, "ara")) {
+                // Arabic words the Arabic model was unsure of, not English
+                // ones: it reads Latin letters as digits and marks
+                return;
+            }
             let mean =
                 words.iter().map(|&i| page.words[i].confidence).sum::<f32>() / words.len() as f32;
             let top = lb[1].min(b[1]);
@@ -318,6 +331,26 @@ mod tests {
         assert_eq!(runs[0].words, vec![1, 2, 3]);
         // from the end of "Complainant:" (40) to a line's height past "arb"
         assert_eq!(runs[0].bbox, [40, 8, 200 + 24 - 40, 24]);
+    }
+
+    #[test]
+    fn unsure_arabic_words_on_an_arabic_page_are_not_read_in_english() {
+        let mut p = page(vec![
+            word("التاريخ:", 0, 0.95),
+            word("نأمل", 60, 0.45),
+            word("الحدائق", 110, 0.53),
+            word("المدينة", 200, 0.96),
+            word("0101136110", 260, 0.04), // `Kestrel` as the Arabic model reads it
+            word("|6511|", 310, 0.17),
+            word("الرياض", 400, 0.96),
+        ]);
+        p.languages = "ara".into();
+        let runs = doubtful_runs(&p, 500);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].words, vec![4, 5]);
+        // the same words on an English page are all read again
+        p.languages = "eng".into();
+        assert_eq!(doubtful_runs(&p, 500).len(), 2);
     }
 
     #[test]
