@@ -346,7 +346,7 @@ def main():
     print("|---|---:|---:|---:|")
     one_page = one["seconds"] * a.workers / max(one["pages"], 1)
     total = report["tesseract_seconds"]
-    for kind in ["main", "orientation", "other_language", "layout", "unfiltered",
+    for kind in ["main", "orientation", "other_language", "unsure_lines", "unfiltered",
                  "dropped_lines"]:
         sec = by_kind[kind]
         print(f"| {kind} | {sec:.1f} | {sec / total:.3f} | {sec / pages / one_page:.2f} |")

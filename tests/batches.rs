@@ -268,11 +268,11 @@ fn the_report_breaks_recognition_time_down_by_kind() {
         kinds,
         [
             "dropped_lines",
-            "layout",
             "main",
             "orientation",
             "other_language",
-            "unfiltered"
+            "unfiltered",
+            "unsure_lines"
         ]
     );
     let sum: f64 = by.values().map(|v| v.as_f64().unwrap()).sum();

@@ -153,7 +153,7 @@ pub struct IngestReport {
     pub tesseract_seconds: f64,
     /// That time by what the calls were for: the page's one reading
     /// (`main`), and the second looks (`orientation`, `other_language`,
-    /// `layout`, `unfiltered`, `dropped_lines`).
+    /// `unsure_lines`, `unfiltered`, `dropped_lines`).
     pub tesseract_seconds_by_kind: crate::ocr::ReadingTimes,
     /// The batch scans that were split (`--split`), each with the documents
     /// made of it. Their documents are counted in `ingested` and

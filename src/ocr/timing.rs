@@ -17,9 +17,8 @@ pub enum ReadingKind {
     /// The page again in the other language or in both, and the lines of
     /// the other script read with the other model.
     OtherLanguage,
-    /// The page again with Tesseract's page layout analysis, when its
-    /// reading as one block of text was unsure.
-    Layout,
+    /// The unsure lines of an unsure page, each read again on its own.
+    UnsureLines,
     /// The page again without the median filter, when the filtered page
     /// read poorly.
     Unfiltered,
@@ -34,7 +33,7 @@ pub struct ReadingTimes {
     pub main: f64,
     pub orientation: f64,
     pub other_language: f64,
-    pub layout: f64,
+    pub unsure_lines: f64,
     pub unfiltered: f64,
     pub dropped_lines: f64,
 }
@@ -45,7 +44,7 @@ impl ReadingTimes {
             ReadingKind::Main => &mut self.main,
             ReadingKind::Orientation => &mut self.orientation,
             ReadingKind::OtherLanguage => &mut self.other_language,
-            ReadingKind::Layout => &mut self.layout,
+            ReadingKind::UnsureLines => &mut self.unsure_lines,
             ReadingKind::Unfiltered => &mut self.unfiltered,
             ReadingKind::DroppedLines => &mut self.dropped_lines,
         }
@@ -57,7 +56,7 @@ impl ReadingTimes {
             ("main", self.main),
             ("orientation", self.orientation),
             ("other_language", self.other_language),
-            ("layout", self.layout),
+            ("unsure_lines", self.unsure_lines),
             ("unfiltered", self.unfiltered),
             ("dropped_lines", self.dropped_lines),
         ]
@@ -68,12 +67,12 @@ impl ReadingTimes {
     }
 
     fn from_values(v: [f64; 6]) -> Self {
-        let [main, orientation, other_language, layout, unfiltered, dropped_lines] = v;
+        let [main, orientation, other_language, unsure_lines, unfiltered, dropped_lines] = v;
         ReadingTimes {
             main,
             orientation,
             other_language,
-            layout,
+            unsure_lines,
             unfiltered,
             dropped_lines,
         }
@@ -128,11 +127,11 @@ mod tests {
             v.as_object().unwrap().keys().collect::<Vec<_>>(),
             [
                 "dropped_lines",
-                "layout",
                 "main",
                 "orientation",
                 "other_language",
-                "unfiltered"
+                "unfiltered",
+                "unsure_lines"
             ]
         );
     }

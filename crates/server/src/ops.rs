@@ -48,7 +48,7 @@ pub const PAGES_CACHED: &str = "arshif_pages_cached_total";
 /// slots): a histogram, so that its `_sum` keeps fractions of a second.
 pub const RECOGNITION_SECONDS: &str = "arshif_recognition_seconds";
 /// The same by what the calls were for (`kind`: main, orientation,
-/// other_language, layout, unfiltered, dropped_lines), per upload.
+/// other_language, unsure_lines, unfiltered, dropped_lines), per upload.
 pub const RECOGNITION_KIND_SECONDS: &str = "arshif_recognition_kind_seconds";
 /// Page jobs of a shared archive's OCR queue, by `state`.
 pub const QUEUE_JOBS: &str = "arshif_queue_jobs";
